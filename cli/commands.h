@@ -1,0 +1,16 @@
+// Subcommands of the `minpriv` binary. Each parses its own flags (Options), validates them
+// and runs; each returns the process exit code (0 ok, 2 usage/input error, 1 other failure).
+#ifndef MINPRIV_CLI_COMMANDS_H_
+#define MINPRIV_CLI_COMMANDS_H_
+
+namespace minpriv::cli {
+
+// argv[0] is the subcommand name; flags follow.
+int RunLearn(int argc, char** argv);
+int RunPropose(int argc, char** argv);
+int RunVerify(int argc, char** argv);
+int RunDemo(int argc, char** argv);
+
+}  // namespace minpriv::cli
+
+#endif  // MINPRIV_CLI_COMMANDS_H_

@@ -1,0 +1,25 @@
+// YAML codec for WorkloadProfile. The emitter writes canonical, deterministic YAML (same
+// profile, same bytes); the parser reports errors as "SOURCE:LINE:COLUMN: what, how to
+// fix" in an InvalidArgument status (NotFound for a missing file).
+#ifndef MINPRIV_CRD_PROFILE_CODEC_H_
+#define MINPRIV_CRD_PROFILE_CODEC_H_
+
+#include <string>
+#include <string_view>
+
+#include "absl/status/statusor.h"
+#include "crd/workload_profile.h"
+
+namespace minpriv::crd {
+
+// `source` names the input in error messages (a file path, "<stdin>").
+absl::StatusOr<WorkloadProfile> ParseWorkloadProfile(std::string_view yaml,
+                                                     std::string_view source);
+absl::StatusOr<WorkloadProfile> ReadWorkloadProfileFile(const std::string& path);
+
+// Canonical YAML of the resource (canonicalises a copy first).
+std::string EmitWorkloadProfile(const WorkloadProfile& profile);
+
+}  // namespace minpriv::crd
+
+#endif  // MINPRIV_CRD_PROFILE_CODEC_H_

@@ -1,0 +1,124 @@
+// WorkloadProfile: the learned facts about one workload, as the public resource
+// `minpriv.dev/v1alpha1, Kind=WorkloadProfile`. The same schema serves files, custom
+// resources and tests. Plain data only: this header depends on nothing of ours.
+//
+// Canonical form (what Canonicalize() produces and the emitter writes): every list sorted
+// and free of duplicates, so the same facts always serialise to the same bytes.
+#ifndef MINPRIV_CRD_WORKLOAD_PROFILE_H_
+#define MINPRIV_CRD_WORKLOAD_PROFILE_H_
+
+#include <cstdint>
+#include <string>
+#include <vector>
+
+namespace minpriv::crd {
+
+inline constexpr char kApiVersion[] = "minpriv.dev/v1alpha1";
+inline constexpr char kWorkloadProfileKind[] = "WorkloadProfile";
+
+// One file-system path the workload modified. `path` is absolute, as the workload sees it
+// (resolved against its own root). When many files under one directory were written, the
+// profiler may summarise them as the directory with `summarized: true`, keeping a few
+// `examples` as evidence and the total `count`.
+struct FileWrite {
+  std::string path;
+  std::vector<std::string> ops;  // sorted: chmod chown create link mkdir mknod rename rmdir
+                                 // symlink truncate unlink write
+  uint64_t count = 0;            // modifications seen (after in-kernel dedup: distinct ones)
+  std::string first_seen;        // RFC3339 with milliseconds, UTC
+  bool summarized = false;       // path is a directory standing for many written files
+  std::vector<std::string> examples;  // up to a few concrete paths when summarized
+  bool operator==(const FileWrite&) const = default;
+};
+
+struct Exec {
+  std::string path;             // absolute, as the workload sees it
+  bool privilege_gain = false;  // setuid/setgid bit or file capabilities raised privilege
+  uint64_t count = 0;
+  std::string first_seen;
+  bool operator==(const Exec&) const = default;
+};
+
+struct User {
+  uint32_t uid = 0;
+  uint32_t gid = 0;
+  bool operator==(const User&) const = default;
+};
+
+// Evidence for a capability the workload needed: where the kernel checked it.
+struct CapabilityUse {
+  std::string capability;  // Kubernetes spelling, no CAP_ prefix
+  std::string call_site;   // kernel function that asked, e.g. "setattr_prepare"
+  std::string binary;      // executable of the process that needed it (comm or exe path)
+  uint64_t count = 0;
+  std::string first_seen;
+  bool denied = false;  // the check failed (the workload tried but was not allowed)
+  bool operator==(const CapabilityUse&) const = default;
+};
+
+struct ListenPort {
+  uint32_t port = 0;
+  std::string protocol;  // TCP | UDP
+  std::string address;   // bound address; empty or "0.0.0.0" / "::" means any
+  bool operator==(const ListenPort&) const = default;
+};
+
+struct Peer {
+  std::string ip;        // canonical text form (inet_ntop)
+  uint32_t port = 0;     // remote port for egress, local (our) port for ingress
+  std::string protocol;  // TCP | UDP
+  uint64_t count = 0;
+  std::string first_seen;
+  bool operator==(const Peer&) const = default;
+};
+
+struct NetworkProfile {
+  std::vector<ListenPort> listen;
+  std::vector<Peer> ingress;
+  std::vector<Peer> egress;
+  std::vector<std::string> dns;  // names queried, lower case, no trailing dot
+  bool operator==(const NetworkProfile&) const = default;
+};
+
+struct ContainerProfile {
+  std::string name;
+  std::vector<std::string> syscalls;      // sorted syscall names (x86_64 names)
+  std::vector<std::string> capabilities;  // sorted, Kubernetes spelling (CHOWN, NET_ADMIN)
+  std::vector<CapabilityUse> capability_evidence;  // sorted by capability, call_site
+  std::vector<FileWrite> file_writes;              // sorted by path
+  std::vector<Exec> execs;                         // sorted by path
+  std::vector<User> users;                         // sorted by uid, gid
+  NetworkProfile network;
+  bool operator==(const ContainerProfile&) const = default;
+};
+
+struct Window {
+  std::string start;  // RFC3339
+  std::string end;
+  bool operator==(const Window&) const = default;
+};
+
+struct ProfileStatus {
+  Window window;
+  bool complete = true;
+  std::vector<std::string> incomplete_reasons;  // why complete is false (sorted)
+  uint64_t dropped_events = 0;
+  std::vector<std::string> warnings;  // e.g. hooks the kernel lacked (sorted)
+  bool operator==(const ProfileStatus&) const = default;
+};
+
+struct WorkloadProfile {
+  std::string name;
+  std::string namespace_;  // empty: unspecified (matches any namespace)
+  std::vector<ContainerProfile> containers;  // sorted by name
+  ProfileStatus status;
+  bool operator==(const WorkloadProfile&) const = default;
+};
+
+// Sorts and deduplicates every list (merging duplicate entries by summing counts and
+// keeping the earliest first_seen), so equal facts give equal objects.
+void Canonicalize(WorkloadProfile& profile);
+
+}  // namespace minpriv::crd
+
+#endif  // MINPRIV_CRD_WORKLOAD_PROFILE_H_

@@ -1,0 +1,112 @@
+// Typed observations: what the observer hands the profiler (and the verifier). The
+// observer is the only code that sees libbpf and raw kernel events; everything past this
+// interface can be driven by synthetic observations in tests.
+#ifndef MINPRIV_PROFILER_OBSERVATION_H_
+#define MINPRIV_PROFILER_OBSERVATION_H_
+
+#include <cstdint>
+#include <string>
+
+#include "absl/time/time.h"
+
+namespace minpriv::profiler {
+
+enum class FileOp {
+  kWrite,     // open/openat/openat2 with O_WRONLY or O_RDWR
+  kCreate,    // O_CREAT, creat()
+  kTruncate,  // O_TRUNC, truncate(), ftruncate() on a path
+  kMkdir,
+  kUnlink,
+  kRmdir,
+  kRename,    // reported for both the old and the new path
+  kLink,      // new path
+  kSymlink,   // new path
+  kChmod,
+  kChown,
+  kMknod,
+};
+// Lower-case profile spelling: "write", "create", ...
+const char* FileOpName(FileOp op);
+
+struct SyscallObservation {
+  uint32_t nr = 0;  // x86_64 syscall number
+};
+
+// A capability the workload needed (probe-only checks are filtered out by the observer,
+// which reports them only as a count).
+struct CapabilityObservation {
+  uint32_t cap = 0;       // CAP_* number
+  bool allowed = true;    // false: the check failed (a denial)
+  std::string call_site;  // kernel function that made the check
+  std::string comm;       // task comm of the process
+};
+
+struct FileWriteObservation {
+  FileOp op = FileOp::kWrite;
+  std::string path;  // absolute, normalised, as the workload sees it
+  std::string comm;
+};
+
+struct ExecObservation {
+  std::string path;  // absolute, as the workload sees it
+  bool privilege_gain = false;
+};
+
+struct IdentityObservation {
+  uint32_t uid = 0;
+  uint32_t gid = 0;
+};
+
+enum class Protocol { kTcp, kUdp };
+const char* ProtocolName(Protocol p);  // "TCP" | "UDP"
+
+struct ListenObservation {
+  uint32_t port = 0;
+  Protocol protocol = Protocol::kTcp;
+  std::string address;  // bound address, "0.0.0.0" / "::" for any
+};
+
+enum class Direction { kIngress, kEgress };
+
+struct FlowObservation {
+  Direction direction = Direction::kEgress;
+  std::string ip;     // peer address, inet_ntop form
+  uint32_t port = 0;  // egress: peer port; ingress: our (local) port
+  Protocol protocol = Protocol::kTcp;
+};
+
+struct DnsObservation {
+  std::string name;  // lower case, no trailing dot
+};
+
+// A failure the kernel reported to the workload that a profile could have caused. Only
+// reported when the observer runs in verification mode.
+struct DenialObservation {
+  enum class Kind { kSyscall, kFileWrite } kind = Kind::kSyscall;
+  uint32_t nr = 0;     // syscall number
+  int32_t error = 0;   // errno (positive): EPERM, EACCES, EROFS
+  std::string path;    // kFileWrite: the path the workload tried to modify
+  FileOp op = FileOp::kWrite;
+  std::string comm;
+};
+
+// Receives the observations of one workload. Each distinct fact arrives at least once
+// (the kernel deduplicates, so usually exactly once); implementations must tolerate
+// repeats. Called from the observer's polling thread only.
+class ObservationSink {
+ public:
+  virtual ~ObservationSink() = default;
+  virtual void OnSyscall(absl::Time t, const SyscallObservation& o) = 0;
+  virtual void OnCapability(absl::Time t, const CapabilityObservation& o) = 0;
+  virtual void OnFileWrite(absl::Time t, const FileWriteObservation& o) = 0;
+  virtual void OnExec(absl::Time t, const ExecObservation& o) = 0;
+  virtual void OnIdentity(absl::Time t, const IdentityObservation& o) = 0;
+  virtual void OnListen(absl::Time t, const ListenObservation& o) = 0;
+  virtual void OnFlow(absl::Time t, const FlowObservation& o) = 0;
+  virtual void OnDns(absl::Time t, const DnsObservation& o) = 0;
+  virtual void OnDenial(absl::Time t, const DenialObservation& o) {}
+};
+
+}  // namespace minpriv::profiler
+
+#endif  // MINPRIV_PROFILER_OBSERVATION_H_

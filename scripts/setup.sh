@@ -1,0 +1,37 @@
+#!/usr/bin/env bash
+# Installs everything minpriv needs to build, test and demo on a fresh Debian machine (run as root).
+# Idempotent: only missing packages are installed.
+set -euo pipefail
+PKGS=(build-essential cmake pkg-config clang llvm bpftool libbpf-dev libelf-dev zlib1g-dev
+      libcpprest-dev libyaml-cpp-dev libabsl-dev libre2-dev libgtest-dev libgmock-dev
+      libspdlog-dev libfmt-dev libssl-dev runc git nginx-light bpftrace iproute2 procps python3 curl)
+if [ "$(id -u)" -ne 0 ]; then
+  echo "minpriv setup: must run as root (installs packages and loads BPF programs)" >&2
+  exit 1
+fi
+missing=()
+for p in "${PKGS[@]}"; do
+  dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q 'install ok installed' || missing+=("$p")
+done
+# kubectl (for `kubectl kustomize`): Debian's kubernetes-client, unless a kubectl is already installed.
+command -v kubectl >/dev/null 2>&1 || missing+=(kubernetes-client)
+if [ ${#missing[@]} -gt 0 ]; then
+  echo "minpriv setup: installing ${missing[*]}"
+  export DEBIAN_FRONTEND=noninteractive
+  apt-get update -qq
+  # A package's post-install step can fail on the first pass (e.g. a service that cannot start
+  # in a container); finish configuration and try once more before giving up.
+  if ! apt-get install -y -qq --no-install-recommends "${missing[@]}" >/tmp/minpriv-apt.log 2>&1; then
+    dpkg --configure -a >>/tmp/minpriv-apt.log 2>&1 || true
+    apt-get install -y -qq --no-install-recommends "${missing[@]}" >>/tmp/minpriv-apt.log 2>&1 || {
+      echo "minpriv setup: package installation failed, see /tmp/minpriv-apt.log" >&2; tail -20 /tmp/minpriv-apt.log >&2; exit 1; }
+  fi
+fi
+# nginx-light's package starts a service on port 80 when a init system runs it; minpriv runs its own.
+if command -v systemctl >/dev/null 2>&1 && systemctl is-active --quiet nginx 2>/dev/null; then
+  systemctl stop nginx || true
+fi
+# tracefs for classic tracepoints (bpftrace baseline in bench/).
+if [ ! -d /sys/kernel/tracing/events ] && ! mountpoint -q /sys/kernel/tracing; then
+  mount -t tracefs tracefs /sys/kernel/tracing 2>/dev/null || true
+fi

@@ -1,0 +1,26 @@
+// File helpers with the project's error conventions: absl::Status, never exceptions.
+#ifndef MINPRIV_UTIL_FILES_H_
+#define MINPRIV_UTIL_FILES_H_
+
+#include <string>
+#include <string_view>
+
+#include "absl/status/status.h"
+#include "absl/status/statusor.h"
+
+namespace minpriv::util {
+
+// Whole file as a string. NotFound / PermissionDenied / InvalidArgument name the path.
+absl::StatusOr<std::string> ReadFile(const std::string& path);
+
+// Writes `contents` to a temporary file beside `path`, fsyncs it and renames it over
+// `path`: readers see the old file or the new one, never half of it.
+absl::Status WriteFileAtomic(const std::string& path, std::string_view contents);
+
+// Exit code for a failed command: 2 for the user's mistakes (bad input, missing file,
+// bad flag), 1 for everything else (environment, internal).
+int ExitCodeFor(const absl::Status& status);
+
+}  // namespace minpriv::util
+
+#endif  // MINPRIV_UTIL_FILES_H_
