@@ -1,13 +1,347 @@
-// Placeholder until the 'demo' command lands; replaced by its implementation.
-#include <cstdio>
+// `minpriv demo`: the whole loop on the bundled sample service. Learns shopfront while
+// exercising it, proposes least privilege for its Kubernetes manifest, verifies the
+// proposal under runc, shows that a misbehaving build of the same service is rejected,
+// and prints a before/after summary with where the artefacts are.
+#include <sys/stat.h>
+#include <unistd.h>
 
+#include <cstdio>
+#include <filesystem>
+#include <iostream>
+#include <string>
+#include <vector>
+
+#include "absl/status/status.h"
+#include "absl/strings/str_cat.h"
+#include "absl/strings/str_join.h"
+#include "absl/time/clock.h"
+#include "absl/time/time.h"
 #include "cli/commands.h"
+#include "cli/demo_manifest.h"
+#include "cpprest/json.h"
+#include "util/files.h"
+#include "util/subprocess.h"
 
 namespace minpriv::cli {
+namespace {
+
+namespace fs = std::filesystem;
+
+constexpr char kUsage[] =
+    "usage: minpriv demo [--work-dir DIR]\n"
+    "\n"
+    "Learns the bundled sample service (shopfront), proposes least privilege for its\n"
+    "manifest, verifies the proposal under runc, and shows that a misbehaving variant is\n"
+    "rejected. Artefacts go to DIR (default ./minpriv-demo), replaced on each run.\n";
+
+constexpr char kMarker[] = ".minpriv-demo";
+constexpr int kPort = 18080;
+constexpr int kBackendPort = 18081;
+constexpr char kCacheDir[] = "/var/cache/shopfront";
+constexpr char kLogDir[] = "/var/log/shopfront";
+constexpr char kStrayFile[] = "/etc/shopfront-stray";
+
+struct Options {
+  std::string work_dir = "minpriv-demo";
+};
+
+struct Paths {
+  std::string work, manifest, profile, proposal, verify_report, misbehave_report, logs;
+  std::string shopfront, inventory, self;
+};
+
+bool Tty() { return isatty(STDOUT_FILENO) != 0; }
+
+std::string Bold(std::string_view s) {
+  return Tty() ? absl::StrCat("\033[1m", std::string(s), "\033[0m") : std::string(s);
+}
+
+void Step(int n, std::string_view what) {
+  std::cout << "\n" << Bold(absl::StrCat("[", n, "/5] ", std::string(what))) << std::endl;
+}
+
+absl::StatusOr<Options> Parse(int argc, char** argv) {
+  Options o;
+  for (int i = 1; i < argc; ++i) {
+    std::string a = argv[i];
+    if (a == "--help" || a == "-h") {
+      std::cout << kUsage;
+      std::exit(0);
+    }
+    if (a == "--work-dir" && i + 1 < argc) {
+      o.work_dir = argv[++i];
+    } else {
+      return absl::InvalidArgumentError(absl::StrCat("unknown or incomplete flag '", a, "'"));
+    }
+  }
+  return o;
+}
+
+// Replaces the work dir, but only one that an earlier demo made (it has our marker).
+absl::Status FreshWorkDir(const std::string& dir) {
+  std::error_code ec;
+  if (fs::exists(dir, ec)) {
+    if (!fs::exists(fs::path(dir) / kMarker, ec) && !fs::is_empty(dir, ec)) {
+      return absl::InvalidArgumentError(absl::StrCat(
+          dir, ": exists and was not made by minpriv demo; choose another --work-dir"));
+    }
+    fs::remove_all(dir, ec);
+  }
+  fs::create_directories(dir, ec);
+  if (ec) return absl::PermissionDeniedError(absl::StrCat(dir, ": ", ec.message()));
+  return util::WriteFileAtomic((fs::path(dir) / kMarker).string(), "");
+}
+
+std::string Exercise() {
+  return absl::StrCat(
+      "set -e; for i in 1 2 3 4 5 6 7 8 9 10 11 12; do "
+      "curl -fsS -o /dev/null http://127.0.0.1:", kPort, "/item/$i; done; "
+      "curl -fsS -o /dev/null http://127.0.0.1:", kPort, "/healthz");
+}
+
+std::vector<std::string> ShopfrontCmd(const Paths& p, bool misbehave) {
+  std::vector<std::string> cmd = {p.shopfront,   "--port",        absl::StrCat(kPort),
+                                  "--backend",   "inventory.shop.svc.cluster.local",
+                                  "--cache-dir", kCacheDir,       "--log-dir", kLogDir};
+  if (misbehave) {
+    cmd.insert(cmd.end(), {"--misbehave", "--stray-file", kStrayFile, "--stray-peer",
+                           "127.0.0.1:18099"});
+  }
+  return cmd;
+}
+
+std::vector<std::string> Concat(std::vector<std::string> a, const std::vector<std::string>& b) {
+  a.insert(a.end(), b.begin(), b.end());
+  return a;
+}
+
+web::json::value ReadJson(const std::string& path) {
+  auto text = util::ReadFile(path);
+  if (!text.ok()) return web::json::value::null();
+  try {
+    return web::json::value::parse(*text);
+  } catch (const std::exception&) {
+    return web::json::value::null();
+  }
+}
+
+std::string JoinArray(const web::json::value& v, std::string_view empty) {
+  if (!v.is_array() || v.as_array().size() == 0) return std::string(empty);
+  std::vector<std::string> parts;
+  for (const auto& e : v.as_array()) {
+    if (e.is_string()) {
+      parts.push_back(e.as_string());
+    } else if (e.is_object()) {
+      // A peer: {ip|cidr|selector..., port, protocol}.
+      std::string s;
+      for (const char* k : {"peer", "ip", "cidr", "to", "from"}) {
+        if (e.has_field(k) && e.at(k).is_string()) {
+          s = e.at(k).as_string();
+          break;
+        }
+      }
+      if (e.has_field("port") && e.at("port").is_integer()) {
+        absl::StrAppend(&s, ":", e.at("port").as_integer());
+      }
+      if (e.has_field("protocol") && e.at("protocol").is_string()) {
+        absl::StrAppend(&s, "/", e.at("protocol").as_string());
+      }
+      parts.push_back(s.empty() ? e.serialize() : s);
+    } else {
+      parts.push_back(e.serialize());
+    }
+  }
+  return absl::StrJoin(parts, ", ");
+}
+
+// Finds the shopfront container's entry in summary.json (an array of entries, or an object
+// holding one under "containers"/"workloads").
+web::json::value FindSummary(const web::json::value& summary) {
+  auto pick = [](const web::json::value& arr) -> web::json::value {
+    if (!arr.is_array()) return web::json::value::null();
+    for (const auto& e : arr.as_array()) {
+      if (e.has_field("container") && e.at("container").as_string() == "shopfront") return e;
+    }
+    return web::json::value::null();
+  };
+  if (summary.is_array()) return pick(summary);
+  for (const char* k : {"containers", "workloads"}) {
+    if (summary.has_field(k)) return pick(summary.at(k));
+  }
+  return web::json::value::null();
+}
+
+void Row(std::string_view what, std::string_view before, std::string_view after) {
+  std::printf("  %-22s %-30s %s\n", std::string(what).c_str(), std::string(before).c_str(),
+              std::string(after).c_str());
+}
+
+void PrintSummary(const Paths& p, int verified, int misbehave) {
+  web::json::value s = FindSummary(ReadJson(p.proposal + "/summary.json"));
+  std::cout << "\n" << Bold("Before → after for shop/shopfront") << "\n";
+  Row("", "before (runtime defaults)", "after (minpriv proposal)");
+  if (!s.is_null()) {
+    const auto& sc = s.at("syscalls");
+    Row("syscalls allowed", absl::StrCat(sc.at("runtimeDefault").as_integer()),
+        absl::StrCat(sc.at("allowed").as_integer(), " (deny by default)"));
+    const auto& caps = s.at("capabilities");
+    Row("capabilities", absl::StrCat(caps.at("dropped").size() + caps.at("added").size(),
+                                     " runtime defaults"),
+        absl::StrCat("add: ", JoinArray(caps.at("added"), "none"), " (drop ALL)"));
+    bool ro = s.has_field("readOnlyRootFilesystem") && s.at("readOnlyRootFilesystem").as_bool();
+    Row("root file system", "writable everywhere",
+        ro ? absl::StrCat("read-only; writable: ", JoinArray(s.at("writablePaths"), "none"))
+           : "writable");
+    Row("privilege escalation", "allowed", "denied (allowPrivilegeEscalation: false)");
+    Row("ingress", "any peer, any port",
+        JoinArray(s.has_field("ingress") ? s.at("ingress") : web::json::value(), "none"));
+    Row("egress", "anywhere",
+        JoinArray(s.has_field("egress") ? s.at("egress") : web::json::value(), "none"));
+    if (s.has_field("dns")) {
+      Row("DNS", "any", s.at("dns").is_boolean() && s.at("dns").as_bool()
+                            ? "cluster DNS only"
+                            : JoinArray(s.at("dns"), "none"));
+    }
+  } else {
+    std::cout << "  (summary.json not readable; see report.md)\n";
+  }
+  Row("verification", "-", verified == 0 ? "PASSED: starts, serves, no denial" : "FAILED");
+  Row("misbehaving variant", "-",
+      misbehave == 3 ? "REJECTED with each break named" : "NOT rejected (unexpected)");
+  std::cout << "\n" << Bold("Artefacts") << " in " << p.work << "/\n"
+            << "  profile.yaml                 the learned WorkloadProfile\n"
+            << "  proposal/report.md           every change with its evidence and risks\n"
+            << "  proposal/narrowed.yaml       the manifest with the narrowed securityContext\n"
+            << "  proposal/patch.yaml          strategic-merge patches (jsonpatch.json: RFC 6902)\n"
+            << "  proposal/networkpolicy.yaml  NetworkPolicies for the observed peers\n"
+            << "  proposal/seccomp/            seccomp profiles (and seccompprofiles.yaml for SPO)\n"
+            << "  proposal/kustomization.yaml  kubectl kustomize " << p.work << "/proposal\n"
+            << "  verify.json, verify-misbehaving.json   verification verdicts\n"
+            << "  logs/                        the sample services' own output\n";
+}
+
+absl::Status Prepare(const Options& o, Paths& p) {
+  if (geteuid() != 0) {
+    return absl::PermissionDeniedError(
+        "minpriv demo must run as root (it loads BPF programs and runs runc)");
+  }
+  if (auto st = FreshWorkDir(o.work_dir); !st.ok()) return st;
+  p.work = fs::absolute(o.work_dir).lexically_normal().string();
+  p.manifest = p.work + "/shopfront.yaml";
+  p.profile = p.work + "/profile.yaml";
+  p.proposal = p.work + "/proposal";
+  p.verify_report = p.work + "/verify.json";
+  p.misbehave_report = p.work + "/verify-misbehaving.json";
+  p.logs = p.work + "/logs";
+  p.self = util::SelfExe();
+  fs::path bin_dir = fs::path(p.self).parent_path() / "examples" / "demo";
+  p.shopfront = (bin_dir / "shopfront").string();
+  p.inventory = (bin_dir / "inventory").string();
+  for (const auto& bin : {p.shopfront, p.inventory}) {
+    if (access(bin.c_str(), X_OK) != 0) {
+      return absl::NotFoundError(
+          absl::StrCat(bin, ": sample service not built; run `make demo` from the repository"));
+    }
+  }
+  std::error_code ec;
+  fs::create_directories(p.logs, ec);
+  // The service's data directories, as its image would ship them (empty).
+  for (const char* d : {kCacheDir, kLogDir}) {
+    fs::remove_all(d, ec);
+    fs::create_directories(d, ec);
+    if (ec) return absl::PermissionDeniedError(absl::StrCat(d, ": ", ec.message()));
+  }
+  fs::remove(kStrayFile, ec);
+  return util::WriteFileAtomic(p.manifest, kDemoManifest);
+}
+
+int Fail(const absl::Status& st) {
+  std::cerr << "minpriv demo: " << st.message() << "\n";
+  return util::ExitCodeFor(st);
+}
+
+}  // namespace
 
 int RunDemo(int argc, char** argv) {
-  std::fputs("minpriv demo: not implemented yet\n", stderr);
-  return 1;
+  auto opts = Parse(argc, argv);
+  if (!opts.ok()) {
+    std::cerr << "minpriv demo: " << opts.status().message() << "\n" << kUsage;
+    return 2;
+  }
+  absl::Time start = absl::Now();
+  Paths p;
+  if (auto st = Prepare(*opts, p); !st.ok()) return Fail(st);
+
+  std::cout << Bold("minpriv demo") << ": learn → propose → verify on the sample service "
+            << "'shopfront' (HTTP on 127.0.0.1:" << kPort << ", backend 'inventory' on :"
+            << kBackendPort << ", DNS on 127.0.0.1:53)\n";
+
+  Step(1, "Starting the backend and DNS server (not observed)");
+  util::Subprocess::Options backend_opts;
+  backend_opts.output_file = p.logs + "/inventory.log";
+  auto backend = util::Subprocess::Start(
+      {p.inventory, "--port", absl::StrCat(kBackendPort), "--dns-port", "53"}, backend_opts);
+  if (!backend.ok()) return Fail(backend.status());
+  if (backend->WaitFor(absl::Milliseconds(300)).has_value()) {
+    return Fail(absl::UnavailableError(absl::StrCat(
+        "the inventory backend exited at once (ports ", kBackendPort,
+        "/TCP or 53/UDP on 127.0.0.1 in use?); see ", p.logs, "/inventory.log")));
+  }
+  std::cout << "  inventory running (pid " << backend->pid() << ")\n";
+
+  Step(2, "Learning shopfront with eBPF while exercising it (12 item requests + health check)");
+  auto learn = util::Run(Concat({p.self, "learn", "--name", "shopfront", "--out", p.profile,
+                                 "--exercise", Exercise(), "--"},
+                                ShopfrontCmd(p, false)));
+  if (!learn.ok()) return Fail(learn.status());
+  if (*learn != 0) {
+    return Fail(absl::InternalError(absl::StrCat("learning failed (exit ", *learn, ")")));
+  }
+  std::cout << "  profile written: " << p.profile << "\n";
+
+  Step(3, "Proposing least privilege for the manifest");
+  auto propose = util::Run({p.self, "propose", "--profile", p.profile, "--manifest", p.manifest,
+                            "--out-dir", p.proposal});
+  if (!propose.ok()) return Fail(propose.status());
+  if (*propose != 0) {
+    return Fail(absl::InternalError(absl::StrCat("propose failed (exit ", *propose, ")")));
+  }
+  std::cout << "  proposal written: " << p.proposal << "/\n";
+
+  // Fresh data directories, as a new pod would get them.
+  for (const char* d : {kCacheDir, kLogDir}) {
+    std::error_code ec;
+    fs::remove_all(d, ec);
+    fs::create_directories(d, ec);
+  }
+
+  Step(4, "Verifying the proposal: replaying shopfront under runc with it");
+  auto verify = util::Run(Concat({p.self, "verify", "--proposal", p.proposal, "--workload",
+                                  "shopfront", "--container", "shopfront", "--exercise",
+                                  Exercise(), "--report", p.verify_report, "--"},
+                                 ShopfrontCmd(p, false)));
+  if (!verify.ok()) return Fail(verify.status());
+
+  Step(5, "Checking that tightening is real: a misbehaving shopfront must be rejected");
+  auto misbehave = util::Run(Concat({p.self, "verify", "--proposal", p.proposal, "--workload",
+                                     "shopfront", "--container", "shopfront", "--exercise",
+                                     Exercise(), "--report", p.misbehave_report, "--"},
+                                    ShopfrontCmd(p, true)));
+  if (!misbehave.ok()) return Fail(misbehave.status());
+  bool stray_written = access(kStrayFile, F_OK) == 0;
+  if (stray_written) {
+    std::cout << "  WARNING: the misbehaving variant managed to write " << kStrayFile << "\n";
+  } else {
+    std::cout << "  the stray write to " << kStrayFile << " did not reach the disk\n";
+  }
+  backend->Stop(absl::Seconds(2));
+
+  PrintSummary(p, *verify, *misbehave);
+  std::cout << "\nDone in " << absl::FormatDuration(absl::Trunc(absl::Now() - start,
+                                                                absl::Milliseconds(100)))
+            << ".\n";
+  bool ok = *verify == 0 && *misbehave == 3 && !stray_written;
+  return ok ? 0 : 1;
 }
 
 }  // namespace minpriv::cli
