@@ -1,13 +1,153 @@
-// Placeholder until the 'propose' command lands; replaced by its implementation.
+// `minpriv propose`: profiles + manifests (+ inventory) → proposal directory.
+// Options → Validate → Run. Exit 0 ok, 2 for the user's mistakes (nothing written), 1 otherwise.
 #include <cstdio>
+#include <string>
+#include <string_view>
+#include <vector>
 
+#include "absl/status/status.h"
+#include "absl/strings/str_cat.h"
 #include "cli/commands.h"
+#include "crd/profile_codec.h"
+#include "remediator/proposer.h"
+#include "util/files.h"
 
 namespace minpriv::cli {
+namespace {
+
+constexpr char kProposeUsage[] =
+    "usage: minpriv propose --profile FILE [--profile FILE...] --manifest FILE [--manifest FILE...]\n"
+    "                       [--inventory FILE] --out-dir DIR [--force]\n"
+    "\n"
+    "Turns learned WorkloadProfiles and the workloads' manifests into a proposal directory:\n"
+    "narrowed.yaml, patch.yaml, jsonpatch.json, kustomization.yaml, networkpolicy.yaml,\n"
+    "seccomp/*.json, seccompprofiles.yaml, report.md and summary.json.\n"
+    "\n"
+    "  --profile FILE    WorkloadProfile YAML (repeatable)\n"
+    "  --manifest FILE   multi-document Kubernetes YAML (repeatable)\n"
+    "  --inventory FILE  `kubectl get pods,services,namespaces -A -o yaml` output, to resolve\n"
+    "                    peer addresses to workloads in NetworkPolicies\n"
+    "  --out-dir DIR     written all or nothing; must not exist or be empty unless --force\n"
+    "  --force           replace an existing DIR (atomically)\n";
+
+struct ProposeOptions {
+  std::vector<std::string> profiles;
+  std::vector<std::string> manifests;
+  std::string inventory;
+  std::string out_dir;
+  bool force = false;
+  bool help = false;
+};
+
+absl::Status ParseFlags(int argc, char** argv, ProposeOptions& opts) {
+  for (int i = 1; i < argc; ++i) {
+    std::string arg = argv[i];
+    std::string value;
+    bool has_value = false;
+    if (size_t eq = arg.find('='); arg.rfind("--", 0) == 0 && eq != std::string::npos) {
+      value = arg.substr(eq + 1);
+      arg = arg.substr(0, eq);
+      has_value = true;
+    }
+    auto take = [&](std::string& out) -> absl::Status {
+      if (!has_value) {
+        if (i + 1 >= argc) return absl::InvalidArgumentError(absl::StrCat(arg, " needs a value"));
+        value = argv[++i];
+      }
+      if (value.empty()) return absl::InvalidArgumentError(absl::StrCat(arg, " needs a non-empty value"));
+      out = value;
+      return absl::OkStatus();
+    };
+    std::string v;
+    if (arg == "-h" || arg == "--help") {
+      opts.help = true;
+    } else if (arg == "--force") {
+      opts.force = true;
+    } else if (arg == "--profile") {
+      if (auto s = take(v); !s.ok()) return s;
+      opts.profiles.push_back(v);
+    } else if (arg == "--manifest") {
+      if (auto s = take(v); !s.ok()) return s;
+      opts.manifests.push_back(v);
+    } else if (arg == "--inventory") {
+      if (auto s = take(v); !s.ok()) return s;
+      if (!opts.inventory.empty()) return absl::InvalidArgumentError("--inventory given twice");
+      opts.inventory = v;
+    } else if (arg == "--out-dir") {
+      if (auto s = take(v); !s.ok()) return s;
+      opts.out_dir = v;
+    } else {
+      return absl::InvalidArgumentError(absl::StrCat("unknown flag '", arg, "'"));
+    }
+  }
+  return absl::OkStatus();
+}
+
+absl::Status Validate(const ProposeOptions& opts) {
+  if (opts.profiles.empty()) return absl::InvalidArgumentError("at least one --profile FILE is required");
+  if (opts.manifests.empty()) return absl::InvalidArgumentError("at least one --manifest FILE is required");
+  if (opts.out_dir.empty()) return absl::InvalidArgumentError("--out-dir DIR is required");
+  return absl::OkStatus();
+}
+
+absl::Status Run(const ProposeOptions& opts) {
+  std::vector<remediator::ProfileInput> profiles;
+  for (const auto& path : opts.profiles) {
+    auto p = crd::ReadWorkloadProfileFile(path);
+    if (!p.ok()) return p.status();
+    profiles.push_back({path, *std::move(p)});
+  }
+  std::vector<remediator::ManifestInput> manifests;
+  for (const auto& path : opts.manifests) {
+    auto text = util::ReadFile(path);
+    if (!text.ok()) return text.status();
+    manifests.push_back({path, *std::move(text)});
+  }
+  remediator::Inventory inventory;
+  if (!opts.inventory.empty()) {
+    auto text = util::ReadFile(opts.inventory);
+    if (!text.ok()) return text.status();
+    auto inv = remediator::ParseInventory(*text, opts.inventory);
+    if (!inv.ok()) return inv.status();
+    inventory = *std::move(inv);
+  }
+  auto proposal = remediator::Propose(profiles, manifests, inventory);
+  if (!proposal.ok()) return proposal.status();
+  auto files = remediator::RenderProposal(*proposal);
+  if (auto s = remediator::WriteProposalDir(files, opts.out_dir, opts.force); !s.ok()) return s;
+  size_t containers = 0;
+  for (const auto& w : proposal->workloads) containers += w.containers.size();
+  std::fprintf(stdout, "minpriv propose: %zu workload(s), %zu container(s) narrowed; wrote %zu files to %s\n",
+               proposal->workloads.size(), containers, files.size(), opts.out_dir.c_str());
+  return absl::OkStatus();
+}
+
+// A permission error on an input file is the user's to fix: exit 2 like other input errors.
+int ExitCode(const absl::Status& s) {
+  if (s.code() == absl::StatusCode::kPermissionDenied) return 2;
+  return util::ExitCodeFor(s);
+}
+
+}  // namespace
 
 int RunPropose(int argc, char** argv) {
-  std::fputs("minpriv propose: not implemented yet\n", stderr);
-  return 1;
+  ProposeOptions opts;
+  absl::Status s = ParseFlags(argc, argv, opts);
+  if (s.ok() && opts.help) {
+    std::fputs(kProposeUsage, stdout);
+    return 0;
+  }
+  if (s.ok()) s = Validate(opts);
+  if (!s.ok()) {
+    std::fprintf(stderr, "minpriv propose: %s\n\n%s", std::string(s.message()).c_str(), kProposeUsage);
+    return 2;
+  }
+  s = Run(opts);
+  if (!s.ok()) {
+    std::fprintf(stderr, "minpriv propose: %s\n", std::string(s.message()).c_str());
+    return ExitCode(s);
+  }
+  return 0;
 }
 
 }  // namespace minpriv::cli

@@ -1,0 +1,166 @@
+// Renders proposal directories with the real `kubectl kustomize` and checks the narrowed
+// workloads and NetworkPolicies appear; applies patch.yaml and jsonpatch.json to the
+// original manifests with kustomize and checks they give the narrowed objects.
+#include <stdio.h>
+#include <sys/wait.h>
+
+#include <algorithm>
+#include <fstream>
+
+#include "absl/strings/str_cat.h"
+#include "gmock/gmock.h"
+#include "gtest/gtest.h"
+#include "remediator/proposer.h"
+#include "remediator/test_util.h"
+#include "remediator/workload.h"
+#include "remediator/yaml_io.h"
+
+namespace minpriv::remediator {
+namespace {
+
+using ::testing::HasSubstr;
+
+std::string Kustomize(const std::string& dir, int* status) {
+  std::string cmd = absl::StrCat("kubectl kustomize '", dir, "' 2>&1");
+  FILE* f = popen(cmd.c_str(), "r");
+  std::string out;
+  if (f == nullptr) {
+    *status = -1;
+    return out;
+  }
+  char buf[4096];
+  size_t n;
+  while ((n = fread(buf, 1, sizeof(buf), f)) > 0) out.append(buf, n);
+  int rc = pclose(f);
+  *status = WIFEXITED(rc) ? WEXITSTATUS(rc) : -1;
+  return out;
+}
+
+// JSON with object keys sorted and merge-keyed lists (name / mountPath) sorted, so that
+// strategic merge's ordering of new list items does not matter.
+Json Canonical(const Json& j) {
+  if (j.type() == Json::Type::kObject) {
+    std::vector<std::pair<std::string, Json>> members = j.members();
+    std::sort(members.begin(), members.end(), [](const auto& a, const auto& b) { return a.first < b.first; });
+    Json out = Json::Object();
+    for (const auto& [k, v] : members) out.Set(k, Canonical(v));
+    return out;
+  }
+  if (j.type() == Json::Type::kArray) {
+    std::vector<Json> items;
+    for (const auto& i : j.items()) items.push_back(Canonical(i));
+    auto key = [](const Json& x) -> std::string {
+      if (x.type() != Json::Type::kObject) return "";
+      for (const auto& [k, v] : x.members()) {
+        if (k == "name" || k == "mountPath") return v.text();
+      }
+      return "";
+    };
+    if (!items.empty() && !key(items[0]).empty()) {
+      std::stable_sort(items.begin(), items.end(), [&](const Json& a, const Json& b) { return key(a) < key(b); });
+    }
+    Json out = Json::Array();
+    for (auto& i : items) out.Push(i);
+    return out;
+  }
+  return j;
+}
+
+// Canonical JSON of every non-NetworkPolicy object in a kustomize rendering, by kind/name.
+std::map<std::string, std::string> Objects(const std::string& rendered) {
+  std::map<std::string, std::string> out;
+  auto docs = ParseYamlDocuments(rendered, "kustomize");
+  if (!docs.ok()) return {{"error", std::string(docs.status().message())}};
+  for (const auto& d : *docs) {
+    if (ObjectKind(d.node) == "NetworkPolicy") continue;
+    out[absl::StrCat(ObjectKind(d.node), "/", ObjectName(d.node))] = Canonical(YamlToJson(d.node)).DumpCompact();
+  }
+  return out;
+}
+
+void WriteText(const std::string& path, const std::string& text) {
+  ASSERT_TRUE(util::WriteFileAtomic(path, text).ok());
+}
+
+class KustomizeTest : public ::testing::TestWithParam<std::string> {};
+
+TEST_P(KustomizeTest, RendersNarrowedWorkloadsAndPolicies) {
+  std::string dir = testing::TestData() + "/" + GetParam();
+  testing::CaseInputs inputs = testing::CaseFiles(dir);
+  auto proposal = testing::ProposeFromFiles(inputs);
+  ASSERT_TRUE(proposal.ok()) << proposal.status();
+  auto files = RenderProposal(*proposal);
+  testing::TempDir tmp;
+  std::string out = tmp.path() + "/proposal";
+  ASSERT_TRUE(WriteProposalDir(files, out, false).ok());
+  int status = 0;
+  std::string rendered = Kustomize(out, &status);
+  ASSERT_EQ(status, 0) << rendered;
+  auto docs = ParseYamlDocuments(rendered, "kustomize");
+  ASSERT_TRUE(docs.ok()) << docs.status();
+  for (const auto& w : proposal->workloads) {
+    bool policy_found = false, workload_found = false;
+    for (const auto& d : *docs) {
+      if (ObjectKind(d.node) == "NetworkPolicy" && ObjectName(d.node) == w.name + "-minpriv") {
+        policy_found = true;
+        EXPECT_THAT(EmitYaml(d.node), HasSubstr("- Egress"));
+      }
+      if (ObjectKind(d.node) == w.kind && ObjectName(d.node) == w.name) {
+        workload_found = true;
+        std::string yaml = EmitYaml(d.node);
+        for (const auto& c : w.containers) {
+          if (c.seccomp_referenced) {
+            EXPECT_THAT(yaml, HasSubstr(absl::StrCat("localhostProfile: minpriv/", c.seccomp_name, ".json")));
+          }
+        }
+        EXPECT_THAT(yaml, HasSubstr("drop:\n"));
+        EXPECT_THAT(yaml, HasSubstr("privileged: false"));
+      }
+    }
+    EXPECT_TRUE(policy_found) << w.name;
+    EXPECT_TRUE(workload_found) << w.name;
+  }
+  std::map<std::string, std::string> narrowed = Objects(rendered);
+
+  // Original manifest + patch.yaml (strategic merge) must give the same objects.
+  std::string smp = tmp.path() + "/smp";
+  std::filesystem::create_directories(smp);
+  std::string resources;
+  for (size_t i = 0; i < inputs.manifests.size(); ++i) {
+    std::string name = absl::StrCat("m", i, ".yaml");
+    std::filesystem::copy_file(inputs.manifests[i], smp + "/" + name);
+    absl::StrAppend(&resources, "  - ", name, "\n");
+  }
+  WriteText(smp + "/patch.yaml", files.at("patch.yaml"));
+  WriteText(smp + "/kustomization.yaml", absl::StrCat("resources:\n", resources, "patches:\n  - path: patch.yaml\n"));
+  std::string smp_rendered = Kustomize(smp, &status);
+  ASSERT_EQ(status, 0) << smp_rendered;
+  EXPECT_EQ(Objects(smp_rendered), narrowed);
+
+  // Original manifest + jsonpatch.json (RFC 6902 per target).
+  std::string jp = tmp.path() + "/jsonpatch";
+  std::filesystem::create_directories(jp);
+  for (size_t i = 0; i < inputs.manifests.size(); ++i) {
+    std::filesystem::copy_file(inputs.manifests[i], jp + absl::StrCat("/m", i, ".yaml"));
+  }
+  YAML::Node patches = YAML::Load(files.at("jsonpatch.json"));
+  std::string kust = absl::StrCat("resources:\n", resources, "patches:\n");
+  int n = 0;
+  for (const auto& entry : patches) {
+    std::string file = absl::StrCat("p", n++, ".json");
+    WriteText(jp + "/" + file, YamlToJson(entry["patch"]).Dump());
+    absl::StrAppend(&kust, "  - path: ", file, "\n    target:\n      kind: ", entry["target"]["kind"].as<std::string>(),
+                    "\n      name: ", entry["target"]["name"].as<std::string>(), "\n");
+  }
+  WriteText(jp + "/kustomization.yaml", kust);
+  std::string jp_rendered = Kustomize(jp, &status);
+  ASSERT_EQ(status, 0) << jp_rendered;
+  EXPECT_EQ(Objects(jp_rendered), narrowed);
+}
+
+INSTANTIATE_TEST_SUITE_P(Cases, KustomizeTest,
+                         ::testing::Values("helm-deployment", "statefulset", "cronjob",
+                                           "multi-container-pod"));
+
+}  // namespace
+}  // namespace minpriv::remediator

@@ -1,0 +1,515 @@
+#include "remediator/network_policy.h"
+
+#include <algorithm>
+#include <set>
+#include <tuple>
+
+#include "absl/strings/numbers.h"
+#include "absl/strings/str_cat.h"
+#include "absl/strings/str_join.h"
+#include "remediator/workload.h"
+#include "remediator/yaml_io.h"
+
+namespace minpriv::remediator {
+namespace {
+
+constexpr char kNamespaceLabel[] = "kubernetes.io/metadata.name";
+
+// Labels that differ between pods of one workload (or between revisions): never select on them.
+bool VolatileLabel(const std::string& key) {
+  return key == "pod-template-hash" || key == "controller-revision-hash" ||
+         key == "statefulset.kubernetes.io/pod-name" || key == "apps.kubernetes.io/pod-index" ||
+         key == "controller-uid" || key == "batch.kubernetes.io/controller-uid" ||
+         key == "job-name" || key == "batch.kubernetes.io/job-name" ||
+         key == "pod-template-generation" || key == "batch.kubernetes.io/job-completion-index";
+}
+
+std::map<std::string, std::string> StringMap(const YAML::Node& map) {
+  std::map<std::string, std::string> out;
+  if (!map.IsDefined() || !map.IsMap()) return out;
+  for (const auto& kv : map) {
+    if (kv.first.IsScalar() && kv.second.IsScalar()) out[kv.first.Scalar()] = kv.second.Scalar();
+  }
+  return out;
+}
+
+YAML::Node LabelMap(const std::map<std::string, std::string>& labels) {
+  YAML::Node m = NewMap();
+  for (const auto& [k, v] : labels) m[Str(k)] = Str(v);
+  return m;
+}
+
+YAML::Node SelectorPeer(const std::string& ns, const std::map<std::string, std::string>& labels) {
+  YAML::Node peer = NewMap();
+  YAML::Node nss = NewMap();
+  nss["matchLabels"] = LabelMap({{kNamespaceLabel, ns}});
+  peer["namespaceSelector"] = nss;
+  YAML::Node ps = NewMap();
+  ps["matchLabels"] = LabelMap(labels);
+  peer["podSelector"] = ps;
+  return peer;
+}
+
+YAML::Node IpBlockPeer(const std::string& ip) {
+  YAML::Node peer = NewMap();
+  YAML::Node block = NewMap();
+  block["cidr"] = Str(absl::StrCat(ip, ip.find(':') != std::string::npos ? "/128" : "/32"));
+  peer["ipBlock"] = block;
+  return peer;
+}
+
+std::string Endpoint(const std::string& ip, uint32_t port, const std::string& proto) {
+  if (ip.find(':') != std::string::npos) return absl::StrCat("[", ip, "]:", port, "/", proto);
+  return absl::StrCat(ip, ":", port, "/", proto);
+}
+
+std::string LabelText(const std::map<std::string, std::string>& labels) {
+  std::vector<std::string> parts;
+  for (const auto& [k, v] : labels) parts.push_back(absl::StrCat(k, "=", v));
+  return absl::StrJoin(parts, ",");
+}
+
+std::string SelectorText(const YAML::Node& selector) {
+  if (!selector.IsDefined()) return "-";
+  std::string out = LabelText(StringMap(Child(selector, "matchLabels")));
+  YAML::Node exprs = Child(selector, "matchExpressions");
+  if (exprs.IsDefined() && exprs.IsSequence() && exprs.size() > 0) {
+    absl::StrAppend(&out, ";", YamlToJson(exprs).DumpCompact());
+  }
+  return out;
+}
+
+// A port in a rule: number, or a named container port.
+struct PortKey {
+  std::string protocol;
+  uint32_t number = 0;
+  std::string name;
+  auto operator<=>(const PortKey&) const = default;
+};
+
+struct PeerGroup {
+  YAML::Node peer;
+  std::set<PortKey> ports;
+  std::set<std::string> endpoints;  // resolved endpoints (selector peers)
+  bool selector = false;
+};
+
+struct Resolution {
+  YAML::Node peer;
+  std::string key;
+  PortKey port;
+  bool selector = false;
+  std::string description;
+};
+
+Resolution Resolve(const crd::Peer& p, const Inventory& inv) {
+  Resolution r;
+  r.port = {p.protocol, p.port, ""};
+  if (auto it = inv.services_by_ip.find(p.ip);
+      it != inv.services_by_ip.end() && !it->second.selector.empty()) {
+    const auto& svc = it->second;
+    r.peer.reset(SelectorPeer(svc.namespace_, svc.selector));
+    r.selector = true;
+    std::string target;
+    for (const auto& sp : svc.ports) {
+      if (sp.port == p.port && sp.protocol == p.protocol) target = sp.target;
+    }
+    uint32_t n = 0;
+    if (target.empty()) {
+      // port of the service itself
+    } else if (absl::SimpleAtoi(target, &n)) {
+      r.port.number = n;
+    } else {
+      // Named target port: resolve through a pod behind the service, else keep the name.
+      bool resolved = false;
+      for (const auto& [ip, pod] : inv.pods_by_ip) {
+        if (pod.namespace_ != svc.namespace_) continue;
+        bool match = true;
+        for (const auto& [k, v] : svc.selector) {
+          auto l = pod.labels.find(k);
+          match = match && l != pod.labels.end() && l->second == v;
+        }
+        auto np = pod.named_ports.find(absl::StrCat(target, "/", p.protocol));
+        if (match && np != pod.named_ports.end()) {
+          r.port.number = np->second;
+          resolved = true;
+          break;
+        }
+      }
+      if (!resolved) {
+        r.port.number = 0;
+        r.port.name = target;
+      }
+    }
+    r.description = absl::StrCat("service ", svc.namespace_, "/", svc.name, " (ClusterIP ",
+                                 p.ip, ") → pods ", LabelText(svc.selector), " in namespace ",
+                                 svc.namespace_);
+  } else if (auto pit = inv.pods_by_ip.find(p.ip); pit != inv.pods_by_ip.end()) {
+    std::map<std::string, std::string> labels;
+    for (const auto& [k, v] : pit->second.labels) {
+      if (!VolatileLabel(k)) labels[k] = v;
+    }
+    if (!labels.empty()) {
+      r.peer.reset(SelectorPeer(pit->second.namespace_, labels));
+      r.selector = true;
+      r.description = absl::StrCat("pod ", pit->second.namespace_, "/", pit->second.name, " (",
+                                   p.ip, ") → pods ", LabelText(labels), " in namespace ",
+                                   pit->second.namespace_);
+    }
+  }
+  if (!r.selector) {
+    r.peer.reset(IpBlockPeer(p.ip));
+    r.description = absl::StrCat(p.ip, " (not in the inventory: ipBlock)");
+  }
+  r.key = r.selector ? SelectorKey(r.peer) : absl::StrCat("ip ", p.ip);
+  return r;
+}
+
+YAML::Node PortsNode(const std::set<PortKey>& ports) {
+  YAML::Node seq = NewSeq();
+  for (const auto& p : ports) {
+    YAML::Node n = NewMap();
+    if (p.name.empty()) {
+      n["port"] = Int(p.number);
+    } else {
+      n["port"] = Str(p.name);
+    }
+    n["protocol"] = Str(p.protocol);
+    seq.push_back(n);
+  }
+  return seq;
+}
+
+std::string PortText(const PortKey& p) {
+  return absl::StrCat(p.name.empty() ? std::to_string(p.number) : p.name, "/", p.protocol);
+}
+
+}  // namespace
+
+std::string NetworkPolicyName(const std::string& workload_name) {
+  return absl::StrCat(workload_name, "-minpriv");
+}
+
+std::string SelectorKey(const YAML::Node& peer) {
+  return absl::StrCat("ns{", SelectorText(Child(peer, "namespaceSelector")), "} pod{",
+                      SelectorText(Child(peer, "podSelector")), "}");
+}
+
+absl::StatusOr<Inventory> ParseInventory(std::string_view yaml, std::string_view source) {
+  auto docs = ParseYamlDocuments(yaml, source);
+  if (!docs.ok()) return docs.status();
+  Inventory inv;
+  std::vector<std::pair<YAML::Node, std::string>> objects;
+  for (const auto& d : *docs) {
+    if (!d.node.IsMap()) {
+      return absl::InvalidArgumentError(absl::StrCat(Where(d.source, d.node),
+                                                     ": inventory document is not an object; "
+                                                     "produce it with `kubectl get pods,services,namespaces -A -o yaml`"));
+    }
+    YAML::Node items = Child(d.node, "items");
+    if (ObjectKind(d.node) == "List" || (items.IsDefined() && items.IsSequence())) {
+      if (items.IsDefined() && items.IsSequence()) {
+        for (const auto& item : items) objects.emplace_back(item, d.source);
+      }
+    } else {
+      objects.emplace_back(d.node, d.source);
+    }
+  }
+  for (const auto& [obj, src] : objects) {
+    std::string kind = ObjectKind(obj);
+    std::string ns = ObjectNamespace(obj);
+    std::string name = ObjectName(obj);
+    if (kind == "Pod") {
+      YAML::Node spec = Child(obj, "spec");
+      if (ScalarAt(spec, "hostNetwork") == "true") continue;
+      Inventory::PodInfo pod;
+      pod.namespace_ = ns;
+      pod.name = name;
+      pod.labels = StringMap(Child(Child(obj, "metadata"), "labels"));
+      YAML::Node containers = Child(spec, "containers");
+      if (containers.IsDefined() && containers.IsSequence()) {
+        for (const auto& c : containers) {
+          YAML::Node ports = Child(c, "ports");
+          if (!ports.IsDefined() || !ports.IsSequence()) continue;
+          for (const auto& p : ports) {
+            uint32_t n = 0;
+            std::string pname = ScalarAt(p, "name");
+            std::string proto = ScalarAt(p, "protocol");
+            if (proto.empty()) proto = "TCP";
+            if (!pname.empty() && absl::SimpleAtoi(ScalarAt(p, "containerPort"), &n)) {
+              pod.named_ports[absl::StrCat(pname, "/", proto)] = n;
+            }
+          }
+        }
+      }
+      YAML::Node status = Child(obj, "status");
+      std::set<std::string> ips;
+      if (!ScalarAt(status, "podIP").empty()) ips.insert(ScalarAt(status, "podIP"));
+      YAML::Node pod_ips = Child(status, "podIPs");
+      if (pod_ips.IsDefined() && pod_ips.IsSequence()) {
+        for (const auto& ip : pod_ips) {
+          if (!ScalarAt(ip, "ip").empty()) ips.insert(ScalarAt(ip, "ip"));
+        }
+      }
+      for (const auto& ip : ips) inv.pods_by_ip[ip] = pod;
+    } else if (kind == "Service") {
+      YAML::Node spec = Child(obj, "spec");
+      Inventory::ServiceInfo svc;
+      svc.namespace_ = ns;
+      svc.name = name;
+      svc.selector = StringMap(Child(spec, "selector"));
+      YAML::Node ports = Child(spec, "ports");
+      if (ports.IsDefined() && ports.IsSequence()) {
+        for (const auto& p : ports) {
+          Inventory::ServicePort sp;
+          if (!absl::SimpleAtoi(ScalarAt(p, "port"), &sp.port)) continue;
+          sp.protocol = ScalarAt(p, "protocol").empty() ? "TCP" : ScalarAt(p, "protocol");
+          sp.target = ScalarAt(p, "targetPort");
+          svc.ports.push_back(sp);
+        }
+      }
+      std::set<std::string> ips;
+      std::string cip = ScalarAt(spec, "clusterIP");
+      if (!cip.empty() && cip != "None") ips.insert(cip);
+      YAML::Node cips = Child(spec, "clusterIPs");
+      if (cips.IsDefined() && cips.IsSequence()) {
+        for (const auto& ip : cips) {
+          if (ip.IsScalar() && ip.Scalar() != "None") ips.insert(ip.Scalar());
+        }
+      }
+      for (const auto& ip : ips) inv.services_by_ip[ip] = svc;
+    } else if (kind == "Namespace") {
+      inv.namespace_labels[name] = StringMap(Child(Child(obj, "metadata"), "labels"));
+    }
+  }
+  return inv;
+}
+
+NetworkPolicyBuild BuildNetworkPolicy(const std::string& workload_name,
+                                      const std::string& namespace_,
+                                      const std::map<std::string, std::string>& pod_labels,
+                                      const std::vector<crd::ContainerProfile>& containers,
+                                      const Inventory& inventory) {
+  NetworkPolicyBuild out;
+  std::map<std::string, PeerGroup> ingress, egress;
+  std::set<std::string> notes;
+  std::map<std::string, std::set<std::string>> ingress_desc, egress_desc;
+  auto add = [&](std::map<std::string, PeerGroup>& groups,
+                 std::map<std::string, std::set<std::string>>& desc, const crd::Peer& p,
+                 const std::string& container) {
+    Resolution r = Resolve(p, inventory);
+    PeerGroup& g = groups[r.key];
+    if (g.peer.IsNull()) g.peer.reset(r.peer);
+    g.selector = r.selector;
+    g.ports.insert(r.port);
+    if (r.selector) g.endpoints.insert(Endpoint(p.ip, p.port, p.protocol));
+    desc[r.key].insert(absl::StrCat(Endpoint(p.ip, p.port, p.protocol), ": ", r.description,
+                                    ", port ", PortText(r.port), " (container ", container,
+                                    ", count ", p.count, ", first seen ",
+                                    p.first_seen.empty() ? "unknown" : p.first_seen, ")"));
+  };
+  std::set<std::pair<uint32_t, std::string>> listened, received;
+  for (const auto& c : containers) {
+    for (const auto& p : c.network.ingress) {
+      if (IsLoopback(p.ip)) {
+        notes.insert(absl::StrCat("ingress from loopback ", Endpoint(p.ip, p.port, p.protocol),
+                                  " stays inside the pod; NetworkPolicy does not apply"));
+        continue;
+      }
+      add(ingress, ingress_desc, p, c.name);
+      received.insert({p.port, p.protocol});
+    }
+    for (const auto& p : c.network.egress) {
+      if (IsLoopback(p.ip)) {
+        notes.insert(absl::StrCat("egress to loopback ", Endpoint(p.ip, p.port, p.protocol),
+                                  " stays inside the pod; NetworkPolicy does not apply"));
+        continue;
+      }
+      add(egress, egress_desc, p, c.name);
+    }
+    for (const auto& l : c.network.listen) listened.insert({l.port, l.protocol});
+    if (!c.network.dns.empty()) out.dns = true;
+  }
+  for (const auto& [port, proto] : listened) {
+    if (received.count({port, proto}) == 0) {
+      notes.insert(absl::StrCat("listening port ", port, "/", proto,
+                                " received no connection while learning: no ingress rule admits "
+                                "it (add one if clients, probes or scrapers need it)"));
+    }
+  }
+  if (out.dns) {
+    // Cluster DNS: the kube-dns service's pods (CoreDNS), found in the inventory or by the
+    // conventional labels.
+    std::map<std::string, std::string> dns_labels = {{"k8s-app", "kube-dns"}};
+    std::string dns_ns = "kube-system";
+    for (const auto& [ip, svc] : inventory.services_by_ip) {
+      if (svc.name == "kube-dns" && svc.namespace_ == "kube-system" && !svc.selector.empty()) {
+        dns_labels = svc.selector;
+      }
+    }
+    YAML::Node peer = SelectorPeer(dns_ns, dns_labels);
+    std::string key = SelectorKey(peer);
+    PeerGroup& g = egress[key];
+    if (g.peer.IsNull()) g.peer.reset(peer);
+    g.selector = true;
+    g.ports.insert({"UDP", 53, ""});
+    g.ports.insert({"TCP", 53, ""});
+    std::set<std::string> names;
+    for (const auto& c : containers) names.insert(c.network.dns.begin(), c.network.dns.end());
+    std::vector<std::string> shown(names.begin(), names.end());
+    if (shown.size() > 5) {
+      shown.resize(5);
+      shown.push_back("...");
+    }
+    egress_desc[key].insert(absl::StrCat("DNS: cluster DNS pods ", LabelText(dns_labels),
+                                         " in namespace ", dns_ns, ", ports 53/UDP and 53/TCP (",
+                                         names.size(), " names queried: ",
+                                         absl::StrJoin(shown, ", "), ")"));
+  }
+
+  YAML::Node policy = NewMap();
+  policy["apiVersion"] = Str("networking.k8s.io/v1");
+  policy["kind"] = Str("NetworkPolicy");
+  YAML::Node meta = NewMap();
+  meta["name"] = Str(NetworkPolicyName(workload_name));
+  if (!namespace_.empty()) meta["namespace"] = Str(namespace_);
+  meta["labels"] = LabelMap({{"app.kubernetes.io/managed-by", "minpriv"}});
+  Json resolved = Json::Object();
+  for (auto* dir : {&egress, &ingress}) {
+    Json side = Json::Object();
+    for (const auto& [key, g] : *dir) {
+      if (g.selector && !g.endpoints.empty()) {
+        side.Set(key, Json::StringArray({g.endpoints.begin(), g.endpoints.end()}));
+      }
+    }
+    resolved.Set(dir == &egress ? "egress" : "ingress", side);
+  }
+  YAML::Node annotations = NewMap();
+  annotations[Str(kResolvedPeersAnnotation)] = Str(resolved.DumpCompact());
+  meta["annotations"] = annotations;
+  policy["metadata"] = meta;
+  YAML::Node spec = NewMap();
+  YAML::Node pod_selector = NewMap();
+  pod_selector["matchLabels"] = LabelMap(pod_labels);
+  spec["podSelector"] = pod_selector;
+  YAML::Node types = NewSeq();
+  types.push_back(Str("Ingress"));
+  types.push_back(Str("Egress"));
+  spec["policyTypes"] = types;
+  auto rules = [](const std::map<std::string, PeerGroup>& groups, const char* peers_key) {
+    YAML::Node seq = NewSeq();
+    for (const auto& [key, g] : groups) {
+      YAML::Node rule = NewMap();
+      YAML::Node peers = NewSeq();
+      peers.push_back(g.peer);
+      rule[peers_key] = peers;
+      rule["ports"] = PortsNode(g.ports);
+      seq.push_back(rule);
+    }
+    return seq;
+  };
+  spec["ingress"] = rules(ingress, "from");
+  spec["egress"] = rules(egress, "to");
+  policy["spec"] = spec;
+  out.policy.reset(policy);
+  for (const auto& [k, d] : ingress_desc) out.ingress.insert(out.ingress.end(), d.begin(), d.end());
+  for (const auto& [k, d] : egress_desc) out.egress.insert(out.egress.end(), d.begin(), d.end());
+  out.notes.assign(notes.begin(), notes.end());
+  return out;
+}
+
+absl::StatusOr<NetworkRules> NetworkRulesFromPolicy(const YAML::Node& policy) {
+  NetworkRules out;
+  out.policy = absl::StrCat(ObjectNamespace(policy), "/", ObjectName(policy));
+  YAML::Node spec = Child(policy, "spec");
+  YAML::Node types = Child(spec, "policyTypes");
+  YAML::Node ingress = Child(spec, "ingress");
+  YAML::Node egress = Child(spec, "egress");
+  if (types.IsDefined() && types.IsSequence()) {
+    for (const auto& t : types) {
+      if (t.Scalar() == "Ingress") out.ingress_restricted = true;
+      if (t.Scalar() == "Egress") out.egress_restricted = true;
+    }
+  } else {
+    out.ingress_restricted = true;
+    out.egress_restricted = egress.IsDefined();
+  }
+  std::map<std::string, std::set<std::string>> resolved_in, resolved_eg;
+  std::string annotation =
+      ScalarAt(Child(Child(policy, "metadata"), "annotations"), kResolvedPeersAnnotation);
+  if (!annotation.empty()) {
+    YAML::Node ann;
+    try {
+      ann = YAML::Load(annotation);
+    } catch (const YAML::Exception& e) {
+      return absl::InvalidArgumentError(absl::StrCat(out.policy, ": annotation ",
+                                                     kResolvedPeersAnnotation, " is not JSON: ", e.msg));
+    }
+    for (auto [side, target] : {std::pair{"ingress", &resolved_in}, std::pair{"egress", &resolved_eg}}) {
+      YAML::Node m = Child(ann, side);
+      if (!m.IsDefined() || !m.IsMap()) continue;
+      for (const auto& kv : m) {
+        if (!kv.second.IsSequence()) continue;
+        for (const auto& e : kv.second) (*target)[kv.first.Scalar()].insert(e.Scalar());
+      }
+    }
+  }
+  auto parse_rules = [](const YAML::Node& seq, const char* peers_key,
+                        const std::map<std::string, std::set<std::string>>& resolved) {
+    std::vector<NetworkRule> rules;
+    if (!seq.IsDefined() || !seq.IsSequence()) return rules;
+    for (const auto& r : seq) {
+      NetworkRule rule;
+      YAML::Node peers = Child(r, peers_key);
+      if (peers.IsDefined() && peers.IsSequence()) {
+        for (const auto& p : peers) {
+          NetworkPeerRule pr;
+          YAML::Node block = Child(p, "ipBlock");
+          if (block.IsDefined()) {
+            IpBlock b;
+            b.cidr = ScalarAt(block, "cidr");
+            YAML::Node ex = Child(block, "except");
+            if (ex.IsDefined() && ex.IsSequence()) {
+              for (const auto& e : ex) b.except.push_back(e.Scalar());
+            }
+            pr.ip_block = b;
+          }
+          if (Child(p, "podSelector").IsDefined() || Child(p, "namespaceSelector").IsDefined()) {
+            pr.has_selector = true;
+            pr.selector = SelectorKey(p);
+            auto it = resolved.find(pr.selector);
+            if (it != resolved.end()) pr.resolved = it->second;
+          }
+          rule.peers.push_back(pr);
+        }
+      }
+      YAML::Node ports = Child(r, "ports");
+      if (ports.IsDefined() && ports.IsSequence()) {
+        for (const auto& p : ports) {
+          NetworkPortRule pr;
+          if (!ScalarAt(p, "protocol").empty()) pr.protocol = ScalarAt(p, "protocol");
+          std::string port = ScalarAt(p, "port");
+          if (!port.empty() && !absl::SimpleAtoi(port, &pr.port)) pr.named = port;
+          absl::SimpleAtoi(ScalarAt(p, "endPort"), &pr.end_port);
+          rule.ports.push_back(pr);
+        }
+      }
+      rules.push_back(rule);
+    }
+    return rules;
+  };
+  out.ingress = parse_rules(ingress, "from", resolved_in);
+  out.egress = parse_rules(egress, "to", resolved_eg);
+  out.dns_allowed = !out.egress_restricted;
+  for (const auto& rule : out.egress) {
+    if (rule.ports.empty()) out.dns_allowed = true;
+    for (const auto& p : rule.ports) {
+      if ((p.port == 53 && p.end_port == 0) || p.port == 0 || (p.port <= 53 && p.end_port >= 53)) {
+        out.dns_allowed = true;
+      }
+    }
+  }
+  return out;
+}
+
+}  // namespace minpriv::remediator

@@ -1,0 +1,72 @@
+// NetworkPolicy generation from observed peers (resolved through an optional cluster
+// inventory) and parsing of NetworkPolicy objects into evaluator rules.
+#ifndef MINPRIV_REMEDIATOR_NETWORK_POLICY_H_
+#define MINPRIV_REMEDIATOR_NETWORK_POLICY_H_
+
+#include <map>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "absl/status/statusor.h"
+#include "crd/workload_profile.h"
+#include "remediator/evaluator.h"
+#include "yaml-cpp/yaml.h"
+
+namespace minpriv::remediator {
+
+inline constexpr char kResolvedPeersAnnotation[] = "minpriv.dev/resolved-peers";
+
+// The cluster's Pods, Services and Namespaces as `kubectl get pods,services,namespaces -A
+// -o yaml` prints them (a List, or several documents).
+struct Inventory {
+  struct PodInfo {
+    std::string namespace_;
+    std::string name;
+    std::map<std::string, std::string> labels;
+    std::map<std::string, uint32_t> named_ports;  // "http/TCP" → 8080
+  };
+  struct ServicePort {
+    uint32_t port = 0;
+    std::string protocol = "TCP";
+    std::string target;  // number or port name; empty: same as port
+  };
+  struct ServiceInfo {
+    std::string namespace_;
+    std::string name;
+    std::map<std::string, std::string> selector;
+    std::vector<ServicePort> ports;
+  };
+  std::map<std::string, PodInfo> pods_by_ip;          // hostNetwork pods excluded
+  std::map<std::string, ServiceInfo> services_by_ip;  // ClusterIPs
+  std::map<std::string, std::map<std::string, std::string>> namespace_labels;
+};
+
+absl::StatusOr<Inventory> ParseInventory(std::string_view yaml, std::string_view source);
+
+std::string NetworkPolicyName(const std::string& workload_name);
+
+// One line per rule peer for the report and summary.
+struct NetworkPolicyBuild {
+  YAML::Node policy;                    // the NetworkPolicy object
+  std::vector<std::string> ingress;     // "10.0.0.5/32 → 8080/TCP (count 12, first seen ...)"
+  std::vector<std::string> egress;
+  std::vector<std::string> notes;       // what was not turned into rules, and why
+  bool dns = false;
+};
+
+// `pod_labels` selects the workload's pods; `containers` are the profiled containers.
+NetworkPolicyBuild BuildNetworkPolicy(const std::string& workload_name,
+                                      const std::string& namespace_,
+                                      const std::map<std::string, std::string>& pod_labels,
+                                      const std::vector<crd::ContainerProfile>& containers,
+                                      const Inventory& inventory);
+
+// Canonical text of a NetworkPolicy peer's selectors ("ns{k=v} pod{k=v}").
+std::string SelectorKey(const YAML::Node& peer);
+
+absl::StatusOr<NetworkRules> NetworkRulesFromPolicy(const YAML::Node& policy);
+
+}  // namespace minpriv::remediator
+
+#endif  // MINPRIV_REMEDIATOR_NETWORK_POLICY_H_

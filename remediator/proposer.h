@@ -1,0 +1,107 @@
+// The proposal: profiles + manifests (+ inventory) → narrowed manifests, seccomp profiles,
+// NetworkPolicies, patches and a report; and the proposal directory writer.
+//
+// Proposal directory (a contract shared with the verifier):
+//   narrowed.yaml          every input document, in order, matched workloads narrowed
+//                          (re-serialised: comments of the input are not preserved)
+//   patch.yaml             strategic-merge patches, one document per changed object
+//   jsonpatch.json         [{target: {apiVersion, kind, name, namespace}, patch: [RFC 6902 ops
+//                          against the original object]}], sorted by namespace/name/kind
+//   kustomization.yaml     resources: [narrowed.yaml, networkpolicy.yaml]
+//   networkpolicy.yaml     one NetworkPolicy <workload>-minpriv per workload
+//   seccomp/<name>.json    OCI/Docker seccomp profile, <name> = [<namespace>-]<workload>-<container>;
+//                          referenced as localhostProfile: minpriv/<name>.json
+//   seccompprofiles.yaml   the same profiles as Security Profiles Operator SeccompProfiles
+//   report.md              changes, evidence, what they remove, risks
+//   summary.json           machine-readable per container summary
+#ifndef MINPRIV_REMEDIATOR_PROPOSER_H_
+#define MINPRIV_REMEDIATOR_PROPOSER_H_
+
+#include <map>
+#include <set>
+#include <string>
+#include <vector>
+
+#include "absl/status/status.h"
+#include "absl/status/statusor.h"
+#include "crd/workload_profile.h"
+#include "remediator/evaluator.h"
+#include "remediator/network_policy.h"
+#include "yaml-cpp/yaml.h"
+
+namespace minpriv::remediator {
+
+struct ProfileInput {
+  std::string source;  // file name, for messages
+  crd::WorkloadProfile profile;
+};
+
+struct ManifestInput {
+  std::string source;
+  std::string text;
+};
+
+struct ContainerProposal {
+  std::string name;
+  bool init = false;
+  crd::ContainerProfile profile;
+  std::string seccomp_name;                  // file stem under seccomp/
+  std::vector<std::string> seccomp_allowed;  // allow list written (sorted)
+  std::vector<std::string> runtime_only;     // allowed for the runtime, not seen in the workload
+  bool seccomp_referenced = false;           // the container's seccompProfile points at it
+  std::vector<std::string> caps_added;
+  std::vector<std::string> caps_dropped;     // runtime default capabilities no longer granted
+  std::vector<std::string> new_mounts;       // emptyDir mount paths added
+  std::vector<std::string> changes;          // report lines (markdown)
+  std::vector<std::string> risks;
+  ContainerPolicy policy;                    // what the narrowed workload allows
+};
+
+struct WorkloadProposal {
+  std::string api_version;
+  std::string kind;
+  std::string name;
+  std::string namespace_;
+  std::string location;        // manifest file:line:column
+  std::string profile_source;
+  crd::ProfileStatus status;
+  size_t document = 0;         // index into Proposal::documents
+  std::vector<ContainerProposal> containers;  // manifest order: init containers first
+  std::vector<std::string> risks;             // pod-level
+  NetworkPolicyBuild network;
+};
+
+struct Proposal {
+  std::vector<YAML::Node> originals;   // every input document, in order
+  std::vector<YAML::Node> documents;   // narrowed (same order)
+  std::vector<WorkloadProposal> workloads;  // sorted by namespace, name, kind
+};
+
+// Errors (InvalidArgument, with file:line:column where there is one): malformed YAML,
+// documents without apiVersion/kind/metadata.name, unknown kinds of built-in API groups, a
+// profile matching no workload (or several, or one of an unsupported kind), a profile
+// container missing from its workload, two profiles for one workload.
+absl::StatusOr<Proposal> Propose(const std::vector<ProfileInput>& profiles,
+                                 const std::vector<ManifestInput>& manifests,
+                                 const Inventory& inventory);
+
+// Every file of the proposal directory: relative path → contents. Deterministic.
+std::map<std::string, std::string> RenderProposal(const Proposal& proposal);
+
+// Writes `files` as directory `dir`, all or nothing: built in a sibling temporary directory
+// and renamed into place. An existing non-empty `dir` is an InvalidArgument error unless
+// `force`, which replaces it atomically (renameat2 RENAME_EXCHANGE).
+absl::Status WriteProposalDir(const std::map<std::string, std::string>& files,
+                              const std::string& dir, bool force);
+
+// The policy of one container of the in-memory proposal (same rules as LoadContainerPolicy).
+absl::StatusOr<ContainerPolicy> PolicyFor(const Proposal& proposal, const std::string& workload,
+                                          const std::string& container);
+
+// Directories to mount writable volumes on, for files written outside existing mounts:
+// collapsed to a small set (well-known scratch roots, nesting removed, siblings merged).
+std::vector<std::string> CollapseWritableDirs(const std::vector<crd::FileWrite>& writes);
+
+}  // namespace minpriv::remediator
+
+#endif  // MINPRIV_REMEDIATOR_PROPOSER_H_

@@ -1,0 +1,364 @@
+#include "remediator/yaml_io.h"
+
+#include <cstdio>
+#include <cstdlib>
+
+#include "absl/strings/str_cat.h"
+#include "re2/re2.h"
+
+namespace minpriv::remediator {
+namespace {
+
+constexpr char kStringTag[] = "!";
+
+bool IsStrTag(const std::string& tag) {
+  return tag == kStringTag || tag == "tag:yaml.org,2002:str";
+}
+
+// Literal block style keeps multi-line text readable; only used when the text round-trips
+// exactly through "|" (clip chomping: exactly one trailing newline, no leading blank).
+bool LiteralSafe(const std::string& v) {
+  if (v.size() < 2 || v.back() != '\n' || v[v.size() - 2] == '\n') return false;
+  if (v.front() == ' ' || v.front() == '\n' || v.front() == '\t') return false;
+  for (unsigned char c : v) {
+    if (c < 0x20 && c != '\n') return false;
+    if (c == 0x7f) return false;
+  }
+  return true;
+}
+
+void EmitScalar(YAML::Emitter& out, const YAML::Node& node) {
+  const std::string& value = node.Scalar();
+  const std::string& tag = node.Tag();
+  if (IsStrTag(tag)) {
+    if (value.find('\n') != std::string::npos && LiteralSafe(value)) {
+      // yaml-cpp writes "|" and the text; the clip chomping of "|" restores the final
+      // newline, so it is left out here (otherwise a blank line would follow the block).
+      out << YAML::Literal << value.substr(0, value.size() - 1);
+    } else if (value.empty() || LooksNonString(value)) {
+      out << YAML::DoubleQuoted << value;
+    } else if ((value.front() == '{' || value.front() == '[') &&
+               value.find_first_of("'\n\t") == std::string::npos) {
+      out << YAML::SingleQuoted << value;  // embedded JSON stays readable
+    } else {
+      out << value;
+    }
+    return;
+  }
+  if (!tag.empty() && tag != "?") {
+    out << YAML::VerbatimTag(tag);
+  }
+  if (value.empty()) {
+    out << YAML::Null;
+    return;
+  }
+  out << value;
+}
+
+void EmitNode(YAML::Emitter& out, const YAML::Node& node) {
+  switch (node.Type()) {
+    case YAML::NodeType::Undefined:
+    case YAML::NodeType::Null:
+      out << YAML::Null;
+      return;
+    case YAML::NodeType::Scalar:
+      EmitScalar(out, node);
+      return;
+    case YAML::NodeType::Sequence:
+      if (node.Style() == YAML::EmitterStyle::Flow || node.size() == 0) out << YAML::Flow;
+      out << YAML::BeginSeq;
+      for (const auto& item : node) EmitNode(out, item);
+      out << YAML::EndSeq;
+      return;
+    case YAML::NodeType::Map:
+      if (node.Style() == YAML::EmitterStyle::Flow || node.size() == 0) out << YAML::Flow;
+      out << YAML::BeginMap;
+      for (const auto& kv : node) {
+        out << YAML::Key;
+        EmitNode(out, kv.first);
+        out << YAML::Value;
+        EmitNode(out, kv.second);
+      }
+      out << YAML::EndMap;
+      return;
+  }
+}
+
+}  // namespace
+
+absl::StatusOr<std::vector<YamlDocument>> ParseYamlDocuments(std::string_view text,
+                                                             std::string_view source) {
+  std::vector<YAML::Node> nodes;
+  try {
+    nodes = YAML::LoadAll(std::string(text));
+  } catch (const YAML::Exception& e) {
+    return absl::InvalidArgumentError(absl::StrCat(
+        std::string(source), ":", e.mark.line + 1, ":", e.mark.column + 1, ": invalid YAML: ", e.msg,
+        "; fix the syntax at that position (check indentation and quoting)"));
+  }
+  std::vector<YamlDocument> docs;
+  for (size_t i = 0; i < nodes.size(); ++i) {
+    if (nodes[i].IsNull() || !nodes[i].IsDefined()) continue;
+    YamlDocument doc;
+    doc.node = nodes[i];
+    doc.source = std::string(source);
+    doc.index = static_cast<int>(i);
+    YAML::Mark mark = nodes[i].Mark();
+    doc.line = mark.is_null() ? 0 : mark.line + 1;
+    doc.column = mark.is_null() ? 0 : mark.column + 1;
+    docs.push_back(std::move(doc));
+  }
+  return docs;
+}
+
+std::string Where(const std::string& source, const YAML::Node& node) {
+  if (!node.IsDefined()) return source;
+  YAML::Mark mark = node.Mark();
+  if (mark.is_null()) return source;
+  return absl::StrCat(source, ":", mark.line + 1, ":", mark.column + 1);
+}
+
+YAML::Node Str(std::string_view value) {
+  YAML::Node n(std::string{value});
+  n.SetTag(kStringTag);
+  return n;
+}
+YAML::Node Plain(std::string_view value) { return YAML::Node(std::string{value}); }
+YAML::Node Int(int64_t value) { return YAML::Node(std::to_string(value)); }
+YAML::Node Bool(bool value) { return YAML::Node(value ? "true" : "false"); }
+YAML::Node NewMap() { return YAML::Node(YAML::NodeType::Map); }
+YAML::Node NewSeq() { return YAML::Node(YAML::NodeType::Sequence); }
+YAML::Node FlowSeq() {
+  YAML::Node n(YAML::NodeType::Sequence);
+  n.SetStyle(YAML::EmitterStyle::Flow);
+  return n;
+}
+
+bool LooksNonString(std::string_view text) {
+  static const RE2* const kNonString = new RE2(
+      "~|null|Null|NULL"
+      "|y|Y|yes|Yes|YES|n|N|no|No|NO|true|True|TRUE|false|False|FALSE|on|On|ON|off|Off|OFF"
+      "|[-+]?[0-9][0-9_]*"
+      "|[-+]?0x[0-9a-fA-F_]+|[-+]?0o[0-7_]+|[-+]?0b[01_]+"
+      "|[-+]?[1-9][0-9_]*(:[0-5]?[0-9])+(\\.[0-9_]*)?"
+      "|[-+]?(\\.[0-9]+|[0-9][0-9_]*(\\.[0-9_]*)?)([eE][-+]?[0-9]+)?"
+      "|[-+]?\\.(inf|Inf|INF)|\\.(nan|NaN|NAN)"
+      "|[0-9][0-9][0-9][0-9]-[0-9][0-9]?-[0-9][0-9]?.*");
+  return RE2::FullMatch(re2::StringPiece(text.data(), text.size()), *kNonString);
+}
+
+bool IsStringScalar(const YAML::Node& node) {
+  if (!node.IsScalar()) return false;
+  if (IsStrTag(node.Tag())) return true;
+  return !LooksNonString(node.Scalar()) && !node.Scalar().empty();
+}
+
+std::string EmitYaml(const YAML::Node& node) {
+  YAML::Emitter out;
+  out.SetIndent(2);
+  EmitNode(out, node);
+  std::string s = out.c_str();
+  if (s.empty() || s.back() != '\n') s.push_back('\n');
+  return s;
+}
+
+std::string EmitYamlDocuments(const std::vector<YAML::Node>& nodes) {
+  std::string out;
+  for (size_t i = 0; i < nodes.size(); ++i) {
+    if (i > 0) out += "---\n";
+    out += EmitYaml(nodes[i]);
+  }
+  return out;
+}
+
+// ---- JSON ----
+
+Json Json::Bool(bool b) {
+  Json j;
+  j.type_ = Type::kBool;
+  j.bool_ = b;
+  return j;
+}
+Json Json::Number(int64_t n) { return RawNumber(std::to_string(n)); }
+Json Json::RawNumber(std::string text) {
+  Json j;
+  j.type_ = Type::kNumber;
+  j.text_ = std::move(text);
+  return j;
+}
+Json Json::String(std::string s) {
+  Json j;
+  j.type_ = Type::kString;
+  j.text_ = std::move(s);
+  return j;
+}
+Json Json::Array() {
+  Json j;
+  j.type_ = Type::kArray;
+  return j;
+}
+Json Json::Object() {
+  Json j;
+  j.type_ = Type::kObject;
+  return j;
+}
+Json Json::StringArray(const std::vector<std::string>& items) {
+  Json j = Array();
+  for (const auto& s : items) j.Push(String(s));
+  return j;
+}
+Json& Json::Set(std::string key, Json value) {
+  for (auto& kv : object_) {
+    if (kv.first == key) {
+      kv.second = std::move(value);
+      return *this;
+    }
+  }
+  object_.emplace_back(std::move(key), std::move(value));
+  return *this;
+}
+Json& Json::Push(Json value) {
+  array_.push_back(std::move(value));
+  return *this;
+}
+
+std::string JsonEscape(std::string_view s) {
+  std::string out;
+  out.reserve(s.size());
+  for (unsigned char c : s) {
+    switch (c) {
+      case '"': out += "\\\""; break;
+      case '\\': out += "\\\\"; break;
+      case '\n': out += "\\n"; break;
+      case '\r': out += "\\r"; break;
+      case '\t': out += "\\t"; break;
+      case '\b': out += "\\b"; break;
+      case '\f': out += "\\f"; break;
+      default:
+        if (c < 0x20) {
+          char buf[8];
+          std::snprintf(buf, sizeof(buf), "\\u%04x", c);
+          out += buf;
+        } else {
+          out.push_back(static_cast<char>(c));
+        }
+    }
+  }
+  return out;
+}
+
+void Json::DumpTo(std::string& out, int indent, bool pretty) const {
+  auto newline = [&](int level) {
+    if (!pretty) return;
+    out.push_back('\n');
+    out.append(static_cast<size_t>(level) * 2, ' ');
+  };
+  switch (type_) {
+    case Type::kNull: out += "null"; return;
+    case Type::kBool: out += bool_ ? "true" : "false"; return;
+    case Type::kNumber: out += text_; return;
+    case Type::kString:
+      out.push_back('"');
+      out += JsonEscape(text_);
+      out.push_back('"');
+      return;
+    case Type::kArray: {
+      if (array_.empty()) {
+        out += "[]";
+        return;
+      }
+      // Arrays of scalars stay on one line when short, for readable seccomp name lists.
+      out.push_back('[');
+      for (size_t i = 0; i < array_.size(); ++i) {
+        if (i > 0) out.push_back(',');
+        newline(indent + 1);
+        array_[i].DumpTo(out, indent + 1, pretty);
+      }
+      newline(indent);
+      out.push_back(']');
+      return;
+    }
+    case Type::kObject: {
+      if (object_.empty()) {
+        out += "{}";
+        return;
+      }
+      out.push_back('{');
+      for (size_t i = 0; i < object_.size(); ++i) {
+        if (i > 0) out.push_back(',');
+        newline(indent + 1);
+        out.push_back('"');
+        out += JsonEscape(object_[i].first);
+        out += pretty ? "\": " : "\":";
+        object_[i].second.DumpTo(out, indent + 1, pretty);
+      }
+      newline(indent);
+      out.push_back('}');
+      return;
+    }
+  }
+}
+
+std::string Json::Dump() const {
+  std::string out;
+  DumpTo(out, 0, true);
+  out.push_back('\n');
+  return out;
+}
+
+std::string Json::DumpCompact() const {
+  std::string out;
+  DumpTo(out, 0, false);
+  return out;
+}
+
+Json YamlToJson(const YAML::Node& node) {
+  switch (node.Type()) {
+    case YAML::NodeType::Undefined:
+    case YAML::NodeType::Null:
+      return Json::Null();
+    case YAML::NodeType::Sequence: {
+      Json arr = Json::Array();
+      for (const auto& item : node) arr.Push(YamlToJson(item));
+      return arr;
+    }
+    case YAML::NodeType::Map: {
+      Json obj = Json::Object();
+      for (const auto& kv : node) obj.Set(kv.first.Scalar(), YamlToJson(kv.second));
+      return obj;
+    }
+    case YAML::NodeType::Scalar:
+      break;
+  }
+  const std::string& v = node.Scalar();
+  if (IsStrTag(node.Tag())) return Json::String(v);
+  static const RE2* const kNull = new RE2("~|null|Null|NULL|");
+  static const RE2* const kTrue = new RE2("y|Y|yes|Yes|YES|true|True|TRUE|on|On|ON");
+  static const RE2* const kFalse = new RE2("n|N|no|No|NO|false|False|FALSE|off|Off|OFF");
+  static const RE2* const kInt = new RE2("-?(0|[1-9][0-9]*)");
+  static const RE2* const kFloat =
+      new RE2("-?(0|[1-9][0-9]*)(\\.[0-9]+)?([eE][-+]?[0-9]+)?");
+  static const RE2* const kOtherInt = new RE2("[-+]?(0x[0-9a-fA-F]+|0o?[0-7]+|[0-9]+)");
+  if (RE2::FullMatch(v, *kNull)) return Json::Null();
+  if (RE2::FullMatch(v, *kTrue)) return Json::Bool(true);
+  if (RE2::FullMatch(v, *kFalse)) return Json::Bool(false);
+  if (RE2::FullMatch(v, *kInt) || RE2::FullMatch(v, *kFloat)) return Json::RawNumber(v);
+  if (RE2::FullMatch(v, *kOtherInt)) {
+    std::string digits = v;
+    int base = 10;
+    size_t start = (digits[0] == '+' || digits[0] == '-') ? 1 : 0;
+    if (digits.compare(start, 2, "0x") == 0) {
+      base = 16;
+    } else if (digits.compare(start, 2, "0o") == 0) {
+      digits.erase(start, 2);
+      base = 8;
+    } else if (digits.size() > start + 1 && digits[start] == '0') {
+      base = 8;
+    }
+    long long n = std::strtoll(digits.c_str(), nullptr, base);
+    return Json::Number(n);
+  }
+  return Json::String(v);
+}
+
+}  // namespace minpriv::remediator
