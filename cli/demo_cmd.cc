@@ -37,6 +37,17 @@ constexpr char kUsage[] =
 constexpr char kMarker[] = ".minpriv-demo";
 constexpr int kPort = 18080;
 constexpr int kBackendPort = 18081;
+// The demo "cluster": a network namespace of our own with a veth pair, in 198.18.0.0/24
+// (RFC 2544's benchmarking range, never routed). The host side is shopfront's node address;
+// the namespace holds the inventory pod, the cluster DNS pod and an ingress gateway pod
+// (examples/demo/inventory.yaml lists them as the cluster inventory).
+constexpr char kNetns[] = "minpriv-demo";
+constexpr char kHostIf[] = "mpdemo0";
+constexpr char kPodIf[] = "mpdemo1";
+constexpr char kNodeIp[] = "198.18.0.1";
+constexpr char kInventoryIp[] = "198.18.0.2";
+constexpr char kDnsIp[] = "198.18.0.3";
+constexpr char kGatewayIp[] = "198.18.0.4";
 constexpr char kCacheDir[] = "/var/cache/shopfront";
 constexpr char kLogDir[] = "/var/log/shopfront";
 constexpr char kStrayFile[] = "/etc/shopfront-stray";
@@ -46,7 +57,8 @@ struct Options {
 };
 
 struct Paths {
-  std::string work, manifest, profile, proposal, verify_report, misbehave_report, logs;
+  std::string work, manifest, inventory_file, profile, proposal, verify_report, misbehave_report,
+      logs;
   std::string shopfront, inventory, self;
 };
 
@@ -92,20 +104,76 @@ absl::Status FreshWorkDir(const std::string& dir) {
   return util::WriteFileAtomic((fs::path(dir) / kMarker).string(), "");
 }
 
+// Owns the demo network namespace and veth pair; removes them on destruction.
+class DemoNetwork {
+ public:
+  static absl::StatusOr<DemoNetwork> Create() {
+    Cleanup();
+    const std::vector<std::vector<std::string>> steps = {
+        {"ip", "netns", "add", kNetns},
+        {"ip", "link", "add", kHostIf, "type", "veth", "peer", "name", kPodIf, "netns", kNetns},
+        {"ip", "addr", "add", absl::StrCat(kNodeIp, "/24"), "dev", kHostIf},
+        {"ip", "link", "set", kHostIf, "up"},
+        {"ip", "-n", kNetns, "link", "set", "lo", "up"},
+        {"ip", "-n", kNetns, "addr", "add", absl::StrCat(kInventoryIp, "/24"), "dev", kPodIf},
+        {"ip", "-n", kNetns, "addr", "add", absl::StrCat(kDnsIp, "/24"), "dev", kPodIf},
+        {"ip", "-n", kNetns, "addr", "add", absl::StrCat(kGatewayIp, "/24"), "dev", kPodIf},
+        {"ip", "-n", kNetns, "link", "set", kPodIf, "up"},
+    };
+    DemoNetwork net;
+    net.owned_ = true;
+    for (const auto& step : steps) {
+      auto rc = util::RunQuiet(step);
+      if (!rc.ok() || *rc != 0) {
+        return absl::UnavailableError(absl::StrCat(
+            "cannot set up the demo network (", absl::StrJoin(step, " "),
+            " failed); minpriv demo needs iproute2 and CAP_NET_ADMIN"));
+      }
+    }
+    return net;
+  }
+  DemoNetwork() = default;
+  DemoNetwork(DemoNetwork&& o) noexcept : owned_(o.owned_) { o.owned_ = false; }
+  DemoNetwork& operator=(DemoNetwork&&) = delete;
+  ~DemoNetwork() {
+    if (owned_) Cleanup();
+  }
+
+ private:
+  static void Cleanup() {
+    util::RunQuiet({"ip", "link", "del", kHostIf}).IgnoreError();
+    util::RunQuiet({"ip", "netns", "del", kNetns}).IgnoreError();
+  }
+  bool owned_ = false;
+};
+
+// The exercise: requests from the ingress gateway's address inside the demo network.
 std::string Exercise() {
-  return absl::StrCat(
-      "set -e; for i in 1 2 3 4 5 6 7 8 9 10 11 12; do "
-      "curl -fsS -o /dev/null http://127.0.0.1:", kPort, "/item/$i; done; "
-      "curl -fsS -o /dev/null http://127.0.0.1:", kPort, "/healthz");
+  std::string curl = absl::StrCat("ip netns exec ", kNetns, " curl -fsS -o /dev/null --interface ",
+                                  kGatewayIp, " http://", kNodeIp, ":", kPort);
+  return absl::StrCat("set -e; for i in 1 2 3 4 5 6 7 8 9 10 11 12; do ", curl,
+                      "/item/$i; done; ", curl, "/healthz");
 }
 
 std::vector<std::string> ShopfrontCmd(const Paths& p, bool misbehave) {
-  std::vector<std::string> cmd = {p.shopfront,   "--port",        absl::StrCat(kPort),
-                                  "--backend",   "inventory.shop.svc.cluster.local",
-                                  "--cache-dir", kCacheDir,       "--log-dir", kLogDir};
+  std::vector<std::string> cmd = {p.shopfront,
+                                  "--listen",
+                                  kNodeIp,
+                                  "--port",
+                                  absl::StrCat(kPort),
+                                  "--dns",
+                                  kDnsIp,
+                                  "--backend",
+                                  "inventory.shop.svc.cluster.local",
+                                  "--backend-port",
+                                  absl::StrCat(kBackendPort),
+                                  "--cache-dir",
+                                  kCacheDir,
+                                  "--log-dir",
+                                  kLogDir};
   if (misbehave) {
     cmd.insert(cmd.end(), {"--misbehave", "--stray-file", kStrayFile, "--stray-peer",
-                           "127.0.0.1:18099"});
+                           absl::StrCat(kInventoryIp, ":18099")});
   }
   return cmd;
 }
@@ -228,6 +296,7 @@ absl::Status Prepare(const Options& o, Paths& p) {
   if (auto st = FreshWorkDir(o.work_dir); !st.ok()) return st;
   p.work = fs::absolute(o.work_dir).lexically_normal().string();
   p.manifest = p.work + "/shopfront.yaml";
+  p.inventory_file = p.work + "/inventory.yaml";
   p.profile = p.work + "/profile.yaml";
   p.proposal = p.work + "/proposal";
   p.verify_report = p.work + "/verify.json";
@@ -252,6 +321,7 @@ absl::Status Prepare(const Options& o, Paths& p) {
     if (ec) return absl::PermissionDeniedError(absl::StrCat(d, ": ", ec.message()));
   }
   fs::remove(kStrayFile, ec);
+  if (auto st = util::WriteFileAtomic(p.inventory_file, kDemoInventory); !st.ok()) return st;
   return util::WriteFileAtomic(p.manifest, kDemoManifest);
 }
 
@@ -273,21 +343,26 @@ int RunDemo(int argc, char** argv) {
   if (auto st = Prepare(*opts, p); !st.ok()) return Fail(st);
 
   std::cout << Bold("minpriv demo") << ": learn → propose → verify on the sample service "
-            << "'shopfront' (HTTP on 127.0.0.1:" << kPort << ", backend 'inventory' on :"
-            << kBackendPort << ", DNS on 127.0.0.1:53)\n";
+            << "'shopfront' (HTTP on " << kNodeIp << ":" << kPort << ")\n";
 
-  Step(1, "Starting the backend and DNS server (not observed)");
+  Step(1, "Starting the demo cluster's other pods (not observed)");
+  auto network = DemoNetwork::Create();
+  if (!network.ok()) return Fail(network.status());
   util::Subprocess::Options backend_opts;
   backend_opts.output_file = p.logs + "/inventory.log";
   auto backend = util::Subprocess::Start(
-      {p.inventory, "--port", absl::StrCat(kBackendPort), "--dns-port", "53"}, backend_opts);
+      {"ip", "netns", "exec", kNetns, p.inventory, "--listen", kInventoryIp, "--port",
+       absl::StrCat(kBackendPort), "--dns-listen", kDnsIp, "--dns-port", "53", "--answer",
+       kInventoryIp},
+      backend_opts);
   if (!backend.ok()) return Fail(backend.status());
   if (backend->WaitFor(absl::Milliseconds(300)).has_value()) {
     return Fail(absl::UnavailableError(absl::StrCat(
-        "the inventory backend exited at once (ports ", kBackendPort,
-        "/TCP or 53/UDP on 127.0.0.1 in use?); see ", p.logs, "/inventory.log")));
+        "the inventory backend exited at once; see ", p.logs, "/inventory.log")));
   }
-  std::cout << "  inventory running (pid " << backend->pid() << ")\n";
+  std::cout << "  shop/inventory      " << kInventoryIp << ":" << kBackendPort << "/TCP\n"
+            << "  kube-system/coredns " << kDnsIp << ":53/UDP\n"
+            << "  ingress/gateway     " << kGatewayIp << " (sends the exercise's requests)\n";
 
   Step(2, "Learning shopfront with eBPF while exercising it (12 item requests + health check)");
   auto learn = util::Run(Concat({p.self, "learn", "--name", "shopfront", "--out", p.profile,
@@ -301,7 +376,7 @@ int RunDemo(int argc, char** argv) {
 
   Step(3, "Proposing least privilege for the manifest");
   auto propose = util::Run({p.self, "propose", "--profile", p.profile, "--manifest", p.manifest,
-                            "--out-dir", p.proposal});
+                            "--inventory", p.inventory_file, "--out-dir", p.proposal});
   if (!propose.ok()) return Fail(propose.status());
   if (*propose != 0) {
     return Fail(absl::InternalError(absl::StrCat("propose failed (exit ", *propose, ")")));

@@ -124,6 +124,14 @@ absl::StatusOr<int> Run(const std::vector<std::string>& argv) {
   return child->Wait();
 }
 
+absl::StatusOr<int> RunQuiet(const std::vector<std::string>& argv) {
+  Subprocess::Options options;
+  options.output_file = "/dev/null";
+  auto child = Subprocess::Start(argv, options);
+  if (!child.ok()) return child.status();
+  return child->Wait();
+}
+
 std::string SelfExe() {
   char buf[PATH_MAX];
   ssize_t n = readlink("/proc/self/exe", buf, sizeof(buf) - 1);

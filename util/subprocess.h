@@ -52,6 +52,9 @@ class Subprocess {
 // Runs argv to completion; returns its exit code.
 absl::StatusOr<int> Run(const std::vector<std::string>& argv);
 
+// Runs argv to completion with its output discarded; returns its exit code.
+absl::StatusOr<int> RunQuiet(const std::vector<std::string>& argv);
+
 // The running binary's own path (/proc/self/exe).
 std::string SelfExe();
 

@@ -1,8 +1,8 @@
 // inventory: the demo's second sample service (the backend shopfront talks to), plus the
 // demo "cluster's" DNS server. It is not the workload under study.
 //   TCP --port (18081): "GET <id>\n" → a JSON line describing the item.
-//   UDP --dns-port (53): answers every A query with --answer (127.0.0.1), so shopfront's
-//                        name resolution is real DNS traffic that stays on loopback.
+//   UDP --dns-listen:--dns-port (53): answers every A query with --answer, so shopfront's
+//                        name resolution is real DNS traffic to a DNS server of our own.
 #define _GNU_SOURCE
 #include <arpa/inet.h>
 #include <errno.h>
@@ -76,15 +76,18 @@ static void answer_item(int t) {
 
 int main(int argc, char** argv) {
   const char* listen_addr = "127.0.0.1";
+  const char* dns_addr = NULL;  // default: the --listen address
   int port = 18081, dns_port = 53;
   const char* answer_text = "127.0.0.1";
   for (int i = 1; i + 1 < argc; i += 2) {
     if (strcmp(argv[i], "--listen") == 0) listen_addr = argv[i + 1];
     else if (strcmp(argv[i], "--port") == 0) port = atoi(argv[i + 1]);
     else if (strcmp(argv[i], "--dns-port") == 0) dns_port = atoi(argv[i + 1]);
+    else if (strcmp(argv[i], "--dns-listen") == 0) dns_addr = argv[i + 1];
     else if (strcmp(argv[i], "--answer") == 0) answer_text = argv[i + 1];
     else {
-      fprintf(stderr, "usage: inventory [--listen ADDR] [--port N] [--dns-port N] [--answer ADDR]\n");
+      fprintf(stderr, "usage: inventory [--listen ADDR] [--port N] [--dns-listen ADDR] [--dns-port N] "
+              "[--answer ADDR]\n");
       return 2;
     }
   }
@@ -94,9 +97,10 @@ int main(int argc, char** argv) {
   sigaction(SIGTERM, &sa, NULL);
   sigaction(SIGINT, &sa, NULL);
   int t = bound_socket(SOCK_STREAM, listen_addr, port);
-  int u = bound_socket(SOCK_DGRAM, listen_addr, dns_port);
+  if (dns_addr == NULL) dns_addr = listen_addr;
+  int u = bound_socket(SOCK_DGRAM, dns_addr, dns_port);
   fprintf(stderr, "inventory: items on %s:%d/TCP, DNS on %s:%d/UDP\n", listen_addr, port,
-          listen_addr, dns_port);
+          dns_addr, dns_port);
   struct pollfd fds[2] = {{.fd = t, .events = POLLIN}, {.fd = u, .events = POLLIN}};
   while (!g_stop) {
     if (poll(fds, 2, 500) < 0) {
