@@ -1,0 +1,179 @@
+/* minpriv event ABI: the one definition of every record the BPF programs put on the ring
+ * buffer and of the maps user space writes. Included by bpf/minpriv.bpf.c (with vmlinux.h,
+ * which provides the __u* types) and by observer/ (with <linux/types.h>). Fixed-width
+ * types, explicit padding; observer/abi_check.cc static_asserts sizes and offsets. Bump
+ * MINPRIV_ABI_VERSION on any change. */
+#ifndef MINPRIV_BPF_ABI_EVENTS_H_
+#define MINPRIV_BPF_ABI_EVENTS_H_
+
+#ifndef __VMLINUX_H__
+#include <linux/types.h>
+#endif
+
+#define MINPRIV_ABI_VERSION 2
+
+#define MP_MAX_WORKLOADS 64        /* watched cgroups (slots of the workloads array) */
+#define MP_MAX_CGROUPS 8192        /* watched cgroups plus their descendants */
+#define MP_MAX_SYSCALLS 512        /* bitmap bits per workload */
+#define MP_USER_PATH_MAX 1024      /* path string as passed by the workload */
+#define MP_DIR_BUF 4096            /* dentry components (leaf first, NUL separated) */
+#define MP_NAME_MAX 256            /* one component, including its NUL */
+#define MP_STACK_DEPTH 16          /* kernel frames kept for a capability check */
+#define MP_STACK_HASH_DEPTH 8      /* frames that take part in the dedup key */
+#define MP_DNS_MAX 256             /* DNS query name bytes (wire format) */
+#define MP_COMM_LEN 16
+
+enum mp_event_type {
+  MP_EV_SYSCALL = 1,
+  MP_EV_IDENTITY = 2,
+  MP_EV_CAPABILITY = 3,
+  MP_EV_FILE = 4,
+  MP_EV_EXEC = 5,
+  MP_EV_NET = 6,
+  MP_EV_DNS = 7,
+  MP_EV_DENIAL = 8,
+};
+
+/* File operations as a bit mask (one event may carry several, e.g. O_CREAT|O_TRUNC). */
+enum mp_file_op {
+  MP_OP_WRITE = 1u << 0,
+  MP_OP_CREATE = 1u << 1,
+  MP_OP_TRUNCATE = 1u << 2,
+  MP_OP_MKDIR = 1u << 3,
+  MP_OP_UNLINK = 1u << 4,
+  MP_OP_RMDIR = 1u << 5,
+  MP_OP_RENAME = 1u << 6,
+  MP_OP_LINK = 1u << 7,
+  MP_OP_SYMLINK = 1u << 8,
+  MP_OP_CHMOD = 1u << 9,
+  MP_OP_CHOWN = 1u << 10,
+  MP_OP_MKNOD = 1u << 11,
+};
+
+/* Path block flags. */
+#define MP_PATH_USER_TRUNCATED (1u << 0) /* user string longer than MP_USER_PATH_MAX */
+#define MP_PATH_DIR_TRUNCATED (1u << 1)  /* dentry walk hit a bound before the root */
+#define MP_PATH_DIR_FAILED (1u << 2)     /* no base directory (bad dirfd, no fs) */
+#define MP_PATH_FROM_FD (1u << 3)        /* the object is the fd itself (fchmod & co.) */
+
+enum mp_net_kind {
+  MP_NET_LISTEN = 1,  /* TCP listen() or UDP bind() to a fixed port; addr = local */
+  MP_NET_INGRESS = 2, /* accepted TCP connection; addr = peer, port = local port */
+  MP_NET_EGRESS = 3,  /* TCP connect, UDP connect/sendmsg; addr/port = peer */
+};
+
+#define MP_AF_INET 2
+#define MP_AF_INET6 10
+#define MP_PROTO_TCP 6
+#define MP_PROTO_UDP 17
+
+/* Every record starts with this header. */
+struct mp_event_header {
+  __u32 type;        /* enum mp_event_type */
+  __u32 pid;         /* tgid */
+  __u64 ts_boot_ns;  /* bpf_ktime_get_boot_ns() */
+  __u64 workload_id; /* cgroup id of the watched cgroup (not the descendant) */
+  char comm[MP_COMM_LEN];
+};
+
+struct mp_syscall_event {
+  struct mp_event_header hdr;
+  __u32 nr;
+  __u32 pad;
+};
+
+struct mp_identity_event {
+  struct mp_event_header hdr;
+  __u32 uid;
+  __u32 gid;
+};
+
+struct mp_capability_event {
+  struct mp_event_header hdr;
+  __u32 cap;
+  __s32 ret; /* 0: allowed */
+  __u32 nframes;
+  __u32 pad;
+  __u64 stack[MP_STACK_DEPTH];
+};
+
+/* A path as the workload named it: the user string, and when it is relative (or the
+ * object is an fd), the base directory as dentry names from the leaf up to the task's
+ * root (each NUL terminated). User space joins and normalises. */
+struct mp_path {
+  __u16 user_len; /* bytes of user[] including the NUL, 0 if none */
+  __u16 dir_len;  /* bytes used in dir[] */
+  __u16 flags;    /* MP_PATH_* */
+  __u16 pad;
+  char user[MP_USER_PATH_MAX];
+  char dir[MP_DIR_BUF + MP_NAME_MAX];
+};
+
+struct mp_file_event {
+  struct mp_event_header hdr;
+  __u32 ops; /* enum mp_file_op mask */
+  __u32 nr;  /* syscall number */
+  struct mp_path path;
+};
+
+struct mp_exec_event {
+  struct mp_event_header hdr;
+  __u32 privilege_gain; /* 1: setuid/setgid or file capabilities raised privileges */
+  __u32 pad;
+  struct mp_path path; /* dir[] = components of the executed file, leaf first */
+};
+
+struct mp_net_event {
+  struct mp_event_header hdr;
+  __u8 kind;     /* enum mp_net_kind */
+  __u8 protocol; /* MP_PROTO_* */
+  __u16 family;  /* MP_AF_* */
+  __u16 port;    /* host byte order */
+  __u16 pad;
+  __u8 addr[16]; /* network byte order; IPv4 in the first 4 bytes */
+};
+
+struct mp_dns_event {
+  struct mp_event_header hdr;
+  __u16 len; /* bytes of qname[] copied */
+  __u16 pad[3];
+  __u8 qname[MP_DNS_MAX]; /* wire format labels */
+};
+
+/* Verify mode: a syscall a watched workload saw fail with EPERM/EACCES/EROFS. */
+struct mp_denial_event {
+  struct mp_event_header hdr;
+  __u32 nr;
+  __s32 error; /* positive errno */
+  __u32 ops;   /* file op mask if the syscall modifies a path, else 0 */
+  __u32 has_path;
+  struct mp_path path;
+};
+
+/* Value of the workloads array (one slot per watched cgroup). */
+struct mp_workload {
+  __u64 syscalls[MP_MAX_SYSCALLS / 64];
+  __u64 workload_id; /* 0: free slot */
+  __u32 last_uid;
+  __u32 last_gid;
+};
+
+/* Direct-mapped cache in front of the `cgroups` hash map, so that the sys_enter hot path
+ * decides "not watched" without a helper call (calls are costly with return-stack
+ * mitigations). Entry i holds one watched cgroup whose id hashes to i. Entries are never
+ * cleared: a mismatch (another id) falls back to the hash map; an empty entry (id 0) means
+ * no watched cgroup hashes there. Written by user space (Watch) and by cgroup_mkdir. */
+#define MP_CGROUP_CACHE_BITS 12
+#define MP_CGROUP_CACHE_SIZE (1u << MP_CGROUP_CACHE_BITS)
+
+struct mp_cgroup_slot {
+  __u64 cgroup_id; /* 0: empty */
+  __u32 slot;      /* index into the workloads array */
+  __u32 pad;
+};
+
+static inline __u32 mp_cgroup_cache_index(__u64 cgroup_id) {
+  return (__u32)((cgroup_id * 0x9E3779B97F4A7C15ULL) >> (64 - MP_CGROUP_CACHE_BITS));
+}
+
+#endif /* MINPRIV_BPF_ABI_EVENTS_H_ */

@@ -1,0 +1,844 @@
+// SPDX-License-Identifier: GPL-2.0
+/* minpriv's CO-RE programs: observe what a watched workload (a cgroup v2 and its
+ * descendants) does, filtered and deduplicated in the kernel. Records: bpf/abi/events.h.
+ *
+ * Attribution: `cgroups` maps a cgroup id (the watched one and every descendant, added by
+ * user space at Watch() and by the cgroup_mkdir program afterwards) to a slot of the
+ * `workloads` array. Everything else returns after one hash lookup.
+ * Dedup: `seen` (LRU) holds one key per fact already reported; an event is emitted only
+ * when inserting its key succeeds. If the ring buffer is full the key is removed again and
+ * the per-CPU `drops` counter incremented, so the fact is retried next time. */
+#include "vmlinux.h"
+
+#include <bpf/bpf_core_read.h>
+#include <bpf/bpf_endian.h>
+#include <bpf/bpf_helpers.h>
+#include <bpf/bpf_tracing.h>
+
+#include "bpf/abi/events.h"
+
+char LICENSE[] SEC("license") = "GPL";
+
+/* Set by user space before load. */
+const volatile bool verify_mode = false;
+
+#define AT_FDCWD -100
+#define AT_REMOVEDIR 0x200
+#define O_WRONLY 01
+#define O_RDWR 02
+#define O_CREAT 0100
+#define O_TRUNC 01000
+#define EPERM 1
+#define EACCES 13
+#define EROFS 30
+#define ETH_P_IP 0x0800
+#define ETH_P_IPV6 0x86DD
+
+/* x86_64 syscall numbers of the file-modifying calls. */
+#define NR_open 2
+#define NR_truncate 76
+#define NR_ftruncate 77
+#define NR_rename 82
+#define NR_mkdir 83
+#define NR_rmdir 84
+#define NR_creat 85
+#define NR_link 86
+#define NR_unlink 87
+#define NR_symlink 88
+#define NR_chmod 90
+#define NR_fchmod 91
+#define NR_chown 92
+#define NR_fchown 93
+#define NR_lchown 94
+#define NR_mknod 133
+#define NR_openat 257
+#define NR_mkdirat 258
+#define NR_mknodat 259
+#define NR_fchownat 260
+#define NR_unlinkat 263
+#define NR_renameat 264
+#define NR_linkat 265
+#define NR_symlinkat 266
+#define NR_fchmodat 268
+#define NR_renameat2 316
+#define NR_openat2 437
+#define NR_fchmodat2 452
+
+struct {
+  __uint(type, BPF_MAP_TYPE_HASH);
+  __uint(max_entries, MP_MAX_CGROUPS);
+  __type(key, __u64);
+  __type(value, __u32);
+} cgroups SEC(".maps");
+
+struct {
+  __uint(type, BPF_MAP_TYPE_ARRAY);
+  __uint(max_entries, MP_CGROUP_CACHE_SIZE);
+  __type(key, __u32);
+  __type(value, struct mp_cgroup_slot);
+} cgroup_cache SEC(".maps");
+
+struct {
+  __uint(type, BPF_MAP_TYPE_ARRAY);
+  __uint(max_entries, MP_MAX_WORKLOADS);
+  __type(key, __u32);
+  __type(value, struct mp_workload);
+} workloads SEC(".maps");
+
+struct {
+  __uint(type, BPF_MAP_TYPE_RINGBUF);
+  __uint(max_entries, 16 << 20);
+} events SEC(".maps");
+
+struct {
+  __uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
+  __uint(max_entries, 1);
+  __type(key, __u32);
+  __type(value, __u64);
+} drops SEC(".maps");
+
+enum seen_kind {
+  SEEN_IDENTITY = 1,
+  SEEN_CAP,
+  SEEN_FILE,
+  SEEN_EXEC,
+  SEEN_NET,
+  SEEN_DNS,
+  SEEN_DENIAL,
+};
+
+struct seen_key {
+  __u32 slot;
+  __u32 kind;
+  __u64 a;
+  __u64 b;
+  __u64 c;
+};
+
+struct {
+  __uint(type, BPF_MAP_TYPE_LRU_HASH);
+  __uint(max_entries, 65536);
+  __type(key, struct seen_key);
+  __type(value, __u8);
+} seen SEC(".maps");
+
+/* Per-CPU scratch records, one per context that may nest (softirq vs. task). */
+enum scratch_slot { SCR_ENTER = 0, SCR_EXIT, SCR_EXEC, SCR_CAP, SCR_DNS, SCR_COUNT };
+
+union scratch {
+  struct mp_file_event file;
+  struct mp_exec_event exec;
+  struct mp_denial_event denial;
+  struct mp_capability_event cap;
+  struct mp_dns_event dns;
+};
+
+struct {
+  __uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
+  __uint(max_entries, SCR_COUNT);
+  __type(key, __u32);
+  __type(value, union scratch);
+} scratch SEC(".maps");
+
+/* Verify mode: path of the current file syscall, from sys_enter to sys_exit. */
+struct stash {
+  __u32 nr;
+  __u32 ops;
+  __u64 hash;
+  __u64 base;
+  struct mp_path path;
+};
+
+struct {
+  __uint(type, BPF_MAP_TYPE_HASH);
+  __uint(max_entries, 4096);
+  __type(key, __u64);
+  __type(value, struct stash);
+} stashes SEC(".maps");
+
+/* Array lookups are inlined by the verifier: an unwatched task costs no helper call when
+ * its cache entry is empty. */
+static __always_inline struct mp_workload *lookup_workload(__u64 cgid, __u32 *slot_out) {
+  __u32 idx = mp_cgroup_cache_index(cgid);
+  struct mp_cgroup_slot *e = bpf_map_lookup_elem(&cgroup_cache, &idx);
+  if (!e) return NULL;
+  __u32 s;
+  if (e->cgroup_id == cgid) {
+    s = e->slot;
+  } else if (e->cgroup_id == 0) {
+    return NULL;
+  } else {
+    __u32 *slot = bpf_map_lookup_elem(&cgroups, &cgid);
+    if (!slot) return NULL;
+    s = *slot;
+  }
+  *slot_out = s;
+  return bpf_map_lookup_elem(&workloads, &s);
+}
+
+/* The current task's cgroup v2 id by BTF loads (no helper call). */
+static __always_inline __u64 current_cgroup_id(struct task_struct *t) {
+  return t->cgroups->dfl_cgrp->kn->id;
+}
+
+static __always_inline void remember_cgroup(__u64 id, __u32 slot) {
+  bpf_map_update_elem(&cgroups, &id, &slot, BPF_ANY);
+  __u32 idx = mp_cgroup_cache_index(id);
+  struct mp_cgroup_slot *e = bpf_map_lookup_elem(&cgroup_cache, &idx);
+  if (e && e->cgroup_id == 0) {
+    e->slot = slot;
+    e->cgroup_id = id; /* a racing writer leaves a mismatch: falls back to the hash */
+  }
+}
+
+static __always_inline void count_drop(void) {
+  __u32 zero = 0;
+  __u64 *d = bpf_map_lookup_elem(&drops, &zero);
+  if (d) __sync_fetch_and_add(d, 1);
+}
+
+static __always_inline bool first_time(struct seen_key *k) {
+  __u8 one = 1;
+  return bpf_map_update_elem(&seen, k, &one, BPF_NOEXIST) == 0;
+}
+
+static __always_inline void fill_header(struct mp_event_header *h, __u32 type,
+                                        struct mp_workload *w) {
+  h->type = type;
+  h->pid = bpf_get_current_pid_tgid() >> 32;
+  h->ts_boot_ns = bpf_ktime_get_boot_ns();
+  h->workload_id = w->workload_id;
+  bpf_get_current_comm(h->comm, sizeof(h->comm));
+}
+
+/* Copies a finished scratch record to the ring buffer; on failure forgets the key. */
+static __always_inline void output(void *rec, __u64 size, struct seen_key *k) {
+  if (bpf_ringbuf_output(&events, rec, size, 0) != 0) {
+    count_drop();
+    if (k) bpf_map_delete_elem(&seen, k);
+  }
+}
+
+/* ---- paths ------------------------------------------------------------------------- */
+
+#define WALK_MAX 40
+
+/* Appends the names from `dentry` up to the task's root (leaf first), crossing mounts.
+ * The write offset lives in p->dir_len (map memory) rather than in a register so that the
+ * verifier does not track it precisely and can prune the loop's states. */
+static __always_inline void walk_path(struct mp_path *p, struct dentry *dentry,
+                                      struct vfsmount *vfsmnt, struct task_struct *task) {
+  struct dentry *root_dentry = BPF_CORE_READ(task, fs, root.dentry);
+  struct vfsmount *root_mnt = BPF_CORE_READ(task, fs, root.mnt);
+  __u64 mnt_off = bpf_core_field_offset(struct mount, mnt);
+  struct mount *mnt = (struct mount *)((void *)vfsmnt - mnt_off);
+  p->dir_len = 0;
+  int i;
+  for (i = 0; i < WALK_MAX; i++) {
+    if (dentry == root_dentry && vfsmnt == root_mnt) break;
+    struct dentry *mnt_root = BPF_CORE_READ(vfsmnt, mnt_root);
+    if (dentry == mnt_root) {
+      struct mount *parent = BPF_CORE_READ(mnt, mnt_parent);
+      if (!parent || parent == mnt) break; /* namespace root */
+      dentry = BPF_CORE_READ(mnt, mnt_mountpoint);
+      mnt = parent;
+      vfsmnt = (struct vfsmount *)((void *)parent + mnt_off);
+      continue;
+    }
+    struct dentry *up = BPF_CORE_READ(dentry, d_parent);
+    if (!up || up == dentry) break;
+    __u32 off = p->dir_len;
+    if (off > MP_DIR_BUF - MP_NAME_MAX) {
+      p->flags |= MP_PATH_DIR_TRUNCATED;
+      break;
+    }
+    const unsigned char *name = BPF_CORE_READ(dentry, d_name.name);
+    long n = bpf_probe_read_kernel_str(&p->dir[off & (MP_DIR_BUF - 1)], MP_NAME_MAX, name);
+    if (n > 0) p->dir_len = off + (n & (MP_NAME_MAX - 1 + MP_NAME_MAX));
+    dentry = up;
+  }
+  if (i == WALK_MAX) p->flags |= MP_PATH_DIR_TRUNCATED;
+}
+
+static __always_inline struct file *fd_file(struct task_struct *task, int fd) {
+  if (fd < 0) return NULL;
+  struct fdtable *fdt = BPF_CORE_READ(task, files, fdt);
+  if (!fdt) return NULL;
+  unsigned int max = BPF_CORE_READ(fdt, max_fds);
+  if ((unsigned int)fd >= max) return NULL;
+  struct file **arr = BPF_CORE_READ(fdt, fd);
+  struct file *f = NULL;
+  bpf_probe_read_kernel(&f, sizeof(f), &arr[fd]);
+  return f;
+}
+
+/* Base directory for a relative path: the dirfd's directory or the cwd. Returns the
+ * dentry (dedup identity) or NULL. */
+static __always_inline struct dentry *base_dir(struct task_struct *task, int dfd,
+                                               struct vfsmount **mnt) {
+  if (dfd == AT_FDCWD) {
+    *mnt = BPF_CORE_READ(task, fs, pwd.mnt);
+    return BPF_CORE_READ(task, fs, pwd.dentry);
+  }
+  struct file *f = fd_file(task, dfd);
+  if (!f) return NULL;
+  *mnt = BPF_CORE_READ(f, f_path.mnt);
+  return BPF_CORE_READ(f, f_path.dentry);
+}
+
+static __always_inline __u64 hash_bytes(const char *s, __u32 len, __u32 max) {
+  __u64 h = 14695981039346656037ULL;
+  for (__u32 i = 0; i < max; i++) {
+    if (i >= len) break;
+    h ^= (__u8)s[i];
+    h *= 1099511628211ULL;
+  }
+  return h;
+}
+
+/* Reads the user path, dedups (slot, ops, base, string) and, when new (or in verify
+ * mode), resolves the base directory and emits/stashes the record. */
+struct fp_args {
+  __u32 slot;
+  __u32 nr;
+  __u32 ops;
+  int dfd;
+  const char *upath;
+  __u32 from_fd;
+  __u32 stash_it;
+};
+
+/* Global (verified once, not per call site). */
+__noinline int file_path_event(struct mp_workload *w, struct fp_args *a) {
+  if (!w || !a) return 0;
+  __u32 slot = a->slot, nr = a->nr, ops = a->ops;
+  int dfd = a->dfd;
+  const char *upath = a->upath;
+  bool from_fd = a->from_fd, stash_it = a->stash_it;
+  __u32 zero = SCR_ENTER;
+  struct mp_file_event *ev = bpf_map_lookup_elem(&scratch, &zero);
+  if (!ev) return 0;
+  struct task_struct *task = (struct task_struct *)bpf_get_current_task();
+  struct mp_path *p = &ev->path;
+  p->flags = 0;
+  p->dir_len = 0;
+  p->user_len = 0;
+  __u64 h = 0;
+  struct dentry *base = NULL;
+  struct vfsmount *mnt = NULL;
+  if (from_fd) {
+    p->flags |= MP_PATH_FROM_FD;
+    struct file *f = fd_file(task, dfd);
+    if (!f) return 0;
+    mnt = BPF_CORE_READ(f, f_path.mnt);
+    base = BPF_CORE_READ(f, f_path.dentry);
+    h = (__u64)base;
+  } else {
+    long n = bpf_probe_read_user_str(p->user, MP_USER_PATH_MAX, upath);
+    if (n <= 0) return 0;
+    if (n >= MP_USER_PATH_MAX) p->flags |= MP_PATH_USER_TRUNCATED;
+    p->user_len = n;
+    h = hash_bytes(p->user, n, MP_USER_PATH_MAX);
+    if (p->user[0] == '/') {
+      base = BPF_CORE_READ(task, fs, root.dentry);
+    } else {
+      base = base_dir(task, dfd, &mnt);
+      if (!base) p->flags |= MP_PATH_DIR_FAILED;
+    }
+  }
+  struct seen_key k = {.slot = slot, .kind = SEEN_FILE, .a = ops | ((__u64)nr << 32),
+                       .b = (__u64)base, .c = h};
+  bool fresh = first_time(&k);
+  if (!fresh && !(verify_mode && stash_it)) return 0;
+  if (mnt && base && (from_fd || p->user[0] != '/')) walk_path(p, base, mnt, task);
+  if (fresh) {
+    fill_header(&ev->hdr, MP_EV_FILE, w);
+    ev->ops = ops;
+    ev->nr = nr;
+    output(ev, sizeof(*ev), &k);
+  }
+  if (verify_mode && stash_it) {
+    __u64 id = bpf_get_current_pid_tgid();
+    struct stash *st = bpf_map_lookup_elem(&stashes, &id);
+    if (!st) {
+      /* Initialise from scratch memory (too big for the stack). */
+      bpf_map_update_elem(&stashes, &id, (void *)ev, BPF_ANY);
+      st = bpf_map_lookup_elem(&stashes, &id);
+      if (!st) return 0;
+    }
+    st->nr = nr;
+    st->ops = ops;
+    st->hash = h;
+    st->base = (__u64)base;
+    bpf_probe_read_kernel(&st->path, sizeof(st->path), p);
+  }
+  return 0;
+}
+
+static __always_inline __u32 open_ops(__u64 flags) {
+  __u32 ops = 0;
+  if (flags & (O_WRONLY | O_RDWR)) ops |= MP_OP_WRITE;
+  if (flags & O_CREAT) ops |= MP_OP_CREATE;
+  if (flags & O_TRUNC) ops |= MP_OP_TRUNCATE;
+  return ops;
+}
+
+#define FP(ops_, dfd_, path_, from_fd_, stash_)                                          \
+  do {                                                                                 \
+    struct fp_args a_ = {.slot = slot, .nr = nr, .ops = (ops_), .dfd = (dfd_),         \
+                         .upath = (path_), .from_fd = (from_fd_), .stash_it = (stash_)}; \
+    file_path_event(w, &a_);                                                           \
+  } while (0)
+
+static __always_inline void file_syscall(__u32 slot, struct mp_workload *w, struct pt_regs *regs,
+                                         long nr) {
+  __u64 a0 = BPF_CORE_READ(regs, di), a1 = BPF_CORE_READ(regs, si),
+        a2 = BPF_CORE_READ(regs, dx), a3 = BPF_CORE_READ(regs, r10);
+  __u32 ops = 0;
+  switch (nr) {
+    case NR_open:
+      ops = open_ops(a1);
+      if (ops) FP(ops, AT_FDCWD, (const char *)a0, false, true);
+      return;
+    case NR_creat:
+      FP(MP_OP_CREATE | MP_OP_WRITE | MP_OP_TRUNCATE, AT_FDCWD,
+                      (const char *)a0, false, true);
+      return;
+    case NR_openat:
+      ops = open_ops(a2);
+      if (ops) FP(ops, (int)a0, (const char *)a1, false, true);
+      return;
+    case NR_openat2: {
+      __u64 flags = 0;
+      bpf_probe_read_user(&flags, sizeof(flags), (void *)a2);
+      ops = open_ops(flags);
+      if (ops) FP(ops, (int)a0, (const char *)a1, false, true);
+      return;
+    }
+    case NR_mkdir:
+      FP(MP_OP_MKDIR, AT_FDCWD, (const char *)a0, false, true);
+      return;
+    case NR_mkdirat:
+      FP(MP_OP_MKDIR, (int)a0, (const char *)a1, false, true);
+      return;
+    case NR_unlink:
+      FP(MP_OP_UNLINK, AT_FDCWD, (const char *)a0, false, true);
+      return;
+    case NR_unlinkat:
+      FP((a2 & AT_REMOVEDIR) ? MP_OP_RMDIR : MP_OP_UNLINK, (int)a0,
+                      (const char *)a1, false, true);
+      return;
+    case NR_rmdir:
+      FP(MP_OP_RMDIR, AT_FDCWD, (const char *)a0, false, true);
+      return;
+    case NR_rename:
+      FP(MP_OP_RENAME, AT_FDCWD, (const char *)a0, false, true);
+      FP(MP_OP_RENAME, AT_FDCWD, (const char *)a1, false, false);
+      return;
+    case NR_renameat:
+    case NR_renameat2:
+      FP(MP_OP_RENAME, (int)a0, (const char *)a1, false, true);
+      FP(MP_OP_RENAME, (int)a2, (const char *)a3, false, false);
+      return;
+    case NR_link:
+      FP(MP_OP_LINK, AT_FDCWD, (const char *)a1, false, true);
+      return;
+    case NR_linkat:
+      FP(MP_OP_LINK, (int)a2, (const char *)a3, false, true);
+      return;
+    case NR_symlink:
+      FP(MP_OP_SYMLINK, AT_FDCWD, (const char *)a1, false, true);
+      return;
+    case NR_symlinkat:
+      FP(MP_OP_SYMLINK, (int)a1, (const char *)a2, false, true);
+      return;
+    case NR_chmod:
+      FP(MP_OP_CHMOD, AT_FDCWD, (const char *)a0, false, true);
+      return;
+    case NR_fchmodat:
+    case NR_fchmodat2:
+      FP(MP_OP_CHMOD, (int)a0, (const char *)a1, false, true);
+      return;
+    case NR_chown:
+    case NR_lchown:
+      FP(MP_OP_CHOWN, AT_FDCWD, (const char *)a0, false, true);
+      return;
+    case NR_fchownat:
+      FP(MP_OP_CHOWN, (int)a0, (const char *)a1, false, true);
+      return;
+    case NR_mknod:
+      FP(MP_OP_MKNOD, AT_FDCWD, (const char *)a0, false, true);
+      return;
+    case NR_mknodat:
+      FP(MP_OP_MKNOD, (int)a0, (const char *)a1, false, true);
+      return;
+    case NR_truncate:
+      FP(MP_OP_TRUNCATE, AT_FDCWD, (const char *)a0, false, true);
+      return;
+    case NR_fchmod:
+      FP(MP_OP_CHMOD, (int)a0, NULL, true, true);
+      return;
+    case NR_fchown:
+      FP(MP_OP_CHOWN, (int)a0, NULL, true, true);
+      return;
+    case NR_ftruncate:
+      FP(MP_OP_TRUNCATE, (int)a0, NULL, true, true);
+      return;
+  }
+}
+
+static __always_inline bool is_file_syscall(long nr) {
+  switch (nr) {
+    case NR_open: case NR_creat: case NR_openat: case NR_openat2: case NR_mkdir:
+    case NR_mkdirat: case NR_unlink: case NR_unlinkat: case NR_rmdir: case NR_rename:
+    case NR_renameat: case NR_renameat2: case NR_link: case NR_linkat: case NR_symlink:
+    case NR_symlinkat: case NR_chmod: case NR_fchmodat: case NR_fchmodat2: case NR_chown:
+    case NR_lchown: case NR_fchownat: case NR_mknod: case NR_mknodat: case NR_truncate:
+    case NR_fchmod: case NR_fchown: case NR_ftruncate:
+      return true;
+  }
+  return false;
+}
+
+/* ---- syscalls + identity + file writes (the hot path) ------------------------------- */
+
+SEC("tp_btf/sys_enter")
+int BPF_PROG(on_sys_enter, struct pt_regs *regs, long id) {
+  __u32 slot;
+  struct task_struct *t = bpf_get_current_task_btf();
+  struct mp_workload *w = lookup_workload(current_cgroup_id(t), &slot);
+  if (!w) return 0;
+
+  if (id >= 0 && id < MP_MAX_SYSCALLS) {
+    __u64 bit = 1ULL << (id & 63);
+    __u64 *word = &w->syscalls[(id >> 6) & (MP_MAX_SYSCALLS / 64 - 1)];
+    if (!(*word & bit) && !(__sync_fetch_and_or(word, bit) & bit)) {
+      struct mp_syscall_event *ev = bpf_ringbuf_reserve(&events, sizeof(*ev), 0);
+      if (ev) {
+        fill_header(&ev->hdr, MP_EV_SYSCALL, w);
+        ev->nr = id;
+        ev->pad = 0;
+        bpf_ringbuf_submit(ev, 0);
+      } else {
+        __sync_fetch_and_and(word, ~bit); /* retry next time */
+        count_drop();
+      }
+    }
+  }
+
+  const struct cred *cred = t->cred;
+  __u32 uid = cred->uid.val, gid = cred->gid.val;
+  if (uid != w->last_uid || gid != w->last_gid) {
+    w->last_uid = uid;
+    w->last_gid = gid;
+    struct seen_key k = {.slot = slot, .kind = SEEN_IDENTITY, .a = uid, .b = gid};
+    if (first_time(&k)) {
+      struct mp_identity_event *ev = bpf_ringbuf_reserve(&events, sizeof(*ev), 0);
+      if (ev) {
+        fill_header(&ev->hdr, MP_EV_IDENTITY, w);
+        ev->uid = uid;
+        ev->gid = gid;
+        bpf_ringbuf_submit(ev, 0);
+      } else {
+        bpf_map_delete_elem(&seen, &k);
+        count_drop();
+      }
+    }
+  }
+
+  if (is_file_syscall(id)) file_syscall(slot, w, regs, id);
+  return 0;
+}
+
+/* ---- verify mode: failures the workload saw ----------------------------------------- */
+
+SEC("tp_btf/sys_exit")
+int BPF_PROG(on_sys_exit, struct pt_regs *regs, long ret) {
+  if (!verify_mode) return 0;
+  __u32 slot;
+  struct mp_workload *w = lookup_workload(current_cgroup_id(bpf_get_current_task_btf()), &slot);
+  if (!w) return 0;
+  long nr = BPF_CORE_READ(regs, orig_ax);
+  __u64 pid_tgid = bpf_get_current_pid_tgid();
+  struct stash *st = NULL;
+  if (is_file_syscall(nr)) st = bpf_map_lookup_elem(&stashes, &pid_tgid);
+  if (ret == -EPERM || ret == -EACCES || ret == -EROFS) {
+    bool with_path = st && st->nr == nr;
+    struct seen_key k = {.slot = slot, .kind = SEEN_DENIAL,
+                         .a = (__u64)nr | ((__u64)(-ret) << 32),
+                         .b = with_path ? st->base : 0, .c = with_path ? st->hash : 0};
+    if (first_time(&k)) {
+      __u32 idx = SCR_EXIT;
+      struct mp_denial_event *ev = bpf_map_lookup_elem(&scratch, &idx);
+      if (ev) {
+        fill_header(&ev->hdr, MP_EV_DENIAL, w);
+        ev->nr = nr;
+        ev->error = -ret;
+        ev->ops = with_path ? st->ops : 0;
+        ev->has_path = with_path;
+        if (with_path) {
+          bpf_probe_read_kernel(&ev->path, sizeof(ev->path), &st->path);
+        } else {
+          ev->path.user_len = 0;
+          ev->path.dir_len = 0;
+          ev->path.flags = 0;
+        }
+        output(ev, sizeof(*ev), &k);
+      }
+    }
+  }
+  if (st) bpf_map_delete_elem(&stashes, &pid_tgid);
+  return 0;
+}
+
+/* ---- capabilities ------------------------------------------------------------------- */
+
+SEC("tp_btf/cap_capable")
+int BPF_PROG(on_cap_capable, const struct cred *cred, struct user_namespace *targ_ns,
+             const struct user_namespace *capable_ns, int cap, int ret) {
+  __u32 slot;
+  struct mp_workload *w = lookup_workload(bpf_get_current_cgroup_id(), &slot);
+  if (!w) return 0;
+  __u32 idx = SCR_CAP;
+  struct mp_capability_event *ev = bpf_map_lookup_elem(&scratch, &idx);
+  if (!ev) return 0;
+  long n = bpf_get_stack(ctx, ev->stack, sizeof(ev->stack), 0);
+  __u32 frames = n > 0 ? (__u32)n / 8 : 0;
+  __u64 h = 0;
+  for (int i = 0; i < MP_STACK_HASH_DEPTH; i++) {
+    if (i >= frames) break;
+    h = h * 1000003ULL ^ ev->stack[i];
+  }
+  struct seen_key k = {.slot = slot, .kind = SEEN_CAP,
+                       .a = (__u32)cap | ((__u64)(ret == 0) << 32), .b = h};
+  if (!first_time(&k)) return 0;
+  fill_header(&ev->hdr, MP_EV_CAPABILITY, w);
+  ev->cap = cap;
+  ev->ret = ret;
+  ev->nframes = frames;
+  ev->pad = 0;
+  output(ev, sizeof(*ev), &k);
+  return 0;
+}
+
+/* ---- execs -------------------------------------------------------------------------- */
+
+SEC("tp_btf/sched_process_exec")
+int BPF_PROG(on_exec, struct task_struct *p, pid_t old_pid, struct linux_binprm *bprm) {
+  __u32 slot;
+  struct mp_workload *w = lookup_workload(bpf_get_current_cgroup_id(), &slot);
+  if (!w) return 0;
+  __u32 idx = SCR_EXEC;
+  struct mp_exec_event *ev = bpf_map_lookup_elem(&scratch, &idx);
+  if (!ev) return 0;
+  struct file *file = BPF_CORE_READ(bprm, file);
+  __u32 gain = 0;
+  if (BPF_CORE_READ_BITFIELD_PROBED(bprm, secureexec)) gain = 1;
+  if (BPF_CORE_READ(bprm, per_clear)) gain = 1;
+  __u64 ino = BPF_CORE_READ(file, f_inode, i_ino);
+  __u64 dev = BPF_CORE_READ(file, f_inode, i_sb, s_dev);
+  struct seen_key k = {.slot = slot, .kind = SEEN_EXEC, .a = ino, .b = dev, .c = gain};
+  if (!first_time(&k)) return 0;
+  struct task_struct *task = (struct task_struct *)bpf_get_current_task();
+  ev->path.flags = 0;
+  ev->path.dir_len = 0;
+  long n = bpf_probe_read_kernel_str(ev->path.user, MP_USER_PATH_MAX, BPF_CORE_READ(bprm, filename));
+  ev->path.user_len = n > 0 ? n : 0;
+  walk_path(&ev->path, BPF_CORE_READ(file, f_path.dentry), BPF_CORE_READ(file, f_path.mnt), task);
+  fill_header(&ev->hdr, MP_EV_EXEC, w);
+  ev->privilege_gain = gain;
+  ev->pad = 0;
+  output(ev, sizeof(*ev), &k);
+  return 0;
+}
+
+/* ---- descendants -------------------------------------------------------------------- */
+
+SEC("tp_btf/cgroup_mkdir")
+int BPF_PROG(on_cgroup_mkdir, struct cgroup *cgrp, const char *path) {
+  if (BPF_CORE_READ(cgrp, root, hierarchy_id) != 0) return 0; /* v1 hierarchy */
+  struct cgroup *parent = (struct cgroup *)BPF_CORE_READ(cgrp, self.parent);
+  if (!parent) return 0;
+  __u64 parent_id = BPF_CORE_READ(parent, kn, id);
+  __u32 *slot = bpf_map_lookup_elem(&cgroups, &parent_id);
+  if (!slot) return 0;
+  remember_cgroup(BPF_CORE_READ(cgrp, kn, id), *slot);
+  return 0;
+}
+
+SEC("tp_btf/cgroup_rmdir")
+int BPF_PROG(on_cgroup_rmdir, struct cgroup *cgrp, const char *path) {
+  if (BPF_CORE_READ(cgrp, root, hierarchy_id) != 0) return 0;
+  __u64 id = BPF_CORE_READ(cgrp, kn, id);
+  bpf_map_delete_elem(&cgroups, &id);
+  return 0;
+}
+
+/* ---- network (cgroup socket hooks: always allow) ------------------------------------ */
+
+static __always_inline void net_event(__u32 slot, struct mp_workload *w, __u8 kind, __u8 proto,
+                                      __u16 family, __u16 port, __u32 a0, __u32 a1, __u32 a2,
+                                      __u32 a3) {
+  struct seen_key k = {.slot = slot, .kind = SEEN_NET,
+                       .a = kind | ((__u64)proto << 8) | ((__u64)family << 16) |
+                            ((__u64)port << 32),
+                       .b = a0 | ((__u64)a1 << 32), .c = a2 | ((__u64)a3 << 32)};
+  if (!first_time(&k)) return;
+  struct mp_net_event *ev = bpf_ringbuf_reserve(&events, sizeof(*ev), 0);
+  if (!ev) {
+    bpf_map_delete_elem(&seen, &k);
+    count_drop();
+    return;
+  }
+  fill_header(&ev->hdr, MP_EV_NET, w);
+  ev->kind = kind;
+  ev->protocol = proto;
+  ev->family = family;
+  ev->port = port;
+  ev->pad = 0;
+  __u32 *addr = (__u32 *)ev->addr;
+  addr[0] = a0;
+  addr[1] = a1;
+  addr[2] = a2;
+  addr[3] = a3;
+  bpf_ringbuf_submit(ev, 0);
+}
+
+static __always_inline int sock_addr4(struct bpf_sock_addr *ctx, __u8 kind) {
+  __u32 slot;
+  struct mp_workload *w = lookup_workload(bpf_get_current_cgroup_id(), &slot);
+  if (!w) return 1;
+  __u8 proto = ctx->protocol;
+  if (proto != MP_PROTO_TCP && proto != MP_PROTO_UDP) return 1;
+  __u16 port = bpf_ntohs((__u16)ctx->user_port);
+  if (kind == MP_NET_LISTEN && (proto != MP_PROTO_UDP || port == 0)) return 1;
+  net_event(slot, w, kind, proto, MP_AF_INET, port, ctx->user_ip4, 0, 0, 0);
+  return 1;
+}
+
+static __always_inline int sock_addr6(struct bpf_sock_addr *ctx, __u8 kind) {
+  __u32 slot;
+  struct mp_workload *w = lookup_workload(bpf_get_current_cgroup_id(), &slot);
+  if (!w) return 1;
+  __u8 proto = ctx->protocol;
+  if (proto != MP_PROTO_TCP && proto != MP_PROTO_UDP) return 1;
+  __u16 port = bpf_ntohs((__u16)ctx->user_port);
+  if (kind == MP_NET_LISTEN && (proto != MP_PROTO_UDP || port == 0)) return 1;
+  net_event(slot, w, kind, proto, MP_AF_INET6, port, ctx->user_ip6[0], ctx->user_ip6[1],
+            ctx->user_ip6[2], ctx->user_ip6[3]);
+  return 1;
+}
+
+SEC("cgroup/connect4")
+int on_connect4(struct bpf_sock_addr *ctx) { return sock_addr4(ctx, MP_NET_EGRESS); }
+
+SEC("cgroup/connect6")
+int on_connect6(struct bpf_sock_addr *ctx) { return sock_addr6(ctx, MP_NET_EGRESS); }
+
+SEC("cgroup/sendmsg4")
+int on_sendmsg4(struct bpf_sock_addr *ctx) { return sock_addr4(ctx, MP_NET_EGRESS); }
+
+SEC("cgroup/sendmsg6")
+int on_sendmsg6(struct bpf_sock_addr *ctx) { return sock_addr6(ctx, MP_NET_EGRESS); }
+
+/* UDP "listeners": bind() to a fixed port (TCP listeners come from sockops). */
+SEC("cgroup/bind4")
+int on_bind4(struct bpf_sock_addr *ctx) { return sock_addr4(ctx, MP_NET_LISTEN); }
+
+SEC("cgroup/bind6")
+int on_bind6(struct bpf_sock_addr *ctx) { return sock_addr6(ctx, MP_NET_LISTEN); }
+
+SEC("sockops")
+int on_sockops(struct bpf_sock_ops *skops) {
+  __u32 op = skops->op;
+  if (op != BPF_SOCK_OPS_TCP_LISTEN_CB && op != BPF_SOCK_OPS_PASSIVE_ESTABLISHED_CB) return 1;
+  struct bpf_sock *bsk = skops->sk;
+  if (!bsk) return 1;
+  struct tcp_sock *tp = bpf_skc_to_tcp_sock(bsk);
+  if (!tp) return 1;
+  __u64 cgid = BPF_CORE_READ(tp, inet_conn.icsk_inet.sk.sk_cgrp_data.cgroup, kn, id);
+  __u32 slot;
+  struct mp_workload *w = lookup_workload(cgid, &slot);
+  if (!w) return 1;
+  __u16 family = skops->family;
+  __u16 port = skops->local_port;
+  bool listen = op == BPF_SOCK_OPS_TCP_LISTEN_CB;
+  __u8 kind = listen ? MP_NET_LISTEN : MP_NET_INGRESS;
+  /* Separate branches: the compiler must not select between ctx field addresses. */
+  if (family == MP_AF_INET && listen) {
+    net_event(slot, w, kind, MP_PROTO_TCP, MP_AF_INET, port, skops->local_ip4, 0, 0, 0);
+  } else if (family == MP_AF_INET) {
+    net_event(slot, w, kind, MP_PROTO_TCP, MP_AF_INET, port, skops->remote_ip4, 0, 0, 0);
+  } else if (family == MP_AF_INET6 && listen) {
+    net_event(slot, w, kind, MP_PROTO_TCP, MP_AF_INET6, port, skops->local_ip6[0],
+              skops->local_ip6[1], skops->local_ip6[2], skops->local_ip6[3]);
+  } else if (family == MP_AF_INET6) {
+    net_event(slot, w, kind, MP_PROTO_TCP, MP_AF_INET6, port, skops->remote_ip6[0],
+              skops->remote_ip6[1], skops->remote_ip6[2], skops->remote_ip6[3]);
+  }
+  return 1;
+}
+
+/* DNS query names from UDP/TCP packets to port 53. */
+SEC("cgroup_skb/egress")
+int on_egress(struct __sk_buff *skb) {
+  __u32 slot;
+  struct mp_workload *w = lookup_workload(bpf_skb_cgroup_id(skb), &slot);
+  if (!w) return 1;
+  __u32 off = 0;
+  __u8 proto = 0;
+  if (skb->protocol == bpf_htons(ETH_P_IP)) {
+    __u8 vihl;
+    __u16 frag;
+    if (bpf_skb_load_bytes(skb, 0, &vihl, 1)) return 1;
+    if (bpf_skb_load_bytes(skb, 6, &frag, 2)) return 1;
+    if (bpf_ntohs(frag) & 0x1fff) return 1;
+    if (bpf_skb_load_bytes(skb, 9, &proto, 1)) return 1;
+    off = (vihl & 0xf) * 4;
+  } else if (skb->protocol == bpf_htons(ETH_P_IPV6)) {
+    if (bpf_skb_load_bytes(skb, 6, &proto, 1)) return 1;
+    off = 40;
+  } else {
+    return 1;
+  }
+  __u16 dport;
+  if (proto == MP_PROTO_UDP) {
+    if (bpf_skb_load_bytes(skb, off + 2, &dport, 2)) return 1;
+    if (dport != bpf_htons(53)) return 1;
+    off += 8 + 12;
+  } else if (proto == MP_PROTO_TCP) {
+    __u8 doff;
+    if (bpf_skb_load_bytes(skb, off + 2, &dport, 2)) return 1;
+    if (dport != bpf_htons(53)) return 1;
+    if (bpf_skb_load_bytes(skb, off + 12, &doff, 1)) return 1;
+    off += (doff >> 4) * 4 + 2 + 12; /* TCP DNS messages start with a 2-byte length */
+  } else {
+    return 1;
+  }
+  if (skb->len <= off) return 1;
+  __u32 n = skb->len - off;
+  if (n > MP_DNS_MAX - 1) n = MP_DNS_MAX - 1;
+  __u32 idx = SCR_DNS;
+  struct mp_dns_event *ev = bpf_map_lookup_elem(&scratch, &idx);
+  if (!ev) return 1;
+  if (n < 1) return 1;
+  if (bpf_skb_load_bytes(skb, off, ev->qname, n)) return 1;
+  /* The name ends at the first zero byte (root label). */
+  __u32 len = 0;
+  __u64 h = 14695981039346656037ULL;
+  for (__u32 i = 0; i < MP_DNS_MAX - 1; i++) {
+    if (i >= n) break;
+    __u8 c = ev->qname[i];
+    len = i + 1;
+    if (c == 0) break;
+    h ^= c;
+    h *= 1099511628211ULL;
+  }
+  struct seen_key k = {.slot = slot, .kind = SEEN_DNS, .a = h, .b = len};
+  if (!first_time(&k)) return 1;
+  fill_header(&ev->hdr, MP_EV_DNS, w);
+  ev->len = len;
+  ev->pad[0] = ev->pad[1] = ev->pad[2] = 0;
+  output(ev, sizeof(*ev), &k);
+  return 1;
+}

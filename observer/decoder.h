@@ -1,0 +1,74 @@
+// Decoding of the raw ring-buffer records of bpf/abi/events.h into typed observations.
+// Pure functions and a decoder that needs no kernel: unit tests feed it synthetic records.
+#ifndef MINPRIV_OBSERVER_DECODER_H_
+#define MINPRIV_OBSERVER_DECODER_H_
+
+#include <cstddef>
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "absl/status/status.h"
+#include "absl/status/statusor.h"
+#include "absl/time/time.h"
+#include "bpf/abi/events.h"
+#include "observer/cap_classifier.h"
+#include "profiler/observation.h"
+
+namespace minpriv::observer {
+
+// "c\0b\0a\0" (dentry names, leaf first, NUL separated) → "/a/b/c"; "" → "/".
+std::string JoinDirComponents(std::string_view leaf_first);
+
+// Lexical normalisation of an absolute path: collapses "//", "." and ".." (".." at the root
+// stays at the root). A relative input is treated as relative to "/".
+std::string NormalizePath(std::string_view path);
+
+// The absolute, normalised path an mp_path names: the user string when absolute, else the
+// base directory joined with it; for MP_PATH_FROM_FD the base itself. nullopt when the base
+// directory could not be resolved.
+std::optional<std::string> ResolvePath(const mp_path& p);
+
+// DNS wire-format query name → "www.example.com" (lower case, no trailing dot). nullopt for
+// malformed names (bad label lengths, compression pointers, missing terminator) and the root.
+std::optional<std::string> DecodeDnsName(const uint8_t* data, size_t len);
+
+// inet_ntop form; IPv4-mapped IPv6 addresses are printed as IPv4.
+std::string FormatAddress(uint16_t family, const uint8_t addr[16]);
+
+// MP_OP_* mask → file operations, in enum order.
+std::vector<profiler::FileOp> FileOpsFromMask(uint32_t mask);
+
+struct DecodeCounters {
+  uint64_t events = 0;
+  uint64_t probe_capability_checks = 0;
+  uint64_t malformed = 0;
+};
+
+class EventDecoder {
+ public:
+  // `symbolizer` must outlive the decoder. boot_to_unix_ns: CLOCK_REALTIME - CLOCK_BOOTTIME.
+  EventDecoder(const Symbolizer* symbolizer, int64_t boot_to_unix_ns)
+      : symbolizer_(symbolizer), boot_to_unix_ns_(boot_to_unix_ns) {}
+
+  // The workload (watched cgroup id) a record belongs to.
+  static absl::StatusOr<uint64_t> WorkloadId(const void* data, size_t size);
+
+  // Decodes one record and hands it to `sink`. InvalidArgument for a malformed record.
+  absl::Status Dispatch(const void* data, size_t size, profiler::ObservationSink* sink);
+
+  const DecodeCounters& counters() const { return counters_; }
+
+ private:
+  absl::Time ToTime(uint64_t boot_ns) const;
+
+  const Symbolizer* symbolizer_;
+  int64_t boot_to_unix_ns_;
+  DecodeCounters counters_;
+};
+
+}  // namespace minpriv::observer
+
+#endif  // MINPRIV_OBSERVER_DECODER_H_

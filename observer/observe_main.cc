@@ -1,0 +1,110 @@
+// minpriv-observe: a developer tool. Runs CMD in a fresh cgroup under the observer and
+// prints every observation (one line each, in arrival order), then the stats. Used to derive
+// the capability probe rules (with MINPRIV_DUMP_CAP_STACKS=1) and to measure overhead.
+//   minpriv-observe [--verify] -- CMD [ARG...]
+#include <fcntl.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <cstdio>
+#include <cstring>
+#include <string>
+#include <vector>
+
+#include "absl/strings/str_cat.h"
+#include "observer/observer.h"
+#include "util/cgroup.h"
+#include "util/syscalls.h"
+
+namespace {
+
+using namespace minpriv;
+
+struct Printer : profiler::ObservationSink {
+  void OnSyscall(absl::Time, const profiler::SyscallObservation& o) override {
+    const char* n = util::SyscallName(o.nr);
+    printf("syscall %s\n", n ? n : std::to_string(o.nr).c_str());
+  }
+  void OnCapability(absl::Time, const profiler::CapabilityObservation& o) override {
+    printf("capability %u %s site=%s comm=%s\n", o.cap, o.allowed ? "allowed" : "DENIED",
+           o.call_site.c_str(), o.comm.c_str());
+  }
+  void OnFileWrite(absl::Time, const profiler::FileWriteObservation& o) override {
+    printf("file %s %s comm=%s\n", profiler::FileOpName(o.op), o.path.c_str(), o.comm.c_str());
+  }
+  void OnExec(absl::Time, const profiler::ExecObservation& o) override {
+    printf("exec %s%s\n", o.path.c_str(), o.privilege_gain ? " PRIVILEGE-GAIN" : "");
+  }
+  void OnIdentity(absl::Time, const profiler::IdentityObservation& o) override {
+    printf("identity %u:%u\n", o.uid, o.gid);
+  }
+  void OnListen(absl::Time, const profiler::ListenObservation& o) override {
+    printf("listen %s %s:%u\n", profiler::ProtocolName(o.protocol), o.address.c_str(), o.port);
+  }
+  void OnFlow(absl::Time, const profiler::FlowObservation& o) override {
+    printf("%s %s %s:%u\n", o.direction == profiler::Direction::kIngress ? "ingress" : "egress",
+           profiler::ProtocolName(o.protocol), o.ip.c_str(), o.port);
+  }
+  void OnDns(absl::Time, const profiler::DnsObservation& o) override {
+    printf("dns %s\n", o.name.c_str());
+  }
+  void OnDenial(absl::Time, const profiler::DenialObservation& o) override {
+    const char* n = util::SyscallName(o.nr);
+    printf("denial %s errno=%d %s\n", n ? n : "?", o.error, o.path.c_str());
+  }
+};
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  observer::Options options;
+  int i = 1;
+  for (; i < argc && strcmp(argv[i], "--") != 0; ++i) {
+    if (strcmp(argv[i], "--verify") == 0) options.verify_mode = true;
+  }
+  if (i + 1 >= argc) {
+    fprintf(stderr, "usage: minpriv-observe [--verify] -- CMD [ARG...]\n");
+    return 2;
+  }
+  auto obs = observer::Observer::Create(options);
+  if (!obs.ok()) {
+    fprintf(stderr, "minpriv-observe: %s\n", std::string(obs.status().message()).c_str());
+    return 1;
+  }
+  auto cg = util::ScopedCgroup::Create(absl::StrCat("minpriv-observe-", getpid()));
+  if (!cg.ok()) {
+    fprintf(stderr, "minpriv-observe: %s\n", std::string(cg.status().message()).c_str());
+    return 1;
+  }
+  Printer printer;
+  if (auto s = (*obs)->Watch(cg->path(), &printer); !s.ok()) {
+    fprintf(stderr, "minpriv-observe: %s\n", std::string(s.message()).c_str());
+    return 1;
+  }
+  int p[2];
+  if (pipe2(p, O_CLOEXEC) != 0) return 1;
+  pid_t pid = fork();
+  if (pid == 0) {
+    char go;
+    close(p[1]);
+    if (read(p[0], &go, 1) != 1) _exit(126);
+    execvp(argv[i + 1], argv + i + 1);
+    _exit(127);
+  }
+  close(p[0]);
+  auto moved = util::MoveToCgroup(cg->path(), pid);
+  (void)!write(p[1], "g", 1);
+  close(p[1]);
+  int status = 0;
+  while (waitpid(pid, &status, WNOHANG) == 0) {
+    (void)(*obs)->Poll(absl::Milliseconds(100));
+  }
+  (void)(*obs)->Drain();
+  observer::Stats st = (*obs)->GetStats();
+  fprintf(stderr, "events=%llu dropped=%llu probe_capability_checks=%llu\n",
+          (unsigned long long)st.events, (unsigned long long)st.dropped,
+          (unsigned long long)st.probe_capability_checks);
+  for (const auto& w : st.warnings) fprintf(stderr, "warning: %s\n", w.c_str());
+  if (!moved.ok()) return 1;
+  return WIFEXITED(status) ? WEXITSTATUS(status) : 1;
+}

@@ -1,0 +1,320 @@
+/* A workload doing known things, for tests/observer_kernel_test.cc.
+ *   behave learn WORKDIR TCP_PORT UDP_PORT UDP_LISTEN_PORT
+ *     (expects WORKDIR/suid-true, a setuid copy of true, and a TCP listener on 127.0.0.1:53)
+ *   behave other WORKDIR TCP_PORT      (runs in an unwatched cgroup: must not leak in)
+ *   behave sub WORKDIR                 (runs in a child cgroup of the watched one)
+ *   behave mount WORKDIR               (writes across a mount point and inside a chroot)
+ *   behave verify WORKDIR              (verify mode: an EROFS write and a seccomp EPERM)
+ * Exits 0 when every step behaved as expected, else prints the failing step. */
+#define _GNU_SOURCE
+#include <arpa/inet.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <linux/filter.h>
+#include <linux/seccomp.h>
+#include <netinet/in.h>
+#include <sched.h>
+#include <stddef.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/mman.h>
+#include <sys/mount.h>
+#include <sys/personality.h>
+#include <sys/prctl.h>
+#include <sys/socket.h>
+#include <sys/stat.h>
+#include <sys/syscall.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#define CHECK(cond)                                                              \
+  do {                                                                           \
+    if (!(cond)) {                                                               \
+      fprintf(stderr, "behave: %s:%d: %s failed: %s\n", __FILE__, __LINE__, #cond, \
+              strerror(errno));                                                  \
+      exit(1);                                                                   \
+    }                                                                            \
+  } while (0)
+
+static struct sockaddr_in Loopback(int port) {
+  struct sockaddr_in a;
+  memset(&a, 0, sizeof(a));
+  a.sin_family = AF_INET;
+  a.sin_port = htons(port);
+  a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+  return a;
+}
+
+static void TcpListenConnectAccept(int port) {
+  int l = socket(AF_INET, SOCK_STREAM, 0);
+  CHECK(l >= 0);
+  int one = 1;
+  setsockopt(l, SOL_SOCKET, SO_REUSEADDR, &one, sizeof(one));
+  struct sockaddr_in a = Loopback(port);
+  CHECK(bind(l, (struct sockaddr*)&a, sizeof(a)) == 0);
+  CHECK(listen(l, 4) == 0);
+  int c = socket(AF_INET, SOCK_STREAM, 0);
+  CHECK(c >= 0);
+  CHECK(connect(c, (struct sockaddr*)&a, sizeof(a)) == 0);
+  int s = accept(l, NULL, NULL);
+  CHECK(s >= 0);
+  CHECK(write(c, "x", 1) == 1);
+  char b;
+  CHECK(read(s, &b, 1) == 1);
+  close(s);
+  close(c);
+  close(l);
+}
+
+static size_t DnsMessage(const char* name, unsigned char* q) {
+  memset(q, 0, 12);
+  q[0] = 0x12; q[1] = 0x34; q[2] = 0x01; q[5] = 1; /* id, RD, QDCOUNT=1 */
+  size_t n = 12;
+  const char* p = name;
+  while (*p) {
+    const char* dot = strchr(p, '.');
+    size_t len = dot ? (size_t)(dot - p) : strlen(p);
+    q[n++] = (unsigned char)len;
+    memcpy(q + n, p, len);
+    n += len;
+    p += len + (dot ? 1 : 0);
+  }
+  q[n++] = 0;
+  q[n++] = 0; q[n++] = 1; /* A */
+  q[n++] = 0; q[n++] = 1; /* IN */
+  return n;
+}
+
+static void DnsQuery(const char* name) {
+  unsigned char q[512];
+  size_t n = DnsMessage(name, q);
+  int s = socket(AF_INET, SOCK_DGRAM, 0);
+  CHECK(s >= 0);
+  struct sockaddr_in a = Loopback(53);
+  CHECK(sendto(s, q, n, 0, (struct sockaddr*)&a, sizeof(a)) == (ssize_t)n);
+  close(s);
+}
+
+/* DNS over TCP: a 2-byte length, then the message. */
+static void DnsQueryTcp(const char* name) {
+  unsigned char q[514];
+  size_t n = DnsMessage(name, q + 2);
+  q[0] = (unsigned char)(n >> 8);
+  q[1] = (unsigned char)n;
+  int s = socket(AF_INET, SOCK_STREAM, 0);
+  CHECK(s >= 0);
+  struct sockaddr_in a = Loopback(53);
+  CHECK(connect(s, (struct sockaddr*)&a, sizeof(a)) == 0);
+  CHECK(write(s, q, n + 2) == (ssize_t)(n + 2));
+  close(s);
+}
+
+static void Tcp6ListenConnectAccept(int port) {
+  struct sockaddr_in6 a;
+  memset(&a, 0, sizeof(a));
+  a.sin6_family = AF_INET6;
+  a.sin6_port = htons(port);
+  a.sin6_addr = in6addr_loopback;
+  int l = socket(AF_INET6, SOCK_STREAM, 0);
+  CHECK(l >= 0);
+  int one = 1;
+  setsockopt(l, SOL_SOCKET, SO_REUSEADDR, &one, sizeof(one));
+  CHECK(bind(l, (struct sockaddr*)&a, sizeof(a)) == 0);
+  CHECK(listen(l, 4) == 0);
+  int c = socket(AF_INET6, SOCK_STREAM, 0);
+  CHECK(c >= 0);
+  CHECK(connect(c, (struct sockaddr*)&a, sizeof(a)) == 0);
+  int s = accept(l, NULL, NULL);
+  CHECK(s >= 0);
+  close(s);
+  close(c);
+  close(l);
+}
+
+/* UDP over an IPv6 socket to an IPv4-mapped address (reported as IPv4). */
+static void Udp6MappedSend(int port) {
+  struct sockaddr_in6 a;
+  memset(&a, 0, sizeof(a));
+  a.sin6_family = AF_INET6;
+  a.sin6_port = htons(port);
+  CHECK(inet_pton(AF_INET6, "::ffff:127.0.0.1", &a.sin6_addr) == 1);
+  int s = socket(AF_INET6, SOCK_DGRAM, 0);
+  CHECK(s >= 0);
+  CHECK(sendto(s, "m", 1, 0, (struct sockaddr*)&a, sizeof(a)) == 1);
+  close(s);
+}
+
+/* In a private mount namespace: relative writes inside a tmpfs mounted on WORKDIR/mnt
+ * (the path walk crosses the mount), then inside a chroot (paths as the workload sees
+ * them, relative to its root). */
+static void MountAndChroot(const char* workdir) {
+  char mnt[4096];
+  snprintf(mnt, sizeof(mnt), "%s/mnt", workdir);
+  CHECK(unshare(CLONE_NEWNS) == 0);
+  CHECK(mount(NULL, "/", NULL, MS_REC | MS_PRIVATE, NULL) == 0);
+  CHECK(mkdir(mnt, 0755) == 0);
+  CHECK(mount("tmpfs", mnt, "tmpfs", 0, "size=1m") == 0);
+  CHECK(chdir(mnt) == 0);
+  CHECK(mkdir("d", 0755) == 0);
+  int fd = open("d/../inmount.txt", O_WRONLY | O_CREAT, 0644);
+  CHECK(fd >= 0);
+  close(fd);
+  CHECK(chroot(".") == 0);
+  CHECK(chdir("/d") == 0);
+  fd = open("rel-in-chroot.txt", O_WRONLY | O_CREAT, 0644);
+  CHECK(fd >= 0);
+  close(fd);
+  fd = open("/abs-in-chroot.txt", O_WRONLY | O_CREAT, 0644);
+  CHECK(fd >= 0);
+  close(fd);
+}
+
+static void RunAndWait(char* const argv[]) {
+  pid_t p = fork();
+  CHECK(p >= 0);
+  if (p == 0) {
+    execv(argv[0], argv);
+    _exit(127);
+  }
+  int st;
+  CHECK(waitpid(p, &st, 0) == p);
+  CHECK(WIFEXITED(st) && WEXITSTATUS(st) == 0);
+}
+
+static int Learn(const char* workdir, int tcp_port, int udp_port, int udp_listen_port) {
+  /* Relative-path writes after chdir, mkdir, rename, chown (CAP_CHOWN), dirfd. */
+  CHECK(chdir(workdir) == 0);
+  CHECK(mkdir("sub", 0755) == 0);
+  int fd = open("sub/rel.txt", O_WRONLY | O_CREAT | O_TRUNC, 0644);
+  CHECK(fd >= 0);
+  CHECK(write(fd, "hi", 2) == 2);
+  close(fd);
+  CHECK(rename("sub/rel.txt", "sub/renamed.txt") == 0);
+  CHECK(chown("sub/renamed.txt", 4242, 4242) == 0);
+  int dfd = open("sub", O_RDONLY | O_DIRECTORY);
+  CHECK(dfd >= 0);
+  fd = openat(dfd, "../viafd.txt", O_WRONLY | O_CREAT, 0600);
+  CHECK(fd >= 0);
+  close(fd);
+  close(dfd);
+  fd = open("sub/renamed.txt", O_RDONLY);
+  CHECK(fd >= 0);
+  CHECK(fchmod(fd, 0640) == 0); /* an fd, resolved to its path */
+  close(fd);
+  CHECK(symlink("renamed.txt", "sub/link") == 0);
+  CHECK(unlink("sub/link") == 0);
+
+  /* Network: TCP listen + loopback connect + accept, UDP send, DNS, UDP bind. */
+  TcpListenConnectAccept(tcp_port);
+  int u = socket(AF_INET, SOCK_DGRAM, 0);
+  CHECK(u >= 0);
+  struct sockaddr_in ua = Loopback(udp_port);
+  CHECK(sendto(u, "ping", 4, 0, (struct sockaddr*)&ua, sizeof(ua)) == 4);
+  close(u);
+  DnsQuery("Probe.MinPriv.Test");
+  DnsQueryTcp("tcp.minpriv.test");
+  Tcp6ListenConnectAccept(tcp_port);
+  Udp6MappedSend(tcp_port);
+  int ul = socket(AF_INET, SOCK_DGRAM, 0);
+  CHECK(ul >= 0);
+  struct sockaddr_in ula = Loopback(udp_listen_port);
+  CHECK(bind(ul, (struct sockaddr*)&ula, sizeof(ula)) == 0);
+  close(ul);
+
+  /* CAP_NET_BIND_SERVICE: binding port 80 (the check happens before any EADDRINUSE). */
+  int p80 = socket(AF_INET, SOCK_STREAM, 0);
+  CHECK(p80 >= 0);
+  struct sockaddr_in a80 = Loopback(80);
+  (void)bind(p80, (struct sockaddr*)&a80, sizeof(a80));
+  close(p80);
+
+  /* Memory accounting probes (CAP_SYS_ADMIN) and a rare syscall. */
+  for (int i = 0; i < 8; i++) {
+    void* m = mmap(NULL, 1 << 20, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+    CHECK(m != MAP_FAILED);
+    munmap(m, 1 << 20);
+  }
+  unsigned cpu, node;
+  CHECK(syscall(SYS_getcpu, &cpu, &node, NULL) == 0);
+
+  /* An exec, and a process running as another identity. */
+  char* argv_true[] = {"/bin/true", NULL};
+  RunAndWait(argv_true);
+  char suid[4096];
+  snprintf(suid, sizeof(suid), "%s/suid-true", workdir);
+  char* argv_suid[] = {suid, NULL};
+  RunAndWait(argv_suid);
+
+  pid_t p = fork();
+  CHECK(p >= 0);
+  if (p == 0) {
+    if (setgid(4243) != 0 || setuid(4242) != 0) _exit(1);
+    _exit(getpid() > 0 ? 0 : 1);
+  }
+  int st;
+  CHECK(waitpid(p, &st, 0) == p && WIFEXITED(st) && WEXITSTATUS(st) == 0);
+  return 0;
+}
+
+static int Other(const char* workdir, int tcp_port) {
+  CHECK(chdir(workdir) == 0);
+  CHECK(mkdir("other-only", 0755) == 0);
+  int fd = open("other-only/secret.txt", O_WRONLY | O_CREAT, 0644);
+  CHECK(fd >= 0);
+  close(fd);
+  TcpListenConnectAccept(tcp_port);
+  DnsQuery("other.example");
+  personality(0xffffffff);
+  return 0;
+}
+
+static int Sub(const char* workdir) {
+  CHECK(chdir(workdir) == 0);
+  int fd = open("from-child-cgroup.txt", O_WRONLY | O_CREAT, 0644);
+  CHECK(fd >= 0);
+  close(fd);
+  return 0;
+}
+
+static int Verify(const char* workdir) {
+  /* EROFS: a read-only bind mount in a private mount namespace. */
+  char ro[4096];
+  snprintf(ro, sizeof(ro), "%s/ro", workdir);
+  CHECK(mkdir(ro, 0755) == 0 || errno == EEXIST);
+  CHECK(unshare(CLONE_NEWNS) == 0);
+  CHECK(mount(NULL, "/", NULL, MS_REC | MS_PRIVATE, NULL) == 0);
+  CHECK(mount(ro, ro, NULL, MS_BIND, NULL) == 0);
+  CHECK(mount(NULL, ro, NULL, MS_BIND | MS_REMOUNT | MS_RDONLY, NULL) == 0);
+  CHECK(chdir(ro) == 0);
+  int fd = open("denied.txt", O_WRONLY | O_CREAT, 0644);
+  CHECK(fd < 0 && errno == EROFS);
+
+  /* Seccomp: getcpu returns EPERM. */
+  struct sock_filter filter[] = {
+      BPF_STMT(BPF_LD | BPF_W | BPF_ABS, offsetof(struct seccomp_data, nr)),
+      BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K, SYS_getcpu, 0, 1),
+      BPF_STMT(BPF_RET | BPF_K, SECCOMP_RET_ERRNO | EPERM),
+      BPF_STMT(BPF_RET | BPF_K, SECCOMP_RET_ALLOW),
+  };
+  struct sock_fprog prog = {.len = sizeof(filter) / sizeof(filter[0]), .filter = filter};
+  CHECK(prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) == 0);
+  CHECK(syscall(SYS_seccomp, SECCOMP_SET_MODE_FILTER, 0, &prog) == 0);
+  unsigned cpu, node;
+  CHECK(syscall(SYS_getcpu, &cpu, &node, NULL) == -1 && errno == EPERM);
+  return 0;
+}
+
+int main(int argc, char** argv) {
+  if (argc >= 6 && strcmp(argv[1], "learn") == 0)
+    return Learn(argv[2], atoi(argv[3]), atoi(argv[4]), atoi(argv[5]));
+  if (argc >= 4 && strcmp(argv[1], "other") == 0) return Other(argv[2], atoi(argv[3]));
+  if (argc >= 3 && strcmp(argv[1], "sub") == 0) return Sub(argv[2]);
+  if (argc >= 3 && strcmp(argv[1], "mount") == 0) {
+    MountAndChroot(argv[2]);
+    return 0;
+  }
+  if (argc >= 3 && strcmp(argv[1], "verify") == 0) return Verify(argv[2]);
+  fprintf(stderr, "usage: behave learn|other|sub|verify WORKDIR [PORTS...]\n");
+  return 2;
+}
