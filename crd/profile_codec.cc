@@ -1,0 +1,638 @@
+// YAML codec for WorkloadProfile (yaml-cpp adapter: its exceptions stop here).
+//
+// Emission rule (deterministic): every key the schema lists is always written, empty
+// lists as `[]`; optional extras (metadata.namespace, summarized/examples on file writes,
+// denied on capability evidence, address on listen ports, firstSeen when unknown) are
+// omitted when empty/false. Strings a YAML reader could take for another type (numbers,
+// booleans, null, timestamps, empty) are double-quoted.
+//
+// Parsing is strict: unknown keys, duplicate keys, wrong types, unknown syscalls or
+// capabilities, relative paths, bad ports/addresses/times are errors of the form
+// "SOURCE:LINE:COLUMN: what; how to fix" (1-based line and column).
+#include "crd/profile_codec.h"
+
+#include <arpa/inet.h>
+
+#include <cctype>
+#include <set>
+#include <string>
+#include <utility>
+#include <vector>
+
+#include <yaml-cpp/yaml.h>
+
+#include "absl/strings/ascii.h"
+#include "absl/strings/match.h"
+#include "absl/strings/numbers.h"
+#include "absl/strings/str_cat.h"
+#include "absl/strings/str_join.h"
+#include "absl/time/time.h"
+#include "crd/capabilities.h"
+#include "util/files.h"
+#include "util/syscalls.h"
+
+namespace minpriv::crd {
+namespace {
+
+constexpr const char* kFileOps[] = {"chmod",  "chown",   "create",  "link",
+                                    "mkdir",  "mknod",   "rename",  "rmdir",
+                                    "symlink", "truncate", "unlink", "write"};
+
+// ---------------------------------------------------------------------------------------
+// Emitter
+// ---------------------------------------------------------------------------------------
+
+bool LooksLikeNonString(const std::string& s) {
+  if (s.empty()) return true;
+  std::string lower = absl::AsciiStrToLower(s);
+  static const std::set<std::string> kWords = {"true", "false", "yes", "no", "on", "off",
+                                               "y",    "n",     "null", "~", ".nan",
+                                               ".inf", "-.inf", "+.inf"};
+  if (kWords.count(lower)) return true;
+  char c = s[0];
+  if (std::isdigit(static_cast<unsigned char>(c)) || c == '+' || c == '-' || c == '.') {
+    // Numbers, version-like and date-like strings: quote anything starting like a number
+    // that is made only of number/date characters.
+    bool numeric_chars = true;
+    for (char ch : s) {
+      if (!(std::isalnum(static_cast<unsigned char>(ch)) || ch == '.' || ch == '-' ||
+            ch == '+' || ch == ':' || ch == '_')) {
+        numeric_chars = false;
+        break;
+      }
+    }
+    if (numeric_chars) return true;
+  }
+  return false;
+}
+
+void EmitString(YAML::Emitter& out, const std::string& s) {
+  if (LooksLikeNonString(s)) {
+    out << YAML::DoubleQuoted << s;
+  } else {
+    out << s;
+  }
+}
+
+void EmitStringList(YAML::Emitter& out, const std::vector<std::string>& v) {
+  out << YAML::Flow << YAML::BeginSeq;
+  for (const std::string& s : v) EmitString(out, s);
+  out << YAML::EndSeq;
+}
+
+void KeyString(YAML::Emitter& out, const char* key, const std::string& value) {
+  out << YAML::Key << key << YAML::Value;
+  EmitString(out, value);
+}
+
+template <typename T>
+void KeyNumber(YAML::Emitter& out, const char* key, T value) {
+  out << YAML::Key << key << YAML::Value << value;
+}
+
+void KeyBool(YAML::Emitter& out, const char* key, bool value) {
+  out << YAML::Key << key << YAML::Value << YAML::TrueFalseBool << value;
+}
+
+void KeyStringList(YAML::Emitter& out, const char* key, const std::vector<std::string>& v) {
+  out << YAML::Key << key << YAML::Value;
+  EmitStringList(out, v);
+}
+
+// A list of maps: block style, or `[]` when empty.
+template <typename T, typename F>
+void KeyObjectList(YAML::Emitter& out, const char* key, const std::vector<T>& v, F emit) {
+  out << YAML::Key << key << YAML::Value;
+  if (v.empty()) {
+    out << YAML::Flow << YAML::BeginSeq << YAML::EndSeq;
+    return;
+  }
+  out << YAML::BeginSeq;
+  for (const T& item : v) {
+    out << YAML::BeginMap;
+    emit(item);
+    out << YAML::EndMap;
+  }
+  out << YAML::EndSeq;
+}
+
+void EmitPeers(YAML::Emitter& out, const char* key, const std::vector<Peer>& peers) {
+  KeyObjectList(out, key, peers, [&](const Peer& p) {
+    KeyString(out, "ip", p.ip);
+    KeyNumber(out, "port", p.port);
+    KeyString(out, "protocol", p.protocol);
+    KeyNumber(out, "count", p.count);
+    if (!p.first_seen.empty()) KeyString(out, "firstSeen", p.first_seen);
+  });
+}
+
+void EmitContainer(YAML::Emitter& out, const ContainerProfile& c) {
+  KeyString(out, "name", c.name);
+  KeyStringList(out, "syscalls", c.syscalls);
+  KeyStringList(out, "capabilities", c.capabilities);
+  KeyObjectList(out, "capabilityEvidence", c.capability_evidence, [&](const CapabilityUse& u) {
+    KeyString(out, "capability", u.capability);
+    KeyString(out, "callSite", u.call_site);
+    KeyString(out, "binary", u.binary);
+    KeyNumber(out, "count", u.count);
+    if (!u.first_seen.empty()) KeyString(out, "firstSeen", u.first_seen);
+    if (u.denied) KeyBool(out, "denied", true);
+  });
+  KeyObjectList(out, "fileWrites", c.file_writes, [&](const FileWrite& f) {
+    KeyString(out, "path", f.path);
+    KeyStringList(out, "ops", f.ops);
+    KeyNumber(out, "count", f.count);
+    if (!f.first_seen.empty()) KeyString(out, "firstSeen", f.first_seen);
+    if (f.summarized) KeyBool(out, "summarized", true);
+    if (!f.examples.empty()) KeyStringList(out, "examples", f.examples);
+  });
+  KeyObjectList(out, "execs", c.execs, [&](const Exec& e) {
+    KeyString(out, "path", e.path);
+    KeyBool(out, "privilegeGain", e.privilege_gain);
+    KeyNumber(out, "count", e.count);
+    if (!e.first_seen.empty()) KeyString(out, "firstSeen", e.first_seen);
+  });
+  KeyObjectList(out, "users", c.users, [&](const User& u) {
+    KeyNumber(out, "uid", u.uid);
+    KeyNumber(out, "gid", u.gid);
+  });
+  out << YAML::Key << "network" << YAML::Value << YAML::BeginMap;
+  KeyObjectList(out, "listen", c.network.listen, [&](const ListenPort& l) {
+    KeyNumber(out, "port", l.port);
+    KeyString(out, "protocol", l.protocol);
+    if (!l.address.empty()) KeyString(out, "address", l.address);
+  });
+  EmitPeers(out, "ingress", c.network.ingress);
+  EmitPeers(out, "egress", c.network.egress);
+  KeyStringList(out, "dns", c.network.dns);
+  out << YAML::EndMap;
+}
+
+// ---------------------------------------------------------------------------------------
+// Parser
+// ---------------------------------------------------------------------------------------
+
+// Internal: thrown inside the parser only, turned into a Status at ParseWorkloadProfile.
+struct ParseError {
+  std::string message;
+};
+
+class Parser {
+ public:
+  explicit Parser(std::string_view source) : source_(source) {}
+
+  [[noreturn]] void Fail(const YAML::Node& at, const std::string& what,
+                         const std::string& fix) const {
+    Fail(at.Mark(), what, fix);
+  }
+  [[noreturn]] void Fail(const YAML::Mark& mark, const std::string& what,
+                         const std::string& fix) const {
+    int line = mark.is_null() ? 1 : mark.line + 1;
+    int column = mark.is_null() ? 1 : mark.column + 1;
+    throw ParseError{absl::StrCat(source_, ":", line, ":", column, ": ", what, "; ", fix)};
+  }
+
+  // Checks `node` is a map whose keys are all in `allowed` (no duplicates) and returns the
+  // values by key. A null node counts as an empty map.
+  std::vector<std::pair<std::string, YAML::Node>> Map(
+      const YAML::Node& node, const std::string& where,
+      std::initializer_list<const char*> allowed) const {
+    std::vector<std::pair<std::string, YAML::Node>> fields;
+    if (node.IsNull()) return fields;
+    if (!node.IsMap()) {
+      Fail(node, absl::StrCat(where, " must be a mapping, found ", Kind(node)),
+           absl::StrCat("write it as `key: value` lines (allowed keys: ",
+                        absl::StrJoin(allowed, ", "), ")"));
+    }
+    std::set<std::string> seen;
+    for (auto it = node.begin(); it != node.end(); ++it) {
+      const YAML::Node& key = it->first;
+      if (!key.IsScalar()) Fail(key, absl::StrCat("non-string key in ", where), "use plain key names");
+      std::string k = key.Scalar();
+      bool ok = false;
+      for (const char* a : allowed) ok = ok || k == a;
+      if (!ok) {
+        Fail(key, absl::StrCat("unknown field '", k, "' in ", where),
+             absl::StrCat("remove it or fix the spelling (allowed: ",
+                          absl::StrJoin(allowed, ", "), ")"));
+      }
+      if (!seen.insert(k).second) {
+        Fail(key, absl::StrCat("duplicate field '", k, "' in ", where), "keep only one");
+      }
+      fields.emplace_back(k, it->second);
+    }
+    return fields;
+  }
+
+  static std::string Kind(const YAML::Node& n) {
+    switch (n.Type()) {
+      case YAML::NodeType::Null: return "nothing (null)";
+      case YAML::NodeType::Scalar: return absl::StrCat("scalar '", n.Scalar(), "'");
+      case YAML::NodeType::Sequence: return "a list";
+      case YAML::NodeType::Map: return "a mapping";
+      default: return "nothing";
+    }
+  }
+
+  std::string String(const YAML::Node& n, const std::string& what) const {
+    if (!n.IsScalar()) {
+      Fail(n, absl::StrCat(what, " must be a string, found ", Kind(n)), "write a single value");
+    }
+    return n.Scalar();
+  }
+
+  std::string NonEmptyString(const YAML::Node& n, const std::string& what) const {
+    std::string s = String(n, what);
+    if (s.empty()) Fail(n, absl::StrCat(what, " is empty"), "give it a value");
+    return s;
+  }
+
+  uint64_t Unsigned(const YAML::Node& n, const std::string& what, uint64_t max) const {
+    uint64_t v = 0;
+    if (!n.IsScalar() || n.Tag() != "?" || !absl::SimpleAtoi(n.Scalar(), &v) ||
+        n.Scalar().empty() || n.Scalar()[0] == '-' || n.Scalar()[0] == '+' || v > max) {
+      Fail(n, absl::StrCat(what, " must be a whole number from 0 to ", max, ", found ", Kind(n)),
+           "write an unquoted non-negative integer");
+    }
+    return v;
+  }
+
+  bool Bool(const YAML::Node& n, const std::string& what) const {
+    if (n.IsScalar() && n.Tag() == "?") {
+      if (n.Scalar() == "true") return true;
+      if (n.Scalar() == "false") return false;
+    }
+    Fail(n, absl::StrCat(what, " must be true or false, found ", Kind(n)),
+         "write an unquoted true or false");
+  }
+
+  // A list; null counts as empty.
+  std::vector<YAML::Node> List(const YAML::Node& n, const std::string& what) const {
+    std::vector<YAML::Node> items;
+    if (n.IsNull()) return items;
+    if (!n.IsSequence()) {
+      Fail(n, absl::StrCat(what, " must be a list, found ", Kind(n)),
+           "write it as `[a, b]` or as `- item` lines");
+    }
+    for (const YAML::Node& item : n) items.push_back(item);
+    return items;
+  }
+
+  std::vector<std::string> StringList(const YAML::Node& n, const std::string& what) const {
+    std::vector<std::string> out;
+    for (const YAML::Node& item : List(n, what)) out.push_back(NonEmptyString(item, what + " entry"));
+    return out;
+  }
+
+  std::string AbsolutePath(const YAML::Node& n, const std::string& what) const {
+    std::string p = NonEmptyString(n, what);
+    if (p[0] != '/') {
+      Fail(n, absl::StrCat(what, " '", p, "' is not an absolute path"),
+           "write the full path as the workload sees it, starting with '/'");
+    }
+    return p;
+  }
+
+  std::string Time(const YAML::Node& n, const std::string& what) const {
+    std::string s = String(n, what);
+    if (s.empty()) return s;
+    absl::Time t;
+    std::string err;
+    if (!absl::ParseTime(absl::RFC3339_full, s, &t, &err)) {
+      Fail(n, absl::StrCat(what, " '", s, "' is not an RFC3339 time (", err, ")"),
+           "write it like 2026-01-31T12:00:00.000Z");
+    }
+    return s;
+  }
+
+  uint32_t Port(const YAML::Node& n, const std::string& what) const {
+    uint64_t v = 0;
+    if (!n.IsScalar() || n.Tag() != "?" || !absl::SimpleAtoi(n.Scalar(), &v) || v < 1 ||
+        v > 65535 || n.Scalar()[0] == '+') {
+      Fail(n, absl::StrCat(what, " must be a port number from 1 to 65535, found ", Kind(n)),
+           "write an unquoted port number");
+    }
+    return static_cast<uint32_t>(v);
+  }
+
+  std::string Protocol(const YAML::Node& n, const std::string& what) const {
+    std::string p = String(n, what);
+    if (p != "TCP" && p != "UDP") {
+      Fail(n, absl::StrCat(what, " '", p, "' is not a known protocol"), "write TCP or UDP");
+    }
+    return p;
+  }
+
+  std::string Ip(const YAML::Node& n, const std::string& what) const {
+    std::string s = NonEmptyString(n, what);
+    unsigned char buf[16];
+    if (inet_pton(AF_INET, s.c_str(), buf) != 1 && inet_pton(AF_INET6, s.c_str(), buf) != 1) {
+      Fail(n, absl::StrCat(what, " '", s, "' is not an IPv4 or IPv6 address"),
+           "write a numeric address such as 10.0.0.7 or fd00::7");
+    }
+    return s;
+  }
+
+  std::string Capability(const YAML::Node& n, const std::string& what) const {
+    std::string s = NonEmptyString(n, what);
+    if (!CapabilityNumber(s).has_value()) {
+      std::string hint = "use the Kubernetes spelling, upper case without CAP_ (e.g. CHOWN, "
+                         "NET_BIND_SERVICE)";
+      std::string upper = absl::AsciiStrToUpper(s);
+      if (absl::StartsWith(upper, "CAP_")) upper = upper.substr(4);
+      if (CapabilityNumber(upper).has_value()) hint = absl::StrCat("write ", upper);
+      Fail(n, absl::StrCat(what, " '", s, "' is not a Linux capability"), hint);
+    }
+    return s;
+  }
+
+  WorkloadProfile Document(const YAML::Node& root) {
+    WorkloadProfile p;
+    if (!root.IsMap()) {
+      Fail(root, absl::StrCat("the document must be a WorkloadProfile mapping, found ", Kind(root)),
+           "start with `apiVersion: minpriv.dev/v1alpha1` and `kind: WorkloadProfile`");
+    }
+    auto fields = Map(root, "the WorkloadProfile", {"apiVersion", "kind", "metadata", "spec", "status"});
+    bool have_api = false, have_kind = false, have_meta = false, have_spec = false;
+    for (auto& [k, v] : fields) {
+      if (k == "apiVersion") {
+        have_api = true;
+        if (String(v, "apiVersion") != kApiVersion) {
+          Fail(v, absl::StrCat("unsupported apiVersion '", v.Scalar(), "'"),
+               absl::StrCat("write apiVersion: ", kApiVersion));
+        }
+      } else if (k == "kind") {
+        have_kind = true;
+        if (String(v, "kind") != kWorkloadProfileKind) {
+          Fail(v, absl::StrCat("unsupported kind '", v.Scalar(), "'"),
+               "write kind: WorkloadProfile");
+        }
+      } else if (k == "metadata") {
+        have_meta = true;
+        for (auto& [mk, mv] : Map(v, "metadata", {"name", "namespace"})) {
+          if (mk == "name") p.name = NonEmptyString(mv, "metadata.name");
+          if (mk == "namespace") p.namespace_ = String(mv, "metadata.namespace");
+        }
+        if (p.name.empty()) Fail(v, "metadata.name is missing", "add `name: NAME` under metadata");
+      } else if (k == "spec") {
+        have_spec = true;
+        for (auto& [sk, sv] : Map(v, "spec", {"containers"})) {
+          for (const YAML::Node& c : List(sv, "spec.containers")) p.containers.push_back(Container(c));
+        }
+      } else if (k == "status") {
+        p.status = Status(v);
+      }
+    }
+    if (!have_api) Fail(root, "apiVersion is missing", absl::StrCat("add apiVersion: ", kApiVersion));
+    if (!have_kind) Fail(root, "kind is missing", "add kind: WorkloadProfile");
+    if (!have_meta) Fail(root, "metadata is missing", "add metadata: {name: NAME}");
+    if (!have_spec) Fail(root, "spec is missing", "add spec: {containers: [...]}");
+    return p;
+  }
+
+  ContainerProfile Container(const YAML::Node& n) {
+    ContainerProfile c;
+    const std::string w = "spec.containers[]";
+    auto fields = Map(n, w, {"name", "syscalls", "capabilities", "capabilityEvidence",
+                             "fileWrites", "execs", "users", "network"});
+    for (auto& [k, v] : fields) {
+      if (k == "name") {
+        c.name = NonEmptyString(v, "container name");
+      } else if (k == "syscalls") {
+        for (const YAML::Node& s : List(v, "syscalls")) {
+          std::string name = NonEmptyString(s, "syscall");
+          if (!util::SyscallNumber(name).has_value()) {
+            Fail(s, absl::StrCat("unknown syscall '", name, "'"),
+                 "use an x86_64 Linux syscall name such as openat or accept4");
+          }
+          c.syscalls.push_back(name);
+        }
+      } else if (k == "capabilities") {
+        for (const YAML::Node& s : List(v, "capabilities")) c.capabilities.push_back(Capability(s, "capability"));
+      } else if (k == "capabilityEvidence") {
+        for (const YAML::Node& e : List(v, "capabilityEvidence")) {
+          CapabilityUse u;
+          bool have_cap = false;
+          for (auto& [ek, ev] : Map(e, "capabilityEvidence[]",
+                                    {"capability", "callSite", "binary", "count", "firstSeen", "denied"})) {
+            if (ek == "capability") { u.capability = Capability(ev, "capability"); have_cap = true; }
+            if (ek == "callSite") u.call_site = String(ev, "callSite");
+            if (ek == "binary") u.binary = String(ev, "binary");
+            if (ek == "count") u.count = Unsigned(ev, "count", UINT64_MAX);
+            if (ek == "firstSeen") u.first_seen = Time(ev, "firstSeen");
+            if (ek == "denied") u.denied = Bool(ev, "denied");
+          }
+          if (!have_cap) Fail(e, "capabilityEvidence entry without capability", "add `capability: NAME`");
+          c.capability_evidence.push_back(std::move(u));
+        }
+      } else if (k == "fileWrites") {
+        for (const YAML::Node& e : List(v, "fileWrites")) {
+          FileWrite f;
+          for (auto& [fk, fv] : Map(e, "fileWrites[]",
+                                    {"path", "ops", "count", "firstSeen", "summarized", "examples"})) {
+            if (fk == "path") f.path = AbsolutePath(fv, "fileWrites path");
+            if (fk == "ops") {
+              for (const YAML::Node& o : List(fv, "ops")) {
+                std::string op = NonEmptyString(o, "op");
+                bool known = false;
+                for (const char* k2 : kFileOps) known = known || op == k2;
+                if (!known) {
+                  Fail(o, absl::StrCat("unknown file operation '", op, "'"),
+                       absl::StrCat("use one of: ", absl::StrJoin(kFileOps, ", ")));
+                }
+                f.ops.push_back(op);
+              }
+            }
+            if (fk == "count") f.count = Unsigned(fv, "count", UINT64_MAX);
+            if (fk == "firstSeen") f.first_seen = Time(fv, "firstSeen");
+            if (fk == "summarized") f.summarized = Bool(fv, "summarized");
+            if (fk == "examples") {
+              for (const YAML::Node& x : List(fv, "examples")) f.examples.push_back(AbsolutePath(x, "example"));
+            }
+          }
+          if (f.path.empty()) Fail(e, "fileWrites entry without path", "add `path: /abs/path`");
+          c.file_writes.push_back(std::move(f));
+        }
+      } else if (k == "execs") {
+        for (const YAML::Node& e : List(v, "execs")) {
+          Exec x;
+          for (auto& [xk, xv] : Map(e, "execs[]", {"path", "privilegeGain", "count", "firstSeen"})) {
+            if (xk == "path") x.path = AbsolutePath(xv, "exec path");
+            if (xk == "privilegeGain") x.privilege_gain = Bool(xv, "privilegeGain");
+            if (xk == "count") x.count = Unsigned(xv, "count", UINT64_MAX);
+            if (xk == "firstSeen") x.first_seen = Time(xv, "firstSeen");
+          }
+          if (x.path.empty()) Fail(e, "execs entry without path", "add `path: /abs/path`");
+          c.execs.push_back(std::move(x));
+        }
+      } else if (k == "users") {
+        for (const YAML::Node& e : List(v, "users")) {
+          User u;
+          bool have_uid = false, have_gid = false;
+          for (auto& [uk, uv] : Map(e, "users[]", {"uid", "gid"})) {
+            if (uk == "uid") { u.uid = static_cast<uint32_t>(Unsigned(uv, "uid", UINT32_MAX)); have_uid = true; }
+            if (uk == "gid") { u.gid = static_cast<uint32_t>(Unsigned(uv, "gid", UINT32_MAX)); have_gid = true; }
+          }
+          if (!have_uid || !have_gid) Fail(e, "users entry needs both uid and gid", "write {uid: N, gid: N}");
+          c.users.push_back(u);
+        }
+      } else if (k == "network") {
+        c.network = Network(v);
+      }
+    }
+    if (c.name.empty()) Fail(n, "container without name", "add `name: NAME`");
+    return c;
+  }
+
+  std::vector<Peer> Peers(const YAML::Node& n, const std::string& what) {
+    std::vector<Peer> out;
+    for (const YAML::Node& e : List(n, what)) {
+      Peer p;
+      for (auto& [pk, pv] : Map(e, what + "[]", {"ip", "port", "protocol", "count", "firstSeen"})) {
+        if (pk == "ip") p.ip = Ip(pv, "ip");
+        if (pk == "port") p.port = Port(pv, "port");
+        if (pk == "protocol") p.protocol = Protocol(pv, "protocol");
+        if (pk == "count") p.count = Unsigned(pv, "count", UINT64_MAX);
+        if (pk == "firstSeen") p.first_seen = Time(pv, "firstSeen");
+      }
+      if (p.ip.empty() || p.port == 0 || p.protocol.empty()) {
+        Fail(e, absl::StrCat(what, " entry needs ip, port and protocol"),
+             "write {ip: A.B.C.D, port: N, protocol: TCP}");
+      }
+      out.push_back(std::move(p));
+    }
+    return out;
+  }
+
+  NetworkProfile Network(const YAML::Node& n) {
+    NetworkProfile net;
+    for (auto& [k, v] : Map(n, "network", {"listen", "ingress", "egress", "dns"})) {
+      if (k == "listen") {
+        for (const YAML::Node& e : List(v, "listen")) {
+          ListenPort l;
+          for (auto& [lk, lv] : Map(e, "listen[]", {"port", "protocol", "address"})) {
+            if (lk == "port") l.port = Port(lv, "port");
+            if (lk == "protocol") l.protocol = Protocol(lv, "protocol");
+            if (lk == "address") l.address = Ip(lv, "address");
+          }
+          if (l.port == 0 || l.protocol.empty()) {
+            Fail(e, "listen entry needs port and protocol", "write {port: N, protocol: TCP}");
+          }
+          net.listen.push_back(std::move(l));
+        }
+      } else if (k == "ingress") {
+        net.ingress = Peers(v, "ingress");
+      } else if (k == "egress") {
+        net.egress = Peers(v, "egress");
+      } else if (k == "dns") {
+        for (const YAML::Node& d : List(v, "dns")) {
+          std::string name = NonEmptyString(d, "dns name");
+          if (name != absl::AsciiStrToLower(name) || name.back() == '.') {
+            Fail(d, absl::StrCat("dns name '", name, "' is not in canonical form"),
+                 "write it in lower case without a trailing dot");
+          }
+          net.dns.push_back(name);
+        }
+      }
+    }
+    return net;
+  }
+
+  ProfileStatus Status(const YAML::Node& n) {
+    ProfileStatus s;
+    for (auto& [k, v] : Map(n, "status", {"window", "complete", "incompleteReasons",
+                                          "droppedEvents", "warnings"})) {
+      if (k == "window") {
+        for (auto& [wk, wv] : Map(v, "status.window", {"start", "end"})) {
+          if (wk == "start") s.window.start = Time(wv, "window.start");
+          if (wk == "end") s.window.end = Time(wv, "window.end");
+        }
+      } else if (k == "complete") {
+        s.complete = Bool(v, "complete");
+      } else if (k == "incompleteReasons") {
+        s.incomplete_reasons = StringList(v, "incompleteReasons");
+      } else if (k == "droppedEvents") {
+        s.dropped_events = Unsigned(v, "droppedEvents", UINT64_MAX);
+      } else if (k == "warnings") {
+        s.warnings = StringList(v, "warnings");
+      }
+    }
+    return s;
+  }
+
+ private:
+  std::string source_;
+};
+
+}  // namespace
+
+absl::StatusOr<WorkloadProfile> ParseWorkloadProfile(std::string_view yaml,
+                                                     std::string_view source) {
+  Parser parser(source);
+  const std::string src(source);
+  try {
+    std::vector<YAML::Node> docs = YAML::LoadAll(std::string(yaml));
+    if (docs.empty()) {
+      parser.Fail(YAML::Mark(), "the input is empty", "write a WorkloadProfile document");
+    }
+    if (docs.size() > 1) {
+      parser.Fail(docs[1].Mark(), "more than one YAML document",
+                  "keep one WorkloadProfile per file");
+    }
+    WorkloadProfile profile = parser.Document(docs[0]);
+    Canonicalize(profile);
+    return profile;
+  } catch (const ParseError& e) {
+    return absl::InvalidArgumentError(e.message);
+  } catch (const YAML::Exception& e) {
+    int line = e.mark.is_null() ? 1 : e.mark.line + 1;
+    int column = e.mark.is_null() ? 1 : e.mark.column + 1;
+    return absl::InvalidArgumentError(absl::StrCat(src, ":", line, ":", column,
+                                                   ": malformed YAML: ", e.msg,
+                                                   "; fix the YAML syntax at this position"));
+  } catch (const std::exception& e) {
+    return absl::InvalidArgumentError(
+        absl::StrCat(src, ":1:1: cannot read the profile: ", e.what(),
+                     "; check the file is a WorkloadProfile YAML document"));
+  }
+}
+
+absl::StatusOr<WorkloadProfile> ReadWorkloadProfileFile(const std::string& path) {
+  absl::StatusOr<std::string> text = util::ReadFile(path);
+  if (!text.ok()) return text.status();
+  return ParseWorkloadProfile(*text, path);
+}
+
+std::string EmitWorkloadProfile(const WorkloadProfile& input) {
+  WorkloadProfile p = input;
+  Canonicalize(p);
+  YAML::Emitter out;
+  out.SetIndent(2);
+  out << YAML::BeginMap;
+  KeyString(out, "apiVersion", kApiVersion);
+  KeyString(out, "kind", kWorkloadProfileKind);
+  out << YAML::Key << "metadata" << YAML::Value << YAML::BeginMap;
+  KeyString(out, "name", p.name);
+  if (!p.namespace_.empty()) KeyString(out, "namespace", p.namespace_);
+  out << YAML::EndMap;
+  out << YAML::Key << "spec" << YAML::Value << YAML::BeginMap;
+  KeyObjectList(out, "containers", p.containers,
+                [&](const ContainerProfile& c) { EmitContainer(out, c); });
+  out << YAML::EndMap;
+  out << YAML::Key << "status" << YAML::Value << YAML::BeginMap;
+  out << YAML::Key << "window" << YAML::Value << YAML::BeginMap;
+  KeyString(out, "start", p.status.window.start);
+  KeyString(out, "end", p.status.window.end);
+  out << YAML::EndMap;
+  KeyBool(out, "complete", p.status.complete);
+  KeyStringList(out, "incompleteReasons", p.status.incomplete_reasons);
+  KeyNumber(out, "droppedEvents", p.status.dropped_events);
+  KeyStringList(out, "warnings", p.status.warnings);
+  out << YAML::EndMap;
+  out << YAML::EndMap;
+  std::string text = out.c_str();
+  text += "\n";
+  return text;
+}
+
+}  // namespace minpriv::crd

@@ -1,0 +1,657 @@
+#include "profiler/learn.h"
+
+#include <dirent.h>
+#include <fcntl.h>
+#include <signal.h>
+#include <sys/stat.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <cerrno>
+#include <cstdio>
+#include <cstring>
+#include <sstream>
+#include <string_view>
+#include <utility>
+
+#include <spdlog/spdlog.h>
+
+#include "absl/strings/ascii.h"
+#include "absl/strings/match.h"
+#include "absl/strings/numbers.h"
+#include "absl/strings/str_cat.h"
+#include "absl/strings/str_format.h"
+#include "absl/strings/str_join.h"
+#include "crd/profile_codec.h"
+#include "profiler/profile_builder.h"
+#include "util/cgroup.h"
+#include "util/files.h"
+
+namespace minpriv::profiler {
+
+const char kLearnUsage[] =
+    "usage: minpriv learn --out FILE [--name NAME] [--duration DUR] [--exercise 'SHELL COMMAND']\n"
+    "                     [--ready-timeout DUR] [--grace DUR] -- CMD [ARG...]\n"
+    "       minpriv learn --cgroup PATH --duration DUR --out FILE [--name NAME]\n"
+    "\n"
+    "Runs CMD as a workload in a fresh cgroup under eBPF observation (or observes an existing\n"
+    "cgroup v2 directory) and writes its WorkloadProfile to FILE.\n"
+    "\n"
+    "  --out FILE            profile to write (atomically)\n"
+    "  --name NAME           profile and container name (default: CMD's or the cgroup's base name)\n"
+    "  --duration DUR        learning window, e.g. 30s, 2m, 1h (default: until CMD exits;\n"
+    "                        required with --cgroup)\n"
+    "  --exercise CMD        once the workload is up, run this with /bin/sh -c (not observed),\n"
+    "                        then stop the workload and write the profile\n"
+    "  --ready-timeout DUR   how long to wait for the workload to come up (default 30s)\n"
+    "  --grace DUR           SIGTERM to SIGKILL grace period when stopping (default 5s)\n"
+    "  --cgroup PATH         observe an existing cgroup v2 directory; nothing is killed\n";
+
+namespace {
+
+constexpr absl::Duration kPollInterval = absl::Milliseconds(100);
+constexpr absl::Duration kSettle = absl::Seconds(2);        // quiet time = "up" (no listener)
+constexpr absl::Duration kAfterListen = absl::Milliseconds(200);
+constexpr absl::Duration kRecentWindow = absl::Seconds(10);
+
+volatile sig_atomic_t g_stop_signal = 0;
+extern "C" void OnStopSignal(int sig) { g_stop_signal = sig; }
+
+// Installs SIGINT/SIGTERM handlers for the session; restores the previous ones after.
+class SignalGuard {
+ public:
+  SignalGuard() {
+    g_stop_signal = 0;
+    struct sigaction sa {};
+    sa.sa_handler = OnStopSignal;
+    sigemptyset(&sa.sa_mask);
+    sigaction(SIGINT, &sa, &old_int_);
+    sigaction(SIGTERM, &sa, &old_term_);
+  }
+  ~SignalGuard() {
+    sigaction(SIGINT, &old_int_, nullptr);
+    sigaction(SIGTERM, &old_term_, nullptr);
+  }
+  SignalGuard(const SignalGuard&) = delete;
+  SignalGuard& operator=(const SignalGuard&) = delete;
+
+ private:
+  struct sigaction old_int_ {};
+  struct sigaction old_term_ {};
+};
+
+// Move-only owner of a file descriptor.
+class Fd {
+ public:
+  Fd() = default;
+  explicit Fd(int fd) : fd_(fd) {}
+  Fd(Fd&& o) noexcept : fd_(std::exchange(o.fd_, -1)) {}
+  Fd& operator=(Fd&& o) noexcept {
+    if (this != &o) {
+      Reset();
+      fd_ = std::exchange(o.fd_, -1);
+    }
+    return *this;
+  }
+  ~Fd() { Reset(); }
+  void Reset() {
+    if (fd_ >= 0) close(fd_);
+    fd_ = -1;
+  }
+  int get() const { return fd_; }
+
+ private:
+  int fd_ = -1;
+};
+
+// Move-only owner of a child process: killed and reaped on destruction if still running.
+class Child {
+ public:
+  Child() = default;
+  explicit Child(pid_t pid) : pid_(pid) {}
+  Child(Child&& o) noexcept
+      : pid_(std::exchange(o.pid_, -1)), reaped_(o.reaped_), status_(o.status_) {}
+  Child& operator=(Child&& o) noexcept {
+    if (this != &o) {
+      KillAndReap();
+      pid_ = std::exchange(o.pid_, -1);
+      reaped_ = o.reaped_;
+      status_ = o.status_;
+    }
+    return *this;
+  }
+  ~Child() { KillAndReap(); }
+  void KillAndReap() {
+    if (pid_ > 0 && !reaped_) {
+      kill(pid_, SIGKILL);
+      while (waitpid(pid_, &status_, 0) < 0 && errno == EINTR) {
+      }
+      reaped_ = true;
+    }
+  }
+  pid_t pid() const { return pid_; }
+  bool reaped() const { return reaped_; }
+  int status() const { return status_; }
+  // Non-blocking reap; true once the child has exited.
+  bool Reap() {
+    if (pid_ <= 0 || reaped_) return reaped_;
+    int st = 0;
+    pid_t r = waitpid(pid_, &st, WNOHANG);
+    if (r == pid_) {
+      reaped_ = true;
+      status_ = st;
+    }
+    return reaped_;
+  }
+
+ private:
+  pid_t pid_ = -1;
+  bool reaped_ = false;
+  int status_ = 0;
+};
+
+absl::Status ParseDurationFlag(const std::string& flag, const std::string& value,
+                               absl::Duration* out) {
+  absl::Duration d;
+  if (!absl::ParseDuration(value, &d) || d <= absl::ZeroDuration() || d == absl::InfiniteDuration()) {
+    return absl::InvalidArgumentError(absl::StrCat(
+        flag, ": '", value, "' is not a positive duration; write it like 30s, 2m or 1h"));
+  }
+  *out = d;
+  return absl::OkStatus();
+}
+
+// A Kubernetes object name (RFC 1123 label) derived from `s`.
+std::string KubernetesName(std::string_view s) {
+  std::string out;
+  for (char c : s) {
+    char l = absl::ascii_tolower(static_cast<unsigned char>(c));
+    if (absl::ascii_isalnum(static_cast<unsigned char>(l))) {
+      out += l;
+    } else if (!out.empty() && out.back() != '-') {
+      out += '-';
+    }
+  }
+  while (!out.empty() && out.back() == '-') out.pop_back();
+  if (out.size() > 63) out.resize(63);
+  while (!out.empty() && out.back() == '-') out.pop_back();
+  return out.empty() ? "workload" : out;
+}
+
+bool IsKubernetesName(std::string_view s) {
+  if (s.empty() || s.size() > 63) return false;
+  for (char c : s) {
+    if (!(absl::ascii_islower(static_cast<unsigned char>(c)) ||
+          absl::ascii_isdigit(static_cast<unsigned char>(c)) || c == '-')) {
+      return false;
+    }
+  }
+  return s.front() != '-' && s.back() != '-';
+}
+
+// True when execvp() would find `cmd` (a path, or a name searched in PATH).
+bool FindExecutable(const std::string& cmd) {
+  if (cmd.empty()) return false;
+  if (cmd.find('/') != std::string::npos) return access(cmd.c_str(), X_OK) == 0;
+  const char* path = getenv("PATH");
+  std::string dirs = path ? path : "/usr/local/bin:/usr/bin:/bin";
+  size_t pos = 0;
+  while (pos <= dirs.size()) {
+    size_t next = dirs.find(':', pos);
+    if (next == std::string::npos) next = dirs.size();
+    std::string dir = dirs.substr(pos, next - pos);
+    if (dir.empty()) dir = ".";
+    std::string full = dir + "/" + cmd;
+    struct stat st;
+    if (stat(full.c_str(), &st) == 0 && S_ISREG(st.st_mode) && access(full.c_str(), X_OK) == 0) {
+      return true;
+    }
+    pos = next + 1;
+  }
+  return false;
+}
+
+std::string BaseName(std::string_view path) {
+  while (path.size() > 1 && path.back() == '/') path.remove_suffix(1);
+  size_t slash = path.find_last_of('/');
+  return std::string(slash == std::string_view::npos ? path : path.substr(slash + 1));
+}
+
+// Every process in the cgroup and its descendants.
+std::vector<pid_t> CgroupProcs(const std::string& cgroup) {
+  std::vector<pid_t> pids;
+  auto text = util::ReadFile(cgroup + "/cgroup.procs");
+  if (text.ok()) {
+    std::istringstream in(*text);
+    std::string line;
+    while (std::getline(in, line)) {
+      int pid = 0;
+      if (absl::SimpleAtoi(line, &pid) && pid > 0) pids.push_back(pid);
+    }
+  }
+  if (DIR* d = opendir(cgroup.c_str())) {
+    while (struct dirent* e = readdir(d)) {
+      if (e->d_type == DT_DIR && e->d_name[0] != '.') {
+        auto sub = CgroupProcs(cgroup + "/" + e->d_name);
+        pids.insert(pids.end(), sub.begin(), sub.end());
+      }
+    }
+    closedir(d);
+  }
+  return pids;
+}
+
+std::string FormatElapsed(absl::Duration d) {
+  int64_t s = absl::ToInt64Seconds(d);
+  if (s >= 3600) return absl::StrFormat("%d:%02d:%02d", s / 3600, (s / 60) % 60, s % 60);
+  return absl::StrFormat("%02d:%02d", s / 60, s % 60);
+}
+
+// The observation loop shared by every phase.
+class Session {
+ public:
+  Session(observer::Observer* obs, ProfileBuilder* builder, bool terminal, absl::Time start)
+      : obs_(obs), builder_(builder), terminal_(terminal), start_(start) {}
+
+  // One poll round plus progress output.
+  absl::Status Step() {
+    absl::Status s = obs_->Poll(kPollInterval);
+    if (!s.ok()) return s;
+    Progress(false);
+    return absl::OkStatus();
+  }
+
+  void Progress(bool final_line) {
+    absl::Time now = absl::Now();
+    absl::Duration every = terminal_ ? absl::Seconds(1) : absl::Seconds(10);
+    if (!final_line && now - last_progress_ < every) return;
+    last_progress_ = now;
+    std::string line = absl::StrCat(FormatElapsed(now - start_), " elapsed, ",
+                                     builder_->behaviours(), " behaviours, ",
+                                     builder_->NewFactsSince(now - kRecentWindow),
+                                     " new in the last 10s");
+    if (terminal_) {
+      std::fprintf(stderr, "\r\033[Kminpriv learn: %s%s", line.c_str(), final_line ? "\n" : "");
+      std::fflush(stderr);
+      line_open_ = !final_line;
+    } else {
+      spdlog::info("{}: {}", final_line ? "learned" : "learning", line);
+    }
+  }
+
+  // Ends an open progress line before other output.
+  void BreakLine() {
+    if (terminal_ && line_open_) {
+      std::fputs("\n", stderr);
+      line_open_ = false;
+    }
+  }
+
+ private:
+  observer::Observer* obs_;
+  ProfileBuilder* builder_;
+  bool terminal_;
+  absl::Time start_;
+  absl::Time last_progress_ = absl::InfinitePast();
+  bool line_open_ = false;
+};
+
+const char* SignalName(int sig) {
+  switch (sig) {
+    case SIGINT: return "SIGINT";
+    case SIGTERM: return "SIGTERM";
+    case SIGKILL: return "SIGKILL";
+    default: return nullptr;
+  }
+}
+
+}  // namespace
+
+std::string DescribeWaitStatus(int st) {
+  if (WIFEXITED(st)) return absl::StrCat("exited with status ", WEXITSTATUS(st));
+  if (WIFSIGNALED(st)) {
+    const char* name = SignalName(WTERMSIG(st));
+    return name ? absl::StrCat("killed by ", name)
+                : absl::StrCat("killed by signal ", WTERMSIG(st));
+  }
+  return "stopped";
+}
+
+absl::StatusOr<LearnOptions> ParseLearnFlags(int argc, char** argv) {
+  LearnOptions o;
+  for (int i = 1; i < argc; ++i) {
+    std::string arg = argv[i];
+    if (arg == "--") {
+      for (int j = i + 1; j < argc; ++j) o.command.push_back(argv[j]);
+      break;
+    }
+    if (arg == "-h" || arg == "--help") {
+      o.help = true;
+      continue;
+    }
+    if (!absl::StartsWith(arg, "--")) {
+      return absl::InvalidArgumentError(absl::StrCat(
+          "unexpected argument '", arg, "'; put the workload command after '--'"));
+    }
+    std::string flag = arg, value;
+    bool has_value = false;
+    if (size_t eq = arg.find('='); eq != std::string::npos) {
+      flag = arg.substr(0, eq);
+      value = arg.substr(eq + 1);
+      has_value = true;
+    }
+    static const char* kFlags[] = {"--out",           "--name",  "--duration", "--exercise",
+                                   "--ready-timeout", "--grace", "--cgroup"};
+    bool known = false;
+    for (const char* f : kFlags) known = known || flag == f;
+    if (!known) return absl::InvalidArgumentError(absl::StrCat("unknown flag '", flag, "'"));
+    if (!has_value) {
+      if (i + 1 >= argc) {
+        return absl::InvalidArgumentError(absl::StrCat(flag, " needs a value"));
+      }
+      value = argv[++i];
+    }
+    if (flag == "--out") {
+      o.out = value;
+    } else if (flag == "--name") {
+      o.name = value;
+    } else if (flag == "--duration") {
+      absl::Status s = ParseDurationFlag(flag, value, &o.duration);
+      if (!s.ok()) return s;
+      o.duration_set = true;
+    } else if (flag == "--exercise") {
+      o.exercise = value;
+    } else if (flag == "--ready-timeout") {
+      absl::Status s = ParseDurationFlag(flag, value, &o.ready_timeout);
+      if (!s.ok()) return s;
+    } else if (flag == "--grace") {
+      absl::Status s = ParseDurationFlag(flag, value, &o.grace);
+      if (!s.ok()) return s;
+    } else if (flag == "--cgroup") {
+      o.cgroup = value;
+    }
+  }
+  return o;
+}
+
+absl::Status ValidateLearnOptions(LearnOptions& o) {
+  if (o.out.empty()) return absl::InvalidArgumentError("--out FILE is required");
+  if (o.cgroup.empty() && o.command.empty()) {
+    return absl::InvalidArgumentError(
+        "nothing to learn: give the workload command after '--', or --cgroup PATH");
+  }
+  if (!o.cgroup.empty() && !o.command.empty()) {
+    return absl::InvalidArgumentError("--cgroup and a workload command exclude each other");
+  }
+  if (!o.cgroup.empty()) {
+    if (!o.duration_set) {
+      return absl::InvalidArgumentError("--cgroup needs --duration (how long to observe)");
+    }
+    if (!o.exercise.empty()) {
+      return absl::InvalidArgumentError(
+          "--exercise needs a workload command; with --cgroup minpriv only observes");
+    }
+    auto id = util::CgroupId(o.cgroup);
+    if (!id.ok()) {
+      return absl::InvalidArgumentError(absl::StrCat(
+          "--cgroup ", o.cgroup, ": ", id.status().message(),
+          "; give a directory of the cgroup v2 hierarchy (e.g. under /sys/fs/cgroup)"));
+    }
+  }
+  if (!o.command.empty() && !FindExecutable(o.command[0])) {
+    return absl::InvalidArgumentError(absl::StrCat(
+        "cannot run '", o.command[0], "': no such executable",
+        o.command[0].find('/') == std::string::npos ? " in PATH" : "",
+        "; check the command after '--'"));
+  }
+  if (o.name.empty()) {
+    o.name = KubernetesName(BaseName(o.cgroup.empty() ? o.command[0] : o.cgroup));
+  } else if (!IsKubernetesName(o.name)) {
+    return absl::InvalidArgumentError(absl::StrCat(
+        "--name '", o.name, "' is not a valid Kubernetes name; use lower-case letters, digits "
+        "and '-', at most 63 characters, e.g. ", KubernetesName(o.name)));
+  }
+  std::string dir = o.out.find('/') == std::string::npos ? "." : o.out.substr(0, o.out.find_last_of('/'));
+  if (dir.empty()) dir = "/";
+  struct stat st;
+  if (stat(dir.c_str(), &st) != 0 || !S_ISDIR(st.st_mode)) {
+    return absl::InvalidArgumentError(absl::StrCat(
+        "--out ", o.out, ": directory ", dir, " does not exist; create it or choose another path"));
+  }
+  if (stat(o.out.c_str(), &st) == 0 && S_ISDIR(st.st_mode)) {
+    return absl::InvalidArgumentError(
+        absl::StrCat("--out ", o.out, " is a directory; give a file path"));
+  }
+  return absl::OkStatus();
+}
+
+absl::StatusOr<LearnResult> RunLearnSession(const LearnOptions& o, ObserverFactory make_observer,
+                                            bool terminal) {
+  if (!make_observer) return absl::InternalError("RunLearnSession: no observer factory");
+  SignalGuard signals;
+  LearnResult result;
+  std::vector<std::string> incomplete;
+  std::vector<std::string> warnings;
+
+  ProfileBuilder builder(o.name);  // outlives the observer, which holds it as its sink
+  // The observer first: it reports a missing environment (root, BTF, BPF) most clearly.
+  auto obs_or = make_observer();
+  if (!obs_or.ok()) return obs_or.status();
+  std::unique_ptr<observer::Observer> obs = std::move(*obs_or);
+
+  // The cgroup: fresh for a command, or the one given.
+  util::ScopedCgroup scoped;
+  std::string cgroup = o.cgroup;
+  if (cgroup.empty()) {
+    auto cg = util::ScopedCgroup::Create(absl::StrCat("minpriv/learn-", getpid()));
+    if (!cg.ok()) return cg.status();
+    scoped = std::move(*cg);
+    cgroup = scoped.path();
+  }
+
+  // Run mode: fork the workload, held on a pipe until it is in the cgroup and watched.
+  Child workload;
+  Fd exec_error;  // reads errno from the child if exec fails (EOF: exec succeeded)
+  Fd release;
+  if (!o.command.empty()) {
+    int go[2], err[2];
+    if (pipe2(go, O_CLOEXEC) != 0 || pipe2(err, O_CLOEXEC) != 0) {
+      return absl::InternalError(absl::StrCat("pipe: ", strerror(errno)));
+    }
+    std::vector<char*> argv;
+    for (const std::string& a : o.command) argv.push_back(const_cast<char*>(a.c_str()));
+    argv.push_back(nullptr);
+    pid_t pid = fork();
+    if (pid < 0) return absl::InternalError(absl::StrCat("fork: ", strerror(errno)));
+    if (pid == 0) {
+      close(go[1]);
+      close(err[0]);
+      // Exec only on the parent's go byte; EOF means the parent gave up (it kills us).
+      char c = 0;
+      ssize_t got;
+      while ((got = read(go[0], &c, 1)) < 0 && errno == EINTR) {
+      }
+      if (got != 1) _exit(127);
+      signal(SIGINT, SIG_DFL);
+      signal(SIGTERM, SIG_DFL);
+      execvp(argv[0], argv.data());
+      int e = errno;
+      (void)!write(err[1], &e, sizeof(e));
+      _exit(127);
+    }
+    close(go[0]);
+    close(err[1]);
+    workload = Child(pid);
+    release = Fd(go[1]);
+    exec_error = Fd(err[0]);
+    absl::Status moved = util::MoveToCgroup(cgroup, pid);
+    if (!moved.ok()) return moved;
+  }
+
+  absl::Status watched = obs->Watch(cgroup, &builder);
+  if (!watched.ok()) return watched;
+  const absl::Time start = absl::Now();
+  Session session(obs.get(), &builder, terminal, start);
+  const absl::Time deadline =
+      o.duration == absl::InfiniteDuration() ? absl::InfiniteFuture() : start + o.duration;
+
+  if (workload.pid() > 0) {
+    char go_byte = 'g';
+    (void)!write(release.get(), &go_byte, 1);  // the child execs now
+    release.Reset();
+    int e = 0;
+    ssize_t n;
+    while ((n = read(exec_error.get(), &e, sizeof(e))) < 0 && errno == EINTR) {
+    }
+    if (n == sizeof(e)) {
+      workload.Reap();
+      return absl::InvalidArgumentError(
+          absl::StrCat("cannot run '", o.command[0], "': ", strerror(e),
+                       "; check the command after '--' exists and is executable"));
+    }
+    spdlog::info("learning '{}' (pid {}) in cgroup {}", o.name, workload.pid(), cgroup);
+  } else {
+    spdlog::info("observing cgroup {} for {} as '{}'", cgroup, absl::FormatDuration(o.duration),
+                 o.name);
+  }
+
+  auto stopped_by_signal = [] { return g_stop_signal != 0; };
+  // Polls until `done()`, the deadline or a stop signal.
+  auto pump = [&](absl::Time until, const std::function<bool()>& done) -> absl::Status {
+    while (!done() && !stopped_by_signal() && absl::Now() < until) {
+      absl::Status s = session.Step();
+      if (!s.ok()) return s;
+      if (workload.pid() > 0) workload.Reap();
+    }
+    return absl::OkStatus();
+  };
+
+  if (!o.exercise.empty()) {
+    // Wait until the workload is up: listening, or (if it does not listen) quiet for a bit.
+    absl::Time ready_by = std::min(deadline, start + o.ready_timeout);
+    auto ready = [&] {
+      absl::Time now = absl::Now();
+      if (builder.listening()) return true;
+      return now - start >= kSettle && now - builder.LastNewFact() >= kSettle;
+    };
+    absl::Status s = pump(ready_by, [&] { return ready() || workload.reaped(); });
+    if (!s.ok()) return s;
+    if (builder.listening()) {
+      s = pump(absl::Now() + kAfterListen, [] { return false; });
+      if (!s.ok()) return s;
+    } else if (!ready() && !workload.reaped() && !stopped_by_signal()) {
+      warnings.push_back(absl::StrCat("the workload was not up within --ready-timeout ",
+                                      absl::FormatDuration(o.ready_timeout),
+                                      "; the exercise ran anyway"));
+    }
+    if (workload.reaped()) {
+      session.BreakLine();
+      spdlog::warn("the workload {} before the exercise ran", DescribeWaitStatus(workload.status()));
+      warnings.push_back(absl::StrCat("the workload ", DescribeWaitStatus(workload.status()),
+                                      " before the exercise could run"));
+    } else if (!stopped_by_signal()) {
+      session.BreakLine();
+      spdlog::info("workload is up; running exercise: {}", o.exercise);
+      std::fflush(stdout);
+      pid_t ex = fork();
+      if (ex < 0) return absl::InternalError(absl::StrCat("fork: ", strerror(errno)));
+      if (ex == 0) {
+        signal(SIGINT, SIG_DFL);
+        signal(SIGTERM, SIG_DFL);
+        execl("/bin/sh", "sh", "-c", o.exercise.c_str(), static_cast<char*>(nullptr));
+        _exit(127);
+      }
+      Child exercise(ex);
+      s = pump(deadline, [&] { return exercise.Reap(); });
+      if (!s.ok()) return s;
+      if (!exercise.Reap()) {
+        kill(exercise.pid(), SIGKILL);
+        incomplete.push_back(stopped_by_signal()
+                                 ? "the exercise was interrupted"
+                                 : absl::StrCat("the exercise did not finish within --duration ",
+                                                absl::FormatDuration(o.duration)));
+      } else {
+        result.exercise_ran = true;
+        result.exercise_wait_status = exercise.status();
+        session.BreakLine();
+        spdlog::info("exercise {}", DescribeWaitStatus(exercise.status()));
+        if (!WIFEXITED(exercise.status()) || WEXITSTATUS(exercise.status()) != 0) {
+          warnings.push_back(absl::StrCat("the exercise ", DescribeWaitStatus(exercise.status()),
+                                          "; behaviour it should have triggered may be missing"));
+        }
+      }
+    }
+  } else if (workload.pid() > 0) {
+    absl::Status s = pump(deadline, [&] { return workload.reaped(); });
+    if (!s.ok()) return s;
+  } else {
+    absl::Status s = pump(deadline, [] { return false; });
+    if (!s.ok()) return s;
+  }
+
+  if (stopped_by_signal()) {
+    incomplete.push_back(absl::StrCat("learning was interrupted by ", SignalName(g_stop_signal),
+                                      " after ", FormatElapsed(absl::Now() - start)));
+  }
+
+  // Stop what is left of the workload (run mode only): SIGTERM, grace, SIGKILL.
+  if (workload.pid() > 0) {
+    workload.Reap();
+    result.workload_exited = workload.reaped();
+    std::vector<pid_t> left = CgroupProcs(cgroup);
+    if (!left.empty()) {
+      for (pid_t p : left) kill(p, SIGTERM);
+      absl::Time kill_at = absl::Now() + o.grace;
+      while (absl::Now() < kill_at && !CgroupProcs(cgroup).empty()) {
+        absl::Status s = obs->Poll(absl::Milliseconds(20));
+        if (!s.ok()) break;
+        workload.Reap();
+      }
+      for (pid_t p : CgroupProcs(cgroup)) kill(p, SIGKILL);
+    }
+    while (!workload.Reap()) {
+      absl::Status s = obs->Poll(absl::Milliseconds(10));
+      if (!s.ok()) break;
+    }
+  }
+
+  absl::Status drained = obs->Drain();
+  if (!drained.ok()) return drained;
+  const absl::Time end = absl::Now();
+  observer::Stats stats = obs->GetStats();
+  obs->Detach();
+  session.Progress(true);
+  session.BreakLine();
+
+  if (workload.pid() > 0) {
+    result.workload_wait_status = workload.status();
+  }
+
+  // The profile.
+  crd::WorkloadProfile& p = result.profile;
+  p.name = o.name;
+  p.containers.push_back(builder.Build());
+  p.status.window = {Rfc3339Millis(start), Rfc3339Millis(end)};
+  p.status.dropped_events = stats.dropped;
+  if (stats.dropped > 0) {
+    incomplete.push_back(absl::StrCat(stats.dropped,
+                                      " events were dropped (ring buffer full); facts may be "
+                                      "missing, learn again"));
+  }
+  if (!stats.warnings.empty()) {
+    incomplete.push_back("some kernel hooks were unavailable (see warnings)");
+  }
+  warnings.insert(warnings.end(), stats.warnings.begin(), stats.warnings.end());
+  std::vector<std::string> bw = builder.Warnings();
+  warnings.insert(warnings.end(), bw.begin(), bw.end());
+  p.status.complete = incomplete.empty();
+  p.status.incomplete_reasons = incomplete;
+  p.status.warnings = warnings;
+  crd::Canonicalize(p);
+
+  absl::Status written = util::WriteFileAtomic(o.out, crd::EmitWorkloadProfile(p));
+  if (!written.ok()) return written;
+  return result;
+}
+
+}  // namespace minpriv::profiler

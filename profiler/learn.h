@@ -1,0 +1,71 @@
+// `minpriv learn`: run (or attach to) a workload in a cgroup under observation and write
+// its WorkloadProfile. Options → Validate → Run, each testable without the CLI.
+//
+//   minpriv learn --out FILE [--name NAME] [--duration DUR] [--exercise 'SHELL COMMAND']
+//                 [--ready-timeout DUR] [--grace DUR] -- CMD [ARG...]
+//   minpriv learn --cgroup PATH --duration DUR --out FILE [--name NAME]
+#ifndef MINPRIV_PROFILER_LEARN_H_
+#define MINPRIV_PROFILER_LEARN_H_
+
+#include <functional>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "absl/status/status.h"
+#include "absl/status/statusor.h"
+#include "absl/time/time.h"
+#include "crd/workload_profile.h"
+#include "observer/observer.h"
+
+namespace minpriv::profiler {
+
+extern const char kLearnUsage[];
+
+struct LearnOptions {
+  std::string out;                         // profile file to write (required)
+  std::string name;                        // profile and container name
+  absl::Duration duration = absl::InfiniteDuration();  // learning window bound
+  bool duration_set = false;
+  std::string exercise;                    // /bin/sh -c command, run unobserved
+  absl::Duration ready_timeout = absl::Seconds(30);
+  absl::Duration grace = absl::Seconds(5);  // SIGTERM → SIGKILL
+  std::string cgroup;                      // attach mode: existing cgroup v2 directory
+  std::vector<std::string> command;        // run mode: CMD [ARG...]
+  bool help = false;
+};
+
+// Parses flags (argv[0] is the subcommand name). InvalidArgument names the bad flag.
+absl::StatusOr<LearnOptions> ParseLearnFlags(int argc, char** argv);
+
+// Checks combinations, fills defaults (name from CMD's or the cgroup's base name, as a
+// Kubernetes name), checks the output directory exists. InvalidArgument on user mistakes.
+absl::Status ValidateLearnOptions(LearnOptions& options);
+
+struct LearnResult {
+  crd::WorkloadProfile profile;
+  bool workload_exited = false;   // run mode: CMD exited by itself
+  int workload_wait_status = 0;   // waitpid() status of CMD
+  bool exercise_ran = false;
+  int exercise_wait_status = 0;
+};
+
+using ObserverFactory =
+    std::function<absl::StatusOr<std::unique_ptr<observer::Observer>>()>;
+
+// Runs the learning session and writes the profile atomically to options.out. Environment
+// problems (not root, no BTF, BPF unavailable, cgroup creation) come back as non-
+// InvalidArgument errors with the observer's message. `make_observer` creates the
+// observer (the CLI passes observer::Observer::Create; tests may pass a fake), called once
+// the cgroup exists. `progress_to_terminal`: one updating status line on
+// stderr instead of periodic log lines.
+absl::StatusOr<LearnResult> RunLearnSession(const LearnOptions& options,
+                                            ObserverFactory make_observer,
+                                            bool progress_to_terminal);
+
+// "exited with status 3", "killed by SIGTERM".
+std::string DescribeWaitStatus(int wait_status);
+
+}  // namespace minpriv::profiler
+
+#endif  // MINPRIV_PROFILER_LEARN_H_

@@ -1,0 +1,233 @@
+// `minpriv learn` session logic with a fake observer: real fork/exec, real cgroup (root),
+// scripted observations instead of BPF. The real-kernel path is tests/learn_e2e_test.cc.
+#include "profiler/learn.h"
+
+#include <signal.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <cstdlib>
+#include <filesystem>
+#include <vector>
+
+#include "crd/profile_codec.h"
+#include "gmock/gmock.h"
+#include "gtest/gtest.h"
+#include "util/files.h"
+
+namespace minpriv::profiler {
+namespace {
+
+using ::testing::ElementsAre;
+using ::testing::HasSubstr;
+
+class FakeObserver : public observer::Observer {
+ public:
+  struct Script {
+    bool emit_listen = false;
+    uint64_t dropped = 0;
+    std::vector<std::string> warnings;
+    int raise_sigint_at_poll = 0;  // > 0: the user presses Ctrl-C during that poll
+  };
+  explicit FakeObserver(Script script) : script_(std::move(script)) {}
+
+  absl::Status Watch(const std::string& cgroup_path, ObservationSink* sink) override {
+    cgroup_ = cgroup_path;
+    sink_ = sink;
+    // learn moves the held workload into the cgroup before watching it.
+    auto procs = util::ReadFile(cgroup_ + "/cgroup.procs");
+    workload_in_cgroup_ = procs.ok() && !procs->empty();
+    return absl::OkStatus();
+  }
+  absl::Status Poll(absl::Duration timeout) override {
+    usleep(static_cast<useconds_t>(absl::ToInt64Microseconds(timeout) / 4));
+    if (++polls_ == script_.raise_sigint_at_poll) raise(SIGINT);
+    Emit();
+    return absl::OkStatus();
+  }
+  void Emit() {
+    if (workload_in_cgroup_) {
+      sink_->OnIdentity(absl::Now(), {static_cast<uint32_t>(geteuid()), static_cast<uint32_t>(getegid())});
+      sink_->OnSyscall(absl::Now(), {59});  // execve
+      if (script_.emit_listen) sink_->OnListen(absl::Now(), {8080, Protocol::kTcp, "0.0.0.0"});
+    }
+  }
+  absl::Status Drain() override {
+    Emit();
+    drained_ = true;
+    return absl::OkStatus();
+  }
+  observer::Stats GetStats() const override {
+    observer::Stats s;
+    s.dropped = script_.dropped;
+    s.warnings = script_.warnings;
+    return s;
+  }
+  void Detach() override {}
+
+ private:
+  Script script_;
+  std::string cgroup_;
+  ObservationSink* sink_ = nullptr;
+  bool drained_ = false;
+  bool workload_in_cgroup_ = false;
+  int polls_ = 0;
+};
+
+ObserverFactory Fake(FakeObserver::Script script = {}) {
+  return [script]() -> absl::StatusOr<std::unique_ptr<observer::Observer>> {
+    return std::unique_ptr<observer::Observer>(new FakeObserver(script));
+  };
+}
+
+absl::StatusOr<LearnOptions> Parse(std::vector<std::string> args) {
+  args.insert(args.begin(), "learn");
+  std::vector<char*> argv;
+  for (auto& a : args) argv.push_back(a.data());
+  auto o = ParseLearnFlags(static_cast<int>(argv.size()), argv.data());
+  if (!o.ok()) return o;
+  absl::Status v = ValidateLearnOptions(*o);
+  if (!v.ok()) return v;
+  return o;
+}
+
+class LearnTest : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    char tmpl[] = "/tmp/minpriv-learn-test-XXXXXX";
+    ASSERT_NE(mkdtemp(tmpl), nullptr);
+    dir_ = tmpl;
+    out_ = dir_ + "/profile.yaml";
+  }
+  void TearDown() override { std::filesystem::remove_all(dir_); }
+  std::string dir_, out_;
+};
+
+TEST_F(LearnTest, ParsesFlagsAndDerivesName) {
+  std::string exe = dir_ + "/Python3.11";
+  ASSERT_EQ(symlink("/bin/true", exe.c_str()), 0);
+  auto o = Parse({"--out", out_, "--duration=2m", "--grace", "1s", "--", exe, "-c", "x"});
+  ASSERT_TRUE(o.ok()) << o.status();
+  EXPECT_EQ(o->duration, absl::Minutes(2));
+  EXPECT_EQ(o->grace, absl::Seconds(1));
+  EXPECT_EQ(o->name, "python3-11");
+  EXPECT_THAT(o->command, ElementsAre(exe, "-c", "x"));
+}
+
+TEST_F(LearnTest, RejectsUserMistakes) {
+  auto code = [](const absl::StatusOr<LearnOptions>& o) { return o.status().code(); };
+  EXPECT_EQ(code(Parse({"--out", out_})), absl::StatusCode::kInvalidArgument);
+  EXPECT_EQ(code(Parse({"--", "true"})), absl::StatusCode::kInvalidArgument);
+  EXPECT_THAT(Parse({"--out", out_, "--duration", "soon", "--", "true"}).status().message(),
+              HasSubstr("'soon' is not a positive duration"));
+  EXPECT_THAT(Parse({"--out", out_, "--bogus", "--", "true"}).status().message(),
+              HasSubstr("unknown flag '--bogus'"));
+  EXPECT_THAT(Parse({"--out", out_, "--cgroup", "/sys/fs/cgroup"}).status().message(),
+              HasSubstr("--cgroup needs --duration"));
+  EXPECT_THAT(Parse({"--out", out_, "--cgroup", dir_, "--duration", "1s"}).status().message(),
+              HasSubstr("not a cgroup v2 directory"));
+  EXPECT_THAT(Parse({"--out", out_, "--name", "Bad_Name", "--", "true"}).status().message(),
+              HasSubstr("e.g. bad-name"));
+  EXPECT_THAT(Parse({"--out", "/nonexistent/dir/p.yaml", "--", "true"}).status().message(),
+              HasSubstr("does not exist"));
+  EXPECT_THAT(Parse({"--out", out_, "true"}).status().message(), HasSubstr("after '--'"));
+  EXPECT_THAT(Parse({"--out"}).status().message(), HasSubstr("--out needs a value"));
+}
+
+TEST_F(LearnTest, RunsCommandUntilItExitsAndWritesProfile) {
+  auto o = Parse({"--out", out_, "--", "/bin/sh", "-c", "exit 3"});
+  ASSERT_TRUE(o.ok()) << o.status();
+  auto r = RunLearnSession(*o, Fake(), false);
+  ASSERT_TRUE(r.ok()) << r.status();
+  EXPECT_TRUE(r->workload_exited);
+  EXPECT_EQ(DescribeWaitStatus(r->workload_wait_status), "exited with status 3");
+  auto p = crd::ReadWorkloadProfileFile(out_);
+  ASSERT_TRUE(p.ok()) << p.status();
+  EXPECT_EQ(p->name, "sh");
+  ASSERT_EQ(p->containers.size(), 1u);
+  EXPECT_EQ(p->containers[0].name, "sh");
+  // The fake only reports once the workload is in the watched cgroup.
+  EXPECT_THAT(p->containers[0].syscalls, ElementsAre("execve"));
+  EXPECT_TRUE(p->status.complete);
+  EXPECT_FALSE(p->status.window.start.empty());
+  EXPECT_LE(p->status.window.start, p->status.window.end);
+}
+
+TEST_F(LearnTest, DropsAndMissingHooksMakeProfileIncomplete) {
+  auto o = Parse({"--out", out_, "--", "/bin/true"});
+  ASSERT_TRUE(o.ok()) << o.status();
+  auto r = RunLearnSession(*o, Fake({.dropped = 7, .warnings = {"no cap_capable tracepoint"}}), false);
+  ASSERT_TRUE(r.ok()) << r.status();
+  auto p = crd::ReadWorkloadProfileFile(out_);
+  ASSERT_TRUE(p.ok()) << p.status();
+  EXPECT_FALSE(p->status.complete);
+  EXPECT_EQ(p->status.dropped_events, 7u);
+  EXPECT_THAT(p->status.incomplete_reasons,
+              ElementsAre(HasSubstr("7 events were dropped"), HasSubstr("hooks were unavailable")));
+  EXPECT_THAT(p->status.warnings, ElementsAre("no cap_capable tracepoint"));
+}
+
+TEST_F(LearnTest, MissingCommandIsUserErrorAndWritesNothing) {
+  EXPECT_THAT(Parse({"--out", out_, "--", "/nonexistent/cmd"}).status().message(),
+              HasSubstr("cannot run '/nonexistent/cmd': no such executable"));
+  EXPECT_THAT(Parse({"--out", out_, "--", "no-such-command-xyz"}).status().message(),
+              HasSubstr("no such executable in PATH"));
+  // Passes validation (a searchable directory) but exec() fails: reported, nothing written.
+  auto o = Parse({"--out", out_, "--", dir_});
+  ASSERT_TRUE(o.ok()) << o.status();
+  auto r = RunLearnSession(*o, Fake(), false);
+  EXPECT_EQ(r.status().code(), absl::StatusCode::kInvalidArgument);
+  EXPECT_THAT(r.status().message(), HasSubstr("cannot run '" + dir_ + "'"));
+  EXPECT_FALSE(std::filesystem::exists(out_));
+}
+
+TEST_F(LearnTest, ExerciseRunsOnceListeningThenWorkloadIsStopped) {
+  std::string marker = dir_ + "/exercised";
+  auto o = Parse({"--out", out_, "--grace", "2s", "--exercise", "touch " + marker + "; exit 4",
+                  "--", "/bin/sleep", "300"});
+  ASSERT_TRUE(o.ok()) << o.status();
+  auto r = RunLearnSession(*o, Fake({.emit_listen = true, .dropped = 0, .warnings = {}}), false);
+  ASSERT_TRUE(r.ok()) << r.status();
+  EXPECT_TRUE(r->exercise_ran);
+  EXPECT_EQ(DescribeWaitStatus(r->exercise_wait_status), "exited with status 4");
+  EXPECT_TRUE(std::filesystem::exists(marker));
+  EXPECT_FALSE(r->workload_exited);
+  EXPECT_EQ(DescribeWaitStatus(r->workload_wait_status), "killed by SIGTERM");
+  auto p = crd::ReadWorkloadProfileFile(out_);
+  ASSERT_TRUE(p.ok()) << p.status();
+  ASSERT_EQ(p->containers[0].network.listen.size(), 1u);
+  EXPECT_THAT(p->status.warnings, ElementsAre(HasSubstr("the exercise exited with status 4")));
+}
+
+TEST_F(LearnTest, InterruptStopsWorkloadAndWritesIncompleteProfile) {
+  auto o = Parse({"--out", out_, "--grace", "2s", "--", "/bin/sleep", "300"});
+  ASSERT_TRUE(o.ok()) << o.status();
+  FakeObserver::Script script;
+  script.raise_sigint_at_poll = 3;
+  auto r = RunLearnSession(*o, Fake(script), false);
+  ASSERT_TRUE(r.ok()) << r.status();
+  EXPECT_FALSE(r->workload_exited);
+  EXPECT_EQ(DescribeWaitStatus(r->workload_wait_status), "killed by SIGTERM");
+  auto p = crd::ReadWorkloadProfileFile(out_);
+  ASSERT_TRUE(p.ok()) << p.status();
+  EXPECT_FALSE(p->status.complete);
+  EXPECT_THAT(p->status.incomplete_reasons, ElementsAre(HasSubstr("interrupted by SIGINT")));
+  // The handler is gone again: SIGINT has its previous disposition.
+  struct sigaction now {};
+  sigaction(SIGINT, nullptr, &now);
+  EXPECT_EQ(now.sa_handler, SIG_DFL);
+}
+
+TEST_F(LearnTest, ObserverFailureIsReturnedAsIs) {
+  auto o = Parse({"--out", out_, "--", "/bin/true"});
+  ASSERT_TRUE(o.ok()) << o.status();
+  auto r = RunLearnSession(
+      *o, [] { return absl::StatusOr<std::unique_ptr<observer::Observer>>(
+                   absl::FailedPreconditionError("no BTF")); },
+      false);
+  EXPECT_EQ(r.status().code(), absl::StatusCode::kFailedPrecondition);
+  EXPECT_FALSE(std::filesystem::exists(out_));
+}
+
+}  // namespace
+}  // namespace minpriv::profiler

@@ -1,0 +1,25 @@
+#include "profiler/observation.h"
+
+namespace minpriv::profiler {
+
+const char* FileOpName(FileOp op) {
+  switch (op) {
+    case FileOp::kWrite: return "write";
+    case FileOp::kCreate: return "create";
+    case FileOp::kTruncate: return "truncate";
+    case FileOp::kMkdir: return "mkdir";
+    case FileOp::kUnlink: return "unlink";
+    case FileOp::kRmdir: return "rmdir";
+    case FileOp::kRename: return "rename";
+    case FileOp::kLink: return "link";
+    case FileOp::kSymlink: return "symlink";
+    case FileOp::kChmod: return "chmod";
+    case FileOp::kChown: return "chown";
+    case FileOp::kMknod: return "mknod";
+  }
+  return "write";
+}
+
+const char* ProtocolName(Protocol p) { return p == Protocol::kUdp ? "UDP" : "TCP"; }
+
+}  // namespace minpriv::profiler
