@@ -7,9 +7,9 @@
 // and answers the client. GET /healthz answers "ok" without touching anything.
 //
 // --misbehave makes every request also step outside what the service normally does: write
-// to --stray-file, call ptrace(PTRACE_TRACEME) (a syscall it never made), chown its cache
-// file (a capability it never used) and connect to --stray-peer. `minpriv verify` must
-// reject that variant and name each break.
+// to --stray-file, call ptrace(PTRACE_TRACEME) and chown() (syscalls it never made), bind a
+// privileged port (a capability it never used, through a syscall it does make) and connect
+// to --stray-peer. `minpriv verify` must reject that variant and name each break.
 #define _GNU_SOURCE
 #include <arpa/inet.h>
 #include <errno.h>
@@ -153,6 +153,14 @@ static void misbehave(void) {
   char cached[512];
   snprintf(cached, sizeof(cached), "%s/item-1.json", g_cache_dir);
   (void)!chown(cached, 4242, 4242);
+  // Port 81 needs CAP_NET_BIND_SERVICE; socket() and bind() themselves are allowed.
+  int priv = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
+  if (priv >= 0) {
+    struct sockaddr_in pa = {.sin_family = AF_INET, .sin_port = htons(81)};
+    inet_pton(AF_INET, g_listen, &pa.sin_addr);
+    (void)!bind(priv, (struct sockaddr*)&pa, sizeof(pa));
+    close(priv);
+  }
   char host[64];
   snprintf(host, sizeof(host), "%s", g_stray_peer);
   char* colon = strrchr(host, ':');
