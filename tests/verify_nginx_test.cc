@@ -1,0 +1,156 @@
+// nginx from Debian's nginx-light, learned serving pages from a temporary configuration,
+// proposed from a small Deployment manifest, and verified under runc: exit 0.
+#include <arpa/inet.h>
+#include <fcntl.h>
+#include <netinet/in.h>
+#include <sys/socket.h>
+#include <sys/stat.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <filesystem>
+#include <string>
+#include <vector>
+
+#include "absl/strings/str_cat.h"
+#include "gmock/gmock.h"
+#include "gtest/gtest.h"
+#include "util/files.h"
+
+namespace minpriv {
+namespace {
+
+using ::testing::HasSubstr;
+
+struct RunResult {
+  int exit_code = -1;
+  std::string out;
+  std::string err;
+};
+
+RunResult RunMinpriv(const std::vector<std::string>& args, const std::string& dir,
+                     const std::string& tag) {
+  std::string out_path = absl::StrCat(dir, "/", tag, ".stdout");
+  std::string err_path = absl::StrCat(dir, "/", tag, ".stderr");
+  pid_t pid = fork();
+  if (pid == 0) {
+    int o = open(out_path.c_str(), O_WRONLY | O_CREAT | O_TRUNC, 0644);
+    int e = open(err_path.c_str(), O_WRONLY | O_CREAT | O_TRUNC, 0644);
+    int in = open("/dev/null", O_RDONLY);
+    dup2(in, 0);
+    dup2(o, 1);
+    dup2(e, 2);
+    std::vector<char*> argv;
+    argv.push_back(const_cast<char*>(MINPRIV_BINARY));
+    for (const std::string& a : args) argv.push_back(const_cast<char*>(a.c_str()));
+    argv.push_back(nullptr);
+    execv(MINPRIV_BINARY, argv.data());
+    _exit(127);
+  }
+  int status = 0;
+  waitpid(pid, &status, 0);
+  RunResult r;
+  r.exit_code = WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);
+  r.out = util::ReadFile(out_path).value_or("");
+  r.err = util::ReadFile(err_path).value_or("");
+  return r;
+}
+
+int FreePort() {
+  int fd = socket(AF_INET, SOCK_STREAM, 0);
+  sockaddr_in a{};
+  a.sin_family = AF_INET;
+  a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+  bind(fd, reinterpret_cast<sockaddr*>(&a), sizeof(a));
+  socklen_t len = sizeof(a);
+  getsockname(fd, reinterpret_cast<sockaddr*>(&a), &len);
+  close(fd);
+  return ntohs(a.sin_port);
+}
+
+TEST(VerifyNginxTest, LearnProposeVerify) {
+  ASSERT_EQ(access("/usr/sbin/nginx", X_OK), 0) << "nginx-light is installed by scripts/setup.sh";
+  char conf_tmpl[] = "/tmp/minpriv-verify-nginx-XXXXXX";
+  ASSERT_NE(mkdtemp(conf_tmpl), nullptr);
+  const std::string dir = conf_tmpl;  // configuration, pages, minpriv's files (read-only)
+  // Everything nginx writes goes to one directory under /var/lib: the proposal mounts an
+  // emptyDir there.
+  char state_tmpl[] = "/var/lib/minpriv-verify-nginx-XXXXXX";
+  ASSERT_NE(mkdtemp(state_tmpl), nullptr);
+  const std::string state = state_tmpl;
+  // nginx's state directory on the host goes whatever happens (also after a failed ASSERT).
+  struct RemoveOnExit {
+    std::string path;
+    ~RemoveOnExit() { std::filesystem::remove_all(path); }
+  } remove_state{state};
+  const int port = FreePort();
+  ASSERT_EQ(mkdir((dir + "/html").c_str(), 0755), 0);
+  chmod(dir.c_str(), 0755);
+  ASSERT_TRUE(util::WriteFileAtomic(dir + "/html/index.html", "<h1>minpriv</h1>\n").ok());
+  chmod((dir + "/html/index.html").c_str(), 0644);
+  const std::string conf = absl::StrCat(
+      "daemon off;\n"
+      "worker_processes 1;\n"
+      "pid ", state, "/nginx.pid;\n"
+      "error_log ", state, "/error.log;\n"
+      "events { worker_connections 64; }\n"
+      "http {\n"
+      "  access_log ", state, "/access.log;\n"
+      "  client_body_temp_path ", state, "/client_body;\n"
+      "  proxy_temp_path ", state, "/proxy;\n"
+      "  fastcgi_temp_path ", state, "/fastcgi;\n"
+      "  uwsgi_temp_path ", state, "/uwsgi;\n"
+      "  scgi_temp_path ", state, "/scgi;\n"
+      "  server {\n"
+      "    listen 127.0.0.1:", port, ";\n"
+      "    root ", dir, "/html;\n"
+      "  }\n"
+      "}\n");
+  ASSERT_TRUE(util::WriteFileAtomic(dir + "/nginx.conf", conf).ok());
+  chmod((dir + "/nginx.conf").c_str(), 0644);
+  const std::vector<std::string> cmd = {"/usr/sbin/nginx", "-c", dir + "/nginx.conf", "-e",
+                                        state + "/error.log"};
+  const std::string exercise = absl::StrCat(
+      "for i in 1 2 3 4 5 6 7 8; do curl -sf http://127.0.0.1:", port,
+      "/ | grep -q minpriv || exit 1; done; curl -s -o /dev/null http://127.0.0.1:", port,
+      "/missing");
+
+  std::vector<std::string> learn = {"learn", "--out", dir + "/profile.yaml", "--name", "nginx",
+                                    "--exercise", exercise, "--ready-timeout", "20s", "--"};
+  learn.insert(learn.end(), cmd.begin(), cmd.end());
+  RunResult l = RunMinpriv(learn, dir, "learn");
+  ASSERT_EQ(l.exit_code, 0) << l.err;
+  const auto access_log_size = [&] {
+    std::error_code ec;
+    auto n = std::filesystem::file_size(state + "/access.log", ec);
+    return ec ? 0 : n;
+  };
+  const auto learned_log_size = access_log_size();
+  ASSERT_GT(learned_log_size, 0u) << "nginx served nothing while learning";
+
+  RunResult p = RunMinpriv({"propose", "--profile", dir + "/profile.yaml", "--manifest",
+                            NGINX_MANIFEST, "--out-dir", dir + "/proposal"},
+                           dir, "propose");
+  ASSERT_EQ(p.exit_code, 0) << p.err << p.out;
+
+  std::vector<std::string> verify = {"verify", "--proposal", dir + "/proposal", "--exercise",
+                                     exercise, "--report", dir + "/report.json",
+                                     "--ready-timeout", "20s", "--"};
+  verify.insert(verify.end(), cmd.begin(), cmd.end());
+  RunResult v = RunMinpriv(verify, dir, "verify");
+  EXPECT_EQ(v.exit_code, 0) << v.out << v.err << util::ReadFile(dir + "/proposal/narrowed.yaml").value_or("");
+  EXPECT_THAT(v.out, HasSubstr("VERIFIED"));
+  auto report = util::ReadFile(dir + "/report.json");
+  ASSERT_TRUE(report.ok());
+  EXPECT_THAT(*report, HasSubstr("\"verified\": true"));
+  // What nginx wrote during the replay went to the replay's emptyDir, not to the host.
+  EXPECT_EQ(access_log_size(), learned_log_size);
+  if (!HasFailure()) {
+    std::filesystem::remove_all(dir);
+  } else {
+    std::fprintf(stderr, "kept %s (profile, proposal, outputs) for inspection\n", dir.c_str());
+  }
+}
+
+}  // namespace
+}  // namespace minpriv

@@ -1,0 +1,335 @@
+// End to end with the real binaries: `minpriv learn` a test service, `minpriv propose`,
+// then `minpriv verify` under runc with the eBPF observer in verification mode. The
+// well-behaved service verifies (exit 0); a variant that steps outside its profile fails
+// (exit 3) naming each break, and what it tried to write outside its writable directories
+// does not exist afterwards.
+#include <arpa/inet.h>
+#include <fcntl.h>
+#include <netinet/in.h>
+#include <sys/socket.h>
+#include <sys/stat.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <atomic>
+#include <filesystem>
+#include <string>
+#include <thread>
+#include <vector>
+
+#include "absl/strings/str_cat.h"
+#include "gmock/gmock.h"
+#include "gtest/gtest.h"
+#include "remediator/runtime_syscalls.h"
+#include "util/files.h"
+
+namespace minpriv {
+namespace {
+
+using ::testing::HasSubstr;
+using ::testing::Not;
+
+struct RunResult {
+  int exit_code = -1;
+  std::string out;
+  std::string err;
+};
+
+RunResult RunMinpriv(const std::vector<std::string>& args, const std::string& dir,
+                     const std::string& tag) {
+  std::string out_path = absl::StrCat(dir, "/", tag, ".stdout");
+  std::string err_path = absl::StrCat(dir, "/", tag, ".stderr");
+  pid_t pid = fork();
+  if (pid == 0) {
+    int o = open(out_path.c_str(), O_WRONLY | O_CREAT | O_TRUNC, 0644);
+    int e = open(err_path.c_str(), O_WRONLY | O_CREAT | O_TRUNC, 0644);
+    int in = open("/dev/null", O_RDONLY);
+    dup2(in, 0);
+    dup2(o, 1);
+    dup2(e, 2);
+    std::vector<char*> argv;
+    argv.push_back(const_cast<char*>(MINPRIV_BINARY));
+    for (const std::string& a : args) argv.push_back(const_cast<char*>(a.c_str()));
+    argv.push_back(nullptr);
+    execv(MINPRIV_BINARY, argv.data());
+    _exit(127);
+  }
+  int status = 0;
+  waitpid(pid, &status, 0);
+  RunResult r;
+  r.exit_code = WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);
+  r.out = util::ReadFile(out_path).value_or("");
+  r.err = util::ReadFile(err_path).value_or("");
+  return r;
+}
+
+// A loopback listener that accepts and drops connections (the service's backend, and the
+// "new peer" the misbehaving variant reaches).
+class Sink {
+ public:
+  Sink() {
+    fd_ = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
+    sockaddr_in a{};
+    a.sin_family = AF_INET;
+    a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+    bind(fd_, reinterpret_cast<sockaddr*>(&a), sizeof(a));
+    listen(fd_, 64);
+    socklen_t len = sizeof(a);
+    getsockname(fd_, reinterpret_cast<sockaddr*>(&a), &len);
+    port_ = ntohs(a.sin_port);
+    thread_ = std::thread([this] {
+      while (!stop_) {
+        int c = accept(fd_, nullptr, nullptr);
+        if (c < 0) break;
+        char buf[64];
+        (void)!read(c, buf, sizeof(buf));
+        close(c);
+      }
+    });
+  }
+  ~Sink() {
+    stop_ = true;
+    shutdown(fd_, SHUT_RDWR);
+    thread_.join();
+    close(fd_);
+  }
+  int port() const { return port_; }
+
+ private:
+  int fd_ = -1;
+  int port_ = 0;
+  std::atomic<bool> stop_{false};
+  std::thread thread_;
+};
+
+int FreePort() {
+  int fd = socket(AF_INET, SOCK_STREAM, 0);
+  sockaddr_in a{};
+  a.sin_family = AF_INET;
+  a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+  bind(fd, reinterpret_cast<sockaddr*>(&a), sizeof(a));
+  socklen_t len = sizeof(a);
+  getsockname(fd, reinterpret_cast<sockaddr*>(&a), &len);
+  close(fd);
+  return ntohs(a.sin_port);
+}
+
+class VerifyRuncTest : public ::testing::Test {
+ protected:
+  static void SetUpTestSuite() {
+    char tmpl[] = "/tmp/minpriv-verify-e2e-XXXXXX";
+    ASSERT_NE(mkdtemp(tmpl), nullptr);
+    dir_ = new std::string(tmpl);
+    // The service's cache directory: under /var/lib, so that the proposal mounts an emptyDir
+    // exactly there (a directory under /tmp would be collapsed into a /tmp volume).
+    char cache_tmpl[] = "/var/lib/minpriv-verify-e2e-XXXXXX";
+    ASSERT_NE(mkdtemp(cache_tmpl), nullptr);
+    cache_ = new std::string(cache_tmpl);
+    backend_ = new Sink();
+    port_ = FreePort();
+    // Learn the well-behaved service while exercising it, then propose.
+    RunResult learn = RunMinpriv(
+        {"learn", "--out", *dir_ + "/profile.yaml", "--name", "vprog", "--exercise", Exercise(),
+         "--ready-timeout", "20s", "--", VPROG_BINARY, "--port", std::to_string(port_), "--dir",
+         *cache_, "--backend", std::to_string(backend_->port())},
+        *dir_, "learn");
+    ASSERT_EQ(learn.exit_code, 0) << learn.err;
+    RunResult propose = RunMinpriv({"propose", "--profile", *dir_ + "/profile.yaml", "--manifest",
+                                    VPROG_MANIFEST, "--out-dir", *dir_ + "/proposal"},
+                                   *dir_, "propose");
+    ASSERT_EQ(propose.exit_code, 0) << propose.err << propose.out;
+  }
+  static void TearDownTestSuite() {
+    delete backend_;
+    if (dir_) std::filesystem::remove_all(*dir_);
+    if (cache_) std::filesystem::remove_all(*cache_);
+    delete dir_;
+    delete cache_;
+  }
+  void SetUp() override {
+    ASSERT_TRUE(std::filesystem::exists(*dir_ + "/proposal/narrowed.yaml"))
+        << "learn/propose failed in SetUpTestSuite";
+  }
+
+  static std::string Exercise() {
+    return absl::StrCat("for i in 1 2 3 4 5 6; do curl -sf -o /dev/null http://127.0.0.1:", port_,
+                        "/ || exit 1; done");
+  }
+
+  RunResult Verify(const std::vector<std::string>& extra_args, const std::string& tag) {
+    std::vector<std::string> args = {"verify",      "--proposal", *dir_ + "/proposal",
+                                     "--profile",   *dir_ + "/profile.yaml",
+                                     "--exercise",  Exercise(),
+                                     "--report",    absl::StrCat(*dir_, "/", tag, ".json"),
+                                     "--ready-timeout", "20s",
+                                     "--",          VPROG_BINARY,
+                                     "--port",      std::to_string(port_),
+                                     "--dir",       *cache_,
+                                     "--backend",   std::to_string(backend_->port())};
+    args.insert(args.end(), extra_args.begin(), extra_args.end());
+    return RunMinpriv(args, *dir_, tag);
+  }
+
+  static std::string* dir_;
+  static std::string* cache_;
+  static Sink* backend_;
+  static int port_;
+};
+
+std::string* VerifyRuncTest::dir_ = nullptr;
+std::string* VerifyRuncTest::cache_ = nullptr;
+Sink* VerifyRuncTest::backend_ = nullptr;
+int VerifyRuncTest::port_ = 0;
+
+TEST_F(VerifyRuncTest, LearnedProgramVerifies) {
+  RunResult r = Verify({}, "good");
+  EXPECT_EQ(r.exit_code, 0) << r.out << r.err;
+  EXPECT_THAT(r.out, HasSubstr("VERIFIED"));
+  auto report = util::ReadFile(*dir_ + "/good.json");
+  ASSERT_TRUE(report.ok());
+  EXPECT_THAT(*report, HasSubstr("\"verified\": true"));
+  EXPECT_THAT(*report, HasSubstr("\"breaks\": []"));
+}
+
+TEST_F(VerifyRuncTest, MisbehavingVariantFailsWithEachReason) {
+  Sink new_peer;
+  const std::string forbidden = absl::StrCat("/var/lib/minpriv-vprog-forbidden-", getpid());
+  unlink(forbidden.c_str());
+  RunResult r = Verify({"--misbehave", "all", "--forbidden", forbidden, "--new-peer",
+                        std::to_string(new_peer.port())},
+                       "bad");
+  EXPECT_EQ(r.exit_code, 3) << r.out << r.err;
+  EXPECT_THAT(r.out, HasSubstr("BROKEN"));
+  EXPECT_THAT(r.out, HasSubstr("seccomp denied sysinfo"));
+  EXPECT_THAT(r.out, HasSubstr("capability missing NET_BIND_SERVICE"));
+  EXPECT_THAT(r.out, HasSubstr("read-only file system: " + forbidden));
+  EXPECT_THAT(r.out, HasSubstr(absl::StrCat("new network peer: egress to 127.0.0.1:",
+                                            new_peer.port(), "/TCP")));
+  struct stat st;
+  EXPECT_NE(stat(forbidden.c_str(), &st), 0) << forbidden << " was written";
+  auto report = util::ReadFile(*dir_ + "/bad.json");
+  ASSERT_TRUE(report.ok());
+  EXPECT_THAT(*report, HasSubstr("\"verified\": false"));
+  EXPECT_THAT(*report, HasSubstr("\"kind\": \"seccomp\""));
+  EXPECT_THAT(*report, HasSubstr("\"kind\": \"capability\""));
+  EXPECT_THAT(*report, HasSubstr("\"kind\": \"readOnlyFileSystem\""));
+  EXPECT_THAT(*report, HasSubstr("\"kind\": \"peer\""));
+}
+
+TEST_F(VerifyRuncTest, EachMisbehaviourAloneIsNamed) {
+  // One reason at a time: the verdict names exactly that break.
+  Sink new_peer;
+  const std::string forbidden = absl::StrCat("/var/lib/minpriv-vprog-forbidden1-", getpid());
+  struct Case {
+    std::string what;
+    std::string expected;
+  };
+  for (const Case& c : std::vector<Case>{
+           {"syscall", "seccomp denied sysinfo"},
+           {"write", "read-only file system: " + forbidden},
+           {"cap", "capability missing NET_BIND_SERVICE"},
+           {"peer", absl::StrCat("new network peer: egress to 127.0.0.1:", new_peer.port(), "/TCP")},
+       }) {
+    RunResult r = Verify({"--misbehave", c.what, "--forbidden", forbidden, "--new-peer",
+                          std::to_string(new_peer.port())},
+                         "one-" + c.what);
+    EXPECT_EQ(r.exit_code, 3) << c.what << "\n" << r.out << r.err;
+    EXPECT_THAT(r.out, HasSubstr(c.expected)) << c.what;
+    // Exactly one break: the one this variant commits.
+    EXPECT_THAT(r.out, HasSubstr(": 1 break(s)")) << c.what << "\n" << r.out;
+  }
+}
+
+TEST_F(VerifyRuncTest, UsageErrorsExitTwo) {
+  EXPECT_EQ(RunMinpriv({"verify", "--proposal", *dir_ + "/nope", "--", "/bin/true"}, *dir_, "u1")
+                .exit_code,
+            2);
+  EXPECT_EQ(RunMinpriv({"verify", "--proposal", *dir_ + "/proposal"}, *dir_, "u2").exit_code, 2);
+  EXPECT_EQ(RunMinpriv({"verify", "--bogus"}, *dir_, "u3").exit_code, 2);
+  RunResult help = RunMinpriv({"verify", "--help"}, *dir_, "u4");
+  EXPECT_EQ(help.exit_code, 0);
+  EXPECT_THAT(help.out, HasSubstr("3 broken"));
+}
+
+// A hand-written proposal for /bin/true: verify proves whether the container starts.
+class VerifyStartTest : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    char tmpl[] = "/tmp/minpriv-verify-start-XXXXXX";
+    ASSERT_NE(mkdtemp(tmpl), nullptr);
+    dir_ = tmpl;
+    ASSERT_EQ(mkdir((dir_ + "/proposal").c_str(), 0755), 0);
+    ASSERT_EQ(mkdir((dir_ + "/proposal/seccomp").c_str(), 0755), 0);
+    ASSERT_TRUE(util::WriteFileAtomic(dir_ + "/proposal/narrowed.yaml", R"(apiVersion: v1
+kind: Pod
+metadata: {name: tiny}
+spec:
+  containers:
+  - name: tiny
+    securityContext:
+      readOnlyRootFilesystem: true
+      allowPrivilegeEscalation: false
+      capabilities: {drop: [ALL]}
+      seccompProfile: {type: Localhost, localhostProfile: minpriv/tiny.json}
+)").ok());
+  }
+  void TearDown() override { std::filesystem::remove_all(dir_); }
+
+  void WriteProfile(std::vector<std::string> allowed) {
+    std::string names;
+    for (const auto& n : allowed) absl::StrAppend(&names, names.empty() ? "" : ", ", "\"", n, "\"");
+    ASSERT_TRUE(util::WriteFileAtomic(
+                    dir_ + "/proposal/seccomp/tiny.json",
+                    absl::StrCat("{\"defaultAction\": \"SCMP_ACT_ERRNO\", \"syscalls\": [{\"names\": [",
+                                 names, "], \"action\": \"SCMP_ACT_ALLOW\"}]}\n"))
+                    .ok());
+  }
+
+  // What /bin/true itself does once exec'd (glibc start-up), measured here.
+  const std::vector<std::string> kTrue = {
+      "access", "arch_prctl", "brk", "close", "execve", "exit_group", "getrandom", "mmap",
+      "mprotect", "munmap", "newfstatat", "openat", "pread64", "prlimit64", "read", "rseq",
+      "set_robust_list", "set_tid_address"};
+  std::string dir_;
+};
+
+TEST_F(VerifyStartTest, WithoutTheRuntimeNeedsTheContainerDoesNotStart) {
+  WriteProfile(kTrue);
+  RunResult r = RunMinpriv({"verify", "--proposal", dir_ + "/proposal", "--", "/bin/true"}, dir_,
+                           "nostart");
+  EXPECT_EQ(r.exit_code, 3) << r.out << r.err;
+  // runc's own calls after installing the filter (the exec fifo write comes first), named
+  // with its process.
+  EXPECT_THAT(r.out, HasSubstr("seccomp denied write"));
+  EXPECT_THAT(r.out, HasSubstr("process runc:[2:INIT]"));
+  EXPECT_THAT(r.out, HasSubstr("the profile must allow it for the container to start"));
+}
+
+TEST_F(VerifyStartTest, WithTheRuntimeNeedsProposeAddsItStarts) {
+  std::vector<std::string> allowed = kTrue;
+  const auto& runtime = remediator::RuntimeRequiredSyscalls();
+  allowed.insert(allowed.end(), runtime.begin(), runtime.end());
+  WriteProfile(allowed);
+  RunResult r = RunMinpriv({"verify", "--proposal", dir_ + "/proposal", "--", "/bin/true"}, dir_,
+                           "start");
+  EXPECT_EQ(r.exit_code, 0) << r.out << r.err;
+  EXPECT_THAT(r.out, HasSubstr("VERIFIED"));
+}
+
+TEST_F(VerifyStartTest, NonZeroExitIsABreakUnlessExpected) {
+  std::vector<std::string> allowed = kTrue;
+  const auto& runtime = remediator::RuntimeRequiredSyscalls();
+  allowed.insert(allowed.end(), runtime.begin(), runtime.end());
+  WriteProfile(allowed);
+  RunResult r = RunMinpriv({"verify", "--proposal", dir_ + "/proposal", "--", "/bin/false"}, dir_,
+                           "false");
+  EXPECT_EQ(r.exit_code, 3) << r.out << r.err;
+  EXPECT_THAT(r.out, HasSubstr("workload exited with status 1"));
+  RunResult expected = RunMinpriv(
+      {"verify", "--proposal", dir_ + "/proposal", "--expect-exit", "1", "--", "/bin/false"}, dir_,
+      "false-expected");
+  EXPECT_EQ(expected.exit_code, 0) << expected.out << expected.err;
+}
+
+}  // namespace
+}  // namespace minpriv

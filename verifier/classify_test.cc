@@ -1,0 +1,188 @@
+// Break classification from synthetic observations: which denials are the proposal's
+// doing, deduplication with the evaluator's violations, loopback peers.
+#include <gtest/gtest.h>
+
+#include <cerrno>
+
+#include "util/syscalls.h"
+#include "verifier/verify.h"
+
+namespace minpriv::verifier {
+namespace {
+
+OciSpec Spec() {
+  OciSpec s;
+  auto p = ParseSeccompProfile(
+      R"({"defaultAction": "SCMP_ACT_ERRNO", "syscalls": [
+          {"names": ["read", "write", "kill"], "action": "SCMP_ACT_ALLOW"}]})",
+      "p.json", {});
+  EXPECT_TRUE(p.ok());
+  s.seccomp = *p;
+  s.seccomp_source = "DIR/seccomp/p.json";
+  s.capabilities = {"NET_BIND_SERVICE"};
+  s.writable_paths = {"/dev", "/var/cache/app"};
+  s.read_only_root = true;
+  s.uid = 0;
+  return s;
+}
+
+profiler::TimedDenial SyscallDenial(const char* name, int err) {
+  profiler::TimedDenial d;
+  d.denial.kind = profiler::DenialObservation::Kind::kSyscall;
+  d.denial.nr = *util::SyscallNumber(name);
+  d.denial.error = err;
+  d.denial.comm = "app";
+  return d;
+}
+
+profiler::TimedDenial WriteDenial(const std::string& path, int err) {
+  profiler::TimedDenial d;
+  d.denial.kind = profiler::DenialObservation::Kind::kFileWrite;
+  d.denial.nr = *util::SyscallNumber("openat");
+  d.denial.error = err;
+  d.denial.path = path;
+  d.denial.op = profiler::FileOp::kCreate;
+  d.denial.comm = "app";
+  return d;
+}
+
+std::vector<std::string> Messages(const std::vector<Break>& breaks) {
+  std::vector<std::string> out;
+  for (const auto& b : breaks) out.push_back(b.message);
+  return out;
+}
+
+TEST(ClassifyTest, SeccompDenialOnlyForSyscallsOutsideTheProfile) {
+  auto breaks = ClassifyBreaks(Spec(),
+                               {SyscallDenial("ptrace", EPERM), SyscallDenial("kill", EPERM),
+                                SyscallDenial("ptrace", EPERM)},
+                               {}, {}, nullptr);
+  // kill is allowed: its EPERM is the kernel's, not the filter's.
+  EXPECT_EQ(Messages(breaks), std::vector<std::string>{"seccomp denied ptrace"});
+}
+
+TEST(ClassifyTest, NoSeccompProfileNoSeccompBreaks) {
+  OciSpec s = Spec();
+  s.seccomp.reset();
+  EXPECT_TRUE(ClassifyBreaks(s, {SyscallDenial("ptrace", EPERM)}, {}, {}, nullptr).empty());
+}
+
+TEST(ClassifyTest, WritesOutsideWritableMountsAreReadOnlyBreaks) {
+  auto breaks = ClassifyBreaks(Spec(),
+                               {WriteDenial("/etc/app.conf", EROFS),
+                                WriteDenial("/var/cache/app/x", EACCES),
+                                WriteDenial("/proc/sys/kernel/x", EROFS)},
+                               {}, {}, nullptr);
+  EXPECT_EQ(Messages(breaks), (std::vector<std::string>{"permission denied: /var/cache/app/x",
+                                                        "read-only file system: /etc/app.conf"}));
+}
+
+TEST(ClassifyTest, FailedCapabilityChecks) {
+  crd::ContainerProfile observed;
+  observed.capability_evidence.push_back({"SYS_ADMIN", "mount", "app", 1, "", true});
+  observed.capability_evidence.push_back({"NET_BIND_SERVICE", "__inet_bind", "app", 1, "", false});
+  auto breaks = ClassifyBreaks(Spec(), {}, observed, {}, nullptr);
+  EXPECT_EQ(Messages(breaks), std::vector<std::string>{"capability missing SYS_ADMIN"});
+}
+
+TEST(ClassifyTest, ViolationsDeduplicatedWithDenials) {
+  std::vector<remediator::Violation> v = {
+      {"fileWrite", "/etc/app.conf", "root file system is read-only"},
+      {"syscall", "prctl", "not in allow list"},  // runc's own pre-filter calls: ignored
+      {"egress", "10.0.0.9:6379/TCP", "no egress rule admits it"},
+      {"dns", "db.example", "no DNS egress"},
+  };
+  auto breaks = ClassifyBreaks(Spec(), {WriteDenial("/etc/app.conf", EROFS)}, {}, v, nullptr);
+  EXPECT_EQ(Messages(breaks),
+            (std::vector<std::string>{"network policy would deny DNS lookup of db.example",
+                                      "network policy would deny egress to 10.0.0.9:6379/TCP",
+                                      "read-only file system: /etc/app.conf"}));
+}
+
+TEST(ClassifyTest, NewLoopbackPeersAgainstLearnedProfile) {
+  crd::ContainerProfile learned, observed;
+  learned.network.egress.push_back({"127.0.0.1", 6379, "TCP", 1, ""});
+  learned.network.listen.push_back({8080, "TCP", "127.0.0.1"});
+  observed.network.egress.push_back({"127.0.0.1", 6379, "TCP", 1, ""});
+  observed.network.egress.push_back({"127.0.0.1", 7000, "TCP", 1, ""});
+  observed.network.listen.push_back({8080, "TCP", "127.0.0.1"});
+  EXPECT_EQ(Messages(ClassifyBreaks(Spec(), {}, observed, {}, &learned)),
+            std::vector<std::string>{"new network peer: egress to 127.0.0.1:7000/TCP"});
+  EXPECT_TRUE(ClassifyBreaks(Spec(), {}, observed, {}, nullptr).empty());
+}
+
+}  // namespace
+}  // namespace minpriv::verifier
+
+namespace minpriv::verifier {
+namespace {
+
+std::vector<char*> Argv(std::vector<std::string>& args) {
+  std::vector<char*> out;
+  for (auto& a : args) out.push_back(a.data());
+  return out;
+}
+
+TEST(VerifyFlagsTest, ParsesEveryFlag) {
+  std::vector<std::string> args = {"verify", "--proposal", "/p", "--workload=web",
+                                   "--container", "nginx", "--exercise", "curl x",
+                                   "--duration", "30s", "--ready-timeout=5s", "--grace", "2s",
+                                   "--expect-exit", "3", "--profile", "/l.yaml", "--report",
+                                   "/r.json", "--keep-bundle", "--", "/usr/sbin/nginx", "-g",
+                                   "daemon off;"};
+  auto argv = Argv(args);
+  auto o = ParseVerifyFlags(static_cast<int>(argv.size()), argv.data());
+  ASSERT_TRUE(o.ok()) << o.status();
+  EXPECT_EQ(o->proposal, "/p");
+  EXPECT_EQ(o->workload, "web");
+  EXPECT_EQ(o->container, "nginx");
+  EXPECT_EQ(o->exercise, "curl x");
+  EXPECT_EQ(o->duration, absl::Seconds(30));
+  EXPECT_EQ(o->ready_timeout, absl::Seconds(5));
+  EXPECT_EQ(o->grace, absl::Seconds(2));
+  EXPECT_EQ(o->expect_exit, 3);
+  EXPECT_EQ(o->profile, "/l.yaml");
+  EXPECT_EQ(o->report, "/r.json");
+  EXPECT_TRUE(o->keep_bundle);
+  EXPECT_EQ(o->command, (std::vector<std::string>{"/usr/sbin/nginx", "-g", "daemon off;"}));
+}
+
+TEST(VerifyFlagsTest, MistakesAreInvalidArgument) {
+  for (std::vector<std::string> args : std::vector<std::vector<std::string>>{
+           {"verify", "--bogus"},
+           {"verify", "--duration", "soon"},
+           {"verify", "--expect-exit", "300"},
+           {"verify", "stray"},
+           {"verify", "--proposal"}}) {
+    auto argv = Argv(args);
+    auto o = ParseVerifyFlags(static_cast<int>(argv.size()), argv.data());
+    ASSERT_FALSE(o.ok()) << args[1];
+    EXPECT_EQ(o.status().code(), absl::StatusCode::kInvalidArgument);
+  }
+  VerifyOptions missing;
+  EXPECT_EQ(ValidateVerifyOptions(missing).code(), absl::StatusCode::kInvalidArgument);
+  VerifyOptions relative;
+  relative.proposal = "/";
+  relative.command = {"./server"};
+  auto s = ValidateVerifyOptions(relative);
+  EXPECT_EQ(s.code(), absl::StatusCode::kInvalidArgument);
+  EXPECT_NE(s.message().find("absolute path"), std::string::npos);
+}
+
+TEST(VerifyReportTest, DeterministicAndComplete) {
+  VerifyResult r;
+  r.workload = "Deployment/web";
+  r.container = "nginx";
+  r.started = true;
+  r.breaks = {{"seccomp", "ptrace", "seccomp denied ptrace", "process app"}};
+  r.notes = {"a note"};
+  std::string a = VerifyReportJson(r);
+  EXPECT_EQ(a, VerifyReportJson(r));
+  EXPECT_NE(a.find("\"verified\": false"), std::string::npos);
+  EXPECT_NE(a.find("\"message\": \"seccomp denied ptrace\""), std::string::npos);
+  r.breaks.clear();
+  EXPECT_NE(VerifyReportJson(r).find("\"verified\": true"), std::string::npos);
+}
+
+}  // namespace
+}  // namespace minpriv::verifier

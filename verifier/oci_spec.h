@@ -1,0 +1,77 @@
+// Maps a Kubernetes pod template's container (security context, volumes) onto an OCI
+// runtime spec (config.json for runc), the way containerd's CRI plugin builds one for the
+// kubelet. Differences forced by verifying on a host without a container engine (the
+// host's root file system is the image, the host network namespace is kept) are listed
+// in OciSpec::notes, never hidden.
+//
+// What is mapped:
+//   capabilities  runtime default set (containerd's 14) → add ALL → drop ALL → add → drop;
+//                 bounding = effective = permitted; inheritable and ambient empty;
+//                 privileged: every capability.
+//   noNewPrivileges = !allowPrivilegeEscalation when set, false when unset or privileged.
+//   root.readonly   = readOnlyRootFilesystem.
+//   user            = runAsUser / runAsGroup (container over pod; default 0), additional
+//                     gids = supplementalGroups + fsGroup.
+//   seccomp         Localhost → the proposal's JSON converted to linux.seccomp;
+//                   Unconfined/unset → none; RuntimeDefault → none, with a note.
+//   mounts          runtime defaults (/proc, /dev, /dev/pts, /dev/shm, /dev/mqueue, /sys ro,
+//                   /sys/fs/cgroup ro), then volume mounts by depth: emptyDir → bind of a
+//                   fresh host directory (tmpfs for medium Memory), hostPath → bind.
+//   masked/readonly paths  containerd's defaults (none when privileged).
+//   namespaces      pid, ipc, uts, mount (network: the host's, see notes).
+#ifndef MINPRIV_VERIFIER_OCI_SPEC_H_
+#define MINPRIV_VERIFIER_OCI_SPEC_H_
+
+#include <cstdint>
+#include <map>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "absl/status/statusor.h"
+#include "verifier/json.h"
+#include "verifier/seccomp.h"
+#include "verifier/workload.h"
+
+namespace minpriv::verifier {
+
+struct SpecInputs {
+  PodTemplate pod;
+  Container container;
+  std::vector<std::string> args;  // the process to run (CMD ...)
+  // Host directory that backs each disk-medium emptyDir volume, by volume name.
+  std::map<std::string, std::string> empty_dir_sources;
+  // Where `localhostProfile` files live: DIR/seccomp (basename of localhostProfile).
+  std::string seccomp_dir;
+  std::string cgroups_path;  // linux.cgroupsPath
+  std::string root_path = "rootfs";
+};
+
+struct OciSpec {
+  Json config;                      // the whole config.json
+  std::vector<std::string> notes;   // differences from a real node (sorted, unique)
+  // Reasons the kubelet/runtime would refuse to start the container (runAsNonRoot with
+  // uid 0, ...): verification reports them as breaks.
+  std::vector<std::string> start_blockers;
+  std::optional<SeccompProfile> seccomp;  // set when a Localhost profile applies
+  std::string seccomp_source;             // file it came from
+  std::vector<std::string> capabilities;  // effective set, Kubernetes spelling, sorted
+  std::vector<std::string> writable_paths;  // container paths of writable mounts, sorted
+  bool read_only_root = false;
+  bool no_new_privileges = false;
+  bool privileged = false;
+  uint32_t uid = 0;
+  uint32_t gid = 0;
+};
+
+absl::StatusOr<OciSpec> BuildOciSpec(const SpecInputs& inputs);
+
+// containerd's default capability set (Kubernetes spelling, sorted).
+const std::vector<std::string>& RuntimeDefaultCapabilities();
+
+// Kubernetes quantity ("64Mi", "1G", "500") in bytes; nullopt when malformed.
+std::optional<uint64_t> ParseQuantity(const std::string& q);
+
+}  // namespace minpriv::verifier
+
+#endif  // MINPRIV_VERIFIER_OCI_SPEC_H_

@@ -1,0 +1,701 @@
+#include "verifier/verify.h"
+
+#include <fcntl.h>
+#include <signal.h>
+#include <sys/stat.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <cerrno>
+#include <cstring>
+#include <map>
+#include <set>
+#include <sstream>
+
+#include "absl/strings/match.h"
+#include "absl/strings/numbers.h"
+#include "absl/strings/str_cat.h"
+#include "absl/strings/str_join.h"
+#include "absl/strings/strip.h"
+#include "crd/capabilities.h"
+#include "crd/profile_codec.h"
+#include "spdlog/spdlog.h"
+#include "util/cgroup.h"
+#include "util/files.h"
+#include "util/syscalls.h"
+#include "verifier/bundle.h"
+#include "verifier/runc.h"
+#include "verifier/workload.h"
+
+namespace minpriv::verifier {
+
+const char kVerifyUsage[] =
+    "usage: minpriv verify --proposal DIR [--workload NAME] [--container NAME]\n"
+    "                      [--exercise 'SHELL COMMAND'] [--duration DUR] [--ready-timeout DUR]\n"
+    "                      [--grace DUR] [--expect-exit N] [--profile FILE] [--report FILE]\n"
+    "                      [--keep-bundle] -- CMD [ARG...]\n"
+    "\n"
+    "Replays CMD under the proposal with the real OCI runtime (runc): the narrowed pod and\n"
+    "container securityContext, volumes and seccomp profile become an OCI runtime spec the\n"
+    "way containerd's CRI plugin builds one; the host's root file system serves as the\n"
+    "(read-only) image and the host network namespace is kept, so the exercise reaches the\n"
+    "workload on loopback and the NetworkPolicy is checked against the flows observed.\n"
+    "The eBPF observer watches the replay and every break is named on its own line:\n"
+    "  seccomp denied SYSCALL | capability missing CAP | read-only file system: PATH |\n"
+    "  network policy would deny egress to IP:PORT/PROTO (ingress, DNS) | ...\n"
+    "\n"
+    "  --proposal DIR        proposal directory written by 'minpriv propose' (required)\n"
+    "  --workload NAME       workload in DIR/narrowed.yaml (default: the only one)\n"
+    "  --container NAME      container of that workload (default: the only one)\n"
+    "  --exercise CMD        once the workload is up, run this with /bin/sh -c on the host\n"
+    "                        (not observed); it must exit 0; then the workload is stopped\n"
+    "  --duration DUR        bound on the replay, e.g. 30s (default: until CMD exits)\n"
+    "  --ready-timeout DUR   how long to wait for the workload to come up (default 30s)\n"
+    "  --grace DUR           SIGTERM to SIGKILL grace period when stopping (default 5s)\n"
+    "  --expect-exit N       CMD exiting with status N is not a break (0 never is)\n"
+    "  --profile FILE        the learned WorkloadProfile: loopback peers (which no\n"
+    "                        NetworkPolicy judges) must be among the learned ones\n"
+    "  --report FILE         also write the verdict as JSON\n"
+    "  --keep-bundle         keep the OCI bundle (config.json) and print where it is\n"
+    "\n"
+    "exit status: 0 verified, 3 broken (each break printed), 2 usage or input error,\n"
+    "1 environment error (not root, runc missing, eBPF unavailable)\n";
+
+namespace {
+
+constexpr absl::Duration kPollInterval = absl::Milliseconds(100);
+constexpr absl::Duration kSettle = absl::Seconds(2);
+constexpr absl::Duration kAfterListen = absl::Milliseconds(200);
+
+volatile sig_atomic_t g_stop_signal = 0;
+extern "C" void OnVerifyStopSignal(int sig) { g_stop_signal = sig; }
+
+class SignalGuard {
+ public:
+  SignalGuard() {
+    g_stop_signal = 0;
+    struct sigaction sa {};
+    sa.sa_handler = OnVerifyStopSignal;
+    sigemptyset(&sa.sa_mask);
+    sigaction(SIGINT, &sa, &old_int_);
+    sigaction(SIGTERM, &sa, &old_term_);
+  }
+  ~SignalGuard() {
+    sigaction(SIGINT, &old_int_, nullptr);
+    sigaction(SIGTERM, &old_term_, nullptr);
+  }
+  SignalGuard(const SignalGuard&) = delete;
+  SignalGuard& operator=(const SignalGuard&) = delete;
+
+ private:
+  struct sigaction old_int_ {};
+  struct sigaction old_term_ {};
+};
+
+// The exercise: /bin/sh -c on the host, killed and reaped if its owner goes away.
+class Exercise {
+ public:
+  static absl::StatusOr<Exercise> Start(const std::string& command) {
+    pid_t pid = fork();
+    if (pid < 0) return absl::InternalError(absl::StrCat("fork: ", strerror(errno)));
+    if (pid == 0) {
+      signal(SIGINT, SIG_DFL);
+      signal(SIGTERM, SIG_DFL);
+      setpgid(0, 0);
+      execl("/bin/sh", "sh", "-c", command.c_str(), static_cast<char*>(nullptr));
+      _exit(127);
+    }
+    setpgid(pid, pid);
+    Exercise e;
+    e.pid_ = pid;
+    return e;
+  }
+  Exercise() = default;
+  Exercise(Exercise&& o) noexcept : pid_(std::exchange(o.pid_, -1)), status_(o.status_) {}
+  Exercise& operator=(Exercise&&) = delete;
+  ~Exercise() {
+    if (pid_ > 0) {
+      kill(-pid_, SIGKILL);
+      while (waitpid(pid_, &status_, 0) < 0 && errno == EINTR) {
+      }
+    }
+  }
+  bool Reap() {
+    if (pid_ <= 0) return true;
+    int st = 0;
+    if (waitpid(pid_, &st, WNOHANG) == pid_) {
+      status_ = st;
+      pid_ = -1;
+      // Its leftovers (background jobs) go with it.
+      return true;
+    }
+    return false;
+  }
+  int status() const { return status_; }
+
+ private:
+  pid_t pid_ = -1;
+  int status_ = 0;
+};
+
+std::string DescribeStatus(int st) {
+  if (WIFEXITED(st)) return absl::StrCat("exited with status ", WEXITSTATUS(st));
+  if (WIFSIGNALED(st)) {
+    const char* name = sigabbrev_np(WTERMSIG(st));
+    return name ? absl::StrCat("was killed by SIG", name)
+                : absl::StrCat("was killed by signal ", WTERMSIG(st));
+  }
+  return "stopped";
+}
+
+absl::Status ParseDurationFlag(const std::string& flag, const std::string& value,
+                               absl::Duration* out) {
+  absl::Duration d;
+  if (!absl::ParseDuration(value, &d) || d <= absl::ZeroDuration() ||
+      d == absl::InfiniteDuration()) {
+    return absl::InvalidArgumentError(absl::StrCat(
+        flag, ": '", value, "' is not a positive duration; write it like 30s, 2m or 1h"));
+  }
+  *out = d;
+  return absl::OkStatus();
+}
+
+bool Under(const std::string& path, const std::string& dir) {
+  if (dir == "/") return true;
+  return path == dir || (absl::StartsWith(path, dir) && path.size() > dir.size() &&
+                         path[dir.size()] == '/');
+}
+
+std::string ErrnoName(int e) {
+  const char* n = strerrorname_np(e);
+  return n ? n : absl::StrCat("errno ", e);
+}
+
+// The v2 cgroup of a process, from /proc/PID/cgroup's "0::" line.
+absl::StatusOr<std::string> CgroupOfPid(pid_t pid) {
+  auto root = util::CgroupV2Root();
+  if (!root.ok()) return root.status();
+  auto text = util::ReadFile(absl::StrCat("/proc/", pid, "/cgroup"));
+  if (!text.ok()) return text.status();
+  std::istringstream in(*text);
+  std::string line;
+  while (std::getline(in, line)) {
+    if (absl::StartsWith(line, "0::")) return absl::StrCat(*root, line.substr(3));
+  }
+  return absl::InternalError(absl::StrCat("process ", pid, " has no cgroup v2 entry"));
+}
+
+std::string PeerText(const std::string& ip, uint32_t port, const std::string& proto) {
+  bool v6 = ip.find(':') != std::string::npos;
+  return v6 ? absl::StrCat("[", ip, "]:", port, "/", proto)
+            : absl::StrCat(ip, ":", port, "/", proto);
+}
+
+}  // namespace
+
+absl::StatusOr<VerifyOptions> ParseVerifyFlags(int argc, char** argv) {
+  VerifyOptions o;
+  for (int i = 1; i < argc; ++i) {
+    std::string arg = argv[i];
+    if (arg == "--") {
+      for (int j = i + 1; j < argc; ++j) o.command.push_back(argv[j]);
+      break;
+    }
+    if (arg == "-h" || arg == "--help") {
+      o.help = true;
+      continue;
+    }
+    if (arg == "--keep-bundle") {
+      o.keep_bundle = true;
+      continue;
+    }
+    if (!absl::StartsWith(arg, "--")) {
+      return absl::InvalidArgumentError(absl::StrCat(
+          "unexpected argument '", arg, "'; put the workload command after '--'"));
+    }
+    std::string flag = arg, value;
+    bool has_value = false;
+    if (size_t eq = arg.find('='); eq != std::string::npos) {
+      flag = arg.substr(0, eq);
+      value = arg.substr(eq + 1);
+      has_value = true;
+    }
+    static const char* kFlags[] = {"--proposal",      "--workload", "--container",
+                                   "--exercise",      "--duration", "--ready-timeout",
+                                   "--grace",         "--expect-exit", "--profile",
+                                   "--report"};
+    bool known = false;
+    for (const char* f : kFlags) known = known || flag == f;
+    if (!known) {
+      return absl::InvalidArgumentError(
+          absl::StrCat("unknown flag '", flag, "'; see 'minpriv verify --help'"));
+    }
+    if (!has_value) {
+      if (i + 1 >= argc) return absl::InvalidArgumentError(absl::StrCat(flag, " needs a value"));
+      value = argv[++i];
+    }
+    if (flag == "--proposal") {
+      o.proposal = value;
+    } else if (flag == "--workload") {
+      o.workload = value;
+    } else if (flag == "--container") {
+      o.container = value;
+    } else if (flag == "--exercise") {
+      o.exercise = value;
+    } else if (flag == "--duration") {
+      if (auto s = ParseDurationFlag(flag, value, &o.duration); !s.ok()) return s;
+      o.duration_set = true;
+    } else if (flag == "--ready-timeout") {
+      if (auto s = ParseDurationFlag(flag, value, &o.ready_timeout); !s.ok()) return s;
+    } else if (flag == "--grace") {
+      if (auto s = ParseDurationFlag(flag, value, &o.grace); !s.ok()) return s;
+    } else if (flag == "--expect-exit") {
+      int n = 0;
+      if (!absl::SimpleAtoi(value, &n) || n < 0 || n > 255) {
+        return absl::InvalidArgumentError(absl::StrCat(
+            "--expect-exit: '", value, "' is not an exit status; give a number 0..255"));
+      }
+      o.expect_exit = n;
+    } else if (flag == "--profile") {
+      o.profile = value;
+    } else if (flag == "--report") {
+      o.report = value;
+    }
+  }
+  return o;
+}
+
+absl::Status ValidateVerifyOptions(VerifyOptions& o) {
+  if (o.proposal.empty()) {
+    return absl::InvalidArgumentError(
+        "--proposal DIR is required (the directory 'minpriv propose --out-dir' wrote)");
+  }
+  struct stat st;
+  if (stat(o.proposal.c_str(), &st) != 0 || !S_ISDIR(st.st_mode)) {
+    return absl::InvalidArgumentError(absl::StrCat(
+        "--proposal ", o.proposal, ": not a directory; give the directory 'minpriv propose "
+        "--out-dir' wrote"));
+  }
+  if (o.command.empty()) {
+    return absl::InvalidArgumentError(
+        "nothing to run: give the workload command after '--' (the same as when learning)");
+  }
+  // runc looks a bare name up in the container's PATH; a relative path would be resolved
+  // against the container's working directory, not the caller's.
+  if (o.command[0].empty() ||
+      (o.command[0][0] != '/' && o.command[0].find('/') != std::string::npos)) {
+    return absl::InvalidArgumentError(absl::StrCat(
+        "the command '", o.command[0], "' must be an absolute path or a bare name looked up "
+        "in PATH inside the container; e.g. /usr/sbin/nginx"));
+  }
+  if (!o.report.empty()) {
+    std::string dir = o.report.substr(0, o.report.find_last_of('/') + 1);
+    if (!dir.empty() && (stat(dir.c_str(), &st) != 0 || !S_ISDIR(st.st_mode))) {
+      return absl::InvalidArgumentError(
+          absl::StrCat("--report ", o.report, ": directory ", dir, " does not exist"));
+    }
+  }
+  return absl::OkStatus();
+}
+
+std::vector<Break> ClassifyBreaks(const OciSpec& spec,
+                                  const std::vector<profiler::TimedDenial>& denials,
+                                  const crd::ContainerProfile& observed,
+                                  const std::vector<remediator::Violation>& violations,
+                                  const crd::ContainerProfile* learned,
+                                  absl::Time stopping_since) {
+  std::set<Break> out;
+  std::set<std::string> judged_paths;
+  for (const auto& td : denials) {
+    const profiler::DenialObservation& d = td.denial;
+    const char* name = util::SyscallName(d.nr);
+    std::string syscall = name ? name : absl::StrCat("syscall_", d.nr);
+    std::string who = absl::StrCat("process ", d.comm.empty() ? "?" : d.comm, ", ",
+                                   ErrnoName(d.error),
+                                   td.time >= stopping_since
+                                       ? ", while shutting down after SIGTERM"
+                                       : "");
+    if (d.kind == profiler::DenialObservation::Kind::kSyscall) {
+      if (!spec.seccomp || spec.seccomp->Allows(syscall)) continue;  // not the filter's doing
+      bool runtime = absl::StartsWith(d.comm, "runc");
+      out.insert({"seccomp", syscall, absl::StrCat("seccomp denied ", syscall),
+                  absl::StrCat(who, " (", syscall, " is not in ", spec.seccomp_source,
+                               runtime ? "; the runtime itself makes this call after installing "
+                                         "the filter: the profile must allow it for the "
+                                         "container to start"
+                                       : "",
+                               ")")});
+      continue;
+    }
+    // A write the kernel refused.
+    const std::string& path = d.path;
+    if (Under(path, "/proc") || Under(path, "/sys")) continue;  // runtime mounts, not judged
+    bool writable = false;
+    for (const auto& w : spec.writable_paths) writable = writable || Under(path, w);
+    if (!writable && (d.error == EROFS || spec.read_only_root)) {
+      judged_paths.insert(path);
+      out.insert({"readOnlyFileSystem", path, absl::StrCat("read-only file system: ", path),
+                  absl::StrCat(who, ", ", profiler::FileOpName(d.op),
+                               "; no writable volume covers it")});
+    } else if (d.error == EACCES || d.error == EPERM) {
+      judged_paths.insert(path);
+      out.insert({"permission", path, absl::StrCat("permission denied: ", path),
+                  absl::StrCat(who, ", ", profiler::FileOpName(d.op), " as uid ", spec.uid,
+                               " gid ", spec.gid)});
+    }
+  }
+  // Failed capability checks (the observer has already set probes apart).
+  for (const auto& ev : observed.capability_evidence) {
+    if (!ev.denied) continue;
+    bool in_set = std::find(spec.capabilities.begin(), spec.capabilities.end(),
+                            ev.capability) != spec.capabilities.end();
+    out.insert({"capability", ev.capability, absl::StrCat("capability missing ", ev.capability),
+                absl::StrCat("checked by ", ev.call_site, " for ", ev.binary,
+                             in_set ? " (in the bounding set, but not effective for this "
+                                      "process: a non-root user loses capabilities at exec)"
+                                    : " (not in the container's capability set)")});
+  }
+  for (const auto& v : violations) {
+    if (v.kind == "syscall") {
+      continue;  // judged by the filter's denials above (runc's own pre-filter calls
+                 // are in the observed profile too)
+    } else if (v.kind == "capability") {
+      out.insert({"capability", v.subject, absl::StrCat("capability missing ", v.subject),
+                  v.reason});
+    } else if (v.kind == "fileWrite") {
+      if (judged_paths.count(v.subject)) continue;
+      if (Under(v.subject, "/proc") || Under(v.subject, "/sys") || Under(v.subject, "/dev")) {
+        continue;
+      }
+      out.insert({"readOnlyFileSystem", v.subject,
+                  absl::StrCat("read-only file system: ", v.subject), v.reason});
+    } else if (v.kind == "egress") {
+      out.insert({"egress", v.subject,
+                  absl::StrCat("network policy would deny egress to ", v.subject), v.reason});
+    } else if (v.kind == "ingress") {
+      out.insert({"ingress", v.subject,
+                  absl::StrCat("network policy would deny ingress to ", v.subject), v.reason});
+    } else if (v.kind == "dns") {
+      out.insert({"dns", v.subject,
+                  absl::StrCat("network policy would deny DNS lookup of ", v.subject), v.reason});
+    } else if (v.kind == "exec") {
+      out.insert({"exec", v.subject,
+                  absl::StrCat("privilege escalation blocked: ", v.subject), v.reason});
+    } else if (v.kind == "user") {
+      out.insert({"user", v.subject, absl::StrCat("identity not allowed: ", v.subject),
+                  v.reason});
+    } else {
+      out.insert({v.kind, v.subject, absl::StrCat(v.kind, " ", v.subject), v.reason});
+    }
+  }
+  // Loopback peers: inside a pod they stay inside the pod and no NetworkPolicy applies; in
+  // this replay the container shares the host's network namespace, so a loopback peer is
+  // another service, judged against the learned profile when one is given.
+  if (learned) {
+    auto known = [](const std::vector<crd::Peer>& peers, const crd::Peer& p) {
+      for (const auto& q : peers) {
+        if (q.ip == p.ip && q.port == p.port && q.protocol == p.protocol) return true;
+      }
+      return false;
+    };
+    for (const auto& p : observed.network.egress) {
+      if (!remediator::IsLoopback(p.ip) || known(learned->network.egress, p)) continue;
+      std::string peer = PeerText(p.ip, p.port, p.protocol);
+      out.insert({"peer", peer, absl::StrCat("new network peer: egress to ", peer),
+                  "loopback peer not seen while learning (no NetworkPolicy judges loopback; "
+                  "here it stands for another service)"});
+    }
+    std::set<std::pair<uint32_t, std::string>> learned_listen;
+    for (const auto& l : learned->network.listen) learned_listen.insert({l.port, l.protocol});
+    for (const auto& l : observed.network.listen) {
+      if (learned_listen.count({l.port, l.protocol})) continue;
+      std::string port = absl::StrCat(l.port, "/", l.protocol);
+      out.insert({"peer", port, absl::StrCat("new listening port: ", port),
+                  "the workload did not listen on it while learning"});
+    }
+  }
+  return {out.begin(), out.end()};
+}
+
+absl::StatusOr<VerifyResult> RunVerifySession(const VerifyOptions& o,
+                                              ObserverFactory make_observer) {
+  if (geteuid() != 0) {
+    return absl::FailedPreconditionError(
+        "minpriv verify must run as root (it runs runc and loads eBPF programs)");
+  }
+  auto runc = FindRunc();
+  if (!runc.ok()) return absl::FailedPreconditionError(runc.status().message());
+
+  // The proposal: the narrowed workload and the evaluator's policy.
+  const std::string manifest_path = o.proposal + "/narrowed.yaml";
+  auto manifest = util::ReadFile(manifest_path);
+  if (!manifest.ok()) {
+    return absl::InvalidArgumentError(absl::StrCat(
+        manifest.status().message(), "; --proposal must be a directory 'minpriv propose' wrote"));
+  }
+  auto workloads = ParseWorkloads(*manifest, manifest_path);
+  if (!workloads.ok()) return workloads.status();
+  auto sel = SelectContainer(*workloads, o.workload, o.container, manifest_path);
+  if (!sel.ok()) return sel.status();
+  auto policy = remediator::LoadContainerPolicy(o.proposal, sel->pod.name, sel->container.name);
+  if (!policy.ok()) {
+    return absl::InvalidArgumentError(absl::StrCat(o.proposal, ": ", policy.status().message()));
+  }
+  std::optional<crd::ContainerProfile> learned;
+  if (!o.profile.empty()) {
+    auto wp = crd::ReadWorkloadProfileFile(o.profile);
+    if (!wp.ok()) return absl::InvalidArgumentError(wp.status().message());
+    for (const auto& c : wp->containers) {
+      if (c.name == sel->container.name || wp->containers.size() == 1) learned = c;
+    }
+    if (!learned) {
+      return absl::InvalidArgumentError(absl::StrCat(o.profile, ": no container named ",
+                                                     sel->container.name));
+    }
+  }
+
+  VerifyResult result;
+  result.workload = absl::StrCat(sel->pod.kind, "/", sel->pod.name);
+  result.container = sel->container.name;
+
+  // The bundle and the runtime spec.
+  auto bundle = Bundle::Create();
+  if (!bundle.ok()) return bundle.status();
+  if (o.keep_bundle) bundle->Keep();
+  SpecInputs in;
+  in.pod = sel->pod;
+  in.container = sel->container;
+  in.args = o.command;
+  in.seccomp_dir = o.proposal + "/seccomp";
+  const std::string id = absl::StrCat("minpriv-verify-", getpid());
+  in.cgroups_path = absl::StrCat("/minpriv/verify-", getpid());
+  int64_t fs_group = sel->pod.security_context.fs_group.value_or(-1);
+  for (const auto& vm : sel->container.volume_mounts) {
+    for (const auto& v : sel->pod.volumes) {
+      if (v.name != vm.name || v.type != Volume::Type::kEmptyDir || v.memory_medium) continue;
+      if (in.empty_dir_sources.count(v.name)) continue;
+      auto dir = bundle->AddEmptyDir(v.name, fs_group);
+      if (!dir.ok()) return dir.status();
+      in.empty_dir_sources[v.name] = *dir;
+      if (!vm.sub_path.empty()) {
+        std::string sub = absl::StrCat(*dir, "/", vm.sub_path);
+        mkdir(sub.c_str(), 0777);
+        chmod(sub.c_str(), 0777);
+      }
+    }
+  }
+  auto spec = BuildOciSpec(in);
+  if (!spec.ok()) return spec.status();
+  result.notes = spec->notes;
+  if (auto s = bundle->WriteConfig(spec->config); !s.ok()) return s;
+  if (o.keep_bundle) result.bundle_dir = bundle->dir();
+  for (const auto& b : spec->start_blockers) {
+    result.breaks.push_back({"start", "kubelet", absl::StrCat("would not start: ", b), ""});
+  }
+  if (!result.breaks.empty()) return result;
+
+  SignalGuard signals;
+  auto obs_or = make_observer();
+  if (!obs_or.ok()) return obs_or.status();
+  std::unique_ptr<observer::Observer> obs = std::move(*obs_or);
+  profiler::ProfileBuilder builder(sel->container.name);
+
+  // runc create: the container's init waits for `runc start`; watch its cgroup first so
+  // that the runtime's own work after installing the filter is observed too.
+  spdlog::info("verifying {} container {} under {} with runc", result.workload,
+               result.container, o.proposal);
+  std::fflush(stdout);
+  auto container = RuncContainer::Create(*runc, bundle->dir(), id);
+  if (!container.ok()) {
+    if (container.status().code() == absl::StatusCode::kFailedPrecondition) {
+      result.breaks.push_back({"start", "runc create",
+                               absl::StrCat("container did not start: ",
+                                            container.status().message()),
+                               "the runtime rejected the spec built from the proposal"});
+      return result;
+    }
+    return container.status();
+  }
+  auto cgroup = CgroupOfPid(container->init_pid());
+  if (!cgroup.ok()) return cgroup.status();
+  if (auto s = obs->Watch(*cgroup, &builder); !s.ok()) return s;
+  const absl::Time start = absl::Now();
+  const absl::Time deadline =
+      o.duration == absl::InfiniteDuration() ? absl::InfiniteFuture() : start + o.duration;
+  if (auto s = container->Start(); !s.ok()) {
+    result.breaks.push_back({"start", "runc start",
+                             absl::StrCat("container did not start: ", s.message()), ""});
+  } else {
+    result.started = true;
+  }
+
+  auto stop_requested = [] { return g_stop_signal != 0; };
+  auto exited = [&] { return container->WaitExit(absl::ZeroDuration()).has_value(); };
+  auto pump = [&](absl::Time until, const std::function<bool()>& done) -> absl::Status {
+    while (!done() && !stop_requested() && absl::Now() < until) {
+      if (auto s = obs->Poll(kPollInterval); !s.ok()) return s;
+    }
+    return absl::OkStatus();
+  };
+
+  bool exercise_failed = false;
+  if (result.started && !o.exercise.empty()) {
+    absl::Time ready_by = std::min(deadline, start + o.ready_timeout);
+    auto ready = [&] {
+      absl::Time now = absl::Now();
+      if (builder.listening()) return true;
+      return now - start >= kSettle && now - builder.LastNewFact() >= kSettle;
+    };
+    if (auto s = pump(ready_by, [&] { return ready() || exited(); }); !s.ok()) return s;
+    result.ready = ready();
+    if (builder.listening()) {
+      if (auto s = pump(absl::Now() + kAfterListen, [] { return false; }); !s.ok()) return s;
+    }
+    if (!exited() && !stop_requested()) {
+      if (!result.ready) {
+        spdlog::warn("the workload was not up within --ready-timeout {}; running the exercise "
+                     "anyway", absl::FormatDuration(o.ready_timeout));
+      }
+      spdlog::info("workload is up; running exercise: {}", o.exercise);
+      std::fflush(stdout);
+      auto ex = Exercise::Start(o.exercise);
+      if (!ex.ok()) return ex.status();
+      if (auto s = pump(deadline, [&] { return ex->Reap(); }); !s.ok()) return s;
+      if (ex->Reap()) {
+        result.exercise_ran = true;
+        result.exercise_status = ex->status();
+        spdlog::info("exercise {}", DescribeStatus(ex->status()));
+        if (!WIFEXITED(ex->status()) || WEXITSTATUS(ex->status()) != 0) exercise_failed = true;
+      } else {
+        exercise_failed = true;
+        result.breaks.push_back(
+            {"exercise", "exercise",
+             stop_requested() ? "exercise interrupted"
+                              : absl::StrCat("exercise did not finish within --duration ",
+                                             absl::FormatDuration(o.duration)),
+             o.exercise});
+      }
+    }
+  } else if (result.started) {
+    if (auto s = pump(deadline, [&] { return exited(); }); !s.ok()) return s;
+  }
+  if (stop_requested()) {
+    result.breaks.push_back({"exercise", "interrupted",
+                             absl::StrCat("verification interrupted by signal ", g_stop_signal),
+                             ""});
+  }
+
+  // Stop the container (it may have exited already) and collect what is left.
+  result.exited = exited();
+  absl::Time stopping_since = absl::InfiniteFuture();
+  if (!result.exited) {
+    stopping_since = absl::Now();
+    container->Stop(o.grace);
+  }
+  result.wait_status = container->wait_status();
+  if (auto s = obs->Drain(); !s.ok()) return s;
+  result.stats = obs->GetStats();
+  obs->Detach();
+  *container = RuncContainer();  // runc delete
+  result.observed = builder.Build();
+
+  if (result.exited) {
+    int st = result.wait_status;
+    bool fine = (WIFEXITED(st) && WEXITSTATUS(st) == 0) ||
+                (WIFEXITED(st) && o.expect_exit && WEXITSTATUS(st) == *o.expect_exit);
+    bool early = !o.exercise.empty() && !result.exercise_ran;
+    if (!fine || early) {
+      result.breaks.push_back(
+          {"exit", "workload",
+           absl::StrCat("workload ", DescribeStatus(st),
+                        early ? " before the exercise could run" : ""),
+           o.expect_exit ? absl::StrCat("expected exit status ", *o.expect_exit) : ""});
+    }
+  }
+  if (exercise_failed && result.exercise_ran) {
+    result.breaks.push_back({"exercise", "exercise",
+                             absl::StrCat("exercise failed: it ",
+                                          DescribeStatus(result.exercise_status)),
+                             o.exercise});
+  }
+
+  // The evaluator judges the workload: capability checks the runtime made for itself while
+  // it still held its privileges (runc:[2:INIT] before dropping them) are not the
+  // workload's needs.
+  crd::ContainerProfile judged = result.observed;
+  std::set<std::string> workload_caps;
+  std::erase_if(judged.capability_evidence, [](const crd::CapabilityUse& ev) {
+    return absl::StartsWith(ev.binary, "runc");
+  });
+  for (const auto& ev : judged.capability_evidence) workload_caps.insert(ev.capability);
+  judged.capabilities.assign(workload_caps.begin(), workload_caps.end());
+  std::vector<remediator::Violation> violations = remediator::Evaluate(*policy, judged);
+  std::vector<Break> found = ClassifyBreaks(*spec, builder.denials(), result.observed,
+                                            violations, learned ? &*learned : nullptr,
+                                            stopping_since);
+  result.breaks.insert(result.breaks.end(), found.begin(), found.end());
+  std::sort(result.breaks.begin(), result.breaks.end());
+  result.breaks.erase(std::unique(result.breaks.begin(), result.breaks.end()),
+                      result.breaks.end());
+  if (!learned) {
+    size_t loopback = 0;
+    for (const auto& p : result.observed.network.egress) loopback += remediator::IsLoopback(p.ip);
+    if (loopback > 0) {
+      result.notes.push_back(absl::StrCat(
+          loopback, " loopback peer(s) were reached and not judged (no NetworkPolicy applies "
+          "to loopback); pass --profile with the learned profile to compare them"));
+    }
+  }
+  if (result.stats.dropped > 0) {
+    result.notes.push_back(absl::StrCat(result.stats.dropped, " events were dropped; a break "
+                                        "may be missing"));
+  }
+  for (const auto& w : result.stats.warnings) result.notes.push_back(w);
+  std::sort(result.notes.begin(), result.notes.end());
+  return result;
+}
+
+std::string VerifyReportJson(const VerifyResult& r) {
+  Json j;
+  j["verified"] = r.verified();
+  j["workload"] = r.workload;
+  j["container"] = r.container;
+  j["started"] = r.started;
+  j["exercise"] = Json();
+  if (r.exercise_ran) {
+    j["exercise"]["ran"] = true;
+    j["exercise"]["status"] = DescribeStatus(r.exercise_status);
+  } else {
+    j["exercise"]["ran"] = false;
+  }
+  j["workloadExit"] = r.exited ? Json(DescribeStatus(r.wait_status)) : Json("stopped by verify");
+  Json breaks = Json::MakeArray();
+  for (const auto& b : r.breaks) {
+    Json e;
+    e["kind"] = b.kind;
+    e["subject"] = b.subject;
+    e["message"] = b.message;
+    if (!b.detail.empty()) e["detail"] = b.detail;
+    breaks.push_back(std::move(e));
+  }
+  j["breaks"] = std::move(breaks);
+  j["notes"] = Json::StringArray(r.notes);
+  // Evidence of the replay: capability checks (with where and by whom) and syscalls seen.
+  Json caps = Json::MakeArray();
+  for (const auto& ev : r.observed.capability_evidence) {
+    Json e;
+    e["capability"] = ev.capability;
+    e["callSite"] = ev.call_site;
+    e["binary"] = ev.binary;
+    e["denied"] = ev.denied;
+    caps.push_back(std::move(e));
+  }
+  j["observed"]["capabilityChecks"] = std::move(caps);
+  j["observed"]["syscalls"] = Json::StringArray(r.observed.syscalls);
+  j["events"] = r.stats.events;
+  j["droppedEvents"] = r.stats.dropped;
+  if (!r.bundle_dir.empty()) j["bundle"] = r.bundle_dir;
+  return j.Dump();
+}
+
+}  // namespace minpriv::verifier

@@ -1,0 +1,108 @@
+// `minpriv verify`: replays a workload under a proposal with the real OCI runtime (runc)
+// while the observer watches in verification mode, and names every break.
+//
+//   minpriv verify --proposal DIR [--workload NAME] [--container NAME]
+//                  [--exercise 'SHELL COMMAND'] [--duration DUR] [--ready-timeout DUR]
+//                  [--grace DUR] [--expect-exit N] [--profile FILE] [--report FILE]
+//                  [--keep-bundle] -- CMD [ARG...]
+//
+// Options → Validate → Run, each testable without the CLI. Exit codes: 0 verified,
+// 3 broken (kVerifyBroken), 2 usage/input error, 1 environment (runc missing, not root).
+#ifndef MINPRIV_VERIFIER_VERIFY_H_
+#define MINPRIV_VERIFIER_VERIFY_H_
+
+#include <functional>
+#include <memory>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "absl/status/statusor.h"
+#include "absl/time/time.h"
+#include "crd/workload_profile.h"
+#include "observer/observer.h"
+#include "profiler/profile_builder.h"
+#include "remediator/evaluator.h"
+#include "verifier/oci_spec.h"
+
+namespace minpriv::verifier {
+
+inline constexpr int kVerifyBroken = 3;
+extern const char kVerifyUsage[];
+
+struct VerifyOptions {
+  std::string proposal;   // proposal directory (required)
+  std::string workload;   // workload name; empty: the only one
+  std::string container;  // container name; empty: the only one
+  std::string exercise;   // /bin/sh -c, on the host, once the workload is up
+  absl::Duration duration = absl::InfiniteDuration();  // bound on the whole replay
+  bool duration_set = false;
+  absl::Duration ready_timeout = absl::Seconds(30);
+  absl::Duration grace = absl::Seconds(5);  // SIGTERM → SIGKILL when stopping
+  std::optional<int> expect_exit;           // exit status that is not a break
+  std::string profile;                      // learned WorkloadProfile (loopback peers)
+  std::string report;                       // JSON report to write
+  bool keep_bundle = false;
+  std::vector<std::string> command;  // CMD [ARG...]
+  bool help = false;
+};
+
+absl::StatusOr<VerifyOptions> ParseVerifyFlags(int argc, char** argv);
+// Checks combinations and that the proposal directory exists. InvalidArgument on mistakes.
+absl::Status ValidateVerifyOptions(VerifyOptions& options);
+
+// One reason the proposal breaks the workload.
+struct Break {
+  std::string kind;     // seccomp | capability | readOnlyFileSystem | permission | egress |
+                        // ingress | dns | peer | exec | user | start | exit | exercise
+  std::string subject;  // syscall, capability, path, ip:port/proto, ...
+  std::string message;  // the line printed, e.g. "seccomp denied ptrace"
+  std::string detail;   // evidence (process, errno, rule)
+  bool operator==(const Break&) const = default;
+  auto operator<=>(const Break&) const = default;
+};
+
+// The classification, separated from the session for tests. `learned` (optional) is the
+// learned profile: loopback peers, which no NetworkPolicy judges, are compared with it.
+// Denials at or after `stopping_since` (when verify sent SIGTERM, as the kubelet does on
+// pod termination) are breaks of the workload's graceful shutdown and say so.
+std::vector<Break> ClassifyBreaks(const OciSpec& spec,
+                                  const std::vector<profiler::TimedDenial>& denials,
+                                  const crd::ContainerProfile& observed,
+                                  const std::vector<remediator::Violation>& violations,
+                                  const crd::ContainerProfile* learned,
+                                  absl::Time stopping_since = absl::InfiniteFuture());
+
+struct VerifyResult {
+  std::string workload;   // Kind/name
+  std::string container;
+  bool started = false;      // runc start succeeded
+  bool exited = false;       // the workload exited by itself
+  int wait_status = 0;       // of the container's process (when exited or stopped)
+  bool exercise_ran = false;
+  int exercise_status = 0;   // wait status
+  bool ready = false;        // a listening socket was seen (or it settled)
+  std::vector<Break> breaks;        // sorted, unique
+  std::vector<std::string> notes;   // what is not reproduced exactly
+  std::vector<std::string> ignored;  // denials not counted as breaks, with why
+  std::string bundle_dir;            // kept bundle (--keep-bundle)
+  observer::Stats stats;
+  crd::ContainerProfile observed;
+  bool verified() const { return breaks.empty(); }
+};
+
+using ObserverFactory =
+    std::function<absl::StatusOr<std::unique_ptr<observer::Observer>>()>;
+
+// Runs the replay. Errors: InvalidArgument for the user's mistakes (bad proposal),
+// FailedPrecondition/Internal for the environment (not root, runc missing, observer).
+// Breaks (including a container that does not start) are results, not errors.
+absl::StatusOr<VerifyResult> RunVerifySession(const VerifyOptions& options,
+                                              ObserverFactory make_observer);
+
+// Machine-readable report (sorted keys, deterministic for the same result).
+std::string VerifyReportJson(const VerifyResult& result);
+
+}  // namespace minpriv::verifier
+
+#endif  // MINPRIV_VERIFIER_VERIFY_H_
