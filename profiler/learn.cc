@@ -594,14 +594,18 @@ absl::StatusOr<LearnResult> RunLearnSession(const LearnOptions& o, ObserverFacto
                                       " after ", FormatElapsed(absl::Now() - start)));
   }
 
-  // Stop what is left of the workload (run mode only): SIGTERM, grace, SIGKILL.
+  // Stop what is left of the workload (run mode only) the way the kubelet and runc do:
+  // SIGTERM to the main process only (so its own graceful shutdown — e.g. a master telling
+  // its workers to stop — is learned too), the grace period, then SIGKILL to everything
+  // left. When the main process is already gone, the rest is killed at once, as a
+  // container's processes are when its init exits.
   if (workload.pid() > 0) {
     workload.Reap();
     result.workload_exited = workload.reaped();
     std::vector<pid_t> left = CgroupProcs(cgroup);
     if (!left.empty()) {
-      for (pid_t p : left) kill(p, SIGTERM);
-      absl::Time kill_at = absl::Now() + o.grace;
+      if (!workload.reaped()) kill(workload.pid(), SIGTERM);
+      absl::Time kill_at = workload.reaped() ? absl::Now() : absl::Now() + o.grace;
       while (absl::Now() < kill_at && !CgroupProcs(cgroup).empty()) {
         absl::Status s = obs->Poll(absl::Milliseconds(20));
         if (!s.ok()) break;
