@@ -24,8 +24,13 @@
 #include "absl/strings/str_join.h"
 #include "crd/profile_codec.h"
 #include "profiler/profile_builder.h"
+#include "profiler/readiness.h"
 #include "util/cgroup.h"
+#include "util/fd.h"
 #include "util/files.h"
+#include "util/flags.h"
+#include "util/signals.h"
+#include "util/subprocess.h"
 
 namespace minpriv::profiler {
 
@@ -50,116 +55,7 @@ const char kLearnUsage[] =
 namespace {
 
 constexpr absl::Duration kPollInterval = absl::Milliseconds(100);
-constexpr absl::Duration kSettle = absl::Seconds(2);        // quiet time = "up" (no listener)
-constexpr absl::Duration kAfterListen = absl::Milliseconds(200);
 constexpr absl::Duration kRecentWindow = absl::Seconds(10);
-
-volatile sig_atomic_t g_stop_signal = 0;
-extern "C" void OnStopSignal(int sig) { g_stop_signal = sig; }
-
-// Installs SIGINT/SIGTERM handlers for the session; restores the previous ones after.
-class SignalGuard {
- public:
-  SignalGuard() {
-    g_stop_signal = 0;
-    struct sigaction sa {};
-    sa.sa_handler = OnStopSignal;
-    sigemptyset(&sa.sa_mask);
-    sigaction(SIGINT, &sa, &old_int_);
-    sigaction(SIGTERM, &sa, &old_term_);
-  }
-  ~SignalGuard() {
-    sigaction(SIGINT, &old_int_, nullptr);
-    sigaction(SIGTERM, &old_term_, nullptr);
-  }
-  SignalGuard(const SignalGuard&) = delete;
-  SignalGuard& operator=(const SignalGuard&) = delete;
-
- private:
-  struct sigaction old_int_ {};
-  struct sigaction old_term_ {};
-};
-
-// Move-only owner of a file descriptor.
-class Fd {
- public:
-  Fd() = default;
-  explicit Fd(int fd) : fd_(fd) {}
-  Fd(Fd&& o) noexcept : fd_(std::exchange(o.fd_, -1)) {}
-  Fd& operator=(Fd&& o) noexcept {
-    if (this != &o) {
-      Reset();
-      fd_ = std::exchange(o.fd_, -1);
-    }
-    return *this;
-  }
-  ~Fd() { Reset(); }
-  void Reset() {
-    if (fd_ >= 0) close(fd_);
-    fd_ = -1;
-  }
-  int get() const { return fd_; }
-
- private:
-  int fd_ = -1;
-};
-
-// Move-only owner of a child process: killed and reaped on destruction if still running.
-class Child {
- public:
-  Child() = default;
-  explicit Child(pid_t pid) : pid_(pid) {}
-  Child(Child&& o) noexcept
-      : pid_(std::exchange(o.pid_, -1)), reaped_(o.reaped_), status_(o.status_) {}
-  Child& operator=(Child&& o) noexcept {
-    if (this != &o) {
-      KillAndReap();
-      pid_ = std::exchange(o.pid_, -1);
-      reaped_ = o.reaped_;
-      status_ = o.status_;
-    }
-    return *this;
-  }
-  ~Child() { KillAndReap(); }
-  void KillAndReap() {
-    if (pid_ > 0 && !reaped_) {
-      kill(pid_, SIGKILL);
-      while (waitpid(pid_, &status_, 0) < 0 && errno == EINTR) {
-      }
-      reaped_ = true;
-    }
-  }
-  pid_t pid() const { return pid_; }
-  bool reaped() const { return reaped_; }
-  int status() const { return status_; }
-  // Non-blocking reap; true once the child has exited.
-  bool Reap() {
-    if (pid_ <= 0 || reaped_) return reaped_;
-    int st = 0;
-    pid_t r = waitpid(pid_, &st, WNOHANG);
-    if (r == pid_) {
-      reaped_ = true;
-      status_ = st;
-    }
-    return reaped_;
-  }
-
- private:
-  pid_t pid_ = -1;
-  bool reaped_ = false;
-  int status_ = 0;
-};
-
-absl::Status ParseDurationFlag(const std::string& flag, const std::string& value,
-                               absl::Duration* out) {
-  absl::Duration d;
-  if (!absl::ParseDuration(value, &d) || d <= absl::ZeroDuration() || d == absl::InfiniteDuration()) {
-    return absl::InvalidArgumentError(absl::StrCat(
-        flag, ": '", value, "' is not a positive duration; write it like 30s, 2m or 1h"));
-  }
-  *out = d;
-  return absl::OkStatus();
-}
 
 // A Kubernetes object name (RFC 1123 label) derived from `s`.
 std::string KubernetesName(std::string_view s) {
@@ -319,57 +215,32 @@ std::string DescribeWaitStatus(int st) {
 
 absl::StatusOr<LearnOptions> ParseLearnFlags(int argc, char** argv) {
   LearnOptions o;
-  for (int i = 1; i < argc; ++i) {
-    std::string arg = argv[i];
-    if (arg == "--") {
-      for (int j = i + 1; j < argc; ++j) o.command.push_back(argv[j]);
-      break;
-    }
-    if (arg == "-h" || arg == "--help") {
-      o.help = true;
-      continue;
-    }
-    if (!absl::StartsWith(arg, "--")) {
-      return absl::InvalidArgumentError(absl::StrCat(
-          "unexpected argument '", arg, "'; put the workload command after '--'"));
-    }
-    std::string flag = arg, value;
-    bool has_value = false;
-    if (size_t eq = arg.find('='); eq != std::string::npos) {
-      flag = arg.substr(0, eq);
-      value = arg.substr(eq + 1);
-      has_value = true;
-    }
-    static const char* kFlags[] = {"--out",           "--name",  "--duration", "--exercise",
-                                   "--ready-timeout", "--grace", "--cgroup"};
-    bool known = false;
-    for (const char* f : kFlags) known = known || flag == f;
-    if (!known) return absl::InvalidArgumentError(absl::StrCat("unknown flag '", flag, "'"));
-    if (!has_value) {
-      if (i + 1 >= argc) {
-        return absl::InvalidArgumentError(absl::StrCat(flag, " needs a value"));
-      }
-      value = argv[++i];
-    }
+  const util::FlagSpec spec = {
+      {"--out", "--name", "--duration", "--exercise", "--ready-timeout", "--grace", "--cgroup"},
+      {},
+      ""};
+  auto on_flag = [&o](const std::string& flag, const std::string& value) -> absl::Status {
     if (flag == "--out") {
       o.out = value;
     } else if (flag == "--name") {
       o.name = value;
     } else if (flag == "--duration") {
-      absl::Status s = ParseDurationFlag(flag, value, &o.duration);
+      absl::Status s = util::ParseDurationFlag(flag, value, &o.duration);
       if (!s.ok()) return s;
       o.duration_set = true;
     } else if (flag == "--exercise") {
       o.exercise = value;
     } else if (flag == "--ready-timeout") {
-      absl::Status s = ParseDurationFlag(flag, value, &o.ready_timeout);
-      if (!s.ok()) return s;
+      return util::ParseDurationFlag(flag, value, &o.ready_timeout);
     } else if (flag == "--grace") {
-      absl::Status s = ParseDurationFlag(flag, value, &o.grace);
-      if (!s.ok()) return s;
+      return util::ParseDurationFlag(flag, value, &o.grace);
     } else if (flag == "--cgroup") {
       o.cgroup = value;
     }
+    return absl::OkStatus();
+  };
+  if (absl::Status s = util::ParseFlags(argc, argv, spec, on_flag, &o.command, &o.help); !s.ok()) {
+    return s;
   }
   return o;
 }
@@ -428,7 +299,7 @@ absl::Status ValidateLearnOptions(LearnOptions& o) {
 absl::StatusOr<LearnResult> RunLearnSession(const LearnOptions& o, ObserverFactory make_observer,
                                             bool terminal) {
   if (!make_observer) return absl::InternalError("RunLearnSession: no observer factory");
-  SignalGuard signals;
+  util::ScopedStopSignals signals;
   LearnResult result;
   std::vector<std::string> incomplete;
   std::vector<std::string> warnings;
@@ -450,9 +321,9 @@ absl::StatusOr<LearnResult> RunLearnSession(const LearnOptions& o, ObserverFacto
   }
 
   // Run mode: fork the workload, held on a pipe until it is in the cgroup and watched.
-  Child workload;
-  Fd exec_error;  // reads errno from the child if exec fails (EOF: exec succeeded)
-  Fd release;
+  util::ChildProcess workload;
+  util::UniqueFd exec_error;  // reads errno from the child if exec fails (EOF: exec succeeded)
+  util::UniqueFd release;
   if (!o.command.empty()) {
     int go[2], err[2];
     if (pipe2(go, O_CLOEXEC) != 0 || pipe2(err, O_CLOEXEC) != 0) {
@@ -481,9 +352,9 @@ absl::StatusOr<LearnResult> RunLearnSession(const LearnOptions& o, ObserverFacto
     }
     close(go[0]);
     close(err[1]);
-    workload = Child(pid);
-    release = Fd(go[1]);
-    exec_error = Fd(err[0]);
+    workload = util::ChildProcess(pid);
+    release = util::UniqueFd(go[1]);
+    exec_error = util::UniqueFd(err[0]);
     absl::Status moved = util::MoveToCgroup(cgroup, pid);
     if (!moved.ok()) return moved;
   }
@@ -515,25 +386,20 @@ absl::StatusOr<LearnResult> RunLearnSession(const LearnOptions& o, ObserverFacto
                  o.name);
   }
 
-  auto stopped_by_signal = [] { return g_stop_signal != 0; };
+  auto stopped_by_signal = [&] { return signals.stop_requested(); };
   // Polls until `done()`, the deadline or a stop signal.
   auto pump = [&](absl::Time until, const std::function<bool()>& done) -> absl::Status {
-    while (!done() && !stopped_by_signal() && absl::Now() < until) {
+    return signals.PollUntil(until, done, [&] {
       absl::Status s = session.Step();
-      if (!s.ok()) return s;
-      if (workload.pid() > 0) workload.Reap();
-    }
-    return absl::OkStatus();
+      if (s.ok() && workload.pid() > 0) workload.Reap();
+      return s;
+    });
   };
 
   if (!o.exercise.empty()) {
     // Wait until the workload is up: listening, or (if it does not listen) quiet for a bit.
     absl::Time ready_by = std::min(deadline, start + o.ready_timeout);
-    auto ready = [&] {
-      absl::Time now = absl::Now();
-      if (builder.listening()) return true;
-      return now - start >= kSettle && now - builder.LastNewFact() >= kSettle;
-    };
+    auto ready = [&] { return WorkloadLooksReady(builder, start, absl::Now()); };
     absl::Status s = pump(ready_by, [&] { return ready() || workload.reaped(); });
     if (!s.ok()) return s;
     if (builder.listening()) {
@@ -553,15 +419,9 @@ absl::StatusOr<LearnResult> RunLearnSession(const LearnOptions& o, ObserverFacto
       session.BreakLine();
       spdlog::info("workload is up; running exercise: {}", o.exercise);
       std::fflush(stdout);
-      pid_t ex = fork();
-      if (ex < 0) return absl::InternalError(absl::StrCat("fork: ", strerror(errno)));
-      if (ex == 0) {
-        signal(SIGINT, SIG_DFL);
-        signal(SIGTERM, SIG_DFL);
-        execl("/bin/sh", "sh", "-c", o.exercise.c_str(), static_cast<char*>(nullptr));
-        _exit(127);
-      }
-      Child exercise(ex);
+      auto started = util::StartShell(o.exercise, /*own_process_group=*/false);
+      if (!started.ok()) return started.status();
+      util::ChildProcess exercise = std::move(*started);
       s = pump(deadline, [&] { return exercise.Reap(); });
       if (!s.ok()) return s;
       if (!exercise.Reap()) {
@@ -590,8 +450,9 @@ absl::StatusOr<LearnResult> RunLearnSession(const LearnOptions& o, ObserverFacto
   }
 
   if (stopped_by_signal()) {
-    incomplete.push_back(absl::StrCat("learning was interrupted by ", SignalName(g_stop_signal),
-                                      " after ", FormatElapsed(absl::Now() - start)));
+    incomplete.push_back(absl::StrCat("learning was interrupted by ",
+                                      SignalName(signals.signal_number()), " after ",
+                                      FormatElapsed(absl::Now() - start)));
   }
 
   // Stop what is left of the workload (run mode only) the way the kubelet and runc do:

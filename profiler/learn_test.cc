@@ -13,6 +13,7 @@
 #include "crd/profile_codec.h"
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
+#include "tests/test_util.h"
 #include "util/files.h"
 
 namespace minpriv::profiler {
@@ -94,12 +95,11 @@ absl::StatusOr<LearnOptions> Parse(std::vector<std::string> args) {
 class LearnTest : public ::testing::Test {
  protected:
   void SetUp() override {
-    char tmpl[] = "/tmp/minpriv-learn-test-XXXXXX";
-    ASSERT_NE(mkdtemp(tmpl), nullptr);
-    dir_ = tmpl;
+    dir_ = tmp_.path();
+    ASSERT_FALSE(dir_.empty());
     out_ = dir_ + "/profile.yaml";
   }
-  void TearDown() override { std::filesystem::remove_all(dir_); }
+  test::TempDir tmp_{"/tmp/minpriv-learn-test-"};
   std::string dir_, out_;
 };
 

@@ -1,38 +1,20 @@
 // Runs the real `minpriv propose` binary: success, determinism, and user errors (exit 2,
 // a message with file:line:column, no output directory).
-#include <stdio.h>
-#include <sys/wait.h>
-
 #include <filesystem>
+#include <vector>
 
 #include "absl/strings/str_cat.h"
+#include "absl/strings/str_split.h"
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
 #include "remediator/test_util.h"
+#include "tests/test_util.h"
 
 namespace minpriv::remediator {
 namespace {
 
 using ::testing::HasSubstr;
 using ::testing::MatchesRegex;
-
-struct Result {
-  int code = -1;
-  std::string output;
-};
-
-Result Propose(const std::string& args) {
-  std::string cmd = absl::StrCat(MINPRIV_BINARY, " propose ", args, " 2>&1");
-  Result r;
-  FILE* f = popen(cmd.c_str(), "r");
-  if (f == nullptr) return r;
-  char buf[4096];
-  size_t n;
-  while ((n = fread(buf, 1, sizeof(buf), f)) > 0) r.output.append(buf, n);
-  int rc = pclose(f);
-  r.code = WIFEXITED(rc) ? WEXITSTATUS(rc) : -1;
-  return r;
-}
 
 std::string CaseArgs(const std::string& name) {
   std::string dir = testing::TestData() + "/" + name;
@@ -46,6 +28,17 @@ std::string CaseArgs(const std::string& name) {
 
 class CliTest : public ::testing::Test {
  protected:
+  struct Result {
+    int code = -1;
+    std::string output;  // stdout and stderr, as with 2>&1
+  };
+  // `minpriv propose ARGS` (space-separated; no quoting needed by these tests).
+  Result Propose(const std::string& args) {
+    std::vector<std::string> argv = {"propose"};
+    for (absl::string_view a : absl::StrSplit(args, ' ', absl::SkipEmpty())) argv.emplace_back(a);
+    test::RunResult r = test::RunMinpriv(argv, logs_.path(), "propose", /*merge_stderr=*/true);
+    return {r.exit_code, r.out};
+  }
   std::string Path(const std::string& rel) { return tmp_.path() + "/" + rel; }
   void Write(const std::string& rel, const std::string& text) {
     ASSERT_TRUE(util::WriteFileAtomic(Path(rel), text).ok());
@@ -60,7 +53,8 @@ class CliTest : public ::testing::Test {
       EXPECT_EQ(e.path().string().find("minpriv-tmp"), std::string::npos) << e.path();
     }
   }
-  testing::TempDir tmp_;
+  test::TempDir tmp_;
+  test::TempDir logs_;  // captured output, kept apart from the directory under test
 };
 
 TEST_F(CliTest, WritesTheGoldenDirectoryAndIsDeterministic) {

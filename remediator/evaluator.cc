@@ -31,21 +31,6 @@ bool ParseIp(const std::string& ip, unsigned char out[16], int* bits) {
   return false;
 }
 
-bool PathUnder(const std::string& path, const std::string& dir) {
-  if (dir == "/") return true;
-  return path == dir || (absl::StartsWith(path, dir) && path.size() > dir.size() &&
-                         path[dir.size()] == '/');
-}
-
-bool PseudoFsPath(const std::string& path) {
-  return PathUnder(path, "/dev") || PathUnder(path, "/proc") || PathUnder(path, "/sys");
-}
-
-std::string Endpoint(const std::string& ip, uint32_t port, const std::string& proto) {
-  if (ip.find(':') != std::string::npos) return absl::StrCat("[", ip, "]:", port, "/", proto);
-  return absl::StrCat(ip, ":", port, "/", proto);
-}
-
 bool PortMatches(const NetworkPortRule& rule, uint32_t port, const std::string& proto) {
   if (rule.protocol != proto) return false;
   if (!rule.named.empty()) return false;  // named ports only match through resolved peers
@@ -55,7 +40,7 @@ bool PortMatches(const NetworkPortRule& rule, uint32_t port, const std::string& 
 }
 
 bool PeerAllowed(const std::vector<NetworkRule>& rules, const crd::Peer& peer) {
-  std::string endpoint = Endpoint(peer.ip, peer.port, peer.protocol);
+  std::string endpoint = EndpointText(peer.ip, peer.port, peer.protocol);
   for (const NetworkRule& rule : rules) {
     bool port_ok = rule.ports.empty();
     for (const auto& p : rule.ports) port_ok = port_ok || PortMatches(p, peer.port, peer.protocol);
@@ -174,14 +159,14 @@ std::vector<Violation> Evaluate(const ContainerPolicy& policy,
     }
   }
   for (const auto& w : observed.file_writes) {
-    if (PseudoFsPath(w.path)) continue;
+    if (util::IsKernelFsPath(w.path)) continue;
     std::string best;
     bool best_ro = false;
     for (const auto& p : policy.writable_paths) {
-      if (PathUnder(w.path, p) && p.size() >= best.size()) { best = p; best_ro = false; }
+      if (util::PathUnder(w.path, p) && p.size() >= best.size()) { best = p; best_ro = false; }
     }
     for (const auto& p : policy.read_only_paths) {
-      if (PathUnder(w.path, p) && p.size() >= best.size()) { best = p; best_ro = true; }
+      if (util::PathUnder(w.path, p) && p.size() >= best.size()) { best = p; best_ro = true; }
     }
     if (!best.empty()) {
       if (best_ro) out.push_back({"fileWrite", w.path, absl::StrCat("under read-only mount ", best)});
@@ -218,7 +203,7 @@ std::vector<Violation> Evaluate(const ContainerPolicy& policy,
     for (const auto& p : observed.network.ingress) {
       if (IsLoopback(p.ip)) continue;
       if (!PeerAllowed(net.ingress, p)) {
-        out.push_back({"ingress", Endpoint(p.ip, p.port, p.protocol),
+        out.push_back({"ingress", EndpointText(p.ip, p.port, p.protocol),
                        absl::StrCat("no ingress rule of ", net.policy, " admits it")});
       }
     }
@@ -227,7 +212,7 @@ std::vector<Violation> Evaluate(const ContainerPolicy& policy,
     for (const auto& p : observed.network.egress) {
       if (IsLoopback(p.ip)) continue;
       if (!PeerAllowed(net.egress, p)) {
-        out.push_back({"egress", Endpoint(p.ip, p.port, p.protocol),
+        out.push_back({"egress", EndpointText(p.ip, p.port, p.protocol),
                        absl::StrCat("no egress rule of ", net.policy, " admits it")});
       }
     }

@@ -9,6 +9,7 @@
 #include "remediator/proposer.h"
 #include "remediator/runtime_syscalls.h"
 #include "remediator/test_util.h"
+#include "tests/test_util.h"
 #include "remediator/yaml_io.h"
 
 namespace minpriv::remediator {
@@ -120,7 +121,7 @@ TEST(LoadContainerPolicyTest, DiskAndMemoryAgreeForEveryGoldenCase) {
     std::string dir = testing::TestData() + "/" + name;
     auto proposal = testing::ProposeFromFiles(testing::CaseFiles(dir));
     ASSERT_TRUE(proposal.ok()) << proposal.status();
-    testing::TempDir tmp;
+    test::TempDir tmp;
     std::string out = tmp.path() + "/p";
     ASSERT_TRUE(WriteProposalDir(RenderProposal(*proposal), out, false).ok());
     for (const auto& w : proposal->workloads) {

@@ -12,6 +12,7 @@
 #include "gtest/gtest.h"
 #include "remediator/proposer.h"
 #include "remediator/test_util.h"
+#include "tests/test_util.h"
 #include "remediator/workload.h"
 #include "remediator/yaml_io.h"
 
@@ -90,7 +91,7 @@ TEST_P(KustomizeTest, RendersNarrowedWorkloadsAndPolicies) {
   auto proposal = testing::ProposeFromFiles(inputs);
   ASSERT_TRUE(proposal.ok()) << proposal.status();
   auto files = RenderProposal(*proposal);
-  testing::TempDir tmp;
+  test::TempDir tmp;
   std::string out = tmp.path() + "/proposal";
   ASSERT_TRUE(WriteProposalDir(files, out, false).ok());
   int status = 0;

@@ -58,11 +58,6 @@ YAML::Node IpBlockPeer(const std::string& ip) {
   return peer;
 }
 
-std::string Endpoint(const std::string& ip, uint32_t port, const std::string& proto) {
-  if (ip.find(':') != std::string::npos) return absl::StrCat("[", ip, "]:", port, "/", proto);
-  return absl::StrCat(ip, ":", port, "/", proto);
-}
-
 std::string LabelText(const std::map<std::string, std::string>& labels) {
   std::vector<std::string> parts;
   for (const auto& [k, v] : labels) parts.push_back(absl::StrCat(k, "=", v));
@@ -302,8 +297,8 @@ NetworkPolicyBuild BuildNetworkPolicy(const std::string& workload_name,
     if (g.peer.IsNull()) g.peer.reset(r.peer);
     g.selector = r.selector;
     g.ports.insert(r.port);
-    if (r.selector) g.endpoints.insert(Endpoint(p.ip, p.port, p.protocol));
-    desc[r.key].insert(absl::StrCat(Endpoint(p.ip, p.port, p.protocol), ": ", r.description,
+    if (r.selector) g.endpoints.insert(EndpointText(p.ip, p.port, p.protocol));
+    desc[r.key].insert(absl::StrCat(EndpointText(p.ip, p.port, p.protocol), ": ", r.description,
                                     ", port ", PortText(r.port), " (container ", container,
                                     ", count ", p.count, ", first seen ",
                                     p.first_seen.empty() ? "unknown" : p.first_seen, ")"));
@@ -312,7 +307,7 @@ NetworkPolicyBuild BuildNetworkPolicy(const std::string& workload_name,
   for (const auto& c : containers) {
     for (const auto& p : c.network.ingress) {
       if (IsLoopback(p.ip)) {
-        notes.insert(absl::StrCat("ingress from loopback ", Endpoint(p.ip, p.port, p.protocol),
+        notes.insert(absl::StrCat("ingress from loopback ", EndpointText(p.ip, p.port, p.protocol),
                                   " stays inside the pod; NetworkPolicy does not apply"));
         continue;
       }
@@ -321,7 +316,7 @@ NetworkPolicyBuild BuildNetworkPolicy(const std::string& workload_name,
     }
     for (const auto& p : c.network.egress) {
       if (IsLoopback(p.ip)) {
-        notes.insert(absl::StrCat("egress to loopback ", Endpoint(p.ip, p.port, p.protocol),
+        notes.insert(absl::StrCat("egress to loopback ", EndpointText(p.ip, p.port, p.protocol),
                                   " stays inside the pod; NetworkPolicy does not apply"));
         continue;
       }
@@ -510,6 +505,11 @@ absl::StatusOr<NetworkRules> NetworkRulesFromPolicy(const YAML::Node& policy) {
     }
   }
   return out;
+}
+
+std::string EndpointText(const std::string& ip, uint32_t port, const std::string& proto) {
+  if (ip.find(':') != std::string::npos) return absl::StrCat("[", ip, "]:", port, "/", proto);
+  return absl::StrCat(ip, ":", port, "/", proto);
 }
 
 }  // namespace minpriv::remediator

@@ -67,6 +67,9 @@ std::string SelectorKey(const YAML::Node& peer);
 
 absl::StatusOr<NetworkRules> NetworkRulesFromPolicy(const YAML::Node& policy);
 
+// "IP:PORT/PROTO", with the address in brackets for IPv6: how peers are named in reports.
+std::string EndpointText(const std::string& ip, uint32_t port, const std::string& proto);
+
 }  // namespace minpriv::remediator
 
 #endif  // MINPRIV_REMEDIATOR_NETWORK_POLICY_H_

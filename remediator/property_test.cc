@@ -12,6 +12,7 @@
 #include "remediator/runtime_syscalls.h"
 #include "absl/strings/str_join.h"
 #include "remediator/test_util.h"
+#include "tests/test_util.h"
 #include "util/syscalls.h"
 
 namespace minpriv::remediator {
@@ -229,7 +230,7 @@ TEST(PropertyTest, ProposalAllowsEverythingObservedAndDeniesTheRest) {
     ASSERT_TRUE(proposal.ok()) << proposal.status() << "\n" << manifest;
     ASSERT_EQ(proposal->workloads.size(), 1u);
     bool on_disk = seed % 10 == 0;
-    testing::TempDir tmp;
+    test::TempDir tmp;
     std::string dir = tmp.path() + "/out";
     if (on_disk) {
       ASSERT_TRUE(WriteProposalDir(RenderProposal(*proposal), dir, false).ok());

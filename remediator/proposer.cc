@@ -14,19 +14,10 @@
 #include "remediator/runtime_syscalls.h"
 #include "remediator/workload.h"
 #include "remediator/yaml_io.h"
+#include "util/files.h"
 
 namespace minpriv::remediator {
 namespace {
-
-bool PathUnder(const std::string& path, const std::string& dir) {
-  if (dir == "/") return true;
-  return path == dir || (absl::StartsWith(path, dir) && path.size() > dir.size() &&
-                         path[dir.size()] == '/');
-}
-
-bool PseudoFsPath(const std::string& path) {
-  return PathUnder(path, "/dev") || PathUnder(path, "/proc") || PathUnder(path, "/sys");
-}
 
 std::string Parent(const std::string& path) {
   size_t slash = path.rfind('/');
@@ -51,10 +42,10 @@ std::string Prefix(const std::string& path, int n) {
 
 std::string ScratchRoot(const std::string& dir) {
   for (const char* root : {"/tmp", "/var/tmp", "/root"}) {
-    if (PathUnder(dir, root)) return root;
+    if (util::PathUnder(dir, root)) return root;
   }
   for (const char* base : {"/run", "/var/run", "/var/cache", "/var/log", "/var/lib", "/home", "/var/spool"}) {
-    if (PathUnder(dir, base) && dir != base) return Prefix(dir, Depth(base) + 1);
+    if (util::PathUnder(dir, base) && dir != base) return Prefix(dir, Depth(base) + 1);
   }
   return dir;
 }
@@ -64,7 +55,7 @@ std::string ScratchRoot(const std::string& dir) {
 bool SystemContentDir(const std::string& dir) {
   for (const char* d : {"/etc", "/usr", "/bin", "/sbin", "/lib", "/lib32", "/lib64", "/libx32",
                         "/opt", "/srv", "/var/www", "/boot", "/var/lib/dpkg", "/var/lib/apt"}) {
-    if (PathUnder(dir, d)) return true;
+    if (util::PathUnder(dir, d)) return true;
   }
   return false;
 }
@@ -150,25 +141,10 @@ std::string CodeList(const std::vector<std::string>& items) {
   return absl::StrJoin(c, ", ");
 }
 
-// JSON with object keys sorted: equality of meaning, whatever the key order.
-Json SortedKeys(const Json& j) {
-  if (j.type() == Json::Type::kObject) {
-    auto members = j.members();
-    std::sort(members.begin(), members.end(), [](const auto& x, const auto& y) { return x.first < y.first; });
-    Json out = Json::Object();
-    for (const auto& [k, v] : members) out.Set(k, SortedKeys(v));
-    return out;
-  }
-  if (j.type() == Json::Type::kArray) {
-    Json out = Json::Array();
-    for (const auto& i : j.items()) out.Push(SortedKeys(i));
-    return out;
-  }
-  return j;
-}
-
+// Equality of meaning, whatever the key order.
 bool NodesEqual(const YAML::Node& a, const YAML::Node& b) {
-  return SortedKeys(YamlToJson(a)).DumpCompact() == SortedKeys(YamlToJson(b)).DumpCompact();
+  return YamlToJson(a).DumpCompact(Json::KeyOrder::kSorted) ==
+         YamlToJson(b).DumpCompact(Json::KeyOrder::kSorted);
 }
 
 // ---- per-container narrowing ----
@@ -320,10 +296,12 @@ void NarrowContainer(YAML::Node container, const crd::ContainerProfile& prof,
   std::vector<crd::FileWrite> uncovered;
   std::map<std::string, std::set<std::string>> covered;  // mount → example paths
   for (const auto& w : prof.file_writes) {
-    if (PseudoFsPath(w.path)) continue;
+    if (util::IsKernelFsPath(w.path)) continue;
     const Mount* best = nullptr;
     for (const auto& m : mounts) {
-      if (PathUnder(w.path, m.path) && (!best || m.path.size() > best->path.size())) best = &m;
+      if (util::PathUnder(w.path, m.path) && (!best || m.path.size() > best->path.size())) {
+        best = &m;
+      }
     }
     if (best == nullptr) {
       uncovered.push_back(w);
@@ -347,7 +325,7 @@ void NarrowContainer(YAML::Node container, const crd::ContainerProfile& prof,
     if (SystemContentDir(d)) why.push_back("it is a system directory that ships image content");
     for (const auto& w : uncovered) {
       std::string wd = w.summarized ? w.path : Parent(w.path);
-      if (PathUnder(wd, d) && !CreatedByWorkload(w)) {
+      if (util::PathUnder(wd, d) && !CreatedByWorkload(w)) {
         why.push_back(absl::StrCat(Code(w.path), " existed in the image and was modified (",
                                    absl::StrJoin(w.ops, ","), ")"));
         break;
@@ -389,7 +367,7 @@ void NarrowContainer(YAML::Node container, const crd::ContainerProfile& prof,
       std::string first;
       for (const auto& w : uncovered) {
         std::string wd = w.summarized ? w.path : Parent(w.path);
-        if (!PathUnder(wd, d)) continue;
+        if (!util::PathUnder(wd, d)) continue;
         count += w.count;
         if (first.empty() || (!w.first_seen.empty() && w.first_seen < first)) first = w.first_seen;
         if (examples.size() < 3) examples.push_back(w.path);
@@ -846,7 +824,7 @@ std::vector<std::string> CollapseWritableDirs(const std::vector<crd::FileWrite>&
     std::vector<std::string> flat;
     for (const auto& d : dirs) {
       bool nested = false;
-      for (const auto& o : dirs) nested = nested || (o != d && PathUnder(d, o));
+      for (const auto& o : dirs) nested = nested || (o != d && util::PathUnder(d, o));
       if (!nested) flat.push_back(d);
     }
     // Merge three or more siblings into their parent (never into "/" or a top-level dir).

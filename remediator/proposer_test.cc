@@ -9,6 +9,7 @@
 #include "remediator/evaluator.h"
 #include "remediator/proposer.h"
 #include "remediator/test_util.h"
+#include "tests/test_util.h"
 #include "remediator/workload.h"
 #include "remediator/yaml_io.h"
 
@@ -305,7 +306,7 @@ TEST(ProposerTest, CollapsesWrittenDirectories) {
 }
 
 TEST(ProposerTest, WriteProposalDirIsAllOrNothing) {
-  testing::TempDir tmp;
+  test::TempDir tmp;
   std::string dir = tmp.path() + "/out";
   ASSERT_TRUE(WriteProposalDir({{"a.txt", "1"}, {"sub/b.txt", "2"}}, dir, false).ok());
   auto again = WriteProposalDir({{"a.txt", "3"}}, dir, false);

@@ -2,8 +2,7 @@
 #ifndef MINPRIV_REMEDIATOR_TEST_UTIL_H_
 #define MINPRIV_REMEDIATOR_TEST_UTIL_H_
 
-#include <stdlib.h>
-
+#include <algorithm>
 #include <filesystem>
 #include <map>
 #include <string>
@@ -75,24 +74,6 @@ inline std::map<std::string, std::string> ReadTree(const std::string& dir) {
   }
   return out;
 }
-
-class TempDir {
- public:
-  TempDir() {
-    char tmpl[] = "/tmp/minpriv-remediator-test-XXXXXX";
-    path_ = mkdtemp(tmpl);
-  }
-  ~TempDir() {
-    std::error_code ec;
-    std::filesystem::remove_all(path_, ec);
-  }
-  TempDir(const TempDir&) = delete;
-  TempDir& operator=(const TempDir&) = delete;
-  const std::string& path() const { return path_; }
-
- private:
-  std::string path_;
-};
 
 }  // namespace minpriv::remediator::testing
 

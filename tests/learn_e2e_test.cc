@@ -16,6 +16,7 @@
 #include "crd/profile_codec.h"
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
+#include "tests/test_util.h"
 #include "util/files.h"
 
 namespace minpriv {
@@ -23,47 +24,20 @@ namespace {
 
 using ::testing::Contains;
 using ::testing::HasSubstr;
-
-struct RunResult {
-  int exit_code = -1;
-  std::string out;
-  std::string err;
-};
-
-// Runs the minpriv binary with `args`, capturing stdout and stderr.
-RunResult RunMinpriv(const std::vector<std::string>& args, const std::string& dir) {
-  std::string out_path = dir + "/stdout", err_path = dir + "/stderr";
-  pid_t pid = fork();
-  if (pid == 0) {
-    int o = open(out_path.c_str(), O_WRONLY | O_CREAT | O_TRUNC, 0644);
-    int e = open(err_path.c_str(), O_WRONLY | O_CREAT | O_TRUNC, 0644);
-    dup2(o, 1);
-    dup2(e, 2);
-    std::vector<char*> argv;
-    argv.push_back(const_cast<char*>(MINPRIV_BINARY));
-    for (const std::string& a : args) argv.push_back(const_cast<char*>(a.c_str()));
-    argv.push_back(nullptr);
-    execv(MINPRIV_BINARY, argv.data());
-    _exit(127);
-  }
-  int status = 0;
-  waitpid(pid, &status, 0);
-  RunResult r;
-  r.exit_code = WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);
-  r.out = util::ReadFile(out_path).value_or("");
-  r.err = util::ReadFile(err_path).value_or("");
-  return r;
-}
+using test::RunResult;
 
 class LearnE2eTest : public ::testing::Test {
  protected:
   void SetUp() override {
-    char tmpl[] = "/tmp/minpriv-learn-e2e-XXXXXX";
-    ASSERT_NE(mkdtemp(tmpl), nullptr);
-    dir_ = tmpl;
+    dir_ = tmp_.path();
+    ASSERT_FALSE(dir_.empty());
     out_ = dir_ + "/profile.yaml";
   }
-  void TearDown() override { std::filesystem::remove_all(dir_); }
+
+  // `minpriv ARGS...`, its output captured in the test's directory.
+  RunResult RunMinpriv(const std::vector<std::string>& args) {
+    return test::RunMinpriv(args, dir_, "minpriv");
+  }
 
   crd::ContainerProfile Profile(const RunResult& r) {
     EXPECT_EQ(r.exit_code, 0) << r.err;
@@ -84,6 +58,7 @@ class LearnE2eTest : public ::testing::Test {
     return nullptr;
   }
 
+  test::TempDir tmp_{"/tmp/minpriv-learn-e2e-"};
   std::string dir_, out_;
   crd::WorkloadProfile last_;
 };
@@ -95,8 +70,7 @@ TEST_F(LearnE2eTest, ShellWorkloadFileWritesExecsAndSyscalls) {
       "cd ", work, " && echo hi > rel.txt && mkdir sub && mv rel.txt sub/moved.txt && "
       "touch owned && chown 1:1 owned && /bin/true && exit 7");
   RunResult r = RunMinpriv({"learn", "--out", out_, "--name", "shell-e2e", "--", "/bin/sh",
-                            "-c", script},
-                           dir_);
+                            "-c", script});
   crd::ContainerProfile c = Profile(r);
   EXPECT_THAT(r.err, HasSubstr("exited with status 7"));
   EXPECT_EQ(last_.name, "shell-e2e");
@@ -147,8 +121,7 @@ TEST_F(LearnE2eTest, ExerciseDrivesAListeningServer) {
       "python3 -c \"import socket; c = socket.create_connection(('127.0.0.1', int(open('",
       port_file, "').read()))); assert c.recv(2) == b'ok'\"");
   RunResult r = RunMinpriv({"learn", "--out", out_, "--grace", "2s", "--exercise", exercise,
-                            "--", "python3", "-c", server},
-                           dir_);
+                            "--", "python3", "-c", server});
   crd::ContainerProfile c = Profile(r);
   EXPECT_THAT(r.err, HasSubstr("exercise exited with status 0"));
   auto port_text = util::ReadFile(port_file);
@@ -189,7 +162,7 @@ TEST_F(LearnE2eTest, ObservesAnExistingCgroupWithoutKillingIt) {
     execl("/bin/sh", "sh", "-c", loop.c_str(), static_cast<char*>(nullptr));
     _exit(127);
   }
-  RunResult r = RunMinpriv({"learn", "--cgroup", cg, "--duration", "2s", "--out", out_}, dir_);
+  RunResult r = RunMinpriv({"learn", "--cgroup", cg, "--duration", "2s", "--out", out_});
   crd::ContainerProfile c = Profile(r);
   EXPECT_EQ(waitpid(pid, nullptr, WNOHANG), 0) << "the observed workload must survive";
   kill(pid, SIGKILL);
@@ -213,7 +186,7 @@ TEST_F(LearnE2eTest, BadFlagsExitTwoWithoutOutput) {
            {"learn", "--cgroup", "/nonexistent", "--duration", "1s", "--out", out_},
            {"learn", "--out", out_, "--", "/nonexistent/workload"},
        }) {
-    RunResult r = RunMinpriv(args, dir_);
+    RunResult r = RunMinpriv(args);
     EXPECT_EQ(r.exit_code, 2) << args[2] << "\n" << r.err;
     EXPECT_THAT(r.err, HasSubstr("minpriv learn: "));
     EXPECT_FALSE(std::filesystem::exists(out_)) << args[2];

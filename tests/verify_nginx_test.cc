@@ -15,58 +15,15 @@
 #include "absl/strings/str_cat.h"
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
+#include "tests/test_util.h"
 #include "util/files.h"
 
 namespace minpriv {
 namespace {
 
 using ::testing::HasSubstr;
-
-struct RunResult {
-  int exit_code = -1;
-  std::string out;
-  std::string err;
-};
-
-RunResult RunMinpriv(const std::vector<std::string>& args, const std::string& dir,
-                     const std::string& tag) {
-  std::string out_path = absl::StrCat(dir, "/", tag, ".stdout");
-  std::string err_path = absl::StrCat(dir, "/", tag, ".stderr");
-  pid_t pid = fork();
-  if (pid == 0) {
-    int o = open(out_path.c_str(), O_WRONLY | O_CREAT | O_TRUNC, 0644);
-    int e = open(err_path.c_str(), O_WRONLY | O_CREAT | O_TRUNC, 0644);
-    int in = open("/dev/null", O_RDONLY);
-    dup2(in, 0);
-    dup2(o, 1);
-    dup2(e, 2);
-    std::vector<char*> argv;
-    argv.push_back(const_cast<char*>(MINPRIV_BINARY));
-    for (const std::string& a : args) argv.push_back(const_cast<char*>(a.c_str()));
-    argv.push_back(nullptr);
-    execv(MINPRIV_BINARY, argv.data());
-    _exit(127);
-  }
-  int status = 0;
-  waitpid(pid, &status, 0);
-  RunResult r;
-  r.exit_code = WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);
-  r.out = util::ReadFile(out_path).value_or("");
-  r.err = util::ReadFile(err_path).value_or("");
-  return r;
-}
-
-int FreePort() {
-  int fd = socket(AF_INET, SOCK_STREAM, 0);
-  sockaddr_in a{};
-  a.sin_family = AF_INET;
-  a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-  bind(fd, reinterpret_cast<sockaddr*>(&a), sizeof(a));
-  socklen_t len = sizeof(a);
-  getsockname(fd, reinterpret_cast<sockaddr*>(&a), &len);
-  close(fd);
-  return ntohs(a.sin_port);
-}
+using test::RunMinpriv;
+using test::RunResult;
 
 TEST(VerifyNginxTest, LearnProposeVerify) {
   ASSERT_EQ(access("/usr/sbin/nginx", X_OK), 0) << "nginx-light is installed by scripts/setup.sh";
@@ -75,15 +32,11 @@ TEST(VerifyNginxTest, LearnProposeVerify) {
   const std::string dir = conf_tmpl;  // configuration, pages, minpriv's files (read-only)
   // Everything nginx writes goes to one directory under /var/lib: the proposal mounts an
   // emptyDir there.
-  char state_tmpl[] = "/var/lib/minpriv-verify-nginx-XXXXXX";
-  ASSERT_NE(mkdtemp(state_tmpl), nullptr);
-  const std::string state = state_tmpl;
   // nginx's state directory on the host goes whatever happens (also after a failed ASSERT).
-  struct RemoveOnExit {
-    std::string path;
-    ~RemoveOnExit() { std::filesystem::remove_all(path); }
-  } remove_state{state};
-  const int port = FreePort();
+  test::TempDir state_dir("/var/lib/minpriv-verify-nginx-");
+  ASSERT_FALSE(state_dir.path().empty());
+  const std::string state = state_dir.path();
+  const int port = test::FreeLoopbackPort();
   ASSERT_EQ(mkdir((dir + "/html").c_str(), 0755), 0);
   chmod(dir.c_str(), 0755);
   ASSERT_TRUE(util::WriteFileAtomic(dir + "/html/index.html", "<h1>minpriv</h1>\n").ok());

@@ -21,6 +21,7 @@
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
 #include "remediator/runtime_syscalls.h"
+#include "tests/test_util.h"
 #include "util/files.h"
 
 namespace minpriv {
@@ -28,40 +29,8 @@ namespace {
 
 using ::testing::HasSubstr;
 using ::testing::Not;
-
-struct RunResult {
-  int exit_code = -1;
-  std::string out;
-  std::string err;
-};
-
-RunResult RunMinpriv(const std::vector<std::string>& args, const std::string& dir,
-                     const std::string& tag) {
-  std::string out_path = absl::StrCat(dir, "/", tag, ".stdout");
-  std::string err_path = absl::StrCat(dir, "/", tag, ".stderr");
-  pid_t pid = fork();
-  if (pid == 0) {
-    int o = open(out_path.c_str(), O_WRONLY | O_CREAT | O_TRUNC, 0644);
-    int e = open(err_path.c_str(), O_WRONLY | O_CREAT | O_TRUNC, 0644);
-    int in = open("/dev/null", O_RDONLY);
-    dup2(in, 0);
-    dup2(o, 1);
-    dup2(e, 2);
-    std::vector<char*> argv;
-    argv.push_back(const_cast<char*>(MINPRIV_BINARY));
-    for (const std::string& a : args) argv.push_back(const_cast<char*>(a.c_str()));
-    argv.push_back(nullptr);
-    execv(MINPRIV_BINARY, argv.data());
-    _exit(127);
-  }
-  int status = 0;
-  waitpid(pid, &status, 0);
-  RunResult r;
-  r.exit_code = WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);
-  r.out = util::ReadFile(out_path).value_or("");
-  r.err = util::ReadFile(err_path).value_or("");
-  return r;
-}
+using test::RunMinpriv;
+using test::RunResult;
 
 // A loopback listener that accepts and drops connections (the service's backend, and the
 // "new peer" the misbehaving variant reaches).
@@ -102,31 +71,19 @@ class Sink {
   std::thread thread_;
 };
 
-int FreePort() {
-  int fd = socket(AF_INET, SOCK_STREAM, 0);
-  sockaddr_in a{};
-  a.sin_family = AF_INET;
-  a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-  bind(fd, reinterpret_cast<sockaddr*>(&a), sizeof(a));
-  socklen_t len = sizeof(a);
-  getsockname(fd, reinterpret_cast<sockaddr*>(&a), &len);
-  close(fd);
-  return ntohs(a.sin_port);
-}
-
 class VerifyRuncTest : public ::testing::Test {
  protected:
   static void SetUpTestSuite() {
-    char tmpl[] = "/tmp/minpriv-verify-e2e-XXXXXX";
-    ASSERT_NE(mkdtemp(tmpl), nullptr);
-    dir_ = new std::string(tmpl);
+    tmp_ = new test::TempDir("/tmp/minpriv-verify-e2e-");
+    ASSERT_FALSE(tmp_->path().empty());
+    dir_ = new std::string(tmp_->path());
     // The service's cache directory: under /var/lib, so that the proposal mounts an emptyDir
     // exactly there (a directory under /tmp would be collapsed into a /tmp volume).
-    char cache_tmpl[] = "/var/lib/minpriv-verify-e2e-XXXXXX";
-    ASSERT_NE(mkdtemp(cache_tmpl), nullptr);
-    cache_ = new std::string(cache_tmpl);
+    cache_tmp_ = new test::TempDir("/var/lib/minpriv-verify-e2e-");
+    ASSERT_FALSE(cache_tmp_->path().empty());
+    cache_ = new std::string(cache_tmp_->path());
     backend_ = new Sink();
-    port_ = FreePort();
+    port_ = test::FreeLoopbackPort();
     // Learn the well-behaved service while exercising it, then propose.
     RunResult learn = RunMinpriv(
         {"learn", "--out", *dir_ + "/profile.yaml", "--name", "vprog", "--exercise", Exercise(),
@@ -141,8 +98,8 @@ class VerifyRuncTest : public ::testing::Test {
   }
   static void TearDownTestSuite() {
     delete backend_;
-    if (dir_) std::filesystem::remove_all(*dir_);
-    if (cache_) std::filesystem::remove_all(*cache_);
+    delete tmp_;
+    delete cache_tmp_;
     delete dir_;
     delete cache_;
   }
@@ -170,12 +127,16 @@ class VerifyRuncTest : public ::testing::Test {
     return RunMinpriv(args, *dir_, tag);
   }
 
+  static test::TempDir* tmp_;
+  static test::TempDir* cache_tmp_;
   static std::string* dir_;
   static std::string* cache_;
   static Sink* backend_;
   static int port_;
 };
 
+test::TempDir* VerifyRuncTest::tmp_ = nullptr;
+test::TempDir* VerifyRuncTest::cache_tmp_ = nullptr;
 std::string* VerifyRuncTest::dir_ = nullptr;
 std::string* VerifyRuncTest::cache_ = nullptr;
 Sink* VerifyRuncTest::backend_ = nullptr;
@@ -255,9 +216,8 @@ TEST_F(VerifyRuncTest, UsageErrorsExitTwo) {
 class VerifyStartTest : public ::testing::Test {
  protected:
   void SetUp() override {
-    char tmpl[] = "/tmp/minpriv-verify-start-XXXXXX";
-    ASSERT_NE(mkdtemp(tmpl), nullptr);
-    dir_ = tmpl;
+    dir_ = tmp_.path();
+    ASSERT_FALSE(dir_.empty());
     ASSERT_EQ(mkdir((dir_ + "/proposal").c_str(), 0755), 0);
     ASSERT_EQ(mkdir((dir_ + "/proposal/seccomp").c_str(), 0755), 0);
     ASSERT_TRUE(util::WriteFileAtomic(dir_ + "/proposal/narrowed.yaml", R"(apiVersion: v1
@@ -273,7 +233,6 @@ spec:
       seccompProfile: {type: Localhost, localhostProfile: minpriv/tiny.json}
 )").ok());
   }
-  void TearDown() override { std::filesystem::remove_all(dir_); }
 
   void WriteProfile(std::vector<std::string> allowed) {
     std::string names;
@@ -290,6 +249,7 @@ spec:
       "access", "arch_prctl", "brk", "close", "execve", "exit_group", "getrandom", "mmap",
       "mprotect", "munmap", "newfstatat", "openat", "pread64", "prlimit64", "read", "rseq",
       "set_robust_list", "set_tid_address"};
+  test::TempDir tmp_{"/tmp/minpriv-verify-start-"};
   std::string dir_;
 };
 

@@ -12,6 +12,7 @@
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_join.h"
 #include "remediator/runtime_syscalls.h"
+#include "tests/test_util.h"
 #include "util/files.h"
 #include "verifier/bundle.h"
 #include "verifier/oci_spec.h"
@@ -42,16 +43,13 @@ class VerifyRuntimeTest : public ::testing::Test {
     auto runc = FindRunc();
     ASSERT_TRUE(runc.ok()) << runc.status();
     runc_ = *runc;
-    char tmpl[] = "/tmp/minpriv-verify-test-XXXXXX";
-    ASSERT_NE(mkdtemp(tmpl), nullptr);
-    proposal_ = tmpl;
+    proposal_ = tmp_.path();
+    ASSERT_FALSE(proposal_.empty());
     ASSERT_EQ(mkdir((proposal_ + "/seccomp").c_str(), 0755), 0);
   }
   void TearDown() override {
-    if (!proposal_.empty()) {
-      std::string cmd = absl::StrCat("rm -rf '", proposal_, "'");
-      ASSERT_EQ(system(cmd.c_str()), 0);
-    }
+    std::error_code ec = tmp_.Remove();
+    ASSERT_FALSE(ec) << proposal_ << ": " << ec.message();
   }
 
   // Runs args in a container of the Pod `manifest`; returns the wait status, or -1 when
@@ -96,6 +94,7 @@ class VerifyRuntimeTest : public ::testing::Test {
   }
 
   std::string runc_;
+  test::TempDir tmp_{"/tmp/minpriv-verify-test-"};
   std::string proposal_;
 };
 

@@ -82,4 +82,14 @@ int ExitCodeFor(const absl::Status& status) {
   }
 }
 
+bool PathUnder(const std::string& path, const std::string& dir) {
+  if (dir == "/") return true;
+  return path == dir || (path.size() > dir.size() && path.compare(0, dir.size(), dir) == 0 &&
+                         path[dir.size()] == '/');
+}
+
+bool IsKernelFsPath(const std::string& path) {
+  return PathUnder(path, "/dev") || PathUnder(path, "/proc") || PathUnder(path, "/sys");
+}
+
 }  // namespace minpriv::util

@@ -21,6 +21,11 @@ absl::Status WriteFileAtomic(const std::string& path, std::string_view contents)
 // bad flag), 1 for everything else (environment, internal).
 int ExitCodeFor(const absl::Status& status);
 
+// Whether `path` is `dir` or lies below it (by path components; "/" holds every path).
+bool PathUnder(const std::string& path, const std::string& dir);
+// Whether `path` is under /dev, /proc or /sys (kernel file systems a runtime mounts).
+bool IsKernelFsPath(const std::string& path);
+
 }  // namespace minpriv::util
 
 #endif  // MINPRIV_UTIL_FILES_H_

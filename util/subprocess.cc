@@ -9,6 +9,7 @@
 #include <climits>
 #include <cstring>
 #include <thread>
+#include <utility>
 
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_join.h"
@@ -116,6 +117,55 @@ int Subprocess::Stop(absl::Duration grace) {
   }
   kill(pid_, SIGKILL);
   return Wait();
+}
+
+ChildProcess::ChildProcess(ChildProcess&& other) noexcept
+    : pid_(std::exchange(other.pid_, -1)),
+      kill_group_(other.kill_group_),
+      reaped_(other.reaped_),
+      status_(other.status_) {}
+
+ChildProcess& ChildProcess::operator=(ChildProcess&& other) noexcept {
+  if (this != &other) {
+    KillAndReap();
+    pid_ = std::exchange(other.pid_, -1);
+    kill_group_ = other.kill_group_;
+    reaped_ = other.reaped_;
+    status_ = other.status_;
+  }
+  return *this;
+}
+
+bool ChildProcess::Reap() {
+  if (pid_ <= 0 || reaped_) return reaped_;
+  int st = 0;
+  if (waitpid(pid_, &st, WNOHANG) == pid_) {
+    reaped_ = true;
+    status_ = st;
+  }
+  return reaped_;
+}
+
+void ChildProcess::KillAndReap() {
+  if (pid_ <= 0 || reaped_) return;
+  kill(kill_group_ ? -pid_ : pid_, SIGKILL);
+  while (waitpid(pid_, &status_, 0) < 0 && errno == EINTR) {
+  }
+  reaped_ = true;
+}
+
+absl::StatusOr<ChildProcess> StartShell(const std::string& command, bool own_process_group) {
+  pid_t pid = fork();
+  if (pid < 0) return absl::InternalError(absl::StrCat("fork: ", strerror(errno)));
+  if (pid == 0) {
+    signal(SIGINT, SIG_DFL);
+    signal(SIGTERM, SIG_DFL);
+    if (own_process_group) setpgid(0, 0);
+    execl("/bin/sh", "sh", "-c", command.c_str(), static_cast<char*>(nullptr));
+    _exit(127);
+  }
+  if (own_process_group) setpgid(pid, pid);
+  return ChildProcess(pid, own_process_group);
 }
 
 absl::StatusOr<int> Run(const std::vector<std::string>& argv) {

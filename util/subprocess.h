@@ -49,6 +49,40 @@ class Subprocess {
   pid_t pid_ = -1;
 };
 
+// A forked child with its raw wait status, for sessions that poll it: Reap() never blocks.
+// Destroying (or assigning over) a handle whose child has not been reaped kills it with
+// SIGKILL — its whole process group when it was started as a group leader — and reaps it.
+class ChildProcess {
+ public:
+  ChildProcess() = default;
+  explicit ChildProcess(pid_t pid, bool kill_process_group = false)
+      : pid_(pid), kill_group_(kill_process_group) {}
+  ChildProcess(ChildProcess&& other) noexcept;
+  ChildProcess& operator=(ChildProcess&& other) noexcept;
+  ChildProcess(const ChildProcess&) = delete;
+  ChildProcess& operator=(const ChildProcess&) = delete;
+  ~ChildProcess() { KillAndReap(); }
+
+  pid_t pid() const { return pid_; }
+  bool reaped() const { return reaped_; }
+  int status() const { return status_; }  // wait status, valid once reaped()
+
+  // Non-blocking reap; true once the child has exited (false for an empty handle).
+  bool Reap();
+  // SIGKILL (to the group when so started) and a blocking reap, unless already reaped.
+  void KillAndReap();
+
+ private:
+  pid_t pid_ = -1;
+  bool kill_group_ = false;
+  bool reaped_ = false;
+  int status_ = 0;
+};
+
+// Runs `/bin/sh -c command` with SIGINT and SIGTERM at their defaults. With
+// `own_process_group` the shell leads a new process group, which a kill then takes along.
+absl::StatusOr<ChildProcess> StartShell(const std::string& command, bool own_process_group);
+
 // Runs argv to completion; returns its exit code.
 absl::StatusOr<int> Run(const std::vector<std::string>& argv);
 

@@ -132,7 +132,7 @@ absl::StatusOr<std::string> Bundle::AddEmptyDir(const std::string& name, int64_t
 }
 
 absl::Status Bundle::WriteConfig(const Json& config) {
-  return util::WriteFileAtomic(dir_ + "/config.json", config.Dump());
+  return util::WriteFileAtomic(dir_ + "/config.json", config.Dump(Json::KeyOrder::kSorted));
 }
 
 }  // namespace minpriv::verifier

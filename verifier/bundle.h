@@ -16,9 +16,11 @@
 #include <vector>
 
 #include "absl/status/statusor.h"
-#include "verifier/json.h"
+#include "util/json.h"
 
 namespace minpriv::verifier {
+
+using util::Json;
 
 class Bundle {
  public:

@@ -230,19 +230,19 @@ absl::StatusOr<OciSpec> BuildOciSpec(const SpecInputs& in) {
   }
 
   // --- mounts ---
-  Json mounts = Json::MakeArray();
-  mounts.push_back(Mount("/proc", "proc", "proc", {"nosuid", "noexec", "nodev"}));
-  mounts.push_back(Mount("/dev", "tmpfs", "tmpfs",
+  Json mounts = Json::Array();
+  mounts.Push(Mount("/proc", "proc", "proc", {"nosuid", "noexec", "nodev"}));
+  mounts.Push(Mount("/dev", "tmpfs", "tmpfs",
                          {"nosuid", "strictatime", "mode=755", "size=65536k"}));
-  mounts.push_back(Mount("/dev/pts", "devpts", "devpts",
+  mounts.Push(Mount("/dev/pts", "devpts", "devpts",
                          {"nosuid", "noexec", "newinstance", "ptmxmode=0666", "mode=0620",
                           "gid=5"}));
-  mounts.push_back(Mount("/dev/mqueue", "mqueue", "mqueue", {"nosuid", "noexec", "nodev"}));
-  mounts.push_back(Mount("/sys", "sysfs", "sysfs",
+  mounts.Push(Mount("/dev/mqueue", "mqueue", "mqueue", {"nosuid", "noexec", "nodev"}));
+  mounts.Push(Mount("/sys", "sysfs", "sysfs",
                          {"nosuid", "noexec", "nodev", out.privileged ? "rw" : "ro"}));
-  mounts.push_back(Mount("/sys/fs/cgroup", "cgroup", "cgroup",
+  mounts.Push(Mount("/sys/fs/cgroup", "cgroup", "cgroup",
                          {"nosuid", "noexec", "nodev", "relatime", out.privileged ? "rw" : "ro"}));
-  mounts.push_back(Mount("/dev/shm", "tmpfs", "shm",
+  mounts.Push(Mount("/dev/shm", "tmpfs", "shm",
                          {"nosuid", "noexec", "nodev", "mode=1777", "size=65536k"}));
   std::set<std::string> writable = {"/dev", "/dev/mqueue", "/dev/pts", "/dev/shm"};
 
@@ -303,7 +303,7 @@ absl::StatusOr<OciSpec> BuildOciSpec(const SpecInputs& in) {
     size_t da = Depth(a.first), db = Depth(b.first);
     return da != db ? da < db : a.first < b.first;
   });
-  for (auto& [dest, m] : vol_mounts) mounts.push_back(std::move(m));
+  for (auto& [dest, m] : vol_mounts) mounts.Push(std::move(m));
   out.writable_paths.assign(writable.begin(), writable.end());
 
   // --- process ---
@@ -313,8 +313,8 @@ absl::StatusOr<OciSpec> BuildOciSpec(const SpecInputs& in) {
   user["uid"] = out.uid;
   user["gid"] = out.gid;
   if (!extra_gids.empty()) {
-    Json gids = Json::MakeArray();
-    for (int64_t g : extra_gids) gids.push_back(g);
+    Json gids = Json::Array();
+    for (int64_t g : extra_gids) gids.Push(g);
     user["additionalGids"] = std::move(gids);
   }
   process["user"] = std::move(user);
@@ -339,8 +339,8 @@ absl::StatusOr<OciSpec> BuildOciSpec(const SpecInputs& in) {
   capsj["bounding"] = Json::StringArray(oci_caps);
   capsj["effective"] = Json::StringArray(oci_caps);
   capsj["permitted"] = Json::StringArray(oci_caps);
-  capsj["inheritable"] = Json::MakeArray();
-  capsj["ambient"] = Json::MakeArray();
+  capsj["inheritable"] = Json::Array();
+  capsj["ambient"] = Json::Array();
   process["capabilities"] = std::move(capsj);
   process["noNewPrivileges"] = out.no_new_privileges;
   if (csc.proc_mount && *csc.proc_mount != "Default") {
@@ -349,7 +349,7 @@ absl::StatusOr<OciSpec> BuildOciSpec(const SpecInputs& in) {
 
   // --- linux ---
   Json linux;
-  Json namespaces = Json::MakeArray();
+  Json namespaces = Json::Array();
   for (const char* ns : {"pid", "ipc", "uts", "mount"}) {
     if ((std::string(ns) == "pid" && in.pod.host_pid) ||
         (std::string(ns) == "ipc" && in.pod.host_ipc)) {
@@ -357,7 +357,7 @@ absl::StatusOr<OciSpec> BuildOciSpec(const SpecInputs& in) {
     }
     Json n;
     n["type"] = ns;
-    namespaces.push_back(std::move(n));
+    namespaces.Push(std::move(n));
   }
   linux["namespaces"] = std::move(namespaces);
   if (!in.pod.host_network) {
@@ -376,7 +376,7 @@ absl::StatusOr<OciSpec> BuildOciSpec(const SpecInputs& in) {
   devrule["allow"] = false;
   devrule["access"] = "rwm";
   Json resources;
-  resources["devices"] = Json(Json::Array{devrule});
+  resources["devices"].Push(devrule);
   linux["resources"] = std::move(resources);
   if (out.seccomp) linux["seccomp"] = SeccompToOci(*out.seccomp);
 

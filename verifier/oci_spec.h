@@ -29,11 +29,13 @@
 #include <vector>
 
 #include "absl/status/statusor.h"
-#include "verifier/json.h"
+#include "util/json.h"
 #include "verifier/seccomp.h"
 #include "verifier/workload.h"
 
 namespace minpriv::verifier {
+
+using util::Json;
 
 struct SpecInputs {
   PodTemplate pod;

@@ -63,7 +63,7 @@ std::string PodWithContainerSc(const std::string& container_sc,
 
 TEST(OciSpecTest, GoldenNarrowedDeployment) {
   OciSpec spec = MustBuild(FromManifest(Testdata("deploy.yaml"), "nginx"));
-  ExpectGolden("deploy_nginx.oci.json", spec.config.Dump());
+  ExpectGolden("deploy_nginx.oci.json", spec.config.Dump(Json::KeyOrder::kSorted));
   EXPECT_EQ(spec.capabilities, std::vector<std::string>{"NET_BIND_SERVICE"});
   EXPECT_TRUE(spec.no_new_privileges);
   EXPECT_TRUE(spec.read_only_root);
@@ -84,7 +84,7 @@ TEST(OciSpecTest, GoldenDefaults) {
   SpecInputs in = FromManifest(Testdata("pod_defaults.yaml"), "");
   in.args = {"/bin/true"};
   OciSpec spec = MustBuild(in);
-  ExpectGolden("pod_defaults.oci.json", spec.config.Dump());
+  ExpectGolden("pod_defaults.oci.json", spec.config.Dump(Json::KeyOrder::kSorted));
   EXPECT_EQ(spec.capabilities, RuntimeDefaultCapabilities());
   EXPECT_EQ(spec.capabilities.size(), 14u);
   EXPECT_FALSE(spec.no_new_privileges);  // allowPrivilegeEscalation unset
@@ -97,7 +97,7 @@ TEST(OciSpecTest, DropAllKeepsOnlyAdded) {
   OciSpec s = MustBuild(
       FromManifest(PodWithContainerSc("{capabilities: {drop: [ALL], add: [CHOWN, KILL]}}"), ""));
   EXPECT_EQ(s.capabilities, (std::vector<std::string>{"CHOWN", "KILL"}));
-  std::string dumped = s.config.Dump();
+  std::string dumped = s.config.Dump(Json::KeyOrder::kSorted);
   EXPECT_NE(dumped.find("\"ambient\": []"), std::string::npos);
   EXPECT_NE(dumped.find("\"inheritable\": []"), std::string::npos);
 }
@@ -140,7 +140,7 @@ TEST(OciSpecTest, PrivilegedGetsEverythingAndNoSeccomp) {
   EXPECT_FALSE(s.seccomp.has_value());
   EXPECT_FALSE(s.no_new_privileges);
   EXPECT_GT(s.capabilities.size(), 30u);
-  EXPECT_EQ(s.config.Dump().find("maskedPaths"), std::string::npos);
+  EXPECT_EQ(s.config.Dump(Json::KeyOrder::kSorted).find("maskedPaths"), std::string::npos);
 }
 
 TEST(OciSpecTest, ContainerOverridesPod) {

@@ -189,25 +189,25 @@ Json SeccompToOci(const SeccompProfile& profile) {
     out["architectures"] = Json::StringArray(profile.architectures);
   }
   if (!profile.flags.empty()) out["flags"] = Json::StringArray(profile.flags);
-  Json rules = Json::MakeArray();
+  Json rules = Json::Array();
   for (const auto& r : profile.syscalls) {
     Json rule;
     rule["names"] = Json::StringArray(r.names);
     rule["action"] = r.action;
     if (r.errno_ret) rule["errnoRet"] = *r.errno_ret;
     if (!r.args.empty()) {
-      Json args = Json::MakeArray();
+      Json args = Json::Array();
       for (const auto& a : r.args) {
         Json arg;
         arg["index"] = a.index;
         arg["value"] = a.value;
         if (a.value_two) arg["valueTwo"] = a.value_two;
         arg["op"] = a.op;
-        args.push_back(std::move(arg));
+        args.Push(std::move(arg));
       }
       rule["args"] = std::move(args);
     }
-    rules.push_back(std::move(rule));
+    rules.Push(std::move(rule));
   }
   out["syscalls"] = std::move(rules);
   return out;

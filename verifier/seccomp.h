@@ -12,9 +12,11 @@
 #include <vector>
 
 #include "absl/status/statusor.h"
-#include "verifier/json.h"
+#include "util/json.h"
 
 namespace minpriv::verifier {
+
+using util::Json;
 
 struct SeccompArg {
   uint32_t index = 0;

@@ -2,15 +2,13 @@
 
 #include <gtest/gtest.h>
 
-#include "util/files.h"
+#include "tests/test_util.h"
 
 namespace minpriv::verifier {
 namespace {
 
 std::string Testdata(const std::string& name) {
-  auto text = util::ReadFile(std::string(MINPRIV_VERIFIER_TESTDATA) + "/" + name);
-  EXPECT_TRUE(text.ok()) << text.status();
-  return text.ok() ? *text : "";
+  return test::ReadFileOrFail(std::string(MINPRIV_VERIFIER_TESTDATA) + "/" + name);
 }
 
 TEST(SeccompTest, AllowsOnlyWhatRulesAllow) {
@@ -56,7 +54,7 @@ TEST(SeccompTest, ErrorsNamePosition) {
 TEST(SeccompTest, ToOciKeepsErrnoAndArgs) {
   auto p = ParseSeccompProfile(Testdata("seccomp/shop-web-nginx.json"), "p.json", {});
   ASSERT_TRUE(p.ok());
-  std::string dumped = SeccompToOci(*p).Dump();
+  std::string dumped = SeccompToOci(*p).Dump(Json::KeyOrder::kSorted);
   EXPECT_NE(dumped.find("\"errnoRet\": 38"), std::string::npos);
   EXPECT_NE(dumped.find("\"op\": \"SCMP_CMP_EQ\""), std::string::npos);
   EXPECT_NE(dumped.find("\"defaultErrnoRet\": 1"), std::string::npos);

@@ -19,9 +19,14 @@
 #include "absl/strings/strip.h"
 #include "crd/capabilities.h"
 #include "crd/profile_codec.h"
+#include "profiler/readiness.h"
+#include "remediator/network_policy.h"
 #include "spdlog/spdlog.h"
 #include "util/cgroup.h"
 #include "util/files.h"
+#include "util/flags.h"
+#include "util/signals.h"
+#include "util/subprocess.h"
 #include "util/syscalls.h"
 #include "verifier/bundle.h"
 #include "verifier/runc.h"
@@ -64,79 +69,6 @@ const char kVerifyUsage[] =
 namespace {
 
 constexpr absl::Duration kPollInterval = absl::Milliseconds(100);
-constexpr absl::Duration kSettle = absl::Seconds(2);
-constexpr absl::Duration kAfterListen = absl::Milliseconds(200);
-
-volatile sig_atomic_t g_stop_signal = 0;
-extern "C" void OnVerifyStopSignal(int sig) { g_stop_signal = sig; }
-
-class SignalGuard {
- public:
-  SignalGuard() {
-    g_stop_signal = 0;
-    struct sigaction sa {};
-    sa.sa_handler = OnVerifyStopSignal;
-    sigemptyset(&sa.sa_mask);
-    sigaction(SIGINT, &sa, &old_int_);
-    sigaction(SIGTERM, &sa, &old_term_);
-  }
-  ~SignalGuard() {
-    sigaction(SIGINT, &old_int_, nullptr);
-    sigaction(SIGTERM, &old_term_, nullptr);
-  }
-  SignalGuard(const SignalGuard&) = delete;
-  SignalGuard& operator=(const SignalGuard&) = delete;
-
- private:
-  struct sigaction old_int_ {};
-  struct sigaction old_term_ {};
-};
-
-// The exercise: /bin/sh -c on the host, killed and reaped if its owner goes away.
-class Exercise {
- public:
-  static absl::StatusOr<Exercise> Start(const std::string& command) {
-    pid_t pid = fork();
-    if (pid < 0) return absl::InternalError(absl::StrCat("fork: ", strerror(errno)));
-    if (pid == 0) {
-      signal(SIGINT, SIG_DFL);
-      signal(SIGTERM, SIG_DFL);
-      setpgid(0, 0);
-      execl("/bin/sh", "sh", "-c", command.c_str(), static_cast<char*>(nullptr));
-      _exit(127);
-    }
-    setpgid(pid, pid);
-    Exercise e;
-    e.pid_ = pid;
-    return e;
-  }
-  Exercise() = default;
-  Exercise(Exercise&& o) noexcept : pid_(std::exchange(o.pid_, -1)), status_(o.status_) {}
-  Exercise& operator=(Exercise&&) = delete;
-  ~Exercise() {
-    if (pid_ > 0) {
-      kill(-pid_, SIGKILL);
-      while (waitpid(pid_, &status_, 0) < 0 && errno == EINTR) {
-      }
-    }
-  }
-  bool Reap() {
-    if (pid_ <= 0) return true;
-    int st = 0;
-    if (waitpid(pid_, &st, WNOHANG) == pid_) {
-      status_ = st;
-      pid_ = -1;
-      // Its leftovers (background jobs) go with it.
-      return true;
-    }
-    return false;
-  }
-  int status() const { return status_; }
-
- private:
-  pid_t pid_ = -1;
-  int status_ = 0;
-};
 
 std::string DescribeStatus(int st) {
   if (WIFEXITED(st)) return absl::StrCat("exited with status ", WEXITSTATUS(st));
@@ -146,24 +78,6 @@ std::string DescribeStatus(int st) {
                 : absl::StrCat("was killed by signal ", WTERMSIG(st));
   }
   return "stopped";
-}
-
-absl::Status ParseDurationFlag(const std::string& flag, const std::string& value,
-                               absl::Duration* out) {
-  absl::Duration d;
-  if (!absl::ParseDuration(value, &d) || d <= absl::ZeroDuration() ||
-      d == absl::InfiniteDuration()) {
-    return absl::InvalidArgumentError(absl::StrCat(
-        flag, ": '", value, "' is not a positive duration; write it like 30s, 2m or 1h"));
-  }
-  *out = d;
-  return absl::OkStatus();
-}
-
-bool Under(const std::string& path, const std::string& dir) {
-  if (dir == "/") return true;
-  return path == dir || (absl::StartsWith(path, dir) && path.size() > dir.size() &&
-                         path[dir.size()] == '/');
 }
 
 std::string ErrnoName(int e) {
@@ -185,56 +99,19 @@ absl::StatusOr<std::string> CgroupOfPid(pid_t pid) {
   return absl::InternalError(absl::StrCat("process ", pid, " has no cgroup v2 entry"));
 }
 
-std::string PeerText(const std::string& ip, uint32_t port, const std::string& proto) {
-  bool v6 = ip.find(':') != std::string::npos;
-  return v6 ? absl::StrCat("[", ip, "]:", port, "/", proto)
-            : absl::StrCat(ip, ":", port, "/", proto);
-}
-
 }  // namespace
 
 absl::StatusOr<VerifyOptions> ParseVerifyFlags(int argc, char** argv) {
   VerifyOptions o;
-  for (int i = 1; i < argc; ++i) {
-    std::string arg = argv[i];
-    if (arg == "--") {
-      for (int j = i + 1; j < argc; ++j) o.command.push_back(argv[j]);
-      break;
-    }
-    if (arg == "-h" || arg == "--help") {
-      o.help = true;
-      continue;
-    }
-    if (arg == "--keep-bundle") {
+  const util::FlagSpec spec = {
+      {"--proposal", "--workload", "--container", "--exercise", "--duration", "--ready-timeout",
+       "--grace", "--expect-exit", "--profile", "--report"},
+      {"--keep-bundle"},
+      "; see 'minpriv verify --help'"};
+  auto on_flag = [&o](const std::string& flag, const std::string& value) -> absl::Status {
+    if (flag == "--keep-bundle") {
       o.keep_bundle = true;
-      continue;
-    }
-    if (!absl::StartsWith(arg, "--")) {
-      return absl::InvalidArgumentError(absl::StrCat(
-          "unexpected argument '", arg, "'; put the workload command after '--'"));
-    }
-    std::string flag = arg, value;
-    bool has_value = false;
-    if (size_t eq = arg.find('='); eq != std::string::npos) {
-      flag = arg.substr(0, eq);
-      value = arg.substr(eq + 1);
-      has_value = true;
-    }
-    static const char* kFlags[] = {"--proposal",      "--workload", "--container",
-                                   "--exercise",      "--duration", "--ready-timeout",
-                                   "--grace",         "--expect-exit", "--profile",
-                                   "--report"};
-    bool known = false;
-    for (const char* f : kFlags) known = known || flag == f;
-    if (!known) {
-      return absl::InvalidArgumentError(
-          absl::StrCat("unknown flag '", flag, "'; see 'minpriv verify --help'"));
-    }
-    if (!has_value) {
-      if (i + 1 >= argc) return absl::InvalidArgumentError(absl::StrCat(flag, " needs a value"));
-      value = argv[++i];
-    }
-    if (flag == "--proposal") {
+    } else if (flag == "--proposal") {
       o.proposal = value;
     } else if (flag == "--workload") {
       o.workload = value;
@@ -243,12 +120,12 @@ absl::StatusOr<VerifyOptions> ParseVerifyFlags(int argc, char** argv) {
     } else if (flag == "--exercise") {
       o.exercise = value;
     } else if (flag == "--duration") {
-      if (auto s = ParseDurationFlag(flag, value, &o.duration); !s.ok()) return s;
+      if (auto s = util::ParseDurationFlag(flag, value, &o.duration); !s.ok()) return s;
       o.duration_set = true;
     } else if (flag == "--ready-timeout") {
-      if (auto s = ParseDurationFlag(flag, value, &o.ready_timeout); !s.ok()) return s;
+      return util::ParseDurationFlag(flag, value, &o.ready_timeout);
     } else if (flag == "--grace") {
-      if (auto s = ParseDurationFlag(flag, value, &o.grace); !s.ok()) return s;
+      return util::ParseDurationFlag(flag, value, &o.grace);
     } else if (flag == "--expect-exit") {
       int n = 0;
       if (!absl::SimpleAtoi(value, &n) || n < 0 || n > 255) {
@@ -261,6 +138,10 @@ absl::StatusOr<VerifyOptions> ParseVerifyFlags(int argc, char** argv) {
     } else if (flag == "--report") {
       o.report = value;
     }
+    return absl::OkStatus();
+  };
+  if (absl::Status s = util::ParseFlags(argc, argv, spec, on_flag, &o.command, &o.help); !s.ok()) {
+    return s;
   }
   return o;
 }
@@ -329,9 +210,10 @@ std::vector<Break> ClassifyBreaks(const OciSpec& spec,
     }
     // A write the kernel refused.
     const std::string& path = d.path;
-    if (Under(path, "/proc") || Under(path, "/sys")) continue;  // runtime mounts, not judged
+    // Runtime mounts, not judged.
+    if (util::PathUnder(path, "/proc") || util::PathUnder(path, "/sys")) continue;
     bool writable = false;
-    for (const auto& w : spec.writable_paths) writable = writable || Under(path, w);
+    for (const auto& w : spec.writable_paths) writable = writable || util::PathUnder(path, w);
     if (!writable && (d.error == EROFS || spec.read_only_root)) {
       judged_paths.insert(path);
       out.insert({"readOnlyFileSystem", path, absl::StrCat("read-only file system: ", path),
@@ -364,7 +246,7 @@ std::vector<Break> ClassifyBreaks(const OciSpec& spec,
                   v.reason});
     } else if (v.kind == "fileWrite") {
       if (judged_paths.count(v.subject)) continue;
-      if (Under(v.subject, "/proc") || Under(v.subject, "/sys") || Under(v.subject, "/dev")) {
+      if (util::IsKernelFsPath(v.subject)) {
         continue;
       }
       out.insert({"readOnlyFileSystem", v.subject,
@@ -400,7 +282,7 @@ std::vector<Break> ClassifyBreaks(const OciSpec& spec,
     };
     for (const auto& p : observed.network.egress) {
       if (!remediator::IsLoopback(p.ip) || known(learned->network.egress, p)) continue;
-      std::string peer = PeerText(p.ip, p.port, p.protocol);
+      std::string peer = remediator::EndpointText(p.ip, p.port, p.protocol);
       out.insert({"peer", peer, absl::StrCat("new network peer: egress to ", peer),
                   "loopback peer not seen while learning (no NetworkPolicy judges loopback; "
                   "here it stands for another service)"});
@@ -494,7 +376,7 @@ absl::StatusOr<VerifyResult> RunVerifySession(const VerifyOptions& o,
   }
   if (!result.breaks.empty()) return result;
 
-  SignalGuard signals;
+  util::ScopedStopSignals signals;
   auto obs_or = make_observer();
   if (!obs_or.ok()) return obs_or.status();
   std::unique_ptr<observer::Observer> obs = std::move(*obs_or);
@@ -529,27 +411,21 @@ absl::StatusOr<VerifyResult> RunVerifySession(const VerifyOptions& o,
     result.started = true;
   }
 
-  auto stop_requested = [] { return g_stop_signal != 0; };
+  auto stop_requested = [&] { return signals.stop_requested(); };
   auto exited = [&] { return container->WaitExit(absl::ZeroDuration()).has_value(); };
   auto pump = [&](absl::Time until, const std::function<bool()>& done) -> absl::Status {
-    while (!done() && !stop_requested() && absl::Now() < until) {
-      if (auto s = obs->Poll(kPollInterval); !s.ok()) return s;
-    }
-    return absl::OkStatus();
+    return signals.PollUntil(until, done, [&] { return obs->Poll(kPollInterval); });
   };
 
   bool exercise_failed = false;
   if (result.started && !o.exercise.empty()) {
     absl::Time ready_by = std::min(deadline, start + o.ready_timeout);
-    auto ready = [&] {
-      absl::Time now = absl::Now();
-      if (builder.listening()) return true;
-      return now - start >= kSettle && now - builder.LastNewFact() >= kSettle;
-    };
+    auto ready = [&] { return profiler::WorkloadLooksReady(builder, start, absl::Now()); };
     if (auto s = pump(ready_by, [&] { return ready() || exited(); }); !s.ok()) return s;
     result.ready = ready();
     if (builder.listening()) {
-      if (auto s = pump(absl::Now() + kAfterListen, [] { return false; }); !s.ok()) return s;
+      auto after_listen = absl::Now() + profiler::kAfterListen;
+      if (auto s = pump(after_listen, [] { return false; }); !s.ok()) return s;
     }
     if (!exited() && !stop_requested()) {
       if (!result.ready) {
@@ -558,7 +434,8 @@ absl::StatusOr<VerifyResult> RunVerifySession(const VerifyOptions& o,
       }
       spdlog::info("workload is up; running exercise: {}", o.exercise);
       std::fflush(stdout);
-      auto ex = Exercise::Start(o.exercise);
+      // In its own process group: a kill takes its background jobs along.
+      auto ex = util::StartShell(o.exercise, /*own_process_group=*/true);
       if (!ex.ok()) return ex.status();
       if (auto s = pump(deadline, [&] { return ex->Reap(); }); !s.ok()) return s;
       if (ex->Reap()) {
@@ -581,7 +458,8 @@ absl::StatusOr<VerifyResult> RunVerifySession(const VerifyOptions& o,
   }
   if (stop_requested()) {
     result.breaks.push_back({"exercise", "interrupted",
-                             absl::StrCat("verification interrupted by signal ", g_stop_signal),
+                             absl::StrCat("verification interrupted by signal ",
+                                          signals.signal_number()),
                              ""});
   }
 
@@ -669,33 +547,33 @@ std::string VerifyReportJson(const VerifyResult& r) {
     j["exercise"]["ran"] = false;
   }
   j["workloadExit"] = r.exited ? Json(DescribeStatus(r.wait_status)) : Json("stopped by verify");
-  Json breaks = Json::MakeArray();
+  Json breaks = Json::Array();
   for (const auto& b : r.breaks) {
     Json e;
     e["kind"] = b.kind;
     e["subject"] = b.subject;
     e["message"] = b.message;
     if (!b.detail.empty()) e["detail"] = b.detail;
-    breaks.push_back(std::move(e));
+    breaks.Push(std::move(e));
   }
   j["breaks"] = std::move(breaks);
   j["notes"] = Json::StringArray(r.notes);
   // Evidence of the replay: capability checks (with where and by whom) and syscalls seen.
-  Json caps = Json::MakeArray();
+  Json caps = Json::Array();
   for (const auto& ev : r.observed.capability_evidence) {
     Json e;
     e["capability"] = ev.capability;
     e["callSite"] = ev.call_site;
     e["binary"] = ev.binary;
     e["denied"] = ev.denied;
-    caps.push_back(std::move(e));
+    caps.Push(std::move(e));
   }
   j["observed"]["capabilityChecks"] = std::move(caps);
   j["observed"]["syscalls"] = Json::StringArray(r.observed.syscalls);
   j["events"] = r.stats.events;
   j["droppedEvents"] = r.stats.dropped;
   if (!r.bundle_dir.empty()) j["bundle"] = r.bundle_dir;
-  return j.Dump();
+  return j.Dump(Json::KeyOrder::kSorted);
 }
 
 }  // namespace minpriv::verifier

@@ -2,15 +2,13 @@
 
 #include <gtest/gtest.h>
 
-#include "util/files.h"
+#include "tests/test_util.h"
 
 namespace minpriv::verifier {
 namespace {
 
 std::string Testdata(const std::string& name) {
-  auto text = util::ReadFile(std::string(MINPRIV_VERIFIER_TESTDATA) + "/" + name);
-  EXPECT_TRUE(text.ok()) << text.status();
-  return text.ok() ? *text : "";
+  return test::ReadFileOrFail(std::string(MINPRIV_VERIFIER_TESTDATA) + "/" + name);
 }
 
 TEST(WorkloadTest, ParsesDeploymentAndSkipsOtherKinds) {
