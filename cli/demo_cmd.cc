@@ -2,6 +2,8 @@
 // exercising it, proposes least privilege for its Kubernetes manifest, verifies the
 // proposal under runc, shows that a misbehaving build of the same service is rejected,
 // and prints a before/after summary with where the artefacts are.
+#include <fcntl.h>
+#include <sys/file.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -19,6 +21,7 @@
 #include "cli/commands.h"
 #include "cli/demo_manifest.h"
 #include "cpprest/json.h"
+#include "util/fd.h"
 #include "util/files.h"
 #include "util/subprocess.h"
 
@@ -325,6 +328,23 @@ absl::Status Prepare(const Options& o, Paths& p) {
   return util::WriteFileAtomic(p.manifest, kDemoManifest);
 }
 
+// The demo uses fixed names (network namespace, addresses, ports, data directories), so
+// two demos on one machine must not overlap: the second waits for the first.
+class DemoLock {
+ public:
+  static constexpr char kPath[] = "/run/minpriv-demo.lock";
+  DemoLock() : fd_(open(kPath, O_RDWR | O_CREAT | O_CLOEXEC, 0600)) {
+    if (fd_.get() >= 0 && flock(fd_.get(), LOCK_EX | LOCK_NB) != 0) {
+      std::cout << "waiting for another minpriv demo on this machine to finish (" << kPath
+                << ")" << std::endl;
+      flock(fd_.get(), LOCK_EX);
+    }
+  }
+
+ private:
+  util::UniqueFd fd_;  // closing it releases the lock
+};
+
 int Fail(const absl::Status& st) {
   std::cerr << "minpriv demo: " << st.message() << "\n";
   return util::ExitCodeFor(st);
@@ -338,6 +358,7 @@ int RunDemo(int argc, char** argv) {
     std::cerr << "minpriv demo: " << opts.status().message() << "\n" << kUsage;
     return 2;
   }
+  DemoLock lock;
   absl::Time start = absl::Now();
   Paths p;
   if (auto st = Prepare(*opts, p); !st.ok()) return Fail(st);
