@@ -5,9 +5,11 @@
  * Attribution: `cgroups` maps a cgroup id (the watched one and every descendant, added by
  * user space at Watch() and by the cgroup_mkdir program afterwards) to a slot of the
  * `workloads` array. Everything else returns after one hash lookup.
- * Dedup: `seen` (LRU) holds one key per fact already reported; an event is emitted only
- * when inserting its key succeeds. If the ring buffer is full the key is removed again and
- * the per-CPU `drops` counter incremented, so the fact is retried next time. */
+ * Dedup: `seen` (LRU) holds one key per fact already reported and counts its hits; an
+ * event (carrying its key) is emitted only when inserting the key succeeds, every later hit
+ * is one atomic add on the value the lookup returned. User space turns the hits into counts
+ * at Drain()/Detach() (no per-hit traffic). If the ring buffer is full the key is removed
+ * again and the per-CPU `drops` counter incremented, so the fact is retried next time. */
 #include "vmlinux.h"
 
 #include <bpf/bpf_core_read.h>
@@ -97,29 +99,12 @@ struct {
   __type(value, __u64);
 } drops SEC(".maps");
 
-enum seen_kind {
-  SEEN_IDENTITY = 1,
-  SEEN_CAP,
-  SEEN_FILE,
-  SEEN_EXEC,
-  SEEN_NET,
-  SEEN_DNS,
-  SEEN_DENIAL,
-};
-
-struct seen_key {
-  __u32 slot;
-  __u32 kind;
-  __u64 a;
-  __u64 b;
-  __u64 c;
-};
-
+/* Dedup and hit counts (bpf/abi/events.h). */
 struct {
   __uint(type, BPF_MAP_TYPE_LRU_HASH);
   __uint(max_entries, 65536);
-  __type(key, struct seen_key);
-  __type(value, __u8);
+  __type(key, struct mp_seen_key);
+  __type(value, struct mp_seen_value);
 } seen SEC(".maps");
 
 /* Per-CPU scratch records, one per context that may nest (softirq vs. task). */
@@ -197,9 +182,21 @@ static __always_inline void count_drop(void) {
   if (d) __sync_fetch_and_add(d, 1);
 }
 
-static __always_inline bool first_time(struct seen_key *k) {
-  __u8 one = 1;
-  return bpf_map_update_elem(&seen, k, &one, BPF_NOEXIST) == 0;
+/* Counts one hit of the fact `k`; true on its first (the caller then emits the record).
+ * A repeat costs one lookup and one atomic add (cheaper than the failing NOEXIST update it
+ * replaces, which takes an LRU node and a bucket lock). Two CPUs racing on a new key: the
+ * loser of the insert counts its hit on the winner's entry. */
+static __always_inline bool first_time(struct mp_seen_key *k) {
+  struct mp_seen_value *v = bpf_map_lookup_elem(&seen, k);
+  if (v) {
+    __sync_fetch_and_add(&v->hits, 1);
+    return false;
+  }
+  struct mp_seen_value one = {.hits = 1};
+  if (bpf_map_update_elem(&seen, k, &one, BPF_NOEXIST) == 0) return true;
+  v = bpf_map_lookup_elem(&seen, k);
+  if (v) __sync_fetch_and_add(&v->hits, 1);
+  return false;
 }
 
 static __always_inline void fill_header(struct mp_event_header *h, __u32 type,
@@ -212,7 +209,7 @@ static __always_inline void fill_header(struct mp_event_header *h, __u32 type,
 }
 
 /* Copies a finished scratch record to the ring buffer; on failure forgets the key. */
-static __always_inline void output(void *rec, __u64 size, struct seen_key *k) {
+static __always_inline void output(void *rec, __u64 size, struct mp_seen_key *k) {
   if (bpf_ringbuf_output(&events, rec, size, 0) != 0) {
     count_drop();
     if (k) bpf_map_delete_elem(&seen, k);
@@ -346,8 +343,8 @@ __noinline int file_path_event(struct mp_workload *w, struct fp_args *a) {
       if (!base) p->flags |= MP_PATH_DIR_FAILED;
     }
   }
-  struct seen_key k = {.slot = slot, .kind = SEEN_FILE, .a = ops | ((__u64)nr << 32),
-                       .b = (__u64)base, .c = h};
+  struct mp_seen_key k = {.slot = slot, .kind = MP_SEEN_FILE, .a = ops | ((__u64)nr << 32),
+                          .b = (__u64)base, .c = h};
   bool fresh = first_time(&k);
   if (!fresh && !(verify_mode && stash_it)) return 0;
   if (mnt && base && (from_fd || p->user[0] != '/')) walk_path(p, base, mnt, task);
@@ -355,6 +352,7 @@ __noinline int file_path_event(struct mp_workload *w, struct fp_args *a) {
     fill_header(&ev->hdr, MP_EV_FILE, w);
     ev->ops = ops;
     ev->nr = nr;
+    ev->key = k;
     output(ev, sizeof(*ev), &k);
   }
   if (verify_mode && stash_it) {
@@ -531,7 +529,7 @@ int BPF_PROG(on_sys_enter, struct pt_regs *regs, long id) {
   if (uid != w->last_uid || gid != w->last_gid) {
     w->last_uid = uid;
     w->last_gid = gid;
-    struct seen_key k = {.slot = slot, .kind = SEEN_IDENTITY, .a = uid, .b = gid};
+    struct mp_seen_key k = {.slot = slot, .kind = MP_SEEN_IDENTITY, .a = uid, .b = gid};
     if (first_time(&k)) {
       struct mp_identity_event *ev = bpf_ringbuf_reserve(&events, sizeof(*ev), 0);
       if (ev) {
@@ -564,9 +562,9 @@ int BPF_PROG(on_sys_exit, struct pt_regs *regs, long ret) {
   if (is_file_syscall(nr)) st = bpf_map_lookup_elem(&stashes, &pid_tgid);
   if (ret == -EPERM || ret == -EACCES || ret == -EROFS) {
     bool with_path = st && st->nr == nr;
-    struct seen_key k = {.slot = slot, .kind = SEEN_DENIAL,
-                         .a = (__u64)nr | ((__u64)(-ret) << 32),
-                         .b = with_path ? st->base : 0, .c = with_path ? st->hash : 0};
+    struct mp_seen_key k = {.slot = slot, .kind = MP_SEEN_DENIAL,
+                            .a = (__u64)nr | ((__u64)(-ret) << 32),
+                            .b = with_path ? st->base : 0, .c = with_path ? st->hash : 0};
     if (first_time(&k)) {
       __u32 idx = SCR_EXIT;
       struct mp_denial_event *ev = bpf_map_lookup_elem(&scratch, &idx);
@@ -609,10 +607,20 @@ int BPF_PROG(on_cap_capable, const struct cred *cred, struct user_namespace *tar
     if (i >= frames) break;
     h = h * 1000003ULL ^ ev->stack[i];
   }
-  struct seen_key k = {.slot = slot, .kind = SEEN_CAP,
-                       .a = (__u32)cap | ((__u64)(ret == 0) << 32), .b = h};
+  /* The binary is part of the evidence (and of its count): part of the key too. */
+  bpf_get_current_comm(ev->hdr.comm, sizeof(ev->hdr.comm));
+  __u64 comm_lo, comm_hi;
+  __builtin_memcpy(&comm_lo, ev->hdr.comm, 8);
+  __builtin_memcpy(&comm_hi, ev->hdr.comm + 8, 8);
+  struct mp_seen_key k = {.slot = slot, .kind = MP_SEEN_CAP,
+                          .a = (__u32)cap | ((__u64)(ret == 0) << 32), .b = h,
+                          .c = comm_lo * 1099511628211ULL ^ comm_hi};
   if (!first_time(&k)) return 0;
-  fill_header(&ev->hdr, MP_EV_CAPABILITY, w);
+  ev->hdr.type = MP_EV_CAPABILITY;
+  ev->hdr.pid = bpf_get_current_pid_tgid() >> 32;
+  ev->hdr.ts_boot_ns = bpf_ktime_get_boot_ns();
+  ev->hdr.workload_id = w->workload_id;
+  ev->key = k;
   ev->cap = cap;
   ev->ret = ret;
   ev->nframes = frames;
@@ -637,7 +645,7 @@ int BPF_PROG(on_exec, struct task_struct *p, pid_t old_pid, struct linux_binprm 
   if (BPF_CORE_READ(bprm, per_clear)) gain = 1;
   __u64 ino = BPF_CORE_READ(file, f_inode, i_ino);
   __u64 dev = BPF_CORE_READ(file, f_inode, i_sb, s_dev);
-  struct seen_key k = {.slot = slot, .kind = SEEN_EXEC, .a = ino, .b = dev, .c = gain};
+  struct mp_seen_key k = {.slot = slot, .kind = MP_SEEN_EXEC, .a = ino, .b = dev, .c = gain};
   if (!first_time(&k)) return 0;
   struct task_struct *task = (struct task_struct *)bpf_get_current_task();
   ev->path.flags = 0;
@@ -648,6 +656,7 @@ int BPF_PROG(on_exec, struct task_struct *p, pid_t old_pid, struct linux_binprm 
   fill_header(&ev->hdr, MP_EV_EXEC, w);
   ev->privilege_gain = gain;
   ev->pad = 0;
+  ev->key = k;
   output(ev, sizeof(*ev), &k);
   return 0;
 }
@@ -679,10 +688,10 @@ int BPF_PROG(on_cgroup_rmdir, struct cgroup *cgrp, const char *path) {
 static __always_inline void net_event(__u32 slot, struct mp_workload *w, __u8 kind, __u8 proto,
                                       __u16 family, __u16 port, __u32 a0, __u32 a1, __u32 a2,
                                       __u32 a3) {
-  struct seen_key k = {.slot = slot, .kind = SEEN_NET,
-                       .a = kind | ((__u64)proto << 8) | ((__u64)family << 16) |
-                            ((__u64)port << 32),
-                       .b = a0 | ((__u64)a1 << 32), .c = a2 | ((__u64)a3 << 32)};
+  struct mp_seen_key k = {.slot = slot, .kind = MP_SEEN_NET,
+                          .a = kind | ((__u64)proto << 8) | ((__u64)family << 16) |
+                               ((__u64)port << 32),
+                          .b = a0 | ((__u64)a1 << 32), .c = a2 | ((__u64)a3 << 32)};
   if (!first_time(&k)) return;
   struct mp_net_event *ev = bpf_ringbuf_reserve(&events, sizeof(*ev), 0);
   if (!ev) {
@@ -701,6 +710,7 @@ static __always_inline void net_event(__u32 slot, struct mp_workload *w, __u8 ki
   addr[1] = a1;
   addr[2] = a2;
   addr[3] = a3;
+  ev->key = k;
   bpf_ringbuf_submit(ev, 0);
 }
 
@@ -834,7 +844,7 @@ int on_egress(struct __sk_buff *skb) {
     h ^= c;
     h *= 1099511628211ULL;
   }
-  struct seen_key k = {.slot = slot, .kind = SEEN_DNS, .a = h, .b = len};
+  struct mp_seen_key k = {.slot = slot, .kind = MP_SEEN_DNS, .a = h, .b = len};
   if (!first_time(&k)) return 1;
   fill_header(&ev->hdr, MP_EV_DNS, w);
   ev->len = len;

@@ -36,6 +36,7 @@ struct ProbeRule {
   std::string_view reason;
 };
 constexpr int kCapFsetid = 4;
+constexpr int kCapSysAdmin = 21;
 constexpr ProbeRule kProbeRules[] = {
     // Memory accounting asks CAP_SYS_ADMIN on every mmap, brk, stack growth, fork and execve
     // (security_vm_enough_memory_mm → cap_vm_enough_memory) only to let an admin use the
@@ -62,6 +63,11 @@ constexpr ProbeRule kProbeRules[] = {
     {"setattr_prepare", kCapFsetid, "decides whether chmod/chown keeps the setgid bit"},
     {"setattr_copy", kCapFsetid, "decides whether chmod/chown keeps the setgid bit"},
     {"in_group_or_capable", kCapFsetid, "decides whether chmod/chown keeps the setgid bit"},
+    // overlayfs looks up its own trusted.overlay.* xattrs (origin, metacopy) with the
+    // credentials of whoever mounted it (ovl_lookup runs under ovl_override_creds), asking
+    // CAP_SYS_ADMIN in xattr_permission: a check for the mounter, not the workload.
+    // Measured: path lookups on an overlay root under runc, by the runtime and the workload.
+    {"ovl_lookup", kCapSysAdmin, "overlayfs reads its own xattrs as the mounter"},
     // Not probes, on purpose (measured, kept as needs): generic_permission asking
     // CAP_DAC_READ_SEARCH then CAP_DAC_OVERRIDE (each alone suffices; only the one granted
     // first is seen), sk_setsockopt asking CAP_NET_ADMIN for SO_RCVBUFFORCE (callers may fall

@@ -55,6 +55,22 @@ TEST(CapClassifierTest, SetgidBitDecisionIsAProbeOnlyForFsetid) {
   EXPECT_FALSE(ClassifyCapabilityStack(0, chmod).probe);  // CHOWN: a need
 }
 
+TEST(CapClassifierTest, OverlayfsOwnXattrLookupsAreProbes) {
+  // Measured under runc on an overlay root (the workload's openat, mounter's credentials).
+  std::vector<std::string> ovl = {
+      "bpf_trace_run5", "cap_capable", "security_capable", "capable", "xattr_permission",
+      "vfs_getxattr", "ovl_check_metacopy_xattr", "ovl_lookup_single", "ovl_lookup_layer",
+      "ovl_lookup", "path_openat", "do_filp_open", "do_sys_openat2"};
+  auto c = ClassifyCapabilityStack(21, ovl);
+  EXPECT_TRUE(c.probe);
+  EXPECT_EQ(c.call_site, "xattr_permission");
+  // The workload's own trusted.* xattr access (no overlay lookup): a need.
+  EXPECT_FALSE(ClassifyCapabilityStack(21, {"cap_capable", "security_capable", "capable",
+                                            "xattr_permission", "vfs_setxattr",
+                                            "do_setxattr", "path_setxattr"})
+                   .probe);
+}
+
 TEST(CapClassifierTest, SuffixesAndUnknownFrames) {
   EXPECT_EQ(StripSymbolSuffix("__inet_bind.isra.0"), "__inet_bind");
   EXPECT_EQ(StripSymbolSuffix("foo.cold"), "foo");

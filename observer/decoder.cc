@@ -6,6 +6,8 @@
 #include <cstdio>
 #include <cstdlib>
 #include <cstring>
+#include <type_traits>
+#include <variant>
 #include <vector>
 
 #include "absl/strings/str_cat.h"
@@ -15,7 +17,10 @@
 namespace minpriv::observer {
 
 // The ABI as user space relies on it (bpf/abi/events.h is the only definition).
-static_assert(MINPRIV_ABI_VERSION == 2, "update the decoder for the new ABI");
+static_assert(MINPRIV_ABI_VERSION == 3, "update the decoder for the new ABI");
+static_assert(sizeof(mp_seen_key) == 32);
+static_assert(offsetof(mp_seen_key, a) == 8);
+static_assert(sizeof(mp_seen_value) == 8);
 static_assert(sizeof(mp_cgroup_slot) == 16);
 static_assert(offsetof(mp_cgroup_slot, slot) == 8);
 static_assert(sizeof(mp_event_header) == 40);
@@ -24,17 +29,21 @@ static_assert(offsetof(mp_event_header, workload_id) == 16);
 static_assert(offsetof(mp_event_header, comm) == 24);
 static_assert(sizeof(mp_syscall_event) == 48);
 static_assert(sizeof(mp_identity_event) == 48);
-static_assert(offsetof(mp_capability_event, stack) == 56);
-static_assert(sizeof(mp_capability_event) == 56 + 8 * MP_STACK_DEPTH);
+static_assert(offsetof(mp_capability_event, key) == 56);
+static_assert(offsetof(mp_capability_event, stack) == 88);
+static_assert(sizeof(mp_capability_event) == 88 + 8 * MP_STACK_DEPTH);
 static_assert(offsetof(mp_path, user) == 8);
 static_assert(offsetof(mp_path, dir) == 8 + MP_USER_PATH_MAX);
 static_assert(sizeof(mp_path) == 8 + MP_USER_PATH_MAX + MP_DIR_BUF + MP_NAME_MAX);
-static_assert(offsetof(mp_file_event, path) == 48);
-static_assert(offsetof(mp_exec_event, path) == 48);
+static_assert(offsetof(mp_file_event, key) == 48);
+static_assert(offsetof(mp_file_event, path) == 80);
+static_assert(offsetof(mp_exec_event, key) == 48);
+static_assert(offsetof(mp_exec_event, path) == 80);
 static_assert(offsetof(mp_denial_event, path) == 56);
 static_assert(offsetof(mp_net_event, port) == 44);
 static_assert(offsetof(mp_net_event, addr) == 48);
-static_assert(sizeof(mp_net_event) == 64);
+static_assert(offsetof(mp_net_event, key) == 64);
+static_assert(sizeof(mp_net_event) == 96);
 static_assert(offsetof(mp_dns_event, qname) == 48);
 static_assert(sizeof(mp_dns_event) == 48 + MP_DNS_MAX);
 static_assert(sizeof(mp_workload) == 8 * (MP_MAX_SYSCALLS / 64) + 16);
@@ -160,6 +169,55 @@ absl::Time EventDecoder::ToTime(uint64_t boot_ns) const {
   return absl::FromUnixNanos(static_cast<int64_t>(boot_ns) + boot_to_unix_ns_);
 }
 
+EventDecoder::KeyTuple EventDecoder::Key(const mp_seen_key& k) {
+  return {(static_cast<uint64_t>(k.slot) << 32) | k.kind, k.a, k.b, k.c};
+}
+
+EventDecoder::CountedFact* EventDecoder::StartFact(const mp_seen_key& k,
+                                                   profiler::ObservationSink* sink,
+                                                   absl::Time t) {
+  if (k.kind == 0) return nullptr;
+  CountedFact& f = facts_[Key(k)];
+  f = CountedFact{};
+  f.sink = sink;
+  f.time = t;
+  return &f;
+}
+
+void EventDecoder::ReportHits(const mp_seen_key& key, uint64_t hits) {
+  auto it = facts_.find(Key(key));
+  if (it == facts_.end()) return;
+  CountedFact& f = it->second;
+  // hits < reported: the kernel forgot the key and counts a new tally whose record is
+  // still on its way (it resets `reported`).
+  if (hits <= f.reported) return;
+  uint64_t more = hits - f.reported;
+  f.reported = hits;
+  counters_.counted_hits += more;
+  if (f.probe) {
+    counters_.probe_capability_checks += more;
+    return;
+  }
+  for (const Observation& o : f.observations) {
+    std::visit(
+        [&](const auto& first) {
+          auto again = first;
+          again.count = first.count * more;
+          using T = std::decay_t<decltype(first)>;
+          if constexpr (std::is_same_v<T, profiler::CapabilityObservation>) {
+            f.sink->OnCapability(f.time, again);
+          } else if constexpr (std::is_same_v<T, profiler::FileWriteObservation>) {
+            f.sink->OnFileWrite(f.time, again);
+          } else if constexpr (std::is_same_v<T, profiler::ExecObservation>) {
+            f.sink->OnExec(f.time, again);
+          } else {
+            f.sink->OnFlow(f.time, again);
+          }
+        },
+        o);
+  }
+}
+
 namespace {
 
 template <typename T>
@@ -211,6 +269,7 @@ absl::Status EventDecoder::Dispatch(const void* data, size_t size,
         frames.push_back(symbolizer_ ? symbolizer_->Resolve((*ev)->stack[i]) : "");
       }
       CapClassification c = ClassifyCapabilityStack((*ev)->cap, frames);
+      CountedFact* fact = StartFact((*ev)->key, sink, t);
       if (getenv("MINPRIV_DUMP_CAP_STACKS") != nullptr) {  // for deriving probe rules
         fprintf(stderr, "cap %u ret %d comm %s probe=%d site=%s:", (*ev)->cap, (*ev)->ret,
                 Comm(h).c_str(), c.probe, c.call_site.c_str());
@@ -222,6 +281,7 @@ absl::Status EventDecoder::Dispatch(const void* data, size_t size,
       }
       if (c.probe) {
         ++counters_.probe_capability_checks;
+        if (fact != nullptr) fact->probe = true;
         return absl::OkStatus();
       }
       profiler::CapabilityObservation o;
@@ -230,6 +290,7 @@ absl::Status EventDecoder::Dispatch(const void* data, size_t size,
       o.call_site = c.call_site;
       o.comm = Comm(h);
       sink->OnCapability(t, o);
+      if (fact != nullptr) fact->observations.push_back(o);
       return absl::OkStatus();
     }
     case MP_EV_FILE: {
@@ -240,12 +301,17 @@ absl::Status EventDecoder::Dispatch(const void* data, size_t size,
         ++counters_.malformed;
         return absl::OkStatus();
       }
+      CountedFact* fact = StartFact((*ev)->key, sink, t);
+      bool first = true;
       for (profiler::FileOp op : FileOpsFromMask((*ev)->ops)) {
         profiler::FileWriteObservation o;
         o.op = op;
         o.path = *path;
         o.comm = Comm(h);
+        o.count = first ? 1 : 0;  // one syscall: one modification of the path
+        first = false;
         sink->OnFileWrite(t, o);
+        if (fact != nullptr) fact->observations.push_back(o);
       }
       return absl::OkStatus();
     }
@@ -262,6 +328,9 @@ absl::Status EventDecoder::Dispatch(const void* data, size_t size,
       }
       o.privilege_gain = (*ev)->privilege_gain != 0;
       sink->OnExec(t, o);
+      if (CountedFact* fact = StartFact((*ev)->key, sink, t)) {
+        fact->observations.push_back(o);
+      }
       return absl::OkStatus();
     }
     case MP_EV_NET: {
@@ -285,6 +354,7 @@ absl::Status EventDecoder::Dispatch(const void* data, size_t size,
         o.port = e.port;
         o.protocol = proto;
         sink->OnFlow(t, o);
+        if (CountedFact* fact = StartFact(e.key, sink, t)) fact->observations.push_back(o);
       } else {
         return bad(absl::InvalidArgumentError(absl::StrCat("bad net event kind ", e.kind)));
       }

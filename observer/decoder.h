@@ -3,11 +3,14 @@
 #ifndef MINPRIV_OBSERVER_DECODER_H_
 #define MINPRIV_OBSERVER_DECODER_H_
 
+#include <array>
 #include <cstddef>
 #include <cstdint>
+#include <map>
 #include <optional>
 #include <string>
 #include <string_view>
+#include <variant>
 #include <vector>
 
 #include "absl/status/status.h"
@@ -43,8 +46,9 @@ std::vector<profiler::FileOp> FileOpsFromMask(uint32_t mask);
 
 struct DecodeCounters {
   uint64_t events = 0;
-  uint64_t probe_capability_checks = 0;
+  uint64_t probe_capability_checks = 0;  // probe checks, repeats included once reported
   uint64_t malformed = 0;
+  uint64_t counted_hits = 0;  // occurrences reported by ReportHits() beyond the records
 };
 
 class EventDecoder {
@@ -57,16 +61,45 @@ class EventDecoder {
   static absl::StatusOr<uint64_t> WorkloadId(const void* data, size_t size);
 
   // Decodes one record and hands it to `sink`. InvalidArgument for a malformed record.
+  // A counted record (capability, file, exec, flow: its `key.kind` is set) also remembers
+  // the observations it became under its dedup key, for ReportHits(); the record itself
+  // stands for one occurrence. A new record for a known key (the kernel forgot the key:
+  // LRU eviction, or a drop) starts that key's tally again.
   absl::Status Dispatch(const void* data, size_t size, profiler::ObservationSink* sink);
+
+  // The kernel counted `hits` occurrences (the first included) of the fact with dedup key
+  // `key` (a `seen` map entry). Sends the occurrences not reported yet to the sink the
+  // fact's record went to: the same observations again, each with count = its original
+  // count × the new occurrences. Idempotent: calling it again with the same `hits` sends
+  // nothing. Keys whose record was not decoded (yet) are ignored: the record, when it
+  // arrives, accounts for the first occurrence and a later call for the rest.
+  void ReportHits(const mp_seen_key& key, uint64_t hits);
 
   const DecodeCounters& counters() const { return counters_; }
 
  private:
   absl::Time ToTime(uint64_t boot_ns) const;
 
+  using Observation = std::variant<profiler::CapabilityObservation,
+                                   profiler::FileWriteObservation, profiler::ExecObservation,
+                                   profiler::FlowObservation>;
+  struct CountedFact {
+    profiler::ObservationSink* sink = nullptr;
+    absl::Time time;                        // of the record (the first occurrence)
+    std::vector<Observation> observations;  // what the record was decoded into
+    bool probe = false;                     // a capability probe: counted in the counters
+    uint64_t reported = 1;                  // occurrences already sent (the record: 1)
+  };
+  using KeyTuple = std::array<uint64_t, 4>;  // slot|kind, a, b, c
+  static KeyTuple Key(const mp_seen_key& k);
+  // The fact of a counted record (nullptr for an uncounted one), reset for a new tally.
+  CountedFact* StartFact(const mp_seen_key& k, profiler::ObservationSink* sink,
+                         absl::Time t);
+
   const Symbolizer* symbolizer_;
   int64_t boot_to_unix_ns_;
   DecodeCounters counters_;
+  std::map<KeyTuple, CountedFact> facts_;
 };
 
 }  // namespace minpriv::observer

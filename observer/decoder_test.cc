@@ -245,6 +245,105 @@ TEST(EventDecoderTest, DecodesEachKind) {
   EXPECT_EQ(d.counters().events, 11u);
 }
 
+// Counted records remember their observations under their dedup key; the kernel's hit
+// counts come back as the same observations with count = the further occurrences.
+TEST(EventDecoderTest, ReportHitsSendsFurtherOccurrencesOnce) {
+  FakeSymbolizer sym;
+  EventDecoder d(&sym, 0);
+  struct CountSink : Recorder {
+    std::vector<std::string> counts;
+    std::vector<absl::Time> times;
+    void OnFileWrite(absl::Time t, const profiler::FileWriteObservation& o) override {
+      counts.push_back("file " + std::to_string(static_cast<int>(o.op)) + " " + o.path +
+                       " x" + std::to_string(o.count));
+      times.push_back(t);
+    }
+    void OnFlow(absl::Time t, const profiler::FlowObservation& o) override {
+      counts.push_back("flow " + o.ip + ":" + std::to_string(o.port) + " x" +
+                       std::to_string(o.count));
+      times.push_back(t);
+    }
+    void OnExec(absl::Time t, const profiler::ExecObservation& o) override {
+      counts.push_back("exec " + o.path + " x" + std::to_string(o.count));
+      times.push_back(t);
+    }
+    void OnCapability(absl::Time t, const profiler::CapabilityObservation& o) override {
+      counts.push_back("cap " + std::to_string(o.cap) + " " + o.call_site + " x" +
+                       std::to_string(o.count));
+      times.push_back(t);
+    }
+  } r;
+  auto key = [](uint32_t kind, uint64_t a) {
+    mp_seen_key k{};
+    k.slot = 3;
+    k.kind = kind;
+    k.a = a;
+    return k;
+  };
+
+  auto* file = new mp_file_event(Record<mp_file_event>(MP_EV_FILE));
+  file->ops = MP_OP_CREATE | MP_OP_WRITE;
+  file->path = MakePath("/tmp/out.txt", "");
+  file->key = key(MP_SEEN_FILE, 1);
+  ASSERT_TRUE(d.Dispatch(file, sizeof(*file), &r).ok());
+  auto out = Record<mp_net_event>(MP_EV_NET);
+  out.kind = MP_NET_EGRESS;
+  out.protocol = MP_PROTO_TCP;
+  out.family = MP_AF_INET;
+  out.port = 443;
+  out.addr[0] = 10; out.addr[3] = 1;
+  out.key = key(MP_SEEN_NET, 2);
+  ASSERT_TRUE(d.Dispatch(&out, sizeof(out), &r).ok());
+  auto probe = Record<mp_capability_event>(MP_EV_CAPABILITY);
+  probe.cap = 21;  // SYS_ADMIN from __vm_enough_memory: a probe
+  probe.nframes = 5;
+  uint64_t probe_stack[] = {1, 2, 5, 6, 7};
+  memcpy(probe.stack, probe_stack, sizeof(probe_stack));
+  probe.key = key(MP_SEEN_CAP, 3);
+  ASSERT_TRUE(d.Dispatch(&probe, sizeof(probe), &r).ok());
+  auto need = Record<mp_capability_event>(MP_EV_CAPABILITY);
+  need.cap = 0;
+  need.nframes = 4;
+  uint64_t need_stack[] = {1, 2, 3, 4};
+  memcpy(need.stack, need_stack, sizeof(need_stack));
+  need.key = key(MP_SEEN_CAP, 4);
+  ASSERT_TRUE(d.Dispatch(&need, sizeof(need), &r).ok());
+  // The records themselves: one occurrence each; extra ops of one syscall count 0.
+  EXPECT_EQ(r.counts, (std::vector<std::string>{"file 0 /tmp/out.txt x1",
+                                                "file 1 /tmp/out.txt x0",
+                                                "flow 10.0.0.1:443 x1",
+                                                "cap 0 setattr_prepare x1"}));
+  r.counts.clear();
+  r.times.clear();
+
+  d.ReportHits(key(MP_SEEN_FILE, 1), 5);
+  d.ReportHits(key(MP_SEEN_NET, 2), 1);    // seen once: nothing further
+  d.ReportHits(key(MP_SEEN_CAP, 3), 100);  // a probe: counted, not sent
+  d.ReportHits(key(MP_SEEN_CAP, 4), 2);
+  d.ReportHits(key(MP_SEEN_EXEC, 9), 7);   // no record decoded for it: ignored
+  EXPECT_EQ(r.counts, (std::vector<std::string>{"file 0 /tmp/out.txt x4",
+                                                "file 1 /tmp/out.txt x0",
+                                                "cap 0 setattr_prepare x1"}));
+  for (absl::Time t : r.times) EXPECT_EQ(t, absl::FromUnixSeconds(1)) << "first-seen time";
+  EXPECT_EQ(d.counters().probe_capability_checks, 100u);
+  r.counts.clear();
+
+  // Idempotent: the same tally again (Drain, then Detach) sends nothing; more sends more.
+  d.ReportHits(key(MP_SEEN_FILE, 1), 5);
+  d.ReportHits(key(MP_SEEN_CAP, 4), 2);
+  EXPECT_TRUE(r.counts.empty());
+  d.ReportHits(key(MP_SEEN_NET, 2), 13);
+  EXPECT_EQ(r.counts, (std::vector<std::string>{"flow 10.0.0.1:443 x12"}));
+  r.counts.clear();
+
+  // The kernel forgot the key (LRU) and emitted a new record: a new tally from 1.
+  ASSERT_TRUE(d.Dispatch(&out, sizeof(out), &r).ok());
+  d.ReportHits(key(MP_SEEN_NET, 2), 3);
+  EXPECT_EQ(r.counts, (std::vector<std::string>{"flow 10.0.0.1:443 x1",
+                                                "flow 10.0.0.1:443 x2"}));
+  delete file;
+}
+
 TEST(EventDecoderTest, RejectsShortAndUnknownRecords) {
   EventDecoder d(nullptr, 0);
   Recorder r;

@@ -1,5 +1,6 @@
 // minpriv-observe: a developer tool. Runs CMD in a fresh cgroup under the observer and
-// prints every observation (one line each, in arrival order), then the stats. Used to derive
+// prints every observation (one line each, in arrival order; after the workload exits, the
+// repeats of counted facts with count = further occurrences), then the stats. Used to derive
 // the capability probe rules (with MINPRIV_DUMP_CAP_STACKS=1) and to measure overhead.
 //   minpriv-observe [--verify] -- CMD [ARG...]
 #include <fcntl.h>
@@ -26,14 +27,17 @@ struct Printer : profiler::ObservationSink {
     printf("syscall %s\n", n ? n : std::to_string(o.nr).c_str());
   }
   void OnCapability(absl::Time, const profiler::CapabilityObservation& o) override {
-    printf("capability %u %s site=%s comm=%s\n", o.cap, o.allowed ? "allowed" : "DENIED",
-           o.call_site.c_str(), o.comm.c_str());
+    printf("capability %u %s site=%s comm=%s count=%llu\n", o.cap,
+           o.allowed ? "allowed" : "DENIED", o.call_site.c_str(), o.comm.c_str(),
+           static_cast<unsigned long long>(o.count));
   }
   void OnFileWrite(absl::Time, const profiler::FileWriteObservation& o) override {
-    printf("file %s %s comm=%s\n", profiler::FileOpName(o.op), o.path.c_str(), o.comm.c_str());
+    printf("file %s %s comm=%s count=%llu\n", profiler::FileOpName(o.op), o.path.c_str(),
+           o.comm.c_str(), static_cast<unsigned long long>(o.count));
   }
   void OnExec(absl::Time, const profiler::ExecObservation& o) override {
-    printf("exec %s%s\n", o.path.c_str(), o.privilege_gain ? " PRIVILEGE-GAIN" : "");
+    printf("exec %s%s count=%llu\n", o.path.c_str(), o.privilege_gain ? " PRIVILEGE-GAIN" : "",
+           static_cast<unsigned long long>(o.count));
   }
   void OnIdentity(absl::Time, const profiler::IdentityObservation& o) override {
     printf("identity %u:%u\n", o.uid, o.gid);
@@ -42,8 +46,10 @@ struct Printer : profiler::ObservationSink {
     printf("listen %s %s:%u\n", profiler::ProtocolName(o.protocol), o.address.c_str(), o.port);
   }
   void OnFlow(absl::Time, const profiler::FlowObservation& o) override {
-    printf("%s %s %s:%u\n", o.direction == profiler::Direction::kIngress ? "ingress" : "egress",
-           profiler::ProtocolName(o.protocol), o.ip.c_str(), o.port);
+    printf("%s %s %s:%u count=%llu\n",
+           o.direction == profiler::Direction::kIngress ? "ingress" : "egress",
+           profiler::ProtocolName(o.protocol), o.ip.c_str(), o.port,
+           static_cast<unsigned long long>(o.count));
   }
   void OnDns(absl::Time, const profiler::DnsObservation& o) override {
     printf("dns %s\n", o.name.c_str());

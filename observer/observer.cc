@@ -183,7 +183,8 @@ class BpfObserver : public Observer {
  public:
   BpfObserver(KallsymsSymbolizer symbolizer)
       : symbolizer_(std::move(symbolizer)), decoder_(&symbolizer_, BootToUnixNs()) {}
-  ~BpfObserver() override { Detach(); }
+  // Unloads without calling the sinks (they may be gone by now); Detach() delivers.
+  ~BpfObserver() override { Unload(); }
 
   absl::Status Load(const Options& options);
   absl::Status Watch(const std::string& cgroup_path, profiler::ObservationSink* sink) override;
@@ -196,6 +197,10 @@ class BpfObserver : public Observer {
   static int OnRecord(void* ctx, void* data, size_t size);
   bpf_program* Program(std::string_view name) const;
   absl::Status AddCgroupTree(const std::string& path, uint32_t slot);
+  // Hands the kernel's hit counts (the `seen` map) to the decoder, which reports the
+  // occurrences not reported yet as counts.
+  void ReportCounts();
+  void Unload();
 
   KallsymsSymbolizer symbolizer_;
   EventDecoder decoder_;
@@ -431,7 +436,29 @@ absl::Status BpfObserver::Drain() {
   int n = ring_buffer__consume(ring_.get());
   if (n < 0) return absl::InternalError(absl::StrCat("ring buffer consume: ", strerror(-n)));
   callback_status_ = absl::OkStatus();
+  // After the records: a key whose record is still in flight is skipped here, and counted
+  // by a later Drain() or by Detach() (which stops the programs first).
+  ReportCounts();
   return absl::OkStatus();
+}
+
+void BpfObserver::ReportCounts() {
+  if (!skel_) return;
+  bpf_map* seen = skel_->maps.seen;
+  mp_seen_key key{}, next{};
+  bool first = true;
+  // Entries may vanish meanwhile (LRU), which makes the walk restart from the first key:
+  // bounded, and harmless (ReportHits is idempotent).
+  size_t limit = 4 * static_cast<size_t>(bpf_map__max_entries(seen));
+  for (size_t i = 0; i < limit; ++i) {
+    if (bpf_map__get_next_key(seen, first ? nullptr : &key, &next, sizeof(next)) != 0) break;
+    first = false;
+    key = next;
+    mp_seen_value value{};
+    if (bpf_map__lookup_elem(seen, &key, sizeof(key), &value, sizeof(value), 0) == 0) {
+      decoder_.ReportHits(key, value.hits);
+    }
+  }
 }
 
 Stats BpfObserver::GetStats() const {
@@ -456,6 +483,15 @@ Stats BpfObserver::GetStats() const {
 }
 
 void BpfObserver::Detach() {
+  if (!skel_) return;
+  links_.clear();  // no program runs any more: the ring and the counts are final
+  if (ring_) ring_buffer__consume(ring_.get());
+  callback_status_ = absl::OkStatus();
+  ReportCounts();
+  Unload();
+}
+
+void BpfObserver::Unload() {
   if (skel_) GetStats();  // remember the drop count
   links_.clear();
   cgroup_fds_.clear();

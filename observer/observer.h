@@ -49,12 +49,16 @@ class Observer {
   // Waits up to `timeout` for events and dispatches them; returns after one batch.
   virtual absl::Status Poll(absl::Duration timeout) = 0;
 
-  // Dispatches everything still buffered (call after the workload stopped).
+  // Dispatches everything still buffered (call after the workload stopped), then the
+  // occurrence counts: each fact seen again since its first observation (or since the last
+  // Drain()) is sent again with `count` = the further occurrences (see observation.h).
   virtual absl::Status Drain() = 0;
 
   virtual Stats GetStats() const = 0;
 
-  // Detaches and unloads every program. Idempotent.
+  // Detaches every program, dispatches what is still buffered and the final counts (what
+  // a Drain() already reported is not reported again), then unloads. Idempotent. Destroying
+  // an observer without Detach() unloads too, but calls no sink.
   virtual void Detach() = 0;
 };
 

@@ -39,17 +39,23 @@ struct CapabilityObservation {
   bool allowed = true;    // false: the check failed (a denial)
   std::string call_site;  // kernel function that made the check
   std::string comm;       // task comm of the process
+  uint64_t count = 1;     // occurrences this observation stands for
 };
 
 struct FileWriteObservation {
   FileOp op = FileOp::kWrite;
   std::string path;  // absolute, normalised, as the workload sees it
   std::string comm;
+  // Modifications of `path` this observation stands for. One syscall with several ops
+  // (open with O_CREAT|O_TRUNC) is one modification: the observer sends one observation
+  // per op, the first with the count and the others with count = 0.
+  uint64_t count = 1;
 };
 
 struct ExecObservation {
   std::string path;  // absolute, as the workload sees it
   bool privilege_gain = false;
+  uint64_t count = 1;  // execs this observation stands for
 };
 
 struct IdentityObservation {
@@ -73,6 +79,8 @@ struct FlowObservation {
   std::string ip;     // peer address, inet_ntop form
   uint32_t port = 0;  // egress: peer port; ingress: our (local) port
   Protocol protocol = Protocol::kTcp;
+  // Connections (TCP connect/accept) or datagram sends (UDP) this observation stands for.
+  uint64_t count = 1;
 };
 
 struct DnsObservation {
@@ -90,9 +98,14 @@ struct DenialObservation {
   std::string comm;
 };
 
-// Receives the observations of one workload. Each distinct fact arrives at least once
-// (the kernel deduplicates, so usually exactly once); implementations must tolerate
-// repeats. Called from the observer's polling thread only.
+// Receives the observations of one workload. Each distinct fact arrives at least once (the
+// kernel deduplicates, so usually once, when first seen). Repeats add their count: the
+// observations with a `count` field say how many occurrences they stand for, and the
+// observer reports the occurrences after the first by sending the same fact again (same
+// time as its first observation) with count = the further occurrences, at Drain() and
+// Detach(). A sink sums the counts of equal facts; counts never go backwards and are never
+// reported twice. Observations without a `count` field stand for "seen". Called from the
+// observer's polling thread only.
 class ObservationSink {
  public:
   virtual ~ObservationSink() = default;

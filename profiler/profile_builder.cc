@@ -29,9 +29,10 @@ std::string Rfc3339Millis(absl::Time t) {
 ProfileBuilder::ProfileBuilder(std::string container_name, ProfileBuilderOptions options)
     : name_(std::move(container_name)), options_(options) {}
 
-bool ProfileBuilder::Note(Seen& seen, absl::Time t) {
-  bool is_new = seen.count == 0;
-  ++seen.count;
+bool ProfileBuilder::Note(Seen& seen, absl::Time t, uint64_t count) {
+  bool is_new = !seen.known;
+  seen.known = true;
+  seen.count += count;
   seen.first = std::min(seen.first, t);
   if (is_new) {
     ++behaviours_;
@@ -61,7 +62,7 @@ void ProfileBuilder::OnCapability(absl::Time t, const CapabilityObservation& o) 
     }
     return;
   }
-  Note(capabilities_[{name, o.call_site, o.comm, !o.allowed}], t);
+  Note(capabilities_[{name, o.call_site, o.comm, !o.allowed}], t, o.count);
 }
 
 void ProfileBuilder::OnFileWrite(absl::Time t, const FileWriteObservation& o) {
@@ -73,9 +74,11 @@ void ProfileBuilder::OnFileWrite(absl::Time t, const FileWriteObservation& o) {
   FileFacts& f = files_[o.path];
   const char* op = FileOpName(o.op);
   f.ops.insert(op);
-  // One fact per (path, op); the file's count is every observation of it.
+  // One fact per (path, op); the file's count is the modifications of the path (the
+  // observer sends the extra ops of one syscall with count 0).
   bool is_new = file_ops_seen_.emplace(o.path, op).second;
-  ++f.seen.count;
+  f.seen.known = true;
+  f.seen.count += o.count;
   f.seen.first = std::min(f.seen.first, t);
   if (is_new) {
     ++behaviours_;
@@ -91,7 +94,7 @@ void ProfileBuilder::OnExec(absl::Time t, const ExecObservation& o) {
   }
   auto& e = execs_[o.path];
   e.first = e.first || o.privilege_gain;
-  Note(e.second, t);
+  Note(e.second, t, o.count);
 }
 
 void ProfileBuilder::OnIdentity(absl::Time t, const IdentityObservation& o) {
@@ -120,7 +123,7 @@ void ProfileBuilder::OnFlow(absl::Time t, const FlowObservation& o) {
   }
   Note(flows_[{o.direction == Direction::kIngress ? 0 : 1, o.ip, o.port,
                ProtocolName(o.protocol)}],
-       t);
+       t, o.count);
 }
 
 void ProfileBuilder::OnDns(absl::Time t, const DnsObservation& o) {

@@ -3,8 +3,10 @@
 // synthetic observations in tests.
 //
 // Decisions (documented for readers of the profile):
-// - Every distinct fact keeps a count (observations after the kernel's dedup) and the
-//   earliest time it was seen (RFC3339 UTC with milliseconds), whatever the arrival order.
+// - Every distinct fact keeps a count (the sum of its observations' `count`: the
+//   occurrences the kernel saw) and the earliest time it was seen (RFC3339 UTC with
+//   milliseconds), whatever the arrival order. A file's count is the modifications of the
+//   path (one syscall with several ops is one); a summarised directory sums its files'.
 // - Syscall numbers without an x86_64 name (util::SyscallName == nullptr) cannot appear in
 //   a seccomp profile by name; they are left out of `syscalls` and reported in Warnings()
 //   ("syscall number N ..."), which `minpriv learn` copies into status.warnings.
@@ -79,11 +81,13 @@ class ProfileBuilder : public ObservationSink {
 
  private:
   struct Seen {
+    bool known = false;
     uint64_t count = 0;
     absl::Time first = absl::InfiniteFuture();
   };
-  // Records one observation of a fact; returns true when the fact is new.
-  bool Note(Seen& seen, absl::Time t);
+  // Records an observation standing for `count` occurrences of a fact; returns true when
+  // the fact is new.
+  bool Note(Seen& seen, absl::Time t, uint64_t count = 1);
   // An observation the profile schema cannot hold (unresolved path, bad address).
   void Reject(std::string warning);
 

@@ -1,8 +1,8 @@
 /* minpriv event ABI: the one definition of every record the BPF programs put on the ring
- * buffer and of the maps user space writes. Included by bpf/minpriv.bpf.c (with vmlinux.h,
- * which provides the __u* types) and by observer/ (with <linux/types.h>). Fixed-width
- * types, explicit padding; observer/abi_check.cc static_asserts sizes and offsets. Bump
- * MINPRIV_ABI_VERSION on any change. */
+ * buffer and of the maps user space reads or writes. Included by bpf/minpriv.bpf.c (with
+ * vmlinux.h, which provides the __u* types) and by observer/ (with <linux/types.h>).
+ * Fixed-width types, explicit padding; observer/decoder.cc static_asserts sizes and
+ * offsets. Bump MINPRIV_ABI_VERSION on any change. */
 #ifndef MINPRIV_BPF_ABI_EVENTS_H_
 #define MINPRIV_BPF_ABI_EVENTS_H_
 
@@ -10,7 +10,7 @@
 #include <linux/types.h>
 #endif
 
-#define MINPRIV_ABI_VERSION 2
+#define MINPRIV_ABI_VERSION 3
 
 #define MP_MAX_WORKLOADS 64        /* watched cgroups (slots of the workloads array) */
 #define MP_MAX_CGROUPS 8192        /* watched cgroups plus their descendants */
@@ -67,6 +67,32 @@ enum mp_net_kind {
 #define MP_PROTO_TCP 6
 #define MP_PROTO_UDP 17
 
+/* Dedup: the `seen` map (LRU hash) holds one key per fact already reported, and as value
+ * the number of times the kernel met that fact (struct mp_seen_value). The first hit
+ * emits a record that carries its key; every later hit only adds 1 to `hits`. User space
+ * reads the map at Drain()/Detach() and reports hits beyond the first as counts. */
+enum mp_seen_kind {
+  MP_SEEN_IDENTITY = 1,
+  MP_SEEN_CAP = 2,
+  MP_SEEN_FILE = 3,
+  MP_SEEN_EXEC = 4,
+  MP_SEEN_NET = 5,
+  MP_SEEN_DNS = 6,
+  MP_SEEN_DENIAL = 7,
+};
+
+struct mp_seen_key {
+  __u32 slot; /* workloads array slot */
+  __u32 kind; /* enum mp_seen_kind; 0 in a record: not counted */
+  __u64 a;
+  __u64 b;
+  __u64 c;
+};
+
+struct mp_seen_value {
+  __u64 hits; /* times the fact occurred since the key was inserted (the first included) */
+};
+
 /* Every record starts with this header. */
 struct mp_event_header {
   __u32 type;        /* enum mp_event_type */
@@ -94,6 +120,7 @@ struct mp_capability_event {
   __s32 ret; /* 0: allowed */
   __u32 nframes;
   __u32 pad;
+  struct mp_seen_key key;
   __u64 stack[MP_STACK_DEPTH];
 };
 
@@ -113,6 +140,7 @@ struct mp_file_event {
   struct mp_event_header hdr;
   __u32 ops; /* enum mp_file_op mask */
   __u32 nr;  /* syscall number */
+  struct mp_seen_key key;
   struct mp_path path;
 };
 
@@ -120,6 +148,7 @@ struct mp_exec_event {
   struct mp_event_header hdr;
   __u32 privilege_gain; /* 1: setuid/setgid or file capabilities raised privileges */
   __u32 pad;
+  struct mp_seen_key key;
   struct mp_path path; /* dir[] = components of the executed file, leaf first */
 };
 
@@ -131,6 +160,7 @@ struct mp_net_event {
   __u16 port;    /* host byte order */
   __u16 pad;
   __u8 addr[16]; /* network byte order; IPv4 in the first 4 bytes */
+  struct mp_seen_key key;
 };
 
 struct mp_dns_event {

@@ -5,6 +5,8 @@
  *   behave sub WORKDIR                 (runs in a child cgroup of the watched one)
  *   behave mount WORKDIR               (writes across a mount point and inside a chroot)
  *   behave verify WORKDIR              (verify mode: an EROFS write and a seccomp EPERM)
+ *   behave count WORKDIR TCP_PORT UDP_PORT   (repeats each action a known number of times:
+ *     see Count() for the counts tests/observer_kernel_test.cc expects)
  * Exits 0 when every step behaved as expected, else prints the failing step. */
 #define _GNU_SOURCE
 #include <arpa/inet.h>
@@ -305,6 +307,72 @@ static int Verify(const char* workdir) {
   return 0;
 }
 
+/* Every action a known number of times (the kernel test asserts these exact counts). */
+static int Count(const char* workdir, int tcp_port, int udp_port) {
+  CHECK(chdir(workdir) == 0);
+  /* counted.txt: 3 opens with O_CREAT|O_TRUNC (relative), 2 plain write opens (absolute,
+   * another dedup key for the same path) = 5 modifications. */
+  for (int i = 0; i < 3; i++) {
+    int fd = open("counted.txt", O_WRONLY | O_CREAT | O_TRUNC, 0644);
+    CHECK(fd >= 0);
+    CHECK(write(fd, "n", 1) == 1);
+    close(fd);
+  }
+  char abs_path[4096];
+  snprintf(abs_path, sizeof(abs_path), "%s/counted.txt", workdir);
+  for (int i = 0; i < 2; i++) {
+    int fd = open(abs_path, O_WRONLY);
+    CHECK(fd >= 0);
+    close(fd);
+  }
+  /* owned.txt: created once, then 4 chowns (4 CAP_CHOWN needs, 5 modifications). */
+  int fd = open("owned.txt", O_WRONLY | O_CREAT, 0644);
+  CHECK(fd >= 0);
+  close(fd);
+  for (int i = 0; i < 4; i++) CHECK(chown("owned.txt", 4242 + i, -1) == 0);
+  /* many/: 10 files (summarised), each opened twice = 20 modifications. */
+  CHECK(mkdir("many", 0755) == 0);
+  for (int i = 0; i < 10; i++) {
+    char name[64];
+    snprintf(name, sizeof(name), "many/f%d", i);
+    for (int j = 0; j < 2; j++) {
+      fd = open(name, O_WRONLY | O_CREAT, 0644);
+      CHECK(fd >= 0);
+      close(fd);
+    }
+  }
+  /* 5 TCP connections to one loopback listener: 5 egress, 5 ingress. */
+  int l = socket(AF_INET, SOCK_STREAM, 0);
+  CHECK(l >= 0);
+  int one = 1;
+  setsockopt(l, SOL_SOCKET, SO_REUSEADDR, &one, sizeof(one));
+  struct sockaddr_in a = Loopback(tcp_port);
+  CHECK(bind(l, (struct sockaddr*)&a, sizeof(a)) == 0);
+  CHECK(listen(l, 8) == 0);
+  for (int i = 0; i < 5; i++) {
+    int c = socket(AF_INET, SOCK_STREAM, 0);
+    CHECK(c >= 0);
+    CHECK(connect(c, (struct sockaddr*)&a, sizeof(a)) == 0);
+    int s = accept(l, NULL, NULL);
+    CHECK(s >= 0);
+    close(s);
+    close(c);
+  }
+  close(l);
+  /* 4 UDP datagrams to one peer. */
+  int u = socket(AF_INET, SOCK_DGRAM, 0);
+  CHECK(u >= 0);
+  struct sockaddr_in ua = Loopback(udp_port);
+  for (int i = 0; i < 4; i++) {
+    CHECK(sendto(u, "c", 1, 0, (struct sockaddr*)&ua, sizeof(ua)) == 1);
+  }
+  close(u);
+  /* 2 execs of the same binary. */
+  char* argv_true[] = {"/bin/true", NULL};
+  for (int i = 0; i < 2; i++) RunAndWait(argv_true);
+  return 0;
+}
+
 int main(int argc, char** argv) {
   if (argc >= 6 && strcmp(argv[1], "learn") == 0)
     return Learn(argv[2], atoi(argv[3]), atoi(argv[4]), atoi(argv[5]));
@@ -315,6 +383,8 @@ int main(int argc, char** argv) {
     return 0;
   }
   if (argc >= 3 && strcmp(argv[1], "verify") == 0) return Verify(argv[2]);
-  fprintf(stderr, "usage: behave learn|other|sub|verify WORKDIR [PORTS...]\n");
+  if (argc >= 5 && strcmp(argv[1], "count") == 0)
+    return Count(argv[2], atoi(argv[3]), atoi(argv[4]));
+  fprintf(stderr, "usage: behave learn|other|sub|mount|verify|count WORKDIR [PORTS...]\n");
   return 2;
 }
