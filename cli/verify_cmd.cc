@@ -1,5 +1,6 @@
 // `minpriv verify`: Options → Validate → Run (verifier/verify.h), then the verdict.
 #include <cstdio>
+#include <cstring>
 
 #include "cli/commands.h"
 #include "util/files.h"
@@ -41,8 +42,18 @@ int RunVerify(int argc, char** argv) {
     }
   }
   for (const auto& note : result->notes) std::fprintf(stderr, "note: %s\n", note.c_str());
+  for (const auto& why : result->ignored) std::fprintf(stderr, "not a break: %s\n", why.c_str());
   if (!result->bundle_dir.empty()) {
     std::fprintf(stderr, "bundle kept at %s\n", result->bundle_dir.c_str());
+  }
+  if (result->interrupted_by != 0) {
+    // The container was stopped and deleted; no verdict. 128+N, as a shell reports it.
+    const char* name = sigabbrev_np(result->interrupted_by);
+    std::fprintf(stderr,
+                 "minpriv verify: interrupted by SIG%s before a verdict; the container was "
+                 "stopped and removed\n",
+                 name ? name : "?");
+    return 128 + result->interrupted_by;
   }
   if (result->verified()) {
     const char* how = result->exercise_ran ? "exercise passed"

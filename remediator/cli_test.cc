@@ -103,6 +103,12 @@ TEST_F(CliTest, UserErrorsExitTwoWithPositionAndWriteNothing) {
         "  template:\n    metadata: {labels: {a: b}}\n    spec:\n      containers: [{name: web, image: x}]\n");
   ExpectUserError(absl::StrCat("--profile ", profile, " --manifest ", Path("other.yaml")),
                   "(.|\n)*profile container 'nginx' is not in Deployment 'shop-web' \\(.*other\\.yaml:1:1\\)(.|\n)*");
+  // A pod spec field of the wrong type: where it is, not "whose containers are: ".
+  Write("type.yaml",
+        "apiVersion: apps/v1\nkind: Deployment\nmetadata:\n  name: shop-web\n  namespace: shop\nspec:\n"
+        "  template:\n    metadata: {labels: {a: b}}\n    spec:\n      containers: foo\n");
+  ExpectUserError(absl::StrCat("--profile ", profile, " --manifest ", Path("type.yaml")),
+                  ".*type\\.yaml:10:19: spec\\.containers must be a list of containers \\(found 'foo'\\).*");
   ExpectUserError(absl::StrCat("--profile ", profile, " --manifest ", Path("missing.yaml")),
                   ".*missing\\.yaml: cannot open: No such file or directory.*");
   ExpectUserError(absl::StrCat("--profile ", profile, " --manifest ", tmp_.path()),

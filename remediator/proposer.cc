@@ -11,6 +11,7 @@
 #include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_join.h"
+#include "crd/profile_codec.h"
 #include "remediator/runtime_syscalls.h"
 #include "remediator/workload.h"
 #include "remediator/yaml_io.h"
@@ -48,6 +49,11 @@ std::string ScratchRoot(const std::string& dir) {
     if (util::PathUnder(dir, base) && dir != base) return Prefix(dir, Depth(base) + 1);
   }
   return dir;
+}
+
+// A scratch root that ScratchRoot collapses writes into as a whole.
+bool IsWholeScratchRoot(const std::string& dir) {
+  return dir == "/tmp" || dir == "/var/tmp" || dir == "/root";
 }
 
 // Directories that ship content in almost every image: hiding them behind an empty
@@ -362,6 +368,13 @@ void NarrowContainer(YAML::Node container, const crd::ContainerProfile& prof,
       mount["mountPath"] = Str(d);
       EnsureSeq(container, "volumeMounts").push_back(mount);
       out.new_mounts.push_back(d);
+      if (IsWholeScratchRoot(d)) {
+        out.risks.push_back(absl::StrCat(
+            "the emptyDir on ", Code(d), " hides any file the image ships under ", Code(d),
+            " (the whole directory starts empty): a configuration or data file placed there "
+            "in the image (e.g. `-c ", d, "/app.conf`) is gone; move such files elsewhere or "
+            "mount a narrower directory"));
+      }
       std::vector<std::string> examples;
       uint64_t count = 0;
       std::string first;
@@ -844,6 +857,72 @@ std::vector<std::string> CollapseWritableDirs(const std::vector<crd::FileWrite>&
   return {dirs.begin(), dirs.end()};
 }
 
+namespace {
+
+// The pod spec fields minpriv reads and writes must have their Kubernetes types; a wrong
+// type (`containers: foo`) is reported where it is, not taken for an empty list.
+absl::Status CheckPodSpecTypes(const YAML::Node& pod_spec, const std::string& source) {
+  auto wrong = [&source](const YAML::Node& node, const std::string& field, const char* want) {
+    return absl::InvalidArgumentError(absl::StrCat(
+        Where(source, node), ": ", field, " must be ", want, " (found ",
+        node.IsScalar() ? absl::StrCat("'", node.Scalar(), "'")
+        : node.IsSequence() ? std::string("a list")
+        : node.IsMap()      ? std::string("a mapping")
+                            : std::string("nothing"),
+        "); fix the manifest"));
+  };
+  auto check_security_context = [&](const YAML::Node& parent, const std::string& field) {
+    YAML::Node sc = Child(parent, "securityContext");
+    if (sc.IsDefined() && !sc.IsNull() && !sc.IsMap()) {
+      return wrong(sc, field, "a mapping");
+    }
+    return absl::OkStatus();
+  };
+  if (auto st = check_security_context(pod_spec, "spec.securityContext"); !st.ok()) return st;
+  YAML::Node vols = Child(pod_spec, "volumes");
+  if (vols.IsDefined() && !vols.IsNull()) {
+    if (!vols.IsSequence()) return wrong(vols, "spec.volumes", "a list of volumes");
+    for (const auto& v : vols) {
+      if (!v.IsMap()) return wrong(v, "each entry of spec.volumes", "a mapping with a name");
+    }
+  }
+  for (const char* list : {"containers", "initContainers"}) {
+    YAML::Node seq = Child(pod_spec, list);
+    std::string field = absl::StrCat("spec.", list);
+    if (!seq.IsDefined() || seq.IsNull()) {
+      if (std::strcmp(list, "containers") == 0) {
+        return absl::InvalidArgumentError(absl::StrCat(
+            Where(source, pod_spec), ": pod spec without containers; add spec.containers"));
+      }
+      continue;
+    }
+    if (!seq.IsSequence()) return wrong(seq, field, "a list of containers");
+    for (const auto& c : seq) {
+      if (!c.IsMap()) return wrong(c, absl::StrCat("each entry of ", field), "a mapping with a name");
+      YAML::Node name = Child(c, "name");
+      if (!name.IsDefined() || !name.IsScalar() || name.Scalar().empty()) {
+        return absl::InvalidArgumentError(absl::StrCat(
+            Where(source, c), ": a container of ", field, " has no name; add name:"));
+      }
+      std::string where = absl::StrCat(field, "[", name.Scalar(), "]");
+      if (auto st = check_security_context(c, where + ".securityContext"); !st.ok()) return st;
+      YAML::Node mounts = Child(c, "volumeMounts");
+      if (mounts.IsDefined() && !mounts.IsNull()) {
+        if (!mounts.IsSequence()) return wrong(mounts, where + ".volumeMounts", "a list of mounts");
+        for (const auto& m : mounts) {
+          if (!m.IsMap()) {
+            return wrong(m, absl::StrCat("each entry of ", where, ".volumeMounts"),
+                         "a mapping with name and mountPath");
+          }
+        }
+      }
+    }
+  }
+  return absl::OkStatus();
+}
+
+}  // namespace
+
 absl::StatusOr<Proposal> Propose(const std::vector<ProfileInput>& profiles,
                                  const std::vector<ManifestInput>& manifests,
                                  const Inventory& inventory) {
@@ -938,6 +1017,10 @@ absl::StatusOr<Proposal> Propose(const std::vector<ProfileInput>& profiles,
       return absl::InvalidArgumentError(absl::StrCat(info.where, ": ", info.kind, " '", info.name,
                                                      "' has no pod template spec; fix the manifest"));
     }
+    if (auto s = CheckPodSpecTypes(Child(PodTemplate(proposal.originals[idx]), "spec"), info.source);
+        !s.ok()) {
+      return s;
+    }
     WorkloadProposal wp;
     wp.api_version = info.api_version;
     wp.kind = info.kind;
@@ -947,6 +1030,7 @@ absl::StatusOr<Proposal> Propose(const std::vector<ProfileInput>& profiles,
     wp.namespace_ = info.namespace_;
     wp.location = info.where;
     wp.profile_source = pin.source;
+    wp.profile = prof;
     wp.status = prof.status;
     wp.document = idx;
 
@@ -1089,6 +1173,8 @@ std::map<std::string, std::string> RenderProposal(const Proposal& p) {
       jsonpatch.Push(entry);
     }
     policies.push_back(w.network.policy);
+    files[absl::StrCat("profiles/", w.namespace_.empty() ? "" : w.namespace_ + "-", w.name,
+                       ".yaml")] = crd::EmitWorkloadProfile(w.profile);
     for (const auto& c : w.containers) {
       files[absl::StrCat("seccomp/", c.seccomp_name, ".json")] = SeccompJson(c).Dump();
       spo.push_back(SeccompProfileObject(w, c));

@@ -12,6 +12,9 @@
 //   seccomp/<name>.json    OCI/Docker seccomp profile, <name> = [<namespace>-]<workload>-<container>;
 //                          referenced as localhostProfile: minpriv/<name>.json
 //   seccompprofiles.yaml   the same profiles as Security Profiles Operator SeccompProfiles
+//   profiles/<name>.yaml   the learned WorkloadProfile applied to each workload, <name> =
+//                          [<namespace>-]<workload> (crd::EmitWorkloadProfile); the
+//                          evidence verify judges against (learned loopback peers, denials)
 //   report.md              changes, evidence, what they remove, risks
 //   summary.json           machine-readable per container summary
 #ifndef MINPRIV_REMEDIATOR_PROPOSER_H_
@@ -64,6 +67,7 @@ struct WorkloadProposal {
   std::string namespace_;
   std::string location;        // manifest file:line:column
   std::string profile_source;
+  crd::WorkloadProfile profile;  // the input profile applied (written under profiles/)
   crd::ProfileStatus status;
   size_t document = 0;         // index into Proposal::documents
   std::vector<ContainerProposal> containers;  // manifest order: init containers first
@@ -77,7 +81,9 @@ struct Proposal {
   std::vector<WorkloadProposal> workloads;  // sorted by namespace, name, kind
 };
 
-// Errors (InvalidArgument, with file:line:column where there is one): malformed YAML,
+// Errors (InvalidArgument, with file:line:column where there is one): malformed YAML, pod
+// spec fields of the wrong type (containers, initContainers, volumes, volumeMounts,
+// securityContext),
 // documents without apiVersion/kind/metadata.name, unknown kinds of built-in API groups, a
 // profile matching no workload (or several, or one of an unsupported kind), a profile
 // container missing from its workload, two profiles for one workload.

@@ -4,6 +4,7 @@
 
 #include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
+#include "crd/profile_codec.h"
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
 #include "remediator/evaluator.h"
@@ -19,6 +20,7 @@ namespace {
 using ::testing::ElementsAre;
 using ::testing::HasSubstr;
 using ::testing::MatchesRegex;
+using ::testing::Not;
 
 crd::ContainerProfile Container(const std::string& name) {
   crd::ContainerProfile c;
@@ -318,6 +320,63 @@ TEST(ProposerTest, WriteProposalDirIsAllOrNothing) {
   int entries = 0;
   for ([[maybe_unused]] const auto& e : std::filesystem::directory_iterator(tmp.path())) ++entries;
   EXPECT_EQ(entries, 1);
+}
+
+TEST(ProposerTest, WrongTypesOfPodSpecFieldsAreErrorsWithPositions) {
+  auto p = Profile("web", {Container("app")});
+  struct Case {
+    std::string spec;      // the pod spec, indented by 2
+    std::string expected;  // substring of the message
+  };
+  for (const Case& c : std::vector<Case>{
+           {"  containers: foo\n", "manifest.yaml:5:15: spec.containers must be a list of containers (found 'foo')"},
+           {"  containers: {name: app}\n", "manifest.yaml:5:15: spec.containers must be a list of containers (found a mapping)"},
+           {"  containers: [foo]\n", "manifest.yaml:5:16: each entry of spec.containers must be a mapping"},
+           {"  containers: [{name: app}]\n  initContainers: bar\n",
+            "manifest.yaml:6:19: spec.initContainers must be a list of containers"},
+           {"  containers: [{name: app}]\n  volumes: baz\n", "manifest.yaml:6:12: spec.volumes must be a list of volumes"},
+           {"  containers: [{name: app}]\n  securityContext: [1]\n",
+            "manifest.yaml:6:20: spec.securityContext must be a mapping (found a list)"},
+           {"  containers:\n  - name: app\n    securityContext: nope\n",
+            "manifest.yaml:7:22: spec.containers[app].securityContext must be a mapping (found 'nope')"},
+           {"  containers:\n  - name: app\n    volumeMounts: {name: x}\n",
+            "manifest.yaml:7:19: spec.containers[app].volumeMounts must be a list of mounts"},
+           {"  containers:\n  - image: x\n", "manifest.yaml:6:5: a container of spec.containers has no name"},
+           {"  hostname: x\n", "pod spec without containers"},
+       }) {
+    auto r = ProposeOne(p, "apiVersion: v1\nkind: Pod\nmetadata: {name: web}\nspec:\n" + c.spec);
+    ASSERT_FALSE(r.ok()) << c.spec;
+    EXPECT_EQ(r.status().code(), absl::StatusCode::kInvalidArgument);
+    EXPECT_THAT(std::string(r.status().message()), HasSubstr(c.expected)) << c.spec;
+  }
+}
+
+TEST(ProposerTest, EmptyDirOverAWholeScratchRootWarnsThatImageFilesAreHidden) {
+  crd::ContainerProfile c = Container("app");
+  c.file_writes = {{"/tmp/nginx/client_body/1", {"create", "write"}, 1, "t", false, {}},
+                   {"/var/cache/app/x", {"create"}, 1, "t", false, {}}};
+  auto r = ProposeOne(Profile("web", {c}), "apiVersion: v1\nkind: Pod\nmetadata: {name: web}\n"
+                                           "spec:\n  containers: [{name: app, image: x}]\n");
+  ASSERT_TRUE(r.ok()) << r.status();
+  auto files = RenderProposal(*r);
+  const std::string& report = files.at("report.md");
+  EXPECT_THAT(report, HasSubstr("the emptyDir on `/tmp` hides any file the image ships under `/tmp`"));
+  // Only whole scratch roots: a volume on the written directory itself is not warned about.
+  EXPECT_THAT(report, Not(HasSubstr("the emptyDir on `/var/cache/app` hides")));
+}
+
+TEST(ProposerTest, ProposalCarriesTheProfilesItApplied) {
+  crd::WorkloadProfile p = Profile("web", {Container("app")});
+  p.namespace_ = "shop";
+  auto r = ProposeOne(p, "apiVersion: v1\nkind: Pod\nmetadata: {name: web, namespace: shop}\n"
+                         "spec:\n  containers: [{name: app, image: x}]\n");
+  ASSERT_TRUE(r.ok()) << r.status();
+  auto files = RenderProposal(*r);
+  ASSERT_TRUE(files.count("profiles/shop-web.yaml"));
+  EXPECT_EQ(files.at("profiles/shop-web.yaml"), crd::EmitWorkloadProfile(p));
+  auto back = crd::ParseWorkloadProfile(files.at("profiles/shop-web.yaml"), "profiles/shop-web.yaml");
+  ASSERT_TRUE(back.ok()) << back.status();
+  EXPECT_EQ(back->containers, p.containers);
 }
 
 }  // namespace

@@ -3,6 +3,7 @@
 #include <gtest/gtest.h>
 
 #include <cerrno>
+#include <csignal>
 
 #include "util/syscalls.h"
 #include "verifier/verify.h"
@@ -182,6 +183,94 @@ TEST(VerifyReportTest, DeterministicAndComplete) {
   EXPECT_NE(a.find("\"message\": \"seccomp denied ptrace\""), std::string::npos);
   r.breaks.clear();
   EXPECT_NE(VerifyReportJson(r).find("\"verified\": true"), std::string::npos);
+}
+
+// A capability check that failed while learning too (same capability, same call site) is
+// the application's own harmless failure: setpriv --clear-groups has capset fail on SETPCAP.
+TEST(ClassifyTest, CapabilityFailureSeenWhileLearningIsNotABreak) {
+  crd::ContainerProfile observed;
+  crd::CapabilityUse denied;
+  denied.capability = "SETPCAP";
+  denied.call_site = "cap_capset";
+  denied.binary = "setpriv";
+  denied.denied = true;
+  observed.capability_evidence = {denied};
+  // Without the learned profile it is a break.
+  auto breaks = ClassifyBreaks(Spec(), {}, observed, {}, nullptr);
+  ASSERT_EQ(Messages(breaks), std::vector<std::string>{"capability missing SETPCAP"});
+  // The learned profile records it succeeding only: still a break.
+  crd::ContainerProfile learned;
+  crd::CapabilityUse granted = denied;
+  granted.denied = false;
+  learned.capability_evidence = {granted};
+  EXPECT_FALSE(LearnedDenial(&learned, denied));
+  EXPECT_EQ(ClassifyBreaks(Spec(), {}, observed, {}, &learned).size(), 1u);
+  // Failing at another call site while learning: still a break.
+  crd::CapabilityUse elsewhere = denied;
+  elsewhere.call_site = "__sys_setresuid";
+  learned.capability_evidence = {granted, elsewhere};
+  EXPECT_FALSE(LearnedDenial(&learned, denied));
+  EXPECT_EQ(ClassifyBreaks(Spec(), {}, observed, {}, &learned).size(), 1u);
+  // The same capability failing at the same call site while learning: not a break.
+  learned.capability_evidence = {granted, denied};
+  EXPECT_TRUE(LearnedDenial(&learned, denied));
+  EXPECT_TRUE(ClassifyBreaks(Spec(), {}, observed, {}, &learned).empty());
+  // A successful check is never a "learned denial".
+  EXPECT_FALSE(LearnedDenial(&learned, granted));
+}
+
+TEST(VerifyCommandTest, ResolvesInTheImageOrSaysNoSuchExecutable) {
+  auto abs = ResolveCommand("/bin/true", kDefaultContainerPath);
+  ASSERT_TRUE(abs.ok()) << abs.status();
+  EXPECT_EQ(*abs, "/bin/true");
+  auto bare = ResolveCommand("true", "/nonexistent-dir:/usr/bin");
+  ASSERT_TRUE(bare.ok()) << bare.status();
+  EXPECT_EQ(*bare, "/usr/bin/true");
+  for (auto r : {ResolveCommand("/nonexistent", kDefaultContainerPath),
+                 ResolveCommand("no-such-tool-xyz", kDefaultContainerPath),
+                 ResolveCommand("/etc/passwd", kDefaultContainerPath),  // not executable
+                 ResolveCommand("/usr/bin", kDefaultContainerPath),     // a directory
+                 ResolveCommand("true", "/nonexistent-dir")}) {
+    ASSERT_FALSE(r.ok());
+    EXPECT_EQ(r.status().code(), absl::StatusCode::kInvalidArgument);
+    EXPECT_NE(r.status().message().find("no such executable"), std::string::npos)
+        << r.status();
+  }
+  // Searched under the given root, not the caller's.
+  EXPECT_FALSE(ResolveCommand("/bin/true", kDefaultContainerPath, "/nonexistent-root").ok());
+}
+
+TEST(VerifyFlagsTest, ReportDestinationIsCheckedUpFront) {
+  VerifyOptions o;
+  o.proposal = "/";
+  o.command = {"/bin/true"};
+  o.report = "/nonexistent-dir/r.json";
+  auto missing = ValidateVerifyOptions(o);
+  EXPECT_EQ(missing.code(), absl::StatusCode::kInvalidArgument);
+  EXPECT_NE(missing.message().find("does not exist"), std::string::npos) << missing;
+  o.report = "/proc/r.json";  // a directory nobody, not even root, can create files in
+  auto unwritable = ValidateVerifyOptions(o);
+  EXPECT_EQ(unwritable.code(), absl::StatusCode::kInvalidArgument);
+  EXPECT_NE(unwritable.message().find("cannot write in /proc/"), std::string::npos)
+      << unwritable;
+  o.report = "/tmp";
+  EXPECT_EQ(ValidateVerifyOptions(o).code(), absl::StatusCode::kInvalidArgument);
+  o.report = "/tmp/minpriv-report-check.json";
+  EXPECT_TRUE(ValidateVerifyOptions(o).ok());
+}
+
+TEST(VerifyReportTest, InterruptedIsNoVerdict) {
+  VerifyResult r;
+  r.workload = "Pod/p";
+  r.container = "c";
+  r.interrupted_by = SIGINT;
+  EXPECT_FALSE(r.verified());
+  EXPECT_NE(VerifyReportJson(r).find("\"interrupted\": \"SIGINT\""), std::string::npos);
+}
+
+TEST(VerifyProfileTest, ProposalCarriesProfiles) {
+  EXPECT_EQ(ProposalProfilePath("/p", "", "web"), "/p/profiles/web.yaml");
+  EXPECT_EQ(ProposalProfilePath("/p", "shop", "web"), "/p/profiles/shop-web.yaml");
 }
 
 }  // namespace

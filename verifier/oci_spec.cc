@@ -14,7 +14,7 @@ namespace minpriv::verifier {
 
 namespace {
 
-constexpr char kDefaultPath[] = "/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin";
+constexpr const char* kDefaultPath = kDefaultContainerPath;
 
 // containerd's defaults for unprivileged containers (pkg/oci populateDefaultUnixSpec).
 const std::vector<std::string>& MaskedPaths() {

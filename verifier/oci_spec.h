@@ -68,6 +68,10 @@ struct OciSpec {
 
 absl::StatusOr<OciSpec> BuildOciSpec(const SpecInputs& inputs);
 
+// PATH of a container whose image and manifest set none (containerd's default).
+inline constexpr char kDefaultContainerPath[] =
+    "/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin";
+
 // containerd's default capability set (Kubernetes spelling, sorted).
 const std::vector<std::string>& RuntimeDefaultCapabilities();
 

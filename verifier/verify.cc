@@ -16,6 +16,7 @@
 #include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_join.h"
+#include "absl/strings/str_split.h"
 #include "absl/strings/strip.h"
 #include "crd/capabilities.h"
 #include "crd/profile_codec.h"
@@ -51,20 +52,24 @@ const char kVerifyUsage[] =
     "\n"
     "  --proposal DIR        proposal directory written by 'minpriv propose' (required)\n"
     "  --workload NAME       workload in DIR/narrowed.yaml (default: the only one)\n"
-    "  --container NAME      container of that workload (default: the only one)\n"
+    "  --container NAME      container of that workload (default: the only one); an init\n"
+    "                        container must run to completion with exit status 0\n"
     "  --exercise CMD        once the workload is up, run this with /bin/sh -c on the host\n"
     "                        (not observed); it must exit 0; then the workload is stopped\n"
     "  --duration DUR        bound on the replay, e.g. 30s (default: until CMD exits)\n"
     "  --ready-timeout DUR   how long to wait for the workload to come up (default 30s)\n"
     "  --grace DUR           SIGTERM to SIGKILL grace period when stopping (default 5s)\n"
     "  --expect-exit N       CMD exiting with status N is not a break (0 never is)\n"
-    "  --profile FILE        the learned WorkloadProfile: loopback peers (which no\n"
-    "                        NetworkPolicy judges) must be among the learned ones\n"
+    "  --profile FILE        the learned WorkloadProfile (default: the copy in\n"
+    "                        DIR/profiles/): loopback peers (which no NetworkPolicy\n"
+    "                        judges) must be among the learned ones; a capability check\n"
+    "                        that failed at the same call site while learning is no break\n"
     "  --report FILE         also write the verdict as JSON\n"
     "  --keep-bundle         keep the OCI bundle (config.json) and print where it is\n"
     "\n"
-    "exit status: 0 verified, 3 broken (each break printed), 2 usage or input error,\n"
-    "1 environment error (not root, runc missing, eBPF unavailable)\n";
+    "exit status: 0 verified, 3 broken (each break printed), 2 usage or input error (also\n"
+    "CMD not found in the image), 1 environment error (not root, runc missing, eBPF\n"
+    "unavailable), 130/143 interrupted by SIGINT/SIGTERM (the container is removed)\n";
 
 namespace {
 
@@ -170,13 +175,76 @@ absl::Status ValidateVerifyOptions(VerifyOptions& o) {
         "in PATH inside the container; e.g. /usr/sbin/nginx"));
   }
   if (!o.report.empty()) {
-    std::string dir = o.report.substr(0, o.report.find_last_of('/') + 1);
-    if (!dir.empty() && (stat(dir.c_str(), &st) != 0 || !S_ISDIR(st.st_mode))) {
-      return absl::InvalidArgumentError(
-          absl::StrCat("--report ", o.report, ": directory ", dir, " does not exist"));
-    }
+    if (auto s = CheckWritableDestination("--report", o.report); !s.ok()) return s;
   }
   return absl::OkStatus();
+}
+
+absl::Status CheckWritableDestination(const std::string& flag, const std::string& path) {
+  size_t slash = path.find_last_of('/');
+  std::string dir = slash == std::string::npos ? "." : path.substr(0, slash + 1);
+  if (dir.empty()) dir = "/";
+  struct stat st;
+  if (stat(path.c_str(), &st) == 0 && S_ISDIR(st.st_mode)) {
+    return absl::InvalidArgumentError(absl::StrCat(
+        flag, " ", path, ": is a directory; give a file name, e.g. ", path, "/verify.json"));
+  }
+  if (stat(dir.c_str(), &st) != 0 || !S_ISDIR(st.st_mode)) {
+    return absl::InvalidArgumentError(absl::StrCat(
+        flag, " ", path, ": directory ", dir, " does not exist; create it or choose another"));
+  }
+  // Root passes every permission check on paper: try to create a file there.
+  std::string probe = absl::StrCat(dir, dir.back() == '/' ? "" : "/", ".minpriv-probe-XXXXXX");
+  int fd = mkstemp(probe.data());
+  if (fd < 0) {
+    return absl::InvalidArgumentError(absl::StrCat(flag, " ", path, ": cannot write in ", dir,
+                                                   " (", std::strerror(errno),
+                                                   "); choose a writable directory"));
+  }
+  close(fd);
+  unlink(probe.c_str());
+  return absl::OkStatus();
+}
+
+absl::StatusOr<std::string> ResolveCommand(const std::string& command,
+                                           const std::string& path_env,
+                                           const std::string& root) {
+  auto executable = [&root](const std::string& p) {
+    std::string host = root == "/" ? p : absl::StrCat(absl::StripSuffix(root, "/"), p);
+    struct stat st;
+    return stat(host.c_str(), &st) == 0 && S_ISREG(st.st_mode) && (st.st_mode & 0111) != 0;
+  };
+  if (!command.empty() && command[0] == '/') {
+    if (executable(command)) return command;
+    return absl::InvalidArgumentError(absl::StrCat(
+        "no such executable: ", command, " (the host root serves as the container's image and "
+        "has no executable file there); check the command after '--'"));
+  }
+  if (!command.empty() && command.find('/') == std::string::npos) {
+    for (absl::string_view dir : absl::StrSplit(path_env, ':')) {
+      if (dir.empty() || dir[0] != '/') continue;
+      std::string candidate = absl::StrCat(absl::StripSuffix(dir, "/"), "/", command);
+      if (executable(candidate)) return candidate;
+    }
+  }
+  return absl::InvalidArgumentError(absl::StrCat(
+      "no such executable: '", command, "' is not in the container's PATH (", path_env,
+      ") in the host root that serves as its image; check the command after '--' or give "
+      "its absolute path"));
+}
+
+std::string ProposalProfilePath(const std::string& proposal_dir, const std::string& namespace_,
+                                const std::string& name) {
+  return absl::StrCat(proposal_dir, "/profiles/", namespace_.empty() ? "" : namespace_ + "-",
+                      name, ".yaml");
+}
+
+bool LearnedDenial(const crd::ContainerProfile* learned, const crd::CapabilityUse& ev) {
+  if (!learned || !ev.denied) return false;
+  for (const auto& l : learned->capability_evidence) {
+    if (l.denied && l.capability == ev.capability && l.call_site == ev.call_site) return true;
+  }
+  return false;
 }
 
 std::vector<Break> ClassifyBreaks(const OciSpec& spec,
@@ -228,7 +296,7 @@ std::vector<Break> ClassifyBreaks(const OciSpec& spec,
   }
   // Failed capability checks (the observer has already set probes apart).
   for (const auto& ev : observed.capability_evidence) {
-    if (!ev.denied) continue;
+    if (!ev.denied || LearnedDenial(learned, ev)) continue;
     bool in_set = std::find(spec.capabilities.begin(), spec.capabilities.end(),
                             ev.capability) != spec.capabilities.end();
     out.insert({"capability", ev.capability, absl::StrCat("capability missing ", ev.capability),
@@ -323,15 +391,22 @@ absl::StatusOr<VerifyResult> RunVerifySession(const VerifyOptions& o,
   if (!policy.ok()) {
     return absl::InvalidArgumentError(absl::StrCat(o.proposal, ": ", policy.status().message()));
   }
+  // The learned profile: --profile, else the copy the proposal carries.
+  std::string profile_path = o.profile;
+  if (profile_path.empty()) {
+    std::string stored = ProposalProfilePath(o.proposal, sel->pod.namespace_, sel->pod.name);
+    struct stat st;
+    if (stat(stored.c_str(), &st) == 0) profile_path = stored;
+  }
   std::optional<crd::ContainerProfile> learned;
-  if (!o.profile.empty()) {
-    auto wp = crd::ReadWorkloadProfileFile(o.profile);
+  if (!profile_path.empty()) {
+    auto wp = crd::ReadWorkloadProfileFile(profile_path);
     if (!wp.ok()) return absl::InvalidArgumentError(wp.status().message());
     for (const auto& c : wp->containers) {
       if (c.name == sel->container.name || wp->containers.size() == 1) learned = c;
     }
     if (!learned) {
-      return absl::InvalidArgumentError(absl::StrCat(o.profile, ": no container named ",
+      return absl::InvalidArgumentError(absl::StrCat(profile_path, ": no container named ",
                                                      sel->container.name));
     }
   }
@@ -339,6 +414,18 @@ absl::StatusOr<VerifyResult> RunVerifySession(const VerifyOptions& o,
   VerifyResult result;
   result.workload = absl::StrCat(sel->pod.kind, "/", sel->pod.name);
   result.container = sel->container.name;
+  result.init_container = sel->init;
+  if (learned) result.profile_used = profile_path;
+
+  // CMD must exist in the image (here: the host root), or runc's failure would read as the
+  // proposal's fault.
+  std::string path_env = kDefaultContainerPath;
+  for (const auto& e : sel->container.env) {
+    if (e.name == "PATH" && !e.from_source) path_env = e.value;
+  }
+  if (auto resolved = ResolveCommand(o.command[0], path_env); !resolved.ok()) {
+    return resolved.status();
+  }
 
   // The bundle and the runtime spec.
   auto bundle = Bundle::Create();
@@ -445,23 +532,19 @@ absl::StatusOr<VerifyResult> RunVerifySession(const VerifyOptions& o,
         if (!WIFEXITED(ex->status()) || WEXITSTATUS(ex->status()) != 0) exercise_failed = true;
       } else {
         exercise_failed = true;
-        result.breaks.push_back(
-            {"exercise", "exercise",
-             stop_requested() ? "exercise interrupted"
-                              : absl::StrCat("exercise did not finish within --duration ",
-                                             absl::FormatDuration(o.duration)),
-             o.exercise});
+        if (!stop_requested()) {
+          result.breaks.push_back({"exercise", "exercise",
+                                   absl::StrCat("exercise did not finish within --duration ",
+                                                absl::FormatDuration(o.duration)),
+                                   o.exercise});
+        }
       }
     }
   } else if (result.started) {
     if (auto s = pump(deadline, [&] { return exited(); }); !s.ok()) return s;
   }
-  if (stop_requested()) {
-    result.breaks.push_back({"exercise", "interrupted",
-                             absl::StrCat("verification interrupted by signal ",
-                                          signals.signal_number()),
-                             ""});
-  }
+  // Interrupted (SIGINT/SIGTERM): clean up as usual, but there is no verdict.
+  if (stop_requested()) result.interrupted_by = signals.signal_number();
 
   // Stop the container (it may have exited already) and collect what is left.
   result.exited = exited();
@@ -490,6 +573,15 @@ absl::StatusOr<VerifyResult> RunVerifySession(const VerifyOptions& o,
            o.expect_exit ? absl::StrCat("expected exit status ", *o.expect_exit) : ""});
     }
   }
+  if (sel->init && result.started && !result.exited && !result.interrupted_by) {
+    result.breaks.push_back(
+        {"exit", "workload", "init container did not run to completion",
+         o.duration_set ? absl::StrCat("still running after --duration ",
+                                       absl::FormatDuration(o.duration),
+                                       "; the pod's other containers would never start")
+                        : "it was still running when the exercise ended; the pod's other "
+                          "containers would never start"});
+  }
   if (exercise_failed && result.exercise_ran) {
     result.breaks.push_back({"exercise", "exercise",
                              absl::StrCat("exercise failed: it ",
@@ -504,6 +596,19 @@ absl::StatusOr<VerifyResult> RunVerifySession(const VerifyOptions& o,
   std::set<std::string> workload_caps;
   std::erase_if(judged.capability_evidence, [](const crd::CapabilityUse& ev) {
     return absl::StartsWith(ev.binary, "runc");
+  });
+  // A check that failed while learning too (same capability, same call site) is a failure
+  // the workload already lives with: not a need the proposal must grant.
+  const crd::ContainerProfile* learned_ptr = learned ? &*learned : nullptr;
+  for (const auto& ev : judged.capability_evidence) {
+    if (LearnedDenial(learned_ptr, ev)) {
+      result.ignored.push_back(absl::StrCat(
+          "capability ", ev.capability, " failed at ", ev.call_site, " for ", ev.binary,
+          ": it failed there while learning too (", profile_path, ")"));
+    }
+  }
+  std::erase_if(judged.capability_evidence, [learned_ptr](const crd::CapabilityUse& ev) {
+    return LearnedDenial(learned_ptr, ev);
   });
   for (const auto& ev : judged.capability_evidence) workload_caps.insert(ev.capability);
   judged.capabilities.assign(workload_caps.begin(), workload_caps.end());
@@ -530,6 +635,9 @@ absl::StatusOr<VerifyResult> RunVerifySession(const VerifyOptions& o,
   }
   for (const auto& w : result.stats.warnings) result.notes.push_back(w);
   std::sort(result.notes.begin(), result.notes.end());
+  std::sort(result.ignored.begin(), result.ignored.end());
+  result.ignored.erase(std::unique(result.ignored.begin(), result.ignored.end()),
+                       result.ignored.end());
   return result;
 }
 
@@ -558,6 +666,13 @@ std::string VerifyReportJson(const VerifyResult& r) {
   }
   j["breaks"] = std::move(breaks);
   j["notes"] = Json::StringArray(r.notes);
+  j["ignored"] = Json::StringArray(r.ignored);
+  if (r.init_container) j["initContainer"] = true;
+  if (!r.profile_used.empty()) j["profile"] = r.profile_used;
+  if (r.interrupted_by != 0) {
+    const char* name = sigabbrev_np(r.interrupted_by);
+    j["interrupted"] = name ? absl::StrCat("SIG", name) : absl::StrCat(r.interrupted_by);
+  }
   // Evidence of the replay: capability checks (with where and by whom) and syscalls seen.
   Json caps = Json::Array();
   for (const auto& ev : r.observed.capability_evidence) {

@@ -40,7 +40,7 @@ struct VerifyOptions {
   absl::Duration ready_timeout = absl::Seconds(30);
   absl::Duration grace = absl::Seconds(5);  // SIGTERM → SIGKILL when stopping
   std::optional<int> expect_exit;           // exit status that is not a break
-  std::string profile;                      // learned WorkloadProfile (loopback peers)
+  std::string profile;  // learned WorkloadProfile; default: DIR/profiles/<[ns-]name>.yaml
   std::string report;                       // JSON report to write
   bool keep_bundle = false;
   std::vector<std::string> command;  // CMD [ARG...]
@@ -62,8 +62,14 @@ struct Break {
   auto operator<=>(const Break&) const = default;
 };
 
+// True when `learned` records the same failed capability check (same capability, same
+// kernel call site): the application met the same failure while it was learned and worked,
+// so meeting it again under the proposal is not a break.
+bool LearnedDenial(const crd::ContainerProfile* learned, const crd::CapabilityUse& ev);
+
 // The classification, separated from the session for tests. `learned` (optional) is the
-// learned profile: loopback peers, which no NetworkPolicy judges, are compared with it.
+// learned profile: loopback peers, which no NetworkPolicy judges, are compared with it, and
+// failed capability checks it records too (LearnedDenial) are not breaks.
 // Denials at or after `stopping_since` (when verify sent SIGTERM, as the kubelet does on
 // pod termination) are breaks of the workload's graceful shutdown and say so.
 std::vector<Break> ClassifyBreaks(const OciSpec& spec,
@@ -76,6 +82,9 @@ std::vector<Break> ClassifyBreaks(const OciSpec& spec,
 struct VerifyResult {
   std::string workload;   // Kind/name
   std::string container;
+  bool init_container = false;  // verified as an init container (must exit 0)
+  std::string profile_used;     // learned profile judged against ("" when none)
+  int interrupted_by = 0;       // SIGINT/SIGTERM stopped the replay: no verdict
   bool started = false;      // runc start succeeded
   bool exited = false;       // the workload exited by itself
   int wait_status = 0;       // of the container's process (when exited or stopped)
@@ -88,8 +97,25 @@ struct VerifyResult {
   std::string bundle_dir;            // kept bundle (--keep-bundle)
   observer::Stats stats;
   crd::ContainerProfile observed;
-  bool verified() const { return breaks.empty(); }
+  bool verified() const { return breaks.empty() && interrupted_by == 0; }
 };
+
+// Where runc will find CMD: an absolute path as it is, a bare name searched in `path_env`
+// (the container's PATH) under `root` (the host root that serves as the image). The result
+// is the container path. InvalidArgument "no such executable" when there is none, so that a
+// typo is the user's mistake (exit 2), not a break of the proposal.
+absl::StatusOr<std::string> ResolveCommand(const std::string& command,
+                                           const std::string& path_env,
+                                           const std::string& root = "/");
+
+// The learned profile stored with the proposal for a workload: DIR/profiles/<[ns-]name>.yaml
+// (written by 'minpriv propose').
+std::string ProposalProfilePath(const std::string& proposal_dir, const std::string& namespace_,
+                                const std::string& name);
+
+// Checks up front that a file can be created in the directory of `path` (InvalidArgument
+// naming the directory otherwise), so a verdict is never lost after the replay.
+absl::Status CheckWritableDestination(const std::string& flag, const std::string& path);
 
 using ObserverFactory =
     std::function<absl::StatusOr<std::unique_ptr<observer::Observer>>()>;

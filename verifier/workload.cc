@@ -213,6 +213,9 @@ PodTemplate ParsePod(const YAML::Node& doc, const std::string& kind, const std::
     }
   }
   YAML::Node containers = spec["containers"];
+  if (containers && !containers.IsNull() && !containers.IsSequence()) {
+    Fail(containers, "spec.containers must be a list of containers");
+  }
   if (!containers || !containers.IsSequence() || containers.size() == 0) {
     Fail(spec, kind + " " + pod.name + " has no containers");
   }
@@ -311,7 +314,9 @@ absl::StatusOr<Selection> SelectContainer(const std::vector<PodTemplate>& worklo
   }
   std::vector<std::string> cnames;
   for (const auto& c : pod->containers) cnames.push_back(c.name);
+  for (const auto& c : pod->init_containers) cnames.push_back(c.name + " (init)");
   const Container* chosen = nullptr;
+  bool init = false;
   if (container.empty()) {
     if (pod->containers.size() != 1) {
       return absl::InvalidArgumentError(absl::StrCat(
@@ -323,13 +328,19 @@ absl::StatusOr<Selection> SelectContainer(const std::vector<PodTemplate>& worklo
     for (const auto& c : pod->containers) {
       if (c.name == container) chosen = &c;
     }
+    for (const auto& c : pod->init_containers) {
+      if (c.name == container && !chosen) {
+        chosen = &c;
+        init = true;
+      }
+    }
     if (!chosen) {
       return absl::InvalidArgumentError(absl::StrCat(
           pod->source_location, ": ", pod->kind, " ", pod->name, " has no container ",
           container, "; it has: ", absl::StrJoin(cnames, ", ")));
     }
   }
-  return Selection{*pod, *chosen};
+  return Selection{*pod, *chosen, init};
 }
 
 }  // namespace minpriv::verifier

@@ -89,7 +89,7 @@ struct PodTemplate {
   SecurityContext security_context;
   std::vector<Volume> volumes;
   std::vector<Container> containers;       // in manifest order
-  std::vector<Container> init_containers;  // parsed, not verified
+  std::vector<Container> init_containers;  // run to completion (exit 0) before containers
   bool host_network = false;
   bool host_pid = false;
   bool host_ipc = false;
@@ -103,10 +103,12 @@ absl::StatusOr<std::vector<PodTemplate>> ParseWorkloads(std::string_view yaml,
                                                         std::string_view source);
 
 // Picks the workload named `workload` (any when empty and exactly one exists) and its
-// container `container` (the only one when empty). InvalidArgument lists the choices.
+// container `container` (the only one of spec.containers when empty; init containers are
+// chosen by name). InvalidArgument lists the choices.
 struct Selection {
   PodTemplate pod;
   Container container;
+  bool init = false;  // an init container: it must run to completion with exit status 0
 };
 absl::StatusOr<Selection> SelectContainer(const std::vector<PodTemplate>& workloads,
                                           std::string_view workload,

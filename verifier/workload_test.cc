@@ -92,6 +92,24 @@ spec:
   EXPECT_NE(mount.status().message().find("declare it"), std::string::npos);
 }
 
+TEST(WorkloadTest, WrongTypesOfPodSpecFieldsAreNamedWhereTheyAre) {
+  for (const auto& [spec, expected] : std::vector<std::pair<std::string, std::string>>{
+           {"  containers: foo\n", "p.yaml:5:15: spec.containers must be a list of containers"},
+           {"  containers: [{name: c}]\n  initContainers: foo\n",
+            "p.yaml:6:19: initContainers must be a list"},
+           {"  containers: [{name: c}]\n  volumes: foo\n", "p.yaml:6:12: volumes must be a list"},
+           {"  containers: [{name: c}]\n  securityContext: foo\n",
+            "p.yaml:6:20: securityContext must be a mapping"},
+           {"  containers: [{name: c, volumeMounts: foo}]\n",
+            "p.yaml:5:40: volumeMounts must be a list"},
+       }) {
+    auto w = ParseWorkloads("apiVersion: v1\nkind: Pod\nmetadata: {name: p}\nspec:\n" + spec, "p.yaml");
+    ASSERT_FALSE(w.ok()) << spec;
+    EXPECT_EQ(w.status().code(), absl::StatusCode::kInvalidArgument);
+    EXPECT_EQ(w.status().message(), expected) << spec;
+  }
+}
+
 TEST(WorkloadTest, SelectContainer) {
   auto w = ParseWorkloads(Testdata("deploy.yaml"), "deploy.yaml");
   ASSERT_TRUE(w.ok());
@@ -104,6 +122,31 @@ TEST(WorkloadTest, SelectContainer) {
   EXPECT_EQ(sel->container.name, "nginx");
   EXPECT_FALSE(SelectContainer(*w, "other", "nginx", "deploy.yaml").ok());
   EXPECT_FALSE(SelectContainer(*w, "web", "nope", "deploy.yaml").ok());
+}
+
+TEST(WorkloadTest, SelectsInitContainersByName) {
+  auto w = ParseWorkloads(R"(apiVersion: v1
+kind: Pod
+metadata: {name: p}
+spec:
+  initContainers:
+  - name: init
+    command: [/bin/true]
+  containers:
+  - name: app
+)", "p.yaml");
+  ASSERT_TRUE(w.ok()) << w.status();
+  auto app = SelectContainer(*w, "", "", "p.yaml");
+  ASSERT_TRUE(app.ok()) << app.status();
+  EXPECT_EQ(app->container.name, "app");  // the default is never an init container
+  EXPECT_FALSE(app->init);
+  auto init = SelectContainer(*w, "", "init", "p.yaml");
+  ASSERT_TRUE(init.ok()) << init.status();
+  EXPECT_EQ(init->container.name, "init");
+  EXPECT_TRUE(init->init);
+  auto none = SelectContainer(*w, "", "nope", "p.yaml");
+  ASSERT_FALSE(none.ok());
+  EXPECT_NE(none.status().message().find("app, init (init)"), std::string::npos) << none.status();
 }
 
 }  // namespace

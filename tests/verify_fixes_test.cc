@@ -1,0 +1,234 @@
+// `minpriv verify` end to end with the real binaries, runc and the kernel, for what a
+// review found: a capability check that failed harmlessly while learning too, the learned
+// profile carried in the proposal, init containers, a mistyped CMD, an unwritable --report
+// destination, and SIGINT/SIGTERM during the replay.
+#include <fcntl.h>
+#include <poll.h>
+#include <signal.h>
+#include <sys/stat.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <filesystem>
+#include <string>
+#include <vector>
+
+#include "absl/strings/str_cat.h"
+#include "gmock/gmock.h"
+#include "gtest/gtest.h"
+#include "tests/test_util.h"
+#include "util/files.h"
+
+namespace minpriv {
+namespace {
+
+using ::testing::HasSubstr;
+using ::testing::Not;
+using test::RunMinpriv;
+using test::RunResult;
+
+// setpriv --clear-groups: capset() for the bounding/inheritable sets fails on SETPCAP (a
+// check that fails at cap_capset while learning and under any proposal), and the program
+// still works.
+const std::vector<std::string> kSetpriv = {"setpriv", "--reuid", "65534", "--regid", "65534",
+                                           "--clear-groups", "/bin/true"};
+
+TEST(VerifyLearnedDenialTest, TheExactLearnedCommandVerifiesWithTheProposalsOwnProfile) {
+  test::TempDir tmp("/tmp/minpriv-verify-setpriv-");
+  const std::string dir = tmp.path();
+  ASSERT_FALSE(dir.empty());
+  std::vector<std::string> learn = {"learn", "--out", dir + "/sp.yaml", "--name", "setpriv", "--"};
+  learn.insert(learn.end(), kSetpriv.begin(), kSetpriv.end());
+  RunResult l = RunMinpriv(learn, dir, "learn");
+  ASSERT_EQ(l.exit_code, 0) << l.out << l.err;
+  std::string profile = test::ReadFileOrFail(dir + "/sp.yaml");
+  // The situation under test: the learned profile records the failed check.
+  ASSERT_THAT(profile, HasSubstr("callSite: cap_capset")) << profile;
+  ASSERT_THAT(profile, HasSubstr("denied: true")) << profile;
+  ASSERT_TRUE(util::WriteFileAtomic(dir + "/pod.yaml", R"(apiVersion: v1
+kind: Pod
+metadata:
+  name: setpriv
+spec:
+  containers:
+  - name: setpriv
+    image: debian:12
+)").ok());
+  RunResult p = RunMinpriv({"propose", "--profile", dir + "/sp.yaml", "--manifest",
+                            dir + "/pod.yaml", "--out-dir", dir + "/out"},
+                           dir, "propose");
+  ASSERT_EQ(p.exit_code, 0) << p.out << p.err;
+  // The proposal carries the profile it applied.
+  std::string carried = test::ReadFileOrFail(dir + "/out/profiles/setpriv.yaml");
+  EXPECT_THAT(carried, HasSubstr("denied: true"));
+
+  // Without --profile: the proposal's copy is judged against.
+  std::vector<std::string> verify = {"verify", "--proposal", dir + "/out", "--report",
+                                     dir + "/v.json", "--"};
+  verify.insert(verify.end(), kSetpriv.begin(), kSetpriv.end());
+  RunResult v = RunMinpriv(verify, dir, "verify");
+  EXPECT_EQ(v.exit_code, 0) << v.out << v.err;
+  EXPECT_THAT(v.out, HasSubstr("VERIFIED"));
+  EXPECT_THAT(v.err, HasSubstr("not a break: capability SETPCAP failed at cap_capset"));
+  std::string report = test::ReadFileOrFail(dir + "/v.json");
+  EXPECT_THAT(report, HasSubstr("\"profile\": \"" + dir + "/out/profiles/setpriv.yaml\""));
+  // The replay did see the failed check: it is judged, not missed.
+  EXPECT_THAT(report, HasSubstr("\"callSite\": \"cap_capset\""));
+
+  // With --profile, the same.
+  std::vector<std::string> verify2 = {"verify", "--proposal", dir + "/out", "--profile",
+                                      dir + "/sp.yaml", "--"};
+  verify2.insert(verify2.end(), kSetpriv.begin(), kSetpriv.end());
+  RunResult v2 = RunMinpriv(verify2, dir, "verify2");
+  EXPECT_EQ(v2.exit_code, 0) << v2.out << v2.err;
+
+  // A profile in which that check succeeded: the failure under the proposal is a break.
+  std::string granted = profile;
+  for (size_t pos; (pos = granted.find("          denied: true\n")) != std::string::npos;) {
+    granted.erase(pos, std::string("          denied: true\n").size());
+  }
+  ASSERT_NE(granted, profile);
+  ASSERT_TRUE(util::WriteFileAtomic(dir + "/granted.yaml", granted).ok());
+  std::vector<std::string> verify3 = {"verify", "--proposal", dir + "/out", "--profile",
+                                      dir + "/granted.yaml", "--"};
+  verify3.insert(verify3.end(), kSetpriv.begin(), kSetpriv.end());
+  RunResult v3 = RunMinpriv(verify3, dir, "verify3");
+  EXPECT_EQ(v3.exit_code, 3) << v3.out << v3.err;
+  EXPECT_THAT(v3.out, HasSubstr("capability missing SETPCAP"));
+}
+
+// A hand-written proposal: a pod with an init container and a main container, no seccomp.
+class VerifyProposalTest : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    dir_ = tmp_.path();
+    ASSERT_FALSE(dir_.empty());
+    ASSERT_EQ(mkdir((dir_ + "/proposal").c_str(), 0755), 0);
+    ASSERT_TRUE(util::WriteFileAtomic(dir_ + "/proposal/narrowed.yaml", R"(apiVersion: v1
+kind: Pod
+metadata: {name: tiny}
+spec:
+  initContainers:
+  - name: init
+    securityContext:
+      readOnlyRootFilesystem: true
+      allowPrivilegeEscalation: false
+      capabilities: {drop: [ALL]}
+  containers:
+  - name: tiny
+    securityContext:
+      readOnlyRootFilesystem: true
+      allowPrivilegeEscalation: false
+      capabilities: {drop: [ALL]}
+)").ok());
+  }
+
+  RunResult Verify(std::vector<std::string> args, const std::string& tag) {
+    std::vector<std::string> all = {"verify", "--proposal", dir_ + "/proposal"};
+    all.insert(all.end(), args.begin(), args.end());
+    return RunMinpriv(all, dir_, tag);
+  }
+
+  test::TempDir tmp_{"/tmp/minpriv-verify-fixes-"};
+  std::string dir_;
+};
+
+TEST_F(VerifyProposalTest, InitContainersAreVerifiedToRunToCompletion) {
+  RunResult ok = Verify({"--container", "init", "--report", dir_ + "/init.json", "--", "/bin/true"},
+                        "init-true");
+  EXPECT_EQ(ok.exit_code, 0) << ok.out << ok.err;
+  EXPECT_THAT(ok.out, HasSubstr("VERIFIED: Pod/tiny container init"));
+  EXPECT_THAT(test::ReadFileOrFail(dir_ + "/init.json"), HasSubstr("\"initContainer\": true"));
+  RunResult fails = Verify({"--container", "init", "--", "/bin/false"}, "init-false");
+  EXPECT_EQ(fails.exit_code, 3) << fails.out << fails.err;
+  EXPECT_THAT(fails.out, HasSubstr("workload exited with status 1"));
+  // An init container that never finishes holds the pod back: a break (a main container
+  // staying up for --duration is not).
+  RunResult hangs = Verify({"--container", "init", "--duration", "1s", "--grace", "1s", "--", "/bin/sleep", "60"},
+                           "init-hangs");
+  EXPECT_EQ(hangs.exit_code, 3) << hangs.out << hangs.err;
+  EXPECT_THAT(hangs.out, HasSubstr("init container did not run to completion"));
+  RunResult main_up = Verify({"--container", "tiny", "--duration", "1s", "--grace", "1s", "--", "/bin/sleep", "60"},
+                             "main-up");
+  EXPECT_EQ(main_up.exit_code, 0) << main_up.out << main_up.err;
+}
+
+TEST_F(VerifyProposalTest, MistypedCommandIsAUsageErrorBeforeRunc) {
+  for (const std::string& cmd : {std::string("/nonexistent"), std::string("no-such-tool-xyz")}) {
+    RunResult r = Verify({"--container", "tiny", "--", cmd}, "typo");
+    EXPECT_EQ(r.exit_code, 2) << cmd << "\n" << r.out << r.err;
+    EXPECT_THAT(r.err, HasSubstr("no such executable")) << cmd;
+    EXPECT_THAT(r.out + r.err, Not(HasSubstr("runtime rejected"))) << cmd;
+    EXPECT_THAT(r.out, Not(HasSubstr("BROKEN"))) << cmd;
+  }
+  // A bare name found in the container's PATH runs.
+  RunResult bare = Verify({"--container", "tiny", "--", "true"}, "bare");
+  EXPECT_EQ(bare.exit_code, 0) << bare.out << bare.err;
+}
+
+TEST_F(VerifyProposalTest, UnwritableReportDestinationIsAUsageErrorBeforeTheReplay) {
+  for (const std::string& report :
+       {dir_ + "/missing/r.json", std::string("/proc/minpriv-r.json"), dir_}) {
+    RunResult r = Verify({"--container", "tiny", "--report", report, "--", "/bin/true"}, "report");
+    EXPECT_EQ(r.exit_code, 2) << report << "\n" << r.out << r.err;
+    EXPECT_THAT(r.err, HasSubstr("--report")) << report;
+    EXPECT_THAT(r.out, Not(HasSubstr("verifying"))) << report << ": the replay ran";
+  }
+}
+
+// Runs verify on a long-lived command, waits until it is replaying, sends `sig`.
+RunResult InterruptVerify(const std::string& dir, int sig) {
+  RunResult result;
+  int out[2];
+  if (pipe2(out, O_CLOEXEC) != 0) return result;
+  std::vector<std::string> args = {MINPRIV_BINARY, "verify",    "--proposal", dir + "/proposal",
+                                   "--container",  "tiny",      "--grace", "1s", "--", "/bin/sleep",
+                                   "600"};
+  pid_t pid = fork();
+  if (pid == 0) {
+    dup2(out[1], 1);
+    dup2(out[1], 2);
+    int devnull = open("/dev/null", O_RDONLY);
+    dup2(devnull, 0);
+    std::vector<char*> argv;
+    for (auto& a : args) argv.push_back(a.data());
+    argv.push_back(nullptr);
+    execv(argv[0], argv.data());
+    _exit(127);
+  }
+  close(out[1]);
+  bool signalled = false;
+  char buf[4096];
+  for (;;) {
+    ssize_t n = read(out[0], buf, sizeof(buf));
+    if (n <= 0) break;
+    result.out.append(buf, n);
+    // The replay has begun (signal handling is in place) once verify says so.
+    if (!signalled && result.out.find("verifying Pod/tiny") != std::string::npos) {
+      kill(pid, sig);
+      signalled = true;
+    }
+  }
+  close(out[0]);
+  int st = 0;
+  waitpid(pid, &st, 0);
+  result.exit_code = WIFEXITED(st) ? WEXITSTATUS(st) : 128 + WTERMSIG(st);
+  return result;
+}
+
+TEST_F(VerifyProposalTest, InterruptedReplayCleansUpAndExits128PlusSignal) {
+  RunResult i = InterruptVerify(dir_, SIGINT);
+  EXPECT_EQ(i.exit_code, 130) << i.out;
+  EXPECT_THAT(i.out, HasSubstr("interrupted by SIGINT"));
+  EXPECT_THAT(i.out, Not(HasSubstr("BROKEN")));
+  RunResult t = InterruptVerify(dir_, SIGTERM);
+  EXPECT_EQ(t.exit_code, 143) << t.out;
+  EXPECT_THAT(t.out, HasSubstr("interrupted by SIGTERM"));
+  // No container is left behind.
+  RunResult list = test::RunBinary("/usr/sbin/runc", {"list", "-q"}, dir_, "runc-list");
+  EXPECT_EQ(list.exit_code, 0) << list.err;
+  EXPECT_THAT(list.out, Not(HasSubstr("minpriv-verify-")));
+}
+
+}  // namespace
+}  // namespace minpriv
