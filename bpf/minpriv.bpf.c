@@ -23,13 +23,19 @@ char LICENSE[] SEC("license") = "GPL";
 
 /* Set by user space before load. */
 const volatile bool verify_mode = false;
+/* Set by user space once both sys_exit_mkdir(at) programs are attached: a new mkdir fact
+ * then waits for the call's result (see pending_mkdirs). */
+volatile bool defer_mkdir = false;
 
 #define AT_FDCWD -100
 #define AT_REMOVEDIR 0x200
+#define AT_EMPTY_PATH 0x1000
 #define O_WRONLY 01
 #define O_RDWR 02
 #define O_CREAT 0100
 #define O_TRUNC 01000
+#define TS_COMPAT 0x0002 /* arch/x86/include/asm/thread_info.h */
+#define EEXIST 17
 #define EPERM 1
 #define EACCES 13
 #define EROFS 30
@@ -52,19 +58,31 @@ const volatile bool verify_mode = false;
 #define NR_chown 92
 #define NR_fchown 93
 #define NR_lchown 94
+#define NR_utime 132
 #define NR_mknod 133
+#define NR_setxattr 188
+#define NR_lsetxattr 189
+#define NR_fsetxattr 190
+#define NR_removexattr 197
+#define NR_lremovexattr 198
+#define NR_fremovexattr 199
+#define NR_utimes 235
 #define NR_openat 257
 #define NR_mkdirat 258
 #define NR_mknodat 259
 #define NR_fchownat 260
+#define NR_futimesat 261
 #define NR_unlinkat 263
 #define NR_renameat 264
 #define NR_linkat 265
 #define NR_symlinkat 266
 #define NR_fchmodat 268
+#define NR_utimensat 280
 #define NR_renameat2 316
 #define NR_openat2 437
 #define NR_fchmodat2 452
+#define NR_setxattrat 463
+#define NR_removexattrat 466
 
 struct {
   __uint(type, BPF_MAP_TYPE_HASH);
@@ -140,6 +158,20 @@ struct {
   __type(key, __u64);
   __type(value, struct stash);
 } stashes SEC(".maps");
+
+/* mkdir of a directory that exists (`mkdir -p`) fails with EEXIST, even on a read-only
+ * file system: it needs nothing writable, so it is not a write. The sys_enter record of a
+ * new mkdir fact waits here (by thread) for the call's result; the per-syscall exit
+ * tracepoints of mkdir/mkdirat emit it unless the call failed with EEXIST (then the fact
+ * is forgotten, so that a later mkdir that creates it is reported). A plain hash: when
+ * full, the record is emitted at once (never narrower than observed); user space emits
+ * what is still pending when it detaches. */
+struct {
+  __uint(type, BPF_MAP_TYPE_HASH);
+  __uint(max_entries, 1024);
+  __type(key, __u64);
+  __type(value, struct mp_file_event);
+} pending_mkdirs SEC(".maps");
 
 /* Array lookups are inlined by the verifier: an unwatched task costs no helper call when
  * its cache entry is empty. */
@@ -353,7 +385,10 @@ __noinline int file_path_event(struct mp_workload *w, struct fp_args *a) {
     ev->ops = ops;
     ev->nr = nr;
     ev->key = k;
-    output(ev, sizeof(*ev), &k);
+    __u64 tid = bpf_get_current_pid_tgid();
+    if (!(ops == MP_OP_MKDIR && defer_mkdir &&
+          bpf_map_update_elem(&pending_mkdirs, &tid, ev, BPF_ANY) == 0))
+      output(ev, sizeof(*ev), &k);
   }
   if (verify_mode && stash_it) {
     __u64 id = bpf_get_current_pid_tgid();
@@ -379,6 +414,16 @@ static __always_inline __u32 open_ops(__u64 flags) {
   if (flags & O_CREAT) ops |= MP_OP_CREATE;
   if (flags & O_TRUNC) ops |= MP_OP_TRUNCATE;
   return ops;
+}
+
+/* The *at calls that name the dirfd itself with a NULL path, or with "" and AT_EMPTY_PATH
+ * (utimensat, futimesat, setxattrat, removexattrat). */
+static __always_inline bool names_the_fd(const char *path, __u64 flags, bool null_ok) {
+  if (!path) return null_ok;
+  if (!(flags & AT_EMPTY_PATH)) return false;
+  char c = 1;
+  if (bpf_probe_read_user(&c, 1, path) != 0) return false;
+  return c == 0;
 }
 
 #define FP(ops_, dfd_, path_, from_fd_, stash_)                                          \
@@ -482,6 +527,39 @@ static __always_inline void file_syscall(__u32 slot, struct mp_workload *w, stru
     case NR_ftruncate:
       FP(MP_OP_TRUNCATE, (int)a0, NULL, true, true);
       return;
+    case NR_utime:
+    case NR_utimes:
+      FP(MP_OP_UTIME, AT_FDCWD, (const char *)a0, false, true);
+      return;
+    case NR_futimesat: /* a NULL path: the dirfd itself */
+      if (names_the_fd((const char *)a1, 0, (int)a0 != AT_FDCWD))
+        FP(MP_OP_UTIME, (int)a0, NULL, true, true);
+      else
+        FP(MP_OP_UTIME, (int)a0, (const char *)a1, false, true);
+      return;
+    case NR_utimensat: /* NULL path (futimens) or "" with AT_EMPTY_PATH: the fd itself */
+      if (names_the_fd((const char *)a1, a3, (int)a0 != AT_FDCWD))
+        FP(MP_OP_UTIME, (int)a0, NULL, true, true);
+      else
+        FP(MP_OP_UTIME, (int)a0, (const char *)a1, false, true);
+      return;
+    case NR_setxattr:
+    case NR_lsetxattr:
+    case NR_removexattr:
+    case NR_lremovexattr:
+      FP(MP_OP_XATTR, AT_FDCWD, (const char *)a0, false, true);
+      return;
+    case NR_fsetxattr:
+    case NR_fremovexattr:
+      FP(MP_OP_XATTR, (int)a0, NULL, true, true);
+      return;
+    case NR_setxattrat:
+    case NR_removexattrat:
+      if (names_the_fd((const char *)a1, a2, false))
+        FP(MP_OP_XATTR, (int)a0, NULL, true, true);
+      else
+        FP(MP_OP_XATTR, (int)a0, (const char *)a1, false, true);
+      return;
   }
 }
 
@@ -492,7 +570,10 @@ static __always_inline bool is_file_syscall(long nr) {
     case NR_renameat: case NR_renameat2: case NR_link: case NR_linkat: case NR_symlink:
     case NR_symlinkat: case NR_chmod: case NR_fchmodat: case NR_fchmodat2: case NR_chown:
     case NR_lchown: case NR_fchownat: case NR_mknod: case NR_mknodat: case NR_truncate:
-    case NR_fchmod: case NR_fchown: case NR_ftruncate:
+    case NR_fchmod: case NR_fchown: case NR_ftruncate: case NR_utime: case NR_utimes:
+    case NR_futimesat: case NR_utimensat: case NR_setxattr: case NR_lsetxattr:
+    case NR_fsetxattr: case NR_removexattr: case NR_lremovexattr: case NR_fremovexattr:
+    case NR_setxattrat: case NR_removexattrat:
       return true;
   }
   return false;
@@ -507,15 +588,20 @@ int BPF_PROG(on_sys_enter, struct pt_regs *regs, long id) {
   struct mp_workload *w = lookup_workload(current_cgroup_id(t), &slot);
   if (!w) return 0;
 
+  /* A 32-bit syscall (int 0x80 even from 64-bit code, sysenter, a 32-bit task's syscall)
+   * is numbered by the i386 table: the kernel marks it TS_COMPAT in thread_info.status
+   * before this tracepoint (and clears it on return). One load from the task we hold. */
+  __u32 compat = (t->thread_info.status & TS_COMPAT) != 0;
   if (id >= 0 && id < MP_MAX_SYSCALLS) {
-    __u64 bit = 1ULL << (id & 63);
-    __u64 *word = &w->syscalls[(id >> 6) & (MP_MAX_SYSCALLS / 64 - 1)];
+    __u64 bitno = id + (compat ? MP_MAX_SYSCALLS : 0);
+    __u64 bit = 1ULL << (bitno & 63);
+    __u64 *word = &w->syscalls[(bitno >> 6) & (MP_SYSCALL_BITS / 64 - 1)];
     if (!(*word & bit) && !(__sync_fetch_and_or(word, bit) & bit)) {
       struct mp_syscall_event *ev = bpf_ringbuf_reserve(&events, sizeof(*ev), 0);
       if (ev) {
         fill_header(&ev->hdr, MP_EV_SYSCALL, w);
         ev->nr = id;
-        ev->pad = 0;
+        ev->abi = compat ? MP_ABI_I386 : MP_ABI_X86_64;
         bpf_ringbuf_submit(ev, 0);
       } else {
         __sync_fetch_and_and(word, ~bit); /* retry next time */
@@ -544,9 +630,45 @@ int BPF_PROG(on_sys_enter, struct pt_regs *regs, long id) {
     }
   }
 
-  if (is_file_syscall(id)) file_syscall(slot, w, regs, id);
+  /* File writes are decoded by x86_64 number only: a 32-bit call's number means another
+   * syscall (user space reports that 32-bit file writes are not observed). */
+  if (!compat && is_file_syscall(id)) file_syscall(slot, w, regs, id);
   return 0;
 }
+
+/* ---- mkdir results (classic per-syscall tracepoints: only mkdir calls pay) ----------- */
+
+struct mp_sys_exit_ctx { /* tracefs: events/syscalls/sys_exit_mkdir(at)/format */
+  __u64 common;
+  int nr;
+  int pad;
+  long ret;
+};
+
+static __always_inline int mkdir_exit(long ret) {
+  __u64 tid = bpf_get_current_pid_tgid();
+  struct mp_file_event *ev = bpf_map_lookup_elem(&pending_mkdirs, &tid);
+  if (!ev) return 0;
+  if (ret == -EEXIST) {
+    /* Forget the fact, unless another call met it meanwhile (its hit rode on this key:
+     * that one may have created the directory). */
+    struct mp_seen_value *v = bpf_map_lookup_elem(&seen, &ev->key);
+    if (!v || v->hits <= 1) {
+      bpf_map_delete_elem(&seen, &ev->key);
+      bpf_map_delete_elem(&pending_mkdirs, &tid);
+      return 0;
+    }
+  }
+  output(ev, sizeof(*ev), &ev->key);
+  bpf_map_delete_elem(&pending_mkdirs, &tid);
+  return 0;
+}
+
+SEC("tracepoint/syscalls/sys_exit_mkdir")
+int on_mkdir_exit(struct mp_sys_exit_ctx *ctx) { return mkdir_exit(ctx->ret); }
+
+SEC("tracepoint/syscalls/sys_exit_mkdirat")
+int on_mkdirat_exit(struct mp_sys_exit_ctx *ctx) { return mkdir_exit(ctx->ret); }
 
 /* ---- verify mode: failures the workload saw ----------------------------------------- */
 
@@ -559,11 +681,14 @@ int BPF_PROG(on_sys_exit, struct pt_regs *regs, long ret) {
   long nr = BPF_CORE_READ(regs, orig_ax);
   __u64 pid_tgid = bpf_get_current_pid_tgid();
   struct stash *st = NULL;
-  if (is_file_syscall(nr)) st = bpf_map_lookup_elem(&stashes, &pid_tgid);
+  /* A 32-bit call: i386 number, and never a stashed (x86_64-decoded) file syscall. */
+  bool compat = (bpf_get_current_task_btf()->thread_info.status & TS_COMPAT) != 0;
+  if (!compat && is_file_syscall(nr)) st = bpf_map_lookup_elem(&stashes, &pid_tgid);
   if (ret == -EPERM || ret == -EACCES || ret == -EROFS) {
     bool with_path = st && st->nr == nr;
     struct mp_seen_key k = {.slot = slot, .kind = MP_SEEN_DENIAL,
-                            .a = (__u64)nr | ((__u64)(-ret) << 32),
+                            .a = ((__u64)nr + (compat ? MP_MAX_SYSCALLS : 0)) |
+                                 ((__u64)(-ret) << 32),
                             .b = with_path ? st->base : 0, .c = with_path ? st->hash : 0};
     if (first_time(&k)) {
       __u32 idx = SCR_EXIT;
@@ -574,6 +699,7 @@ int BPF_PROG(on_sys_exit, struct pt_regs *regs, long ret) {
         ev->error = -ret;
         ev->ops = with_path ? st->ops : 0;
         ev->has_path = with_path;
+        ev->abi = compat ? MP_ABI_I386 : MP_ABI_X86_64;
         if (with_path) {
           bpf_probe_read_kernel(&ev->path, sizeof(ev->path), &st->path);
         } else {
@@ -714,6 +840,47 @@ static __always_inline void net_event(__u32 slot, struct mp_workload *w, __u8 ki
   bpf_ringbuf_submit(ev, 0);
 }
 
+/* UDP conversations, to tell replies from new flows. Unconnected UDP has no connection to
+ * attach a direction to: the first datagram between (our local port, peer) decides it. A
+ * datagram received first makes the peer a client of ours (ingress to our local port), and
+ * what we send back to it is a reply; a datagram sent first makes the peer a server
+ * (egress), and what it sends back is a reply. Keyed by watched slot, local port, peer
+ * port, family and peer address. LRU: an evicted conversation is decided again by its next
+ * datagram (never a fact lost, at worst a reply seen as a new flow). */
+#define UDP_FIRST_RECEIVED 1
+#define UDP_FIRST_SENT 2
+
+struct udp_conv_key {
+  __u32 slot;
+  __u16 local_port; /* host byte order */
+  __u16 peer_port;  /* host byte order */
+  __u32 family;
+  __u32 addr[4];
+};
+
+struct {
+  __uint(type, BPF_MAP_TYPE_LRU_HASH);
+  __uint(max_entries, 16384);
+  __type(key, struct udp_conv_key);
+  __type(value, __u32);
+} udp_convs SEC(".maps");
+
+/* True when this datagram continues a conversation the other side started (a reply);
+ * otherwise records who started it. */
+static __always_inline bool udp_is_reply(__u32 slot, __u16 local_port, __u16 peer_port,
+                                         __u32 family, __u32 a0, __u32 a1, __u32 a2,
+                                         __u32 a3, __u32 dir) {
+  if (local_port == 0) return false;
+  struct udp_conv_key k = {.slot = slot, .local_port = local_port, .peer_port = peer_port,
+                           .family = family, .addr = {a0, a1, a2, a3}};
+  __u32 *first = bpf_map_lookup_elem(&udp_convs, &k);
+  if (first) return *first != dir;
+  bpf_map_update_elem(&udp_convs, &k, &dir, BPF_NOEXIST);
+  return false;
+}
+
+/* kind: MP_NET_EGRESS (connect/sendmsg), MP_NET_LISTEN (bind), MP_NET_INGRESS (UDP
+ * recvmsg: the address is the datagram's source). */
 static __always_inline int sock_addr4(struct bpf_sock_addr *ctx, __u8 kind) {
   __u32 slot;
   struct mp_workload *w = lookup_workload(bpf_get_current_cgroup_id(), &slot);
@@ -722,7 +889,22 @@ static __always_inline int sock_addr4(struct bpf_sock_addr *ctx, __u8 kind) {
   if (proto != MP_PROTO_TCP && proto != MP_PROTO_UDP) return 1;
   __u16 port = bpf_ntohs((__u16)ctx->user_port);
   if (kind == MP_NET_LISTEN && (proto != MP_PROTO_UDP || port == 0)) return 1;
-  net_event(slot, w, kind, proto, MP_AF_INET, port, ctx->user_ip4, 0, 0, 0);
+  __u32 ip = ctx->user_ip4;
+  __u16 report_port = port;
+  if (proto == MP_PROTO_UDP && kind != MP_NET_LISTEN) {
+    struct bpf_sock *sk = ctx->sk;
+    if (!sk) return 1;
+    __u16 local = (__u16)sk->src_port;
+    if (kind == MP_NET_INGRESS) {
+      if (sk->state == BPF_TCP_ESTABLISHED) return 1; /* connected: its connect is egress */
+      report_port = local;
+    }
+    bool sent = kind == MP_NET_EGRESS;
+    if (udp_is_reply(slot, local, port, MP_AF_INET, ip, 0, 0, 0,
+                     sent ? UDP_FIRST_SENT : UDP_FIRST_RECEIVED))
+      return 1;
+  }
+  net_event(slot, w, kind, proto, MP_AF_INET, report_port, ip, 0, 0, 0);
   return 1;
 }
 
@@ -734,8 +916,22 @@ static __always_inline int sock_addr6(struct bpf_sock_addr *ctx, __u8 kind) {
   if (proto != MP_PROTO_TCP && proto != MP_PROTO_UDP) return 1;
   __u16 port = bpf_ntohs((__u16)ctx->user_port);
   if (kind == MP_NET_LISTEN && (proto != MP_PROTO_UDP || port == 0)) return 1;
-  net_event(slot, w, kind, proto, MP_AF_INET6, port, ctx->user_ip6[0], ctx->user_ip6[1],
-            ctx->user_ip6[2], ctx->user_ip6[3]);
+  __u32 a0 = ctx->user_ip6[0], a1 = ctx->user_ip6[1], a2 = ctx->user_ip6[2],
+        a3 = ctx->user_ip6[3];
+  __u16 report_port = port;
+  if (proto == MP_PROTO_UDP && kind != MP_NET_LISTEN) {
+    struct bpf_sock *sk = ctx->sk;
+    if (!sk) return 1;
+    __u16 local = (__u16)sk->src_port;
+    if (kind == MP_NET_INGRESS) {
+      if (sk->state == BPF_TCP_ESTABLISHED) return 1;
+      report_port = local;
+    }
+    if (udp_is_reply(slot, local, port, MP_AF_INET6, a0, a1, a2, a3,
+                     kind == MP_NET_EGRESS ? UDP_FIRST_SENT : UDP_FIRST_RECEIVED))
+      return 1;
+  }
+  net_event(slot, w, kind, proto, MP_AF_INET6, report_port, a0, a1, a2, a3);
   return 1;
 }
 
@@ -745,11 +941,21 @@ int on_connect4(struct bpf_sock_addr *ctx) { return sock_addr4(ctx, MP_NET_EGRES
 SEC("cgroup/connect6")
 int on_connect6(struct bpf_sock_addr *ctx) { return sock_addr6(ctx, MP_NET_EGRESS); }
 
+/* Unconnected UDP sends (connected ones went through connect4/6). */
 SEC("cgroup/sendmsg4")
 int on_sendmsg4(struct bpf_sock_addr *ctx) { return sock_addr4(ctx, MP_NET_EGRESS); }
 
 SEC("cgroup/sendmsg6")
 int on_sendmsg6(struct bpf_sock_addr *ctx) { return sock_addr6(ctx, MP_NET_EGRESS); }
+
+/* UDP receives that ask for the source address (recvfrom/recvmsg with msg_name): inbound
+ * datagrams of a UDP server. A server must ask for the address to reply to an unconnected
+ * peer, so nothing a reply depends on is missed. */
+SEC("cgroup/recvmsg4")
+int on_recvmsg4(struct bpf_sock_addr *ctx) { return sock_addr4(ctx, MP_NET_INGRESS); }
+
+SEC("cgroup/recvmsg6")
+int on_recvmsg6(struct bpf_sock_addr *ctx) { return sock_addr6(ctx, MP_NET_INGRESS); }
 
 /* UDP "listeners": bind() to a fixed port (TCP listeners come from sockops). */
 SEC("cgroup/bind4")

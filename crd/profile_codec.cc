@@ -36,7 +36,8 @@ namespace {
 
 constexpr const char* kFileOps[] = {"chmod",  "chown",   "create",  "link",
                                     "mkdir",  "mknod",   "rename",  "rmdir",
-                                    "symlink", "truncate", "unlink", "write"};
+                                    "symlink", "truncate", "unlink", "utime",
+                                    "write",   "xattr"};
 
 // ---------------------------------------------------------------------------------------
 // Emitter

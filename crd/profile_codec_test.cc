@@ -202,6 +202,16 @@ TEST(ProfileCodecTest, ParsesMinimalDocumentWithDefaults) {
   EXPECT_TRUE(p->status.complete);
 }
 
+TEST(ProfileCodecTest, AcceptsTimestampAndXattrOps) {
+  auto p = ParseWorkloadProfile(
+      Replace(kMinimal, "syscalls: [read]",
+              "fileWrites: [{path: /data/f, ops: [utime, write, xattr], count: 2}]"),
+      "in.yaml");
+  ASSERT_TRUE(p.ok()) << p.status();
+  EXPECT_EQ(p->containers[0].file_writes[0].ops,
+            (std::vector<std::string>{"utime", "write", "xattr"}));
+}
+
 TEST(ProfileCodecErrorsTest, UnknownSyscallHasPositionAndFix) {
   std::string msg = ErrorOf(Replace(kMinimal, "[read]", "[read, reed]"));
   EXPECT_EQ(msg, "in.yaml:8:22: unknown syscall 'reed'; use an x86_64 Linux syscall name "

@@ -23,7 +23,7 @@ inline constexpr char kWorkloadProfileKind[] = "WorkloadProfile";
 struct FileWrite {
   std::string path;
   std::vector<std::string> ops;  // sorted: chmod chown create link mkdir mknod rename rmdir
-                                 // symlink truncate unlink write
+                                 // symlink truncate unlink utime write xattr
   uint64_t count = 0;            // modifications seen (after in-kernel dedup: distinct ones)
   std::string first_seen;        // RFC3339 with milliseconds, UTC
   bool summarized = false;       // path is a directory standing for many written files

@@ -35,7 +35,6 @@ struct ProbeRule {
   int cap;  // -1: any capability
   std::string_view reason;
 };
-constexpr int kCapFsetid = 4;
 constexpr int kCapSysAdmin = 21;
 constexpr ProbeRule kProbeRules[] = {
     // Memory accounting asks CAP_SYS_ADMIN on every mmap, brk, stack growth, fork and execve
@@ -57,12 +56,13 @@ constexpr ProbeRule kProbeRules[] = {
     // to show wchan/eip/esp; cap_ptrace_access_check then calls plain ns_capable
     // (CAP_SYS_PTRACE), so the no-audit flag is invisible: the reader identifies it.
     {"do_task_stat", -1, "ptrace access probe while reading /proc/PID/stat"},
-    // chmod/chown ask CAP_FSETID (in_group_or_capable, inlined into setattr_prepare and
-    // setattr_copy) whatever the new mode, only to decide whether the setgid bit survives;
-    // the call succeeds either way. Measured: `chmod 600` on another user's file.
-    {"setattr_prepare", kCapFsetid, "decides whether chmod/chown keeps the setgid bit"},
-    {"setattr_copy", kCapFsetid, "decides whether chmod/chown keeps the setgid bit"},
-    {"in_group_or_capable", kCapFsetid, "decides whether chmod/chown keeps the setgid bit"},
+    // Not a probe: CAP_FSETID asked by chmod/chown (in_group_or_capable, inlined into
+    // setattr_prepare and setattr_copy; setattr_should_drop_sgid). The check decides whether
+    // the setgid bit survives a chmod by a caller outside the file's group: `chmod 600` does
+    // not care, but `chmod 2755` on a file owned by 0:65534 silently loses S_ISGID without
+    // it (measured: /tmp/review/sg.py under a proposal that dropped FSETID). The tracepoint
+    // cannot see the requested mode, so these checks are needs: never narrower than
+    // observed (see the "Not probes" list below).
     // overlayfs looks up its own trusted.overlay.* xattrs (origin, metacopy) with the
     // credentials of whoever mounted it (ovl_lookup runs under ovl_override_creds), asking
     // CAP_SYS_ADMIN in xattr_permission: a check for the mounter, not the workload.
@@ -73,7 +73,7 @@ constexpr ProbeRule kProbeRules[] = {
     // first is seen), sk_setsockopt asking CAP_NET_ADMIN for SO_RCVBUFFORCE (callers may fall
     // back, but the option itself needs it), mm_access (reading another process's memory or
     // environ), can_nice, setuid/setgid/setgroups, __inet_bind (NET_BIND_SERVICE),
-    // setattr_prepare asking CHOWN/FOWNER.
+    // setattr_prepare/setattr_copy/in_group_or_capable asking CHOWN/FOWNER/FSETID.
 };
 
 }  // namespace

@@ -46,11 +46,20 @@ TEST(CapClassifierTest, NoauditAndPtraceProbes) {
                    .probe);
 }
 
-TEST(CapClassifierTest, SetgidBitDecisionIsAProbeOnlyForFsetid) {
+// CAP_FSETID at chmod decides whether S_ISGID survives (chmod 2755 by a caller outside
+// the file's group): the tracepoint cannot see the mode, so it is a need at every site.
+TEST(CapClassifierTest, SetgidBitDecisionIsANeed) {
   std::vector<std::string> chmod = {"cap_capable", "security_capable",
                                     "capable_wrt_inode_uidgid", "setattr_prepare",
                                     "ext4_setattr", "notify_change", "chmod_common"};
-  EXPECT_TRUE(ClassifyCapabilityStack(4, chmod).probe);   // FSETID
+  EXPECT_FALSE(ClassifyCapabilityStack(4, chmod).probe);  // FSETID: keeps S_ISGID
+  for (const char* site : {"setattr_copy", "in_group_or_capable"}) {
+    auto c = ClassifyCapabilityStack(
+        4, {"cap_capable", "security_capable", "capable_wrt_inode_uidgid", site,
+            "notify_change", "chmod_common"});
+    EXPECT_FALSE(c.probe) << site;
+    EXPECT_EQ(c.call_site, site);
+  }
   EXPECT_FALSE(ClassifyCapabilityStack(3, chmod).probe);  // FOWNER: a need
   EXPECT_FALSE(ClassifyCapabilityStack(0, chmod).probe);  // CHOWN: a need
 }

@@ -17,7 +17,7 @@
 namespace minpriv::observer {
 
 // The ABI as user space relies on it (bpf/abi/events.h is the only definition).
-static_assert(MINPRIV_ABI_VERSION == 3, "update the decoder for the new ABI");
+static_assert(MINPRIV_ABI_VERSION == 4, "update the decoder for the new ABI");
 static_assert(sizeof(mp_seen_key) == 32);
 static_assert(offsetof(mp_seen_key, a) == 8);
 static_assert(sizeof(mp_seen_value) == 8);
@@ -46,7 +46,8 @@ static_assert(offsetof(mp_net_event, key) == 64);
 static_assert(sizeof(mp_net_event) == 96);
 static_assert(offsetof(mp_dns_event, qname) == 48);
 static_assert(sizeof(mp_dns_event) == 48 + MP_DNS_MAX);
-static_assert(sizeof(mp_workload) == 8 * (MP_MAX_SYSCALLS / 64) + 16);
+static_assert(sizeof(mp_workload) == 8 * (MP_SYSCALL_BITS / 64) + 16);
+static_assert(offsetof(mp_syscall_event, abi) == 44);
 
 std::string JoinDirComponents(std::string_view leaf_first) {
   std::vector<std::string_view> parts;
@@ -148,6 +149,7 @@ std::vector<profiler::FileOp> FileOpsFromMask(uint32_t mask) {
       {MP_OP_RENAME, FileOp::kRename},   {MP_OP_LINK, FileOp::kLink},
       {MP_OP_SYMLINK, FileOp::kSymlink}, {MP_OP_CHMOD, FileOp::kChmod},
       {MP_OP_CHOWN, FileOp::kChown},     {MP_OP_MKNOD, FileOp::kMknod},
+      {MP_OP_UTIME, FileOp::kUtime},     {MP_OP_XATTR, FileOp::kXattr},
   };
   std::vector<FileOp> ops;
   for (const auto& [bit, op] : kOps) {
@@ -251,7 +253,11 @@ absl::Status EventDecoder::Dispatch(const void* data, size_t size,
     case MP_EV_SYSCALL: {
       auto ev = As<mp_syscall_event>(data, size);
       if (!ev.ok()) return bad(ev.status());
-      sink->OnSyscall(t, profiler::SyscallObservation{(*ev)->nr});
+      profiler::SyscallObservation o;
+      o.nr = (*ev)->nr;
+      o.abi = (*ev)->abi == MP_ABI_I386 ? profiler::SyscallAbi::kI386
+                                        : profiler::SyscallAbi::kX86_64;
+      sink->OnSyscall(t, o);
       return absl::OkStatus();
     }
     case MP_EV_IDENTITY: {
@@ -377,6 +383,7 @@ absl::Status EventDecoder::Dispatch(const void* data, size_t size,
       const mp_denial_event& e = **ev;
       profiler::DenialObservation o;
       o.nr = e.nr;
+      o.abi = e.abi == MP_ABI_I386 ? profiler::SyscallAbi::kI386 : profiler::SyscallAbi::kX86_64;
       o.error = e.error;
       o.comm = Comm(h);
       if (e.has_path) {

@@ -87,7 +87,36 @@ TEST(FileOpsFromMaskTest, AllBitsInOrder) {
   EXPECT_EQ(FileOpsFromMask(MP_OP_TRUNCATE | MP_OP_WRITE | MP_OP_CREATE),
             (std::vector<FileOp>{FileOp::kWrite, FileOp::kCreate, FileOp::kTruncate}));
   EXPECT_EQ(FileOpsFromMask(MP_OP_MKNOD), std::vector<FileOp>{FileOp::kMknod});
+  EXPECT_EQ(FileOpsFromMask(MP_OP_XATTR | MP_OP_UTIME),
+            (std::vector<FileOp>{FileOp::kUtime, FileOp::kXattr}));
   EXPECT_TRUE(FileOpsFromMask(0).empty());
+}
+
+TEST(EventDecoderTest, SyscallAbi) {
+  struct Abis : profiler::ObservationSink {
+    std::vector<std::pair<uint32_t, profiler::SyscallAbi>> seen;
+    void OnSyscall(absl::Time, const profiler::SyscallObservation& o) override {
+      seen.emplace_back(o.nr, o.abi);
+    }
+    void OnCapability(absl::Time, const profiler::CapabilityObservation&) override {}
+    void OnFileWrite(absl::Time, const profiler::FileWriteObservation&) override {}
+    void OnExec(absl::Time, const profiler::ExecObservation&) override {}
+    void OnIdentity(absl::Time, const profiler::IdentityObservation&) override {}
+    void OnListen(absl::Time, const profiler::ListenObservation&) override {}
+    void OnFlow(absl::Time, const profiler::FlowObservation&) override {}
+    void OnDns(absl::Time, const profiler::DnsObservation&) override {}
+  } sink;
+  EventDecoder d(nullptr, 0);
+  mp_syscall_event ev{};
+  ev.hdr.type = MP_EV_SYSCALL;
+  ev.nr = 26;
+  ev.abi = MP_ABI_I386;
+  ASSERT_TRUE(d.Dispatch(&ev, sizeof(ev), &sink).ok());
+  ev.abi = MP_ABI_X86_64;
+  ASSERT_TRUE(d.Dispatch(&ev, sizeof(ev), &sink).ok());
+  using profiler::SyscallAbi;
+  EXPECT_EQ(sink.seen, (std::vector<std::pair<uint32_t, SyscallAbi>>{
+                           {26, SyscallAbi::kI386}, {26, SyscallAbi::kX86_64}}));
 }
 
 // ---- EventDecoder with synthetic records --------------------------------------------

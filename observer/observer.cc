@@ -143,6 +143,8 @@ struct ProgramInfo {
 constexpr ProgramInfo kPrograms[] = {
     {"on_sys_enter", "syscalls, identity and file writes (tp_btf/sys_enter)", false, false},
     {"on_sys_exit", "verify-mode denials (tp_btf/sys_exit)", false, false},
+    {"on_mkdir_exit", "mkdir results (tracepoint/syscalls/sys_exit_mkdir)", true, false},
+    {"on_mkdirat_exit", "mkdirat results (tracepoint/syscalls/sys_exit_mkdirat)", true, false},
     {"on_cap_capable", "capabilities (tp_btf/cap_capable)", true, false},
     {"on_exec", "execs (tp_btf/sched_process_exec)", false, false},
     {"on_cgroup_mkdir", "descendant cgroups (tp_btf/cgroup_mkdir)", false, false},
@@ -151,11 +153,19 @@ constexpr ProgramInfo kPrograms[] = {
     {"on_connect6", "outbound IPv6 connections (cgroup/connect6)", false, true},
     {"on_sendmsg4", "IPv4 UDP sends (cgroup/sendmsg4)", false, true},
     {"on_sendmsg6", "IPv6 UDP sends (cgroup/sendmsg6)", false, true},
+    {"on_recvmsg4", "inbound IPv4 UDP datagrams (cgroup/recvmsg4)", true, true},
+    {"on_recvmsg6", "inbound IPv6 UDP datagrams (cgroup/recvmsg6)", true, true},
     {"on_bind4", "IPv4 UDP listeners (cgroup/bind4)", true, true},
     {"on_bind6", "IPv6 UDP listeners (cgroup/bind6)", true, true},
     {"on_sockops", "TCP listeners and accepted connections (sockops)", true, true},
     {"on_egress", "DNS query names (cgroup_skb/egress)", true, true},
 };
+
+// Without these, mkdir is recorded at sys_enter whatever its result: `mkdir -p` of an
+// existing directory counts as a write (conservative), so their absence is no warning.
+bool IsMkdirExit(std::string_view name) {
+  return name == "on_mkdir_exit" || name == "on_mkdirat_exit";
+}
 
 const ProgramInfo* FindProgram(std::string_view name) {
   for (const ProgramInfo& p : kPrograms) {
@@ -200,6 +210,9 @@ class BpfObserver : public Observer {
   // Hands the kernel's hit counts (the `seen` map) to the decoder, which reports the
   // occurrences not reported yet as counts.
   void ReportCounts();
+  // Delivers the mkdir records still waiting for their call's result (programs detached
+  // meanwhile): kept as writes, never narrower than observed.
+  void FlushPendingMkdirs();
   void Unload();
 
   KallsymsSymbolizer symbolizer_;
@@ -284,13 +297,16 @@ absl::Status BpfObserver::Load(const Options& options) {
           "this kernel cannot load the BPF program for ", info->what, ": ", strerror(-err),
           "; minpriv cannot observe without it\n", LogTail(log, 20)));
     }
-    warnings_.push_back(absl::StrCat("not observed on this kernel: ", info->what,
-                                     " (program failed to load: ", strerror(-err), ")"));
+    if (!IsMkdirExit(failed)) {
+      warnings_.push_back(absl::StrCat("not observed on this kernel: ", info->what,
+                                       " (program failed to load: ", strerror(-err), ")"));
+    }
     disabled_.insert(failed);
   }
   if (!skel_ || skel_->obj == nullptr) return absl::InternalError("BPF object not loaded");
 
   // Global tracing programs.
+  int mkdir_exits = 0;
   for (const ProgramInfo& info : kPrograms) {
     if (info.cgroup || disabled_.count(info.name) > 0) continue;
     bpf_program* prog = Program(info.name);
@@ -298,6 +314,11 @@ absl::Status BpfObserver::Load(const Options& options) {
     bpf_link* link = bpf_program__attach(prog);
     if (link == nullptr) {
       int e = errno;
+      if (IsMkdirExit(info.name)) {
+        spdlog::info("{} not attached ({}): mkdir calls that fail with EEXIST count as writes",
+                     info.what, strerror(e));
+        continue;
+      }
       if (info.optional) {
         warnings_.push_back(absl::StrCat("not observed on this kernel: ", info.what,
                                          " (attach failed: ", strerror(e), ")"));
@@ -307,7 +328,10 @@ absl::Status BpfObserver::Load(const Options& options) {
           absl::StrCat("attaching the BPF program for ", info.what, " failed: ", strerror(e)));
     }
     links_.emplace_back(link);
+    if (IsMkdirExit(info.name)) ++mkdir_exits;
   }
+  // Both mkdir exits attached: new mkdir facts wait for their result (bpf/minpriv.bpf.c).
+  if (mkdir_exits == 2) skel_->bss->defer_mkdir = true;
 
   ring_.reset(ring_buffer__new(bpf_map__fd(skel_->maps.events), &BpfObserver::OnRecord, this,
                                nullptr));
@@ -461,6 +485,27 @@ void BpfObserver::ReportCounts() {
   }
 }
 
+void BpfObserver::FlushPendingMkdirs() {
+  if (!skel_) return;
+  bpf_map* pending = skel_->maps.pending_mkdirs;
+  std::vector<uint64_t> keys;
+  uint64_t key = 0, next = 0;
+  bool first = true;
+  while (keys.size() < bpf_map__max_entries(pending) &&
+         bpf_map__get_next_key(pending, first ? nullptr : &key, &next, sizeof(next)) == 0) {
+    first = false;
+    key = next;
+    keys.push_back(key);
+  }
+  auto ev = std::make_unique<mp_file_event>();
+  for (uint64_t k : keys) {
+    if (bpf_map__lookup_elem(pending, &k, sizeof(k), ev.get(), sizeof(*ev), 0) == 0) {
+      OnRecord(this, ev.get(), sizeof(*ev));
+      bpf_map__delete_elem(pending, &k, sizeof(k), 0);
+    }
+  }
+}
+
 Stats BpfObserver::GetStats() const {
   Stats s;
   s.events = decoder_.counters().events;
@@ -486,6 +531,7 @@ void BpfObserver::Detach() {
   if (!skel_) return;
   links_.clear();  // no program runs any more: the ring and the counts are final
   if (ring_) ring_buffer__consume(ring_.get());
+  FlushPendingMkdirs();
   callback_status_ = absl::OkStatus();
   ReportCounts();
   Unload();

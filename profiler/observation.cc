@@ -16,6 +16,8 @@ const char* FileOpName(FileOp op) {
     case FileOp::kChmod: return "chmod";
     case FileOp::kChown: return "chown";
     case FileOp::kMknod: return "mknod";
+    case FileOp::kUtime: return "utime";
+    case FileOp::kXattr: return "xattr";
   }
   return "write";
 }

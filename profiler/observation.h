@@ -24,12 +24,19 @@ enum class FileOp {
   kChmod,
   kChown,
   kMknod,
+  kUtime,  // utime, utimes, futimesat, utimensat: timestamps (path or fd)
+  kXattr,  // {,l,f}setxattr, {,l,f}removexattr, setxattrat, removexattrat
 };
 // Lower-case profile spelling: "write", "create", ...
 const char* FileOpName(FileOp op);
 
+// x86_64 tasks can make 32-bit syscalls too (int 0x80, or a 32-bit program): those are
+// numbered by the i386 table (util::SyscallNameI386).
+enum class SyscallAbi { kX86_64, kI386 };
+
 struct SyscallObservation {
-  uint32_t nr = 0;  // x86_64 syscall number
+  uint32_t nr = 0;  // syscall number in `abi`'s table
+  SyscallAbi abi = SyscallAbi::kX86_64;
 };
 
 // A capability the workload needed (probe-only checks are filtered out by the observer,
@@ -91,7 +98,8 @@ struct DnsObservation {
 // reported when the observer runs in verification mode.
 struct DenialObservation {
   enum class Kind { kSyscall, kFileWrite } kind = Kind::kSyscall;
-  uint32_t nr = 0;     // syscall number
+  uint32_t nr = 0;     // syscall number in `abi`'s table
+  SyscallAbi abi = SyscallAbi::kX86_64;
   int32_t error = 0;   // errno (positive): EPERM, EACCES, EROFS
   std::string path;    // kFileWrite: the path the workload tried to modify
   FileOp op = FileOp::kWrite;

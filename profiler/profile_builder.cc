@@ -48,6 +48,12 @@ size_t ProfileBuilder::NewFactsSince(absl::Time since) const {
 }
 
 void ProfileBuilder::OnSyscall(absl::Time t, const SyscallObservation& o) {
+  if (o.abi == SyscallAbi::kI386) {
+    Note(syscalls_i386_[o.nr], t);
+    const char* name = util::SyscallNameI386(o.nr);
+    if (name == nullptr || !util::SyscallNumber(name).has_value()) unlisted_i386_.insert(o.nr);
+    return;
+  }
   Note(syscalls_[o.nr], t);
   if (util::SyscallName(o.nr) == nullptr) unnamed_syscalls_.insert(o.nr);
 }
@@ -149,11 +155,36 @@ std::vector<std::string> ProfileBuilder::Warnings() const {
     out.push_back(absl::StrCat("syscall number ", nr,
                                " has no x86_64 name and is not listed in syscalls"));
   }
+  for (uint32_t nr : unlisted_i386_) {
+    const char* name = util::SyscallNameI386(nr);
+    out.push_back(name == nullptr
+                      ? absl::StrCat("32-bit (i386) syscall number ", nr,
+                                     " has no name and is not listed in syscalls")
+                      : absl::StrCat("32-bit (i386) syscall '", name, "' (number ", nr,
+                                     ") has no x86_64 name and is not listed in syscalls"));
+  }
+  if (!syscalls_i386_.empty()) {
+    out.push_back(
+        "the workload made 32-bit (i386) syscalls: their file writes are not observed");
+  }
   for (uint32_t cap : unknown_caps_) {
     out.push_back(absl::StrCat("capability number ", cap,
                                " is unknown to minpriv and is not listed in capabilities"));
   }
   std::sort(out.begin(), out.end());
+  return out;
+}
+
+std::vector<std::string> ProfileBuilder::IncompleteReasons() const {
+  std::vector<std::string> out;
+  if (!syscalls_i386_.empty()) {
+    out.push_back(absl::StrCat(
+        "the workload made 32-bit (i386) syscalls: file writes made by them are not "
+        "observed",
+        unlisted_i386_.empty() ? ""
+                               : ", and some have no x86_64 name and are not listed (see "
+                                 "warnings)"));
+  }
   return out;
 }
 
@@ -172,6 +203,10 @@ crd::ContainerProfile ProfileBuilder::Build() const {
   c.name = name_;
   for (const auto& [nr, seen] : syscalls_) {
     if (const char* name = util::SyscallName(nr)) c.syscalls.push_back(name);
+  }
+  for (const auto& [nr, seen] : syscalls_i386_) {
+    const char* name = util::SyscallNameI386(nr);
+    if (name != nullptr && unlisted_i386_.count(nr) == 0) c.syscalls.push_back(name);
   }
   for (const auto& [key, seen] : capabilities_) {
     const auto& [cap, call_site, comm, denied] = key;

@@ -10,6 +10,12 @@
 // - Syscall numbers without an x86_64 name (util::SyscallName == nullptr) cannot appear in
 //   a seccomp profile by name; they are left out of `syscalls` and reported in Warnings()
 //   ("syscall number N ..."), which `minpriv learn` copies into status.warnings.
+// - 32-bit syscalls (SyscallAbi::kI386) are listed by their i386 name (the profile lists
+//   names; runc resolves them per architecture, so the name allows the call on the 32-bit
+//   ABI too). An i386-only name (socketcall, mmap2, getuid32, ...) is not a name the
+//   profile schema accepts (x86_64 names): it is left out and reported in Warnings() and
+//   IncompleteReasons(). File writes made by 32-bit syscalls are not observed (the kernel
+//   programs decode x86_64 numbers only): any 32-bit syscall makes the profile incomplete.
 // - A denied capability check still makes the capability needed (the workload tried it):
 //   it is listed in `capabilities` and in the evidence with denied: true.
 // - More than `summarize_threshold` distinct paths written directly under one directory
@@ -78,6 +84,9 @@ class ProfileBuilder : public ObservationSink {
   const std::vector<TimedDenial>& denials() const { return denials_; }
   // Facts that could not be put into the profile (sorted, deduplicated).
   std::vector<std::string> Warnings() const;
+  // Why the profile may be narrower than the workload's behaviour (sorted; empty when it
+  // is not): for status.incompleteReasons.
+  std::vector<std::string> IncompleteReasons() const;
 
  private:
   struct Seen {
@@ -99,6 +108,8 @@ class ProfileBuilder : public ObservationSink {
 
   std::map<uint32_t, Seen> syscalls_;
   std::set<uint32_t> unnamed_syscalls_;
+  std::map<uint32_t, Seen> syscalls_i386_;
+  std::set<uint32_t> unlisted_i386_;  // no i386 name, or an i386-only name
   std::set<uint32_t> unknown_caps_;
   // (capability, call site, comm, denied)
   std::map<std::tuple<std::string, std::string, std::string, bool>, Seen> capabilities_;

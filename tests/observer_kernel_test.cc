@@ -4,6 +4,7 @@
 #include <bpf/bpf.h>
 #include <fcntl.h>
 #include <netinet/in.h>
+#include <poll.h>
 #include <signal.h>
 #include <stdlib.h>
 #include <sys/socket.h>
@@ -35,6 +36,7 @@ using profiler::FileOp;
 
 struct Recording : profiler::ObservationSink {
   std::set<std::string> syscalls;
+  std::set<uint32_t> i386_syscalls;
   std::vector<profiler::CapabilityObservation> caps;
   std::set<std::pair<FileOp, std::string>> files;
   std::set<std::pair<std::string, bool>> execs;
@@ -45,6 +47,10 @@ struct Recording : profiler::ObservationSink {
   std::vector<profiler::DenialObservation> denials;
 
   void OnSyscall(absl::Time, const profiler::SyscallObservation& o) override {
+    if (o.abi == profiler::SyscallAbi::kI386) {
+      i386_syscalls.insert(o.nr);
+      return;
+    }
     const char* name = util::SyscallName(o.nr);
     syscalls.insert(name ? name : absl::StrCat("#", o.nr));
   }
@@ -514,6 +520,207 @@ TEST_F(ObserverKernelTest, VerifyModeReportsSeccompAndReadOnlyDenials) {
   // by seccomp, so this only holds for syscalls seen elsewhere) — not asserted.
 }
 
+// A UDP server: inbound datagrams are ingress to its port (IPv4 and IPv6), its replies are
+// not egress to the clients' ports; as a client, its send is egress and the reply it gets
+// is not ingress. The test plays the clients and the echo server (outside the cgroup).
+TEST_F(ObserverKernelTest, UdpServerIngressAndRepliesAreNotEgress) {
+  auto observer = observer::Observer::Create({});
+  ASSERT_TRUE(observer.ok()) << observer.status();
+  auto cg = util::ScopedCgroup::Create(absl::StrCat("minpriv-obs-udp-", getpid()));
+  ASSERT_TRUE(cg.ok()) << cg.status();
+  Recording rec;
+  ASSERT_TRUE((*observer)->Watch(cg->path(), &rec).ok());
+  TestSocket client4(SOCK_DGRAM, 0), echo(SOCK_DGRAM, 0);
+  ASSERT_GE(client4.fd, 0);
+  ASSERT_GE(echo.fd, 0);
+  int client6 = socket(AF_INET6, SOCK_DGRAM, 0);
+  ASSERT_GE(client6, 0);
+  sockaddr_in6 c6{};
+  c6.sin6_family = AF_INET6;
+  c6.sin6_addr = in6addr_loopback;
+  ASSERT_EQ(bind(client6, reinterpret_cast<sockaddr*>(&c6), sizeof(c6)), 0);
+  socklen_t c6len = sizeof(c6);
+  getsockname(client6, reinterpret_cast<sockaddr*>(&c6), &c6len);
+  int client6_port = ntohs(c6.sin6_port);
+  int port = FreePort(SOCK_DGRAM);
+  pid_t p = SpawnInCgroup(cg->path(), {BEHAVE_BINARY, "udpserve", std::to_string(port),
+                                       std::to_string(echo.port)});
+  ASSERT_GT(p, 0);
+  sockaddr_in s4{};
+  s4.sin_family = AF_INET;
+  s4.sin_port = htons(port);
+  s4.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+  sockaddr_in6 s6{};
+  s6.sin6_family = AF_INET6;
+  s6.sin6_port = htons(port);
+  s6.sin6_addr = in6addr_loopback;
+  // Resend until the server (bound at some point after the spawn) answers; the echo server
+  // answers the workload's client. Bounded: a broken workload exits after its 30 s timeouts.
+  bool got4 = false, got6 = false, echoed = false;
+  int status = -1;
+  for (int round = 0; round < 600 && status < 0; ++round) {
+    if (!got4) sendto(client4.fd, "ping", 4, 0, reinterpret_cast<sockaddr*>(&s4), sizeof(s4));
+    if (got4 && !got6) {
+      sendto(client6, "ping", 4, 0, reinterpret_cast<sockaddr*>(&s6), sizeof(s6));
+    }
+    pollfd fds[3] = {{client4.fd, POLLIN, 0}, {client6, POLLIN, 0}, {echo.fd, POLLIN, 0}};
+    poll(fds, 3, 100);
+    char buf[64];
+    if (fds[0].revents & POLLIN) got4 = recv(client4.fd, buf, sizeof(buf), 0) > 0 || got4;
+    if (fds[1].revents & POLLIN) got6 = recv(client6, buf, sizeof(buf), 0) > 0 || got6;
+    if (fds[2].revents & POLLIN) {
+      sockaddr_storage from{};
+      socklen_t len = sizeof(from);
+      if (recvfrom(echo.fd, buf, sizeof(buf), 0, reinterpret_cast<sockaddr*>(&from), &len) > 0) {
+        echoed = sendto(echo.fd, "back", 4, 0, reinterpret_cast<sockaddr*>(&from), len) == 4;
+      }
+    }
+    int st = 0;
+    if (waitpid(p, &st, WNOHANG) == p) status = WIFEXITED(st) ? WEXITSTATUS(st) : 128;
+  }
+  if (status < 0) {
+    kill(p, SIGKILL);
+    Wait(p);
+  }
+  close(client6);
+  EXPECT_EQ(status, 0);
+  EXPECT_TRUE(got4 && got6 && echoed);
+  ASSERT_TRUE((*observer)->Drain().ok());
+  using profiler::Direction;
+  using profiler::Protocol;
+  auto u = [](int v) { return static_cast<uint32_t>(v); };
+  std::set<std::tuple<Direction, std::string, uint32_t, Protocol>> want = {
+      {Direction::kIngress, "127.0.0.1", u(port), Protocol::kUdp},
+      {Direction::kIngress, "::1", u(port), Protocol::kUdp},
+      {Direction::kEgress, "127.0.0.1", u(echo.port), Protocol::kUdp},
+  };
+  EXPECT_EQ(rec.flows, want) << "replies must not be flows of their own";
+  for (const auto& f : rec.flows) {
+    EXPECT_NE(std::get<2>(f), u(client4.port)) << "reply recorded as egress";
+    EXPECT_NE(std::get<2>(f), u(client6_port)) << "reply recorded as egress";
+  }
+}
+
+// Timestamps and extended attributes are modifications: on a read-only root they fail
+// with EROFS, so the profile must list them (ops "utime" and "xattr").
+TEST_F(ObserverKernelTest, TimestampAndXattrChangesAreWrites) {
+  auto observer = observer::Observer::Create({});
+  ASSERT_TRUE(observer.ok()) << observer.status();
+  auto cg = util::ScopedCgroup::Create(absl::StrCat("minpriv-obs-attrs-", getpid()));
+  ASSERT_TRUE(cg.ok()) << cg.status();
+  Recording rec;
+  ASSERT_TRUE((*observer)->Watch(cg->path(), &rec).ok());
+  std::string work = TempDir("attrs");
+  pid_t p = SpawnInCgroup(cg->path(), {BEHAVE_BINARY, "attrs", work});
+  ASSERT_GT(p, 0);
+  EXPECT_EQ(Wait(p), 0);
+  ASSERT_TRUE((*observer)->Drain().ok());
+  for (const char* name : {"utime", "utimes", "futimesat", "utimensat", "futimens",
+                           "emptypath"}) {
+    EXPECT_TRUE(rec.files.count({FileOp::kUtime, work + "/" + name})) << name;
+  }
+  for (const char* name : {"setxattr", "lsetxattr", "fsetxattr", "removexattr",
+                           "lremovexattr", "fremovexattr"}) {
+    EXPECT_TRUE(rec.files.count({FileOp::kXattr, work + "/" + name})) << name;
+  }
+  EXPECT_STREQ(profiler::FileOpName(FileOp::kUtime), "utime");
+  EXPECT_STREQ(profiler::FileOpName(FileOp::kXattr), "xattr");
+}
+
+// chmod 2755 of a file in a group the caller is not in keeps S_ISGID only with
+// CAP_FSETID: a need (at setattr_prepare), not a probe.
+TEST_F(ObserverKernelTest, FsetidForTheSetgidBitIsANeed) {
+  auto observer = observer::Observer::Create({});
+  ASSERT_TRUE(observer.ok()) << observer.status();
+  auto cg = util::ScopedCgroup::Create(absl::StrCat("minpriv-obs-sgid-", getpid()));
+  ASSERT_TRUE(cg.ok()) << cg.status();
+  Recording rec;
+  ASSERT_TRUE((*observer)->Watch(cg->path(), &rec).ok());
+  std::string work = TempDir("sgid");
+  pid_t p = SpawnInCgroup(cg->path(), {BEHAVE_BINARY, "setgid", work});
+  ASSERT_GT(p, 0);
+  EXPECT_EQ(Wait(p), 0);
+  ASSERT_TRUE((*observer)->Drain().ok());
+  constexpr uint32_t kFsetid = 4;
+  EXPECT_TRUE(rec.HasCap(kFsetid)) << "CAP_FSETID classified as a probe";
+}
+
+// 32-bit syscalls (int 0x80, here from 64-bit code) are numbered by the i386 table: i386
+// getpid (20) is not x86_64 writev, i386 getuid32 (199) is not fremovexattr. The profile
+// names them by their i386 names where the schema accepts the name, else warns and says
+// the profile is incomplete.
+TEST_F(ObserverKernelTest, ThirtyTwoBitSyscallsGetTheirI386Names) {
+  auto observer = observer::Observer::Create({});
+  ASSERT_TRUE(observer.ok()) << observer.status();
+  auto cg = util::ScopedCgroup::Create(absl::StrCat("minpriv-obs-i386-", getpid()));
+  ASSERT_TRUE(cg.ok()) << cg.status();
+  Recording rec;
+  profiler::ProfileBuilder builder("i386");
+  struct Tee : profiler::ObservationSink {
+    std::vector<profiler::ObservationSink*> to;
+    void OnSyscall(absl::Time t, const profiler::SyscallObservation& o) override {
+      for (auto* s : to) s->OnSyscall(t, o);
+    }
+    void OnCapability(absl::Time, const profiler::CapabilityObservation&) override {}
+    void OnFileWrite(absl::Time, const profiler::FileWriteObservation&) override {}
+    void OnExec(absl::Time, const profiler::ExecObservation&) override {}
+    void OnIdentity(absl::Time, const profiler::IdentityObservation&) override {}
+    void OnListen(absl::Time, const profiler::ListenObservation&) override {}
+    void OnFlow(absl::Time, const profiler::FlowObservation&) override {}
+    void OnDns(absl::Time, const profiler::DnsObservation&) override {}
+  } tee;
+  tee.to = {&rec, &builder};
+  ASSERT_TRUE((*observer)->Watch(cg->path(), &tee).ok());
+  pid_t p = SpawnInCgroup(cg->path(), {BEHAVE_BINARY, "i386"});
+  ASSERT_GT(p, 0);
+  EXPECT_EQ(Wait(p), 0);
+  ASSERT_TRUE((*observer)->Drain().ok());
+  EXPECT_TRUE(rec.i386_syscalls.count(20));
+  EXPECT_TRUE(rec.i386_syscalls.count(199));
+  EXPECT_FALSE(rec.syscalls.count("writev")) << "i386 getpid named by the x86_64 table";
+  EXPECT_FALSE(rec.syscalls.count("fremovexattr")) << "i386 getuid32 named by x86_64 table";
+  EXPECT_TRUE(rec.syscalls.count("execve"));  // 64-bit calls keep their names
+  crd::ContainerProfile c = builder.Build();
+  auto has = [&](const char* n) {
+    return std::find(c.syscalls.begin(), c.syscalls.end(), n) != c.syscalls.end();
+  };
+  EXPECT_TRUE(has("getpid"));
+  EXPECT_FALSE(has("writev"));
+  EXPECT_FALSE(has("fremovexattr"));
+  EXPECT_FALSE(has("getuid32")) << "not a name the profile schema accepts";
+  std::vector<std::string> warnings = builder.Warnings();
+  EXPECT_TRUE(std::any_of(warnings.begin(), warnings.end(), [](const std::string& w) {
+    return w.find("'getuid32'") != std::string::npos;
+  }));
+  EXPECT_FALSE(builder.IncompleteReasons().empty());
+}
+
+// `mkdir -p` of directories that exist fails with EEXIST (even on a read-only root): not
+// a write. A mkdir that creates the directory still is, also after an EEXIST of the same
+// path was forgotten.
+TEST_F(ObserverKernelTest, MkdirOfAnExistingDirectoryIsNotAWrite) {
+  auto observer = observer::Observer::Create({});
+  ASSERT_TRUE(observer.ok()) << observer.status();
+  auto cg = util::ScopedCgroup::Create(absl::StrCat("minpriv-obs-mkdirp-", getpid()));
+  ASSERT_TRUE(cg.ok()) << cg.status();
+  profiler::ProfileBuilder builder("mkdirp");
+  ASSERT_TRUE((*observer)->Watch(cg->path(), &builder).ok());
+  std::string work = TempDir("mkdirp");
+  ASSERT_EQ(mkdir((work + "/exists").c_str(), 0755), 0);
+  ASSERT_EQ(mkdir((work + "/later").c_str(), 0755), 0);
+  pid_t p = SpawnInCgroup(cg->path(), {BEHAVE_BINARY, "mkdirp", work});
+  ASSERT_GT(p, 0);
+  EXPECT_EQ(Wait(p), 0);
+  ASSERT_TRUE((*observer)->Drain().ok());
+  EXPECT_TRUE((*observer)->GetStats().warnings.empty());
+  (*observer)->Detach();
+  std::map<std::string, std::vector<std::string>> writes;
+  for (const auto& f : builder.Build().file_writes) writes[f.path] = f.ops;
+  EXPECT_EQ(writes.count(work + "/exists"), 0u) << "EEXIST mkdir recorded as a write";
+  EXPECT_EQ(writes[work + "/created"], std::vector<std::string>{"mkdir"});
+  EXPECT_EQ(writes[work + "/later"], (std::vector<std::string>{"mkdir", "rmdir"}));
+}
+
 TEST(ObserverCreateTest, DetachIsIdempotentAndStopsObservation) {
   auto observer = observer::Observer::Create({});
   ASSERT_TRUE(observer.ok()) << observer.status();
@@ -541,11 +748,13 @@ TEST(ObserverCreateTest, DetachRemovesTheCgroupHooks) {
   };
   EXPECT_EQ(count(BPF_CGROUP_INET4_CONNECT), 1u);
   EXPECT_EQ(count(BPF_CGROUP_UDP4_SENDMSG), 1u);
+  EXPECT_EQ(count(BPF_CGROUP_UDP6_RECVMSG), 1u);
   EXPECT_EQ(count(BPF_CGROUP_SOCK_OPS), 1u);
   EXPECT_EQ(count(BPF_CGROUP_INET_EGRESS), 1u);
   (*observer)->Detach();
   EXPECT_EQ(count(BPF_CGROUP_INET4_CONNECT), 0u);
   EXPECT_EQ(count(BPF_CGROUP_UDP4_SENDMSG), 0u);
+  EXPECT_EQ(count(BPF_CGROUP_UDP6_RECVMSG), 0u);
   EXPECT_EQ(count(BPF_CGROUP_SOCK_OPS), 0u);
   EXPECT_EQ(count(BPF_CGROUP_INET_EGRESS), 0u);
   close(fd);

@@ -10,11 +10,12 @@
 #include <linux/types.h>
 #endif
 
-#define MINPRIV_ABI_VERSION 3
+#define MINPRIV_ABI_VERSION 4
 
 #define MP_MAX_WORKLOADS 64        /* watched cgroups (slots of the workloads array) */
 #define MP_MAX_CGROUPS 8192        /* watched cgroups plus their descendants */
-#define MP_MAX_SYSCALLS 512        /* bitmap bits per workload */
+#define MP_MAX_SYSCALLS 512        /* syscall numbers observed per ABI */
+#define MP_SYSCALL_BITS 1024       /* bitmap bits per workload: x86_64, then i386 */
 #define MP_USER_PATH_MAX 1024      /* path string as passed by the workload */
 #define MP_DIR_BUF 4096            /* dentry components (leaf first, NUL separated) */
 #define MP_NAME_MAX 256            /* one component, including its NUL */
@@ -48,6 +49,8 @@ enum mp_file_op {
   MP_OP_CHMOD = 1u << 9,
   MP_OP_CHOWN = 1u << 10,
   MP_OP_MKNOD = 1u << 11,
+  MP_OP_UTIME = 1u << 12, /* timestamps set (utime, utimes, futimesat, utimensat) */
+  MP_OP_XATTR = 1u << 13, /* extended attribute set or removed */
 };
 
 /* Path block flags. */
@@ -60,6 +63,8 @@ enum mp_net_kind {
   MP_NET_LISTEN = 1,  /* TCP listen() or UDP bind() to a fixed port; addr = local */
   MP_NET_INGRESS = 2, /* accepted TCP connection; addr = peer, port = local port */
   MP_NET_EGRESS = 3,  /* TCP connect, UDP connect/sendmsg; addr/port = peer */
+  /* MP_NET_INGRESS for UDP: a datagram received on an unconnected socket (recvmsg with
+   * an address); addr = its source, port = our local port. */
 };
 
 #define MP_AF_INET 2
@@ -102,10 +107,17 @@ struct mp_event_header {
   char comm[MP_COMM_LEN];
 };
 
+/* The syscall ABI: 64-bit, or a 32-bit call (int 0x80, sysenter, or a 32-bit task's
+ * syscall instruction), which numbers syscalls differently (i386 table). */
+enum mp_syscall_abi {
+  MP_ABI_X86_64 = 0,
+  MP_ABI_I386 = 1,
+};
+
 struct mp_syscall_event {
   struct mp_event_header hdr;
   __u32 nr;
-  __u32 pad;
+  __u32 abi; /* enum mp_syscall_abi */
 };
 
 struct mp_identity_event {
@@ -176,13 +188,14 @@ struct mp_denial_event {
   __u32 nr;
   __s32 error; /* positive errno */
   __u32 ops;   /* file op mask if the syscall modifies a path, else 0 */
-  __u32 has_path;
+  __u16 has_path;
+  __u16 abi; /* enum mp_syscall_abi: which table `nr` is from */
   struct mp_path path;
 };
 
 /* Value of the workloads array (one slot per watched cgroup). */
 struct mp_workload {
-  __u64 syscalls[MP_MAX_SYSCALLS / 64];
+  __u64 syscalls[MP_SYSCALL_BITS / 64]; /* bit nr: x86_64; MP_MAX_SYSCALLS + nr: i386 */
   __u64 workload_id; /* 0: free slot */
   __u32 last_uid;
   __u32 last_gid;

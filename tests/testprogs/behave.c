@@ -7,6 +7,14 @@
  *   behave verify WORKDIR              (verify mode: an EROFS write and a seccomp EPERM)
  *   behave count WORKDIR TCP_PORT UDP_PORT   (repeats each action a known number of times:
  *     see Count() for the counts tests/observer_kernel_test.cc expects)
+ *   behave udpserve PORT ECHO_PORT    (UDP server on 127.0.0.1:PORT and [::1]:PORT: answers
+ *     one datagram on each; and a UDP client of 127.0.0.1:ECHO_PORT awaiting its reply)
+ *   behave attrs WORKDIR              (timestamps and extended attributes, by path and fd)
+ *   behave setgid WORKDIR             (chown to 0:65534, then chmod 2755: needs CAP_FSETID)
+ *   behave mkdirp WORKDIR             (mkdir of existing directories: EEXIST, not a write;
+ *     WORKDIR/exists and WORKDIR/later exist beforehand)
+ *   behave i386                       (32-bit syscalls by int 0x80 from 64-bit code: getpid
+ *     (i386 20, x86_64 writev) and getuid32 (i386 199, x86_64 fremovexattr))
  * Exits 0 when every step behaved as expected, else prints the failing step. */
 #define _GNU_SOURCE
 #include <arpa/inet.h>
@@ -27,7 +35,10 @@
 #include <sys/socket.h>
 #include <sys/stat.h>
 #include <sys/syscall.h>
+#include <sys/time.h>
+#include <sys/xattr.h>
 #include <sys/wait.h>
+#include <grp.h>
 #include <unistd.h>
 
 #define CHECK(cond)                                                              \
@@ -373,6 +384,140 @@ static int Count(const char* workdir, int tcp_port, int udp_port) {
   return 0;
 }
 
+/* Answers one datagram on each server socket; a reply must not look like egress to the
+ * client's port. Also a client: its send is egress, the echo's reply is not ingress. */
+static int UdpServe(int port, int echo_port) {
+  struct timeval tv = {.tv_sec = 30};
+  int s4 = socket(AF_INET, SOCK_DGRAM, 0);
+  CHECK(s4 >= 0);
+  struct sockaddr_in a4 = Loopback(port);
+  CHECK(bind(s4, (struct sockaddr*)&a4, sizeof(a4)) == 0);
+  int s6 = socket(AF_INET6, SOCK_DGRAM, 0);
+  CHECK(s6 >= 0);
+  int one = 1;
+  CHECK(setsockopt(s6, IPPROTO_IPV6, IPV6_V6ONLY, &one, sizeof(one)) == 0);
+  struct sockaddr_in6 a6;
+  memset(&a6, 0, sizeof(a6));
+  a6.sin6_family = AF_INET6;
+  a6.sin6_port = htons(port);
+  a6.sin6_addr = in6addr_loopback;
+  CHECK(bind(s6, (struct sockaddr*)&a6, sizeof(a6)) == 0);
+  CHECK(setsockopt(s4, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof(tv)) == 0);
+  CHECK(setsockopt(s6, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof(tv)) == 0);
+  char buf[64];
+  struct sockaddr_storage from;
+  socklen_t len = sizeof(from);
+  ssize_t n = recvfrom(s4, buf, sizeof(buf), 0, (struct sockaddr*)&from, &len);
+  CHECK(n > 0);
+  CHECK(sendto(s4, "pong", 4, 0, (struct sockaddr*)&from, len) == 4);
+  len = sizeof(from);
+  n = recvfrom(s6, buf, sizeof(buf), 0, (struct sockaddr*)&from, &len);
+  CHECK(n > 0);
+  CHECK(sendto(s6, "pong", 4, 0, (struct sockaddr*)&from, len) == 4);
+  int c = socket(AF_INET, SOCK_DGRAM, 0);
+  CHECK(c >= 0);
+  CHECK(setsockopt(c, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof(tv)) == 0);
+  struct sockaddr_in e = Loopback(echo_port);
+  CHECK(sendto(c, "ask", 3, 0, (struct sockaddr*)&e, sizeof(e)) == 3);
+  len = sizeof(from);
+  CHECK(recvfrom(c, buf, sizeof(buf), 0, (struct sockaddr*)&from, &len) > 0);
+  close(c);
+  close(s6);
+  close(s4);
+  return 0;
+}
+
+/* Timestamp and extended-attribute changes, by path and by fd (user.* xattrs: tmpfs and
+ * ext4 accept them). */
+static int Attrs(const char* workdir) {
+  CHECK(chdir(workdir) == 0);
+  const char* names[] = {"utime", "utimes", "futimesat", "utimensat", "futimens", "emptypath",
+                         "setxattr", "lsetxattr", "fsetxattr", "removexattr", "lremovexattr",
+                         "fremovexattr"};
+  for (size_t i = 0; i < sizeof(names) / sizeof(names[0]); i++) {
+    int fd = open(names[i], O_WRONLY | O_CREAT, 0644);
+    CHECK(fd >= 0);
+    close(fd);
+  }
+  CHECK(syscall(SYS_utime, "utime", NULL) == 0);
+  CHECK(utimes("utimes", NULL) == 0);
+  int dfd = open(".", O_RDONLY | O_DIRECTORY);
+  CHECK(dfd >= 0);
+  CHECK(syscall(SYS_futimesat, dfd, "futimesat", NULL) == 0);
+  CHECK(utimensat(dfd, "utimensat", NULL, 0) == 0);
+  close(dfd);
+  int fd = open("futimens", O_RDONLY);
+  CHECK(fd >= 0);
+  CHECK(futimens(fd, NULL) == 0); /* utimensat(fd, NULL, ...) */
+  close(fd);
+  fd = open("emptypath", O_RDONLY);
+  CHECK(fd >= 0);
+  CHECK(utimensat(fd, "", NULL, AT_EMPTY_PATH) == 0);
+  close(fd);
+  CHECK(setxattr("setxattr", "user.minpriv", "1", 1, 0) == 0);
+  CHECK(lsetxattr("lsetxattr", "user.minpriv", "1", 1, 0) == 0);
+  fd = open("fsetxattr", O_RDONLY);
+  CHECK(fd >= 0);
+  CHECK(fsetxattr(fd, "user.minpriv", "1", 1, 0) == 0);
+  close(fd);
+  /* The removals (the setup xattrs are set through fds: fsetxattr is already recorded). */
+  const char* rm[] = {"removexattr", "lremovexattr", "fremovexattr"};
+  for (int i = 0; i < 3; i++) {
+    fd = open(rm[i], O_RDONLY);
+    CHECK(fd >= 0);
+    CHECK(fsetxattr(fd, "user.minpriv", "1", 1, 0) == 0);
+    if (i == 2) CHECK(fremovexattr(fd, "user.minpriv") == 0);
+    close(fd);
+  }
+  CHECK(removexattr("removexattr", "user.minpriv") == 0);
+  CHECK(lremovexattr("lremovexattr", "user.minpriv") == 0);
+  return 0;
+}
+
+/* A file owned by 0:65534 made setgid by root (not in group 65534): the S_ISGID bit only
+ * survives with CAP_FSETID. */
+static int Setgid(const char* workdir) {
+  char p[4096];
+  snprintf(p, sizeof(p), "%s/sgid", workdir);
+  int fd = open(p, O_WRONLY | O_CREAT, 0644);
+  CHECK(fd >= 0);
+  close(fd);
+  CHECK(setgroups(0, NULL) == 0);
+  CHECK(chown(p, 0, 65534) == 0);
+  CHECK(chmod(p, 02755) == 0);
+  struct stat st;
+  CHECK(stat(p, &st) == 0 && (st.st_mode & S_ISGID));
+  return 0;
+}
+
+static int MkdirP(const char* workdir) {
+  CHECK(chdir(workdir) == 0);
+  CHECK(mkdir("exists", 0755) != 0 && errno == EEXIST);
+  CHECK(mkdirat(AT_FDCWD, "exists", 0755) != 0 && errno == EEXIST);
+  int dfd = open(".", O_RDONLY | O_DIRECTORY);
+  CHECK(dfd >= 0);
+  CHECK(mkdirat(dfd, "exists", 0755) != 0 && errno == EEXIST);
+  close(dfd);
+  CHECK(mkdir("created", 0755) == 0);
+  CHECK(mkdir("created", 0755) != 0 && errno == EEXIST); /* a repeat: still created */
+  CHECK(mkdir("later", 0755) != 0 && errno == EEXIST);   /* forgotten, then really made */
+  CHECK(rmdir("later") == 0);
+  CHECK(mkdir("later", 0755) == 0);
+  return 0;
+}
+
+static long Int80(long nr) {
+  long r;
+  __asm__ volatile("int $0x80" : "=a"(r) : "a"(nr) : "memory");
+  return r;
+}
+
+static int I386(void) {
+  CHECK(Int80(20) == getpid()); /* i386 getpid */
+  CHECK(Int80(199) == (long)getuid()); /* i386 getuid32 */
+  return 0;
+}
+
 int main(int argc, char** argv) {
   if (argc >= 6 && strcmp(argv[1], "learn") == 0)
     return Learn(argv[2], atoi(argv[3]), atoi(argv[4]), atoi(argv[5]));
@@ -385,6 +530,11 @@ int main(int argc, char** argv) {
   if (argc >= 3 && strcmp(argv[1], "verify") == 0) return Verify(argv[2]);
   if (argc >= 5 && strcmp(argv[1], "count") == 0)
     return Count(argv[2], atoi(argv[3]), atoi(argv[4]));
-  fprintf(stderr, "usage: behave learn|other|sub|mount|verify|count WORKDIR [PORTS...]\n");
+  if (argc >= 4 && strcmp(argv[1], "udpserve") == 0) return UdpServe(atoi(argv[2]), atoi(argv[3]));
+  if (argc >= 3 && strcmp(argv[1], "attrs") == 0) return Attrs(argv[2]);
+  if (argc >= 3 && strcmp(argv[1], "setgid") == 0) return Setgid(argv[2]);
+  if (argc >= 2 && strcmp(argv[1], "i386") == 0) return I386();
+  if (argc >= 3 && strcmp(argv[1], "mkdirp") == 0) return MkdirP(argv[2]);
+  fprintf(stderr, "usage: behave learn|other|sub|mount|verify|count|udpserve|attrs|setgid|i386|mkdirp ...\n");
   return 2;
 }
