@@ -56,7 +56,13 @@ int RunLearn(int argc, char** argv) {
                p.status.complete ? "complete" : "INCOMPLETE: see status.incompleteReasons");
   for (const std::string& reason : p.status.incomplete_reasons) spdlog::warn("incomplete: {}", reason);
   for (const std::string& w : p.status.warnings) spdlog::warn("warning: {}", w);
-  return 0;
+  int code = profiler::LearnExitCode(*result);
+  if (result->stop_signal > 0) {
+    spdlog::warn("learning was interrupted; exiting with status {}", code);
+  } else if (result->exercise_failed) {
+    spdlog::error("the exercise failed; the profile is incomplete (exit status {})", code);
+  }
+  return code;
 }
 
 }  // namespace minpriv::cli

@@ -7,10 +7,12 @@
 
 #include "absl/status/status.h"
 #include "absl/strings/str_cat.h"
+#include "absl/strings/str_join.h"
 #include "cli/commands.h"
 #include "crd/profile_codec.h"
 #include "remediator/proposer.h"
 #include "util/files.h"
+#include "util/flags.h"
 
 namespace minpriv::cli {
 namespace {
@@ -40,47 +42,30 @@ struct ProposeOptions {
 };
 
 absl::Status ParseFlags(int argc, char** argv, ProposeOptions& opts) {
-  for (int i = 1; i < argc; ++i) {
-    std::string arg = argv[i];
-    std::string value;
-    bool has_value = false;
-    if (size_t eq = arg.find('='); arg.rfind("--", 0) == 0 && eq != std::string::npos) {
-      value = arg.substr(eq + 1);
-      arg = arg.substr(0, eq);
-      has_value = true;
-    }
-    auto take = [&](std::string& out) -> absl::Status {
-      if (!has_value) {
-        if (i + 1 >= argc) return absl::InvalidArgumentError(absl::StrCat(arg, " needs a value"));
-        value = argv[++i];
-      }
-      if (value.empty()) return absl::InvalidArgumentError(absl::StrCat(arg, " needs a non-empty value"));
-      out = value;
-      return absl::OkStatus();
-    };
-    std::string v;
-    if (arg == "-h" || arg == "--help") {
-      opts.help = true;
-    } else if (arg == "--force") {
+  const util::FlagSpec spec = {{"--profile", "--manifest", "--inventory", "--out-dir"},
+                               {"--force"},
+                               "; see 'minpriv propose --help'",
+                               /*repeatable=*/{"--profile", "--manifest"},
+                               /*takes_command=*/false};
+  auto on_flag = [&opts](const std::string& flag, const std::string& value) -> absl::Status {
+    if (flag == "--force") {
       opts.force = true;
-    } else if (arg == "--profile") {
-      if (auto s = take(v); !s.ok()) return s;
-      opts.profiles.push_back(v);
-    } else if (arg == "--manifest") {
-      if (auto s = take(v); !s.ok()) return s;
-      opts.manifests.push_back(v);
-    } else if (arg == "--inventory") {
-      if (auto s = take(v); !s.ok()) return s;
-      if (!opts.inventory.empty()) return absl::InvalidArgumentError("--inventory given twice");
-      opts.inventory = v;
-    } else if (arg == "--out-dir") {
-      if (auto s = take(v); !s.ok()) return s;
-      opts.out_dir = v;
-    } else {
-      return absl::InvalidArgumentError(absl::StrCat("unknown flag '", arg, "'"));
+      return absl::OkStatus();
     }
-  }
-  return absl::OkStatus();
+    if (value.empty()) return absl::InvalidArgumentError(absl::StrCat(flag, " needs a non-empty value"));
+    if (flag == "--profile") {
+      opts.profiles.push_back(value);
+    } else if (flag == "--manifest") {
+      opts.manifests.push_back(value);
+    } else if (flag == "--inventory") {
+      opts.inventory = value;
+    } else if (flag == "--out-dir") {
+      opts.out_dir = value;
+    }
+    return absl::OkStatus();
+  };
+  std::vector<std::string> command;  // stays empty: takes_command is false
+  return util::ParseFlags(argc, argv, spec, on_flag, &command, &opts.help);
 }
 
 absl::Status Validate(const ProposeOptions& opts) {
@@ -95,6 +80,17 @@ absl::Status Run(const ProposeOptions& opts) {
   for (const auto& path : opts.profiles) {
     auto p = crd::ReadWorkloadProfileFile(path);
     if (!p.ok()) return p.status();
+    if (!p->status.complete) {
+      // Narrowing to an incomplete profile can break the workload: say so where it is seen,
+      // not only in report.md.
+      std::fprintf(stderr,
+                   "minpriv propose: warning: %s: profile '%s' is incomplete (%s); the proposal "
+                   "may lack what learning missed: learn again or review report.md\n",
+                   path.c_str(), p->name.c_str(),
+                   p->status.incomplete_reasons.empty()
+                       ? "no reason given"
+                       : absl::StrJoin(p->status.incomplete_reasons, "; ").c_str());
+    }
     profiles.push_back({path, *std::move(p)});
   }
   std::vector<remediator::ManifestInput> manifests;

@@ -44,13 +44,17 @@ const char kLearnUsage[] =
     "\n"
     "  --out FILE            profile to write (atomically)\n"
     "  --name NAME           profile and container name (default: CMD's or the cgroup's base name)\n"
-    "  --duration DUR        learning window, e.g. 30s, 2m, 1h (default: until CMD exits;\n"
-    "                        required with --cgroup)\n"
+    "  --duration DUR        learning window, e.g. 30s, 2m, 1h (default: until CMD and any\n"
+    "                        process it left behind, e.g. a daemon, exit; required with --cgroup)\n"
     "  --exercise CMD        once the workload is up, run this with /bin/sh -c (not observed),\n"
     "                        then stop the workload and write the profile\n"
     "  --ready-timeout DUR   how long to wait for the workload to come up (default 30s)\n"
     "  --grace DUR           SIGTERM to SIGKILL grace period when stopping (default 5s)\n"
-    "  --cgroup PATH         observe an existing cgroup v2 directory; nothing is killed\n";
+    "  --cgroup PATH         observe an existing cgroup v2 directory; nothing is killed\n"
+    "\n"
+    "Exit status: 0 profile written; 1 the exercise failed (profile written with complete:\n"
+    "false) or learning could not run; 2 a mistake in the command line (nothing run);\n"
+    "130/143 interrupted by SIGINT/SIGTERM (profile written with complete: false).\n";
 
 namespace {
 
@@ -213,6 +217,12 @@ std::string DescribeWaitStatus(int st) {
   return "stopped";
 }
 
+int LearnExitCode(const LearnResult& result) {
+  if (result.stop_signal > 0) return 128 + result.stop_signal;
+  if (result.exercise_failed) return 1;
+  return 0;
+}
+
 absl::StatusOr<LearnOptions> ParseLearnFlags(int argc, char** argv) {
   LearnOptions o;
   const util::FlagSpec spec = {
@@ -293,6 +303,17 @@ absl::Status ValidateLearnOptions(LearnOptions& o) {
     return absl::InvalidArgumentError(
         absl::StrCat("--out ", o.out, " is a directory; give a file path"));
   }
+  // The profile is written at the end, next to FILE then renamed: find out now, before the
+  // learning window, that the directory takes new files (read-only mounts, permissions).
+  std::string probe = absl::StrCat(o.out, ".probe.XXXXXX");
+  int fd = mkstemp(probe.data());
+  if (fd < 0) {
+    return absl::InvalidArgumentError(absl::StrCat(
+        "--out ", o.out, ": cannot create files in directory ", dir, " (", strerror(errno),
+        "); choose a writable directory"));
+  }
+  close(fd);
+  unlink(probe.c_str());
   return absl::OkStatus();
 }
 
@@ -387,34 +408,73 @@ absl::StatusOr<LearnResult> RunLearnSession(const LearnOptions& o, ObserverFacto
   }
 
   auto stopped_by_signal = [&] { return signals.stop_requested(); };
+  // A daemonizing workload: its main process exits early and leaves the daemon in the
+  // cgroup. Noticed once, from the poll loop.
+  bool daemonized = false;
+  auto notice_daemon = [&] {
+    if (daemonized || !workload.reaped()) return;
+    size_t left = CgroupProcs(cgroup).size();
+    if (left == 0) return;
+    daemonized = true;
+    session.BreakLine();
+    std::string until =
+        !o.exercise.empty()
+            ? "the exercise runs once the workload is up"
+            : absl::StrCat("learning goes on until they exit",
+                           o.duration_set
+                               ? absl::StrCat(", --duration ", absl::FormatDuration(o.duration),
+                                              " elapses")
+                               : std::string(),
+                           " or SIGINT (Ctrl-C)");
+    spdlog::warn("the main process (pid {}) {} and {} {} in the workload's cgroup "
+                 "(daemonized?); {}",
+                 workload.pid(), DescribeWaitStatus(workload.status()), left,
+                 left == 1 ? "process remains" : "processes remain", until);
+    warnings.push_back(absl::StrCat(
+        "daemonized: the main process ", DescribeWaitStatus(workload.status()), " while ", left,
+        " other process", left == 1 ? "" : "es",
+        " of the workload kept running; Kubernetes runs the container's main process in the "
+        "foreground; run it with its foreground option (e.g. nginx -g 'daemon off;')"));
+  };
   // Polls until `done()`, the deadline or a stop signal.
   auto pump = [&](absl::Time until, const std::function<bool()>& done) -> absl::Status {
     return signals.PollUntil(until, done, [&] {
       absl::Status s = session.Step();
-      if (s.ok() && workload.pid() > 0) workload.Reap();
+      if (s.ok() && workload.pid() > 0) {
+        workload.Reap();
+        notice_daemon();
+      }
       return s;
     });
   };
+  // Run mode: the workload is over once its main process has exited and nothing of it is
+  // left in its cgroup.
+  auto workload_gone = [&] { return workload.reaped() && CgroupProcs(cgroup).empty(); };
+  bool exercise_failed = false;  // it failed, could not run or did not finish
 
   if (!o.exercise.empty()) {
-    // Wait until the workload is up: listening, or (if it does not listen) quiet for a bit.
+    // Wait until the workload is up: listening (its main process or a daemonized child),
+    // or (if it does not listen) quiet for a bit.
     absl::Time ready_by = std::min(deadline, start + o.ready_timeout);
     auto ready = [&] { return WorkloadLooksReady(builder, start, absl::Now()); };
-    absl::Status s = pump(ready_by, [&] { return ready() || workload.reaped(); });
+    absl::Status s = pump(ready_by, [&] { return ready() || workload_gone(); });
     if (!s.ok()) return s;
     if (builder.listening()) {
       s = pump(absl::Now() + kAfterListen, [] { return false; });
       if (!s.ok()) return s;
-    } else if (!ready() && !workload.reaped() && !stopped_by_signal()) {
+    } else if (!ready() && !workload_gone() && !stopped_by_signal()) {
       warnings.push_back(absl::StrCat("the workload was not up within --ready-timeout ",
                                       absl::FormatDuration(o.ready_timeout),
                                       "; the exercise ran anyway"));
     }
-    if (workload.reaped()) {
+    if (workload_gone()) {
       session.BreakLine();
       spdlog::warn("the workload {} before the exercise ran", DescribeWaitStatus(workload.status()));
-      warnings.push_back(absl::StrCat("the workload ", DescribeWaitStatus(workload.status()),
-                                      " before the exercise could run"));
+      exercise_failed = true;
+      incomplete.push_back(absl::StrCat(
+          "the workload ", DescribeWaitStatus(workload.status()),
+          " before the exercise could run; behaviour the exercise should have triggered is "
+          "missing"));
     } else if (!stopped_by_signal()) {
       session.BreakLine();
       spdlog::info("workload is up; running exercise: {}", o.exercise);
@@ -426,23 +486,30 @@ absl::StatusOr<LearnResult> RunLearnSession(const LearnOptions& o, ObserverFacto
       if (!s.ok()) return s;
       if (!exercise.Reap()) {
         kill(exercise.pid(), SIGKILL);
-        incomplete.push_back(stopped_by_signal()
-                                 ? "the exercise was interrupted"
-                                 : absl::StrCat("the exercise did not finish within --duration ",
-                                                absl::FormatDuration(o.duration)));
+        if (stopped_by_signal()) {
+          incomplete.push_back("the exercise was interrupted");
+        } else {
+          exercise_failed = true;
+          incomplete.push_back(absl::StrCat("the exercise did not finish within --duration ",
+                                            absl::FormatDuration(o.duration),
+                                            "; behaviour it should have triggered may be "
+                                            "missing"));
+        }
       } else {
         result.exercise_ran = true;
         result.exercise_wait_status = exercise.status();
         session.BreakLine();
         spdlog::info("exercise {}", DescribeWaitStatus(exercise.status()));
         if (!WIFEXITED(exercise.status()) || WEXITSTATUS(exercise.status()) != 0) {
-          warnings.push_back(absl::StrCat("the exercise ", DescribeWaitStatus(exercise.status()),
-                                          "; behaviour it should have triggered may be missing"));
+          exercise_failed = true;
+          incomplete.push_back(absl::StrCat(
+              "the exercise ", DescribeWaitStatus(exercise.status()),
+              " (it failed); behaviour it should have triggered may be missing"));
         }
       }
     }
   } else if (workload.pid() > 0) {
-    absl::Status s = pump(deadline, [&] { return workload.reaped(); });
+    absl::Status s = pump(deadline, workload_gone);
     if (!s.ok()) return s;
   } else {
     absl::Status s = pump(deadline, [] { return false; });
@@ -450,23 +517,34 @@ absl::StatusOr<LearnResult> RunLearnSession(const LearnOptions& o, ObserverFacto
   }
 
   if (stopped_by_signal()) {
+    result.stop_signal = signals.signal_number();
     incomplete.push_back(absl::StrCat("learning was interrupted by ",
                                       SignalName(signals.signal_number()), " after ",
                                       FormatElapsed(absl::Now() - start)));
   }
+  result.exercise_failed = exercise_failed;
 
   // Stop what is left of the workload (run mode only) the way the kubelet and runc do:
   // SIGTERM to the main process only (so its own graceful shutdown — e.g. a master telling
   // its workers to stop — is learned too), the grace period, then SIGKILL to everything
-  // left. When the main process is already gone, the rest is killed at once, as a
-  // container's processes are when its init exits.
+  // left. When the main process is already gone (it daemonized), SIGTERM goes to every
+  // process left, with the same grace.
   if (workload.pid() > 0) {
     workload.Reap();
+    notice_daemon();
     result.workload_exited = workload.reaped();
     std::vector<pid_t> left = CgroupProcs(cgroup);
     if (!left.empty()) {
-      if (!workload.reaped()) kill(workload.pid(), SIGTERM);
-      absl::Time kill_at = workload.reaped() ? absl::Now() : absl::Now() + o.grace;
+      if (!workload.reaped()) {
+        kill(workload.pid(), SIGTERM);
+      } else {
+        session.BreakLine();
+        spdlog::info("stopping the {} process{} left in the workload's cgroup (SIGTERM, then "
+                     "SIGKILL after {})",
+                     left.size(), left.size() == 1 ? "" : "es", absl::FormatDuration(o.grace));
+        for (pid_t p : left) kill(p, SIGTERM);
+      }
+      absl::Time kill_at = absl::Now() + o.grace;
       while (absl::Now() < kill_at && !CgroupProcs(cgroup).empty()) {
         absl::Status s = obs->Poll(absl::Milliseconds(20));
         if (!s.ok()) break;
@@ -509,6 +587,8 @@ absl::StatusOr<LearnResult> RunLearnSession(const LearnOptions& o, ObserverFacto
   warnings.insert(warnings.end(), stats.warnings.begin(), stats.warnings.end());
   std::vector<std::string> bw = builder.Warnings();
   warnings.insert(warnings.end(), bw.begin(), bw.end());
+  std::vector<std::string> bi = builder.IncompleteReasons();
+  incomplete.insert(incomplete.end(), bi.begin(), bi.end());
   p.status.complete = incomplete.empty();
   p.status.incomplete_reasons = incomplete;
   p.status.warnings = warnings;

@@ -39,7 +39,8 @@ struct LearnOptions {
 absl::StatusOr<LearnOptions> ParseLearnFlags(int argc, char** argv);
 
 // Checks combinations, fills defaults (name from CMD's or the cgroup's base name, as a
-// Kubernetes name), checks the output directory exists. InvalidArgument on user mistakes.
+// Kubernetes name), checks the output directory exists and takes new files (a probe file
+// is created and removed). InvalidArgument on user mistakes.
 absl::Status ValidateLearnOptions(LearnOptions& options);
 
 struct LearnResult {
@@ -48,12 +49,26 @@ struct LearnResult {
   int workload_wait_status = 0;   // waitpid() status of CMD
   bool exercise_ran = false;
   int exercise_wait_status = 0;
+  // The exercise failed (non-zero exit or killed), could not run (the workload was gone)
+  // or did not finish within --duration: the profile says complete: false.
+  bool exercise_failed = false;
+  int stop_signal = 0;            // SIGINT or SIGTERM that interrupted learning, else 0
 };
+
+// The exit status of `minpriv learn` for a session that wrote its profile: 128+signal when
+// interrupted (130 for SIGINT, 143 for SIGTERM), 1 when the exercise failed, else 0.
+int LearnExitCode(const LearnResult& result);
 
 using ObserverFactory =
     std::function<absl::StatusOr<std::unique_ptr<observer::Observer>>()>;
 
-// Runs the learning session and writes the profile atomically to options.out. Environment
+// Runs the learning session and writes the profile atomically to options.out, also when
+// learning was interrupted or the exercise failed (then with complete: false and the
+// reason; see LearnExitCode). Run mode learns until the main process has exited and no
+// process is left in the workload's cgroup: a daemonizing main process is noticed
+// (stderr notice and a "daemonized: ..." status warning) and its daemon still learned; on
+// stopping, SIGTERM goes to the main process or, when it is gone, to every process left,
+// then SIGKILL after --grace. Environment
 // problems (not root, no BTF, BPF unavailable, cgroup creation) come back as non-
 // InvalidArgument errors with the observer's message. `make_observer` creates the
 // observer (the CLI passes observer::Observer::Create; tests may pass a fake), called once

@@ -10,6 +10,7 @@
 #include <filesystem>
 #include <vector>
 
+#include "absl/strings/str_cat.h"
 #include "crd/profile_codec.h"
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
@@ -19,6 +20,7 @@
 namespace minpriv::profiler {
 namespace {
 
+using ::testing::AllOf;
 using ::testing::ElementsAre;
 using ::testing::HasSubstr;
 
@@ -196,7 +198,105 @@ TEST_F(LearnTest, ExerciseRunsOnceListeningThenWorkloadIsStopped) {
   auto p = crd::ReadWorkloadProfileFile(out_);
   ASSERT_TRUE(p.ok()) << p.status();
   ASSERT_EQ(p->containers[0].network.listen.size(), 1u);
-  EXPECT_THAT(p->status.warnings, ElementsAre(HasSubstr("the exercise exited with status 4")));
+  // A failed exercise: the behaviour it should have driven may be missing.
+  EXPECT_TRUE(r->exercise_failed);
+  EXPECT_EQ(LearnExitCode(*r), 1);
+  EXPECT_FALSE(p->status.complete);
+  EXPECT_THAT(p->status.incomplete_reasons,
+              ElementsAre(HasSubstr("the exercise exited with status 4 (it failed)")));
+}
+
+TEST_F(LearnTest, ExerciseThatSucceedsKeepsTheProfileComplete) {
+  auto o = Parse({"--out", out_, "--grace", "2s", "--exercise", "true", "--", "/bin/sleep",
+                  "300"});
+  ASSERT_TRUE(o.ok()) << o.status();
+  auto r = RunLearnSession(*o, Fake({.emit_listen = true}), false);
+  ASSERT_TRUE(r.ok()) << r.status();
+  EXPECT_FALSE(r->exercise_failed);
+  EXPECT_EQ(LearnExitCode(*r), 0);
+  auto p = crd::ReadWorkloadProfileFile(out_);
+  ASSERT_TRUE(p.ok()) << p.status();
+  EXPECT_TRUE(p->status.complete) << crd::EmitWorkloadProfile(*p);
+}
+
+TEST_F(LearnTest, WorkloadGoneBeforeTheExerciseIsAFailure) {
+  std::string marker = dir_ + "/exercised";
+  auto o = Parse({"--out", out_, "--exercise", "touch " + marker, "--", "/bin/true"});
+  ASSERT_TRUE(o.ok()) << o.status();
+  auto r = RunLearnSession(*o, Fake(), false);
+  ASSERT_TRUE(r.ok()) << r.status();
+  EXPECT_FALSE(r->exercise_ran);
+  EXPECT_FALSE(std::filesystem::exists(marker));
+  EXPECT_EQ(LearnExitCode(*r), 1);
+  auto p = crd::ReadWorkloadProfileFile(out_);
+  ASSERT_TRUE(p.ok()) << p.status();
+  EXPECT_FALSE(p->status.complete);
+  EXPECT_THAT(p->status.incomplete_reasons,
+              ElementsAre(HasSubstr("exited with status 0 before the exercise could run")));
+}
+
+TEST_F(LearnTest, OutDirectoryMustTakeNewFiles) {
+  // /proc exists but no file can be created in it.
+  EXPECT_THAT(Parse({"--out", "/proc/profile.yaml", "--", "true"}).status().message(),
+              HasSubstr("--out /proc/profile.yaml: cannot create files in directory /proc"));
+  // The probe leaves nothing behind.
+  ASSERT_TRUE(Parse({"--out", out_, "--", "true"}).ok());
+  EXPECT_TRUE(std::filesystem::is_empty(dir_));
+}
+
+TEST_F(LearnTest, RepeatedSingleValueFlagIsAnError) {
+  EXPECT_THAT(Parse({"--out", out_, "--out", dir_ + "/b.yaml", "--", "true"}).status().message(),
+              HasSubstr("flag --out given twice"));
+  EXPECT_THAT(Parse({"--out", out_, "--exercise", "a", "--exercise=b", "--", "true"})
+                  .status()
+                  .message(),
+              HasSubstr("flag --exercise given twice"));
+}
+
+// A workload whose main process forks a daemon and exits (nginx without `daemon off`): the
+// daemon is still learned until it exits, and the profile says the workload daemonized.
+TEST_F(LearnTest, DaemonizedWorkloadIsLearnedUntilItsDaemonExits) {
+  std::string marker = dir_ + "/daemon-done";
+  // The daemon waits until the main process is gone (reaped), then finishes by itself.
+  std::string script = absl::StrCat(
+      "p=$$; (while kill -0 $p 2>/dev/null; do sleep 0.05; done; sleep 0.2; touch ", marker,
+      ") >/dev/null 2>&1 & exit 0");
+  auto o = Parse({"--out", out_, "--", "/bin/sh", "-c", script});
+  ASSERT_TRUE(o.ok()) << o.status();
+  auto r = RunLearnSession(*o, Fake(), false);
+  ASSERT_TRUE(r.ok()) << r.status();
+  EXPECT_TRUE(r->workload_exited);
+  EXPECT_TRUE(std::filesystem::exists(marker)) << "the daemon was killed";
+  EXPECT_EQ(LearnExitCode(*r), 0);
+  auto p = crd::ReadWorkloadProfileFile(out_);
+  ASSERT_TRUE(p.ok()) << p.status();
+  EXPECT_TRUE(p->status.complete);
+  EXPECT_THAT(p->status.warnings,
+              ElementsAre(AllOf(HasSubstr("daemonized: the main process exited with status 0"),
+                                HasSubstr("Kubernetes runs the container's main process in the "
+                                          "foreground; run it with its foreground option"))));
+}
+
+// With an exercise, a daemon is exercised like a foreground server, then stopped politely:
+// SIGTERM to what is left once the main process is gone, SIGKILL only after the grace.
+TEST_F(LearnTest, DaemonIsExercisedThenStoppedWithSigterm) {
+  std::string termed = dir_ + "/termed";
+  std::string exercised = dir_ + "/exercised";
+  std::string script = absl::StrCat("(trap 'touch ", termed,
+                                    "; exit 0' TERM; while :; do sleep 0.05; done) "
+                                    ">/dev/null 2>&1 & exit 0");
+  auto o = Parse({"--out", out_, "--grace", "30s", "--exercise", "touch " + exercised, "--",
+                  "/bin/sh", "-c", script});
+  ASSERT_TRUE(o.ok()) << o.status();
+  auto r = RunLearnSession(*o, Fake({.emit_listen = true}), false);
+  ASSERT_TRUE(r.ok()) << r.status();
+  EXPECT_TRUE(r->exercise_ran);
+  EXPECT_TRUE(std::filesystem::exists(exercised));
+  EXPECT_TRUE(std::filesystem::exists(termed)) << "the daemon did not get SIGTERM";
+  EXPECT_EQ(LearnExitCode(*r), 0);
+  auto p = crd::ReadWorkloadProfileFile(out_);
+  ASSERT_TRUE(p.ok()) << p.status();
+  EXPECT_THAT(p->status.warnings, ElementsAre(HasSubstr("daemonized:")));
 }
 
 TEST_F(LearnTest, InterruptStopsWorkloadAndWritesIncompleteProfile) {
@@ -212,6 +312,8 @@ TEST_F(LearnTest, InterruptStopsWorkloadAndWritesIncompleteProfile) {
   ASSERT_TRUE(p.ok()) << p.status();
   EXPECT_FALSE(p->status.complete);
   EXPECT_THAT(p->status.incomplete_reasons, ElementsAre(HasSubstr("interrupted by SIGINT")));
+  EXPECT_EQ(r->stop_signal, SIGINT);
+  EXPECT_EQ(LearnExitCode(*r), 130);
   // The handler is gone again: SIGINT has its previous disposition.
   struct sigaction now {};
   sigaction(SIGINT, nullptr, &now);

@@ -80,6 +80,75 @@ TEST(ProfileBuilderTest, DeduplicatesAndCountsWithEarliestFirstSeen) {
   EXPECT_TRUE(b.listening());
 }
 
+// The observer reports the kernel's hit counts as repeats with count = further
+// occurrences (at the time of the first): counts add up, first-seen and facts do not move.
+TEST(ProfileBuilderTest, RepeatsAddTheirCount) {
+  ProfileBuilder b("app", {.summarize_threshold = 2, .max_examples = 5});
+  // One open(O_WRONLY|O_CREAT|O_TRUNC): one modification, three ops.
+  b.OnFileWrite(T(10), {FileOp::kWrite, "/data/x", "app", 1});
+  b.OnFileWrite(T(10), {FileOp::kCreate, "/data/x", "app", 0});
+  b.OnFileWrite(T(10), {FileOp::kTruncate, "/data/x", "app", 0});
+  // Another dedup key for the same path (a plain O_WRONLY open), seen 2 times.
+  b.OnFileWrite(T(30), {FileOp::kWrite, "/data/x", "app", 1});
+  b.OnExec(T(5), {"/bin/true", false, 1});
+  b.OnFlow(T(7), {Direction::kIngress, "198.18.0.4", 18080, Protocol::kTcp, 1});
+  b.OnCapability(T(8), {0, true, "setattr_prepare", "chown", 1});
+  // Three files in one directory (summarised above 2), seen 1, 4 and 2 times.
+  b.OnFileWrite(T(40), {FileOp::kCreate, "/var/c/a", "app", 1});
+  b.OnFileWrite(T(41), {FileOp::kCreate, "/var/c/b", "app", 1});
+  b.OnFileWrite(T(42), {FileOp::kCreate, "/var/c/c", "app", 1});
+  const size_t facts = b.behaviours();
+  const absl::Time last = b.LastNewFact();
+
+  // Drain: the further occurrences, with the first observations' times.
+  b.OnFileWrite(T(10), {FileOp::kWrite, "/data/x", "app", 4});  // 5 opens in all
+  b.OnFileWrite(T(10), {FileOp::kCreate, "/data/x", "app", 0});
+  b.OnFileWrite(T(10), {FileOp::kTruncate, "/data/x", "app", 0});
+  b.OnFileWrite(T(30), {FileOp::kWrite, "/data/x", "app", 1});
+  b.OnExec(T(5), {"/bin/true", false, 1});
+  b.OnFlow(T(7), {Direction::kIngress, "198.18.0.4", 18080, Protocol::kTcp, 12});
+  b.OnCapability(T(8), {0, true, "setattr_prepare", "chown", 2});
+  b.OnFileWrite(T(41), {FileOp::kCreate, "/var/c/b", "app", 3});
+  b.OnFileWrite(T(42), {FileOp::kCreate, "/var/c/c", "app", 1});
+  // Detach: a later tally for the ingress peer (a repeat never moves first-seen back).
+  b.OnFlow(T(7), {Direction::kIngress, "198.18.0.4", 18080, Protocol::kTcp, 0});
+  b.OnFlow(T(900), {Direction::kIngress, "198.18.0.4", 18080, Protocol::kTcp, 3});
+
+  EXPECT_EQ(b.behaviours(), facts) << "repeats are not new facts";
+  EXPECT_EQ(b.LastNewFact(), last);
+  crd::ContainerProfile c = b.Build();
+  ASSERT_EQ(c.file_writes.size(), 2u);
+  EXPECT_EQ(c.file_writes[0].path, "/data/x");
+  EXPECT_THAT(c.file_writes[0].ops, ElementsAre("create", "truncate", "write"));
+  EXPECT_EQ(c.file_writes[0].count, 7u);  // 5 + 2 opens, not 3 ops × 5 + 2
+  EXPECT_EQ(c.file_writes[0].first_seen, Rfc3339Millis(T(10)));
+  EXPECT_EQ(c.file_writes[1].path, "/var/c");
+  EXPECT_TRUE(c.file_writes[1].summarized);
+  EXPECT_EQ(c.file_writes[1].count, 7u);  // 1 + 4 + 2
+  EXPECT_EQ(c.file_writes[1].first_seen, Rfc3339Millis(T(40)));
+  ASSERT_EQ(c.execs.size(), 1u);
+  EXPECT_EQ(c.execs[0].count, 2u);
+  EXPECT_EQ(c.execs[0].first_seen, Rfc3339Millis(T(5)));
+  ASSERT_EQ(c.network.ingress.size(), 1u);
+  EXPECT_EQ(c.network.ingress[0].count, 16u);
+  EXPECT_EQ(c.network.ingress[0].first_seen, Rfc3339Millis(T(7)));
+  ASSERT_EQ(c.capability_evidence.size(), 1u);
+  EXPECT_EQ(c.capability_evidence[0].count, 3u);
+}
+
+// A fact first known from a repeat (its record arrived later) is still one new fact, with
+// the earliest time of both.
+TEST(ProfileBuilderTest, CountBeforeRecordStillGivesOneFact) {
+  ProfileBuilder b("app");
+  b.OnFlow(T(50), {Direction::kEgress, "10.0.0.1", 443, Protocol::kTcp, 4});
+  b.OnFlow(T(20), {Direction::kEgress, "10.0.0.1", 443, Protocol::kTcp, 1});
+  EXPECT_EQ(b.behaviours(), 1u);
+  crd::ContainerProfile c = b.Build();
+  ASSERT_EQ(c.network.egress.size(), 1u);
+  EXPECT_EQ(c.network.egress[0].count, 5u);
+  EXPECT_EQ(c.network.egress[0].first_seen, Rfc3339Millis(T(20)));
+}
+
 TEST(ProfileBuilderTest, DeniedCapabilityIsStillNeeded) {
   ProfileBuilder b("app");
   b.OnCapability(T(1), {0, true, "setattr_prepare", "chown"});         // CHOWN allowed

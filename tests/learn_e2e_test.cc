@@ -1,11 +1,15 @@
 // End to end: the real `minpriv learn` binary, the real BPF observer on this kernel, small
 // shell/python workloads doing known things; the written profile is parsed with the codec.
 #include <fcntl.h>
+#include <signal.h>
+#include <sys/mount.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
 #include <algorithm>
+#include <cerrno>
+#include <cstring>
 #include <filesystem>
 #include <string>
 #include <vector>
@@ -22,6 +26,7 @@
 namespace minpriv {
 namespace {
 
+using ::testing::AllOf;
 using ::testing::Contains;
 using ::testing::HasSubstr;
 using test::RunResult;
@@ -191,6 +196,253 @@ TEST_F(LearnE2eTest, BadFlagsExitTwoWithoutOutput) {
     EXPECT_THAT(r.err, HasSubstr("minpriv learn: "));
     EXPECT_FALSE(std::filesystem::exists(out_)) << args[2];
   }
+}
+
+// ---- the command line's contract: checks before the window, exit codes, flags ----
+
+// `minpriv ARGS...` started in the background, its output in DIR/TAG.{stdout,stderr}.
+pid_t StartMinpriv(const std::vector<std::string>& args, const std::string& dir,
+                   const std::string& tag) {
+  std::vector<char*> argv;
+  argv.push_back(const_cast<char*>(MINPRIV_BINARY));
+  for (const std::string& a : args) argv.push_back(const_cast<char*>(a.c_str()));
+  argv.push_back(nullptr);
+  std::string out = dir + "/" + tag + ".stdout", err = dir + "/" + tag + ".stderr";
+  pid_t pid = fork();
+  if (pid == 0) {
+    int in = open("/dev/null", O_RDONLY);
+    int o = open(out.c_str(), O_WRONLY | O_CREAT | O_TRUNC, 0644);
+    int e = open(err.c_str(), O_WRONLY | O_CREAT | O_TRUNC, 0644);
+    dup2(in, 0);
+    dup2(o, 1);
+    dup2(e, 2);
+    execv(MINPRIV_BINARY, argv.data());
+    _exit(127);
+  }
+  return pid;
+}
+
+int ExitCodeOf(int status) {
+  return WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);
+}
+
+// A read-only file system mounted on DIR for the scope (root only, as the tests run).
+class ReadOnlyMount {
+ public:
+  explicit ReadOnlyMount(const std::string& dir) : dir_(dir) {
+    mkdir(dir.c_str(), 0755);
+    ok_ = mount("tmpfs", dir.c_str(), "tmpfs", MS_RDONLY, "size=1m") == 0;
+  }
+  ~ReadOnlyMount() {
+    if (ok_) umount2(dir_.c_str(), MNT_DETACH);
+  }
+  bool ok() const { return ok_; }
+
+ private:
+  std::string dir_;
+  bool ok_ = false;
+};
+
+TEST_F(LearnE2eTest, UnwritableOutDirectoryExitsTwoBeforeTheWorkloadRuns) {
+  std::string ro = dir_ + "/ro";
+  ReadOnlyMount mounted(ro);
+  ASSERT_TRUE(mounted.ok()) << strerror(errno);
+  std::string ran = dir_ + "/ran";
+  for (const std::string& out : {ro + "/profile.yaml", dir_ + "/missing/profile.yaml"}) {
+    RunResult r = RunMinpriv({"learn", "--out", out, "--duration", "1h", "--", "/bin/sh", "-c",
+                              "touch " + ran + "; sleep 3600"});
+    EXPECT_EQ(r.exit_code, 2) << out << "\n" << r.err;
+    EXPECT_THAT(r.err, HasSubstr("minpriv learn: --out " + out));
+    EXPECT_FALSE(std::filesystem::exists(ran)) << "the workload ran for " << out;
+  }
+  RunResult r = RunMinpriv({"learn", "--out", ro + "/profile.yaml", "--", "true"});
+  EXPECT_THAT(r.err, HasSubstr("cannot create files in directory " + ro +
+                               " (Read-only file system); choose a writable directory"));
+}
+
+TEST_F(LearnE2eTest, FailedExerciseWritesAnIncompleteProfileAndExitsOne) {
+  RunResult r = RunMinpriv({"learn", "--out", out_, "--grace", "2s", "--exercise", "exit 7", "--",
+                            "/bin/sleep", "3600"});
+  EXPECT_EQ(r.exit_code, 1) << r.err;
+  EXPECT_THAT(r.err, HasSubstr("exercise exited with status 7"));
+  auto p = crd::ReadWorkloadProfileFile(out_);
+  ASSERT_TRUE(p.ok()) << p.status() << "\n" << r.err;
+  EXPECT_FALSE(p->status.complete) << crd::EmitWorkloadProfile(*p);
+  EXPECT_THAT(p->status.incomplete_reasons,
+              Contains(HasSubstr("the exercise exited with status 7 (it failed); behaviour it "
+                                 "should have triggered may be missing")));
+  ASSERT_EQ(p->containers.size(), 1u);
+  EXPECT_THAT(p->containers[0].syscalls, Contains("execve"));  // what was learned is kept
+}
+
+TEST_F(LearnE2eTest, InterruptedLearningExits130ForSigintAnd143ForSigterm) {
+  for (int sig : {SIGINT, SIGTERM}) {
+    std::string started = absl::StrCat(dir_, "/started-", sig);
+    std::string out = absl::StrCat(dir_, "/profile-", sig, ".yaml");
+    pid_t pid = StartMinpriv({"learn", "--out", out, "--grace", "2s", "--", "/bin/sh", "-c",
+                              "touch " + started + "; exec sleep 3600"},
+                             dir_, absl::StrCat("sig", sig));
+    ASSERT_GT(pid, 0);
+    // Learning is under way once the held workload has run.
+    int status = 0;
+    bool exited = false;
+    while (!std::filesystem::exists(started)) {
+      if (waitpid(pid, &status, WNOHANG) == pid) {
+        exited = true;
+        break;
+      }
+      usleep(10000);
+    }
+    ASSERT_FALSE(exited) << "learn ended by itself: " << ExitCodeOf(status);
+    kill(pid, sig);
+    ASSERT_EQ(waitpid(pid, &status, 0), pid);
+    std::string err = util::ReadFile(absl::StrCat(dir_, "/sig", sig, ".stderr")).value_or("");
+    EXPECT_EQ(ExitCodeOf(status), 128 + sig) << err;
+    auto p = crd::ReadWorkloadProfileFile(out);
+    ASSERT_TRUE(p.ok()) << p.status() << "\n" << err;
+    EXPECT_FALSE(p->status.complete);
+    EXPECT_THAT(p->status.incomplete_reasons,
+                Contains(HasSubstr(absl::StrCat("learning was interrupted by ",
+                                                sig == SIGINT ? "SIGINT" : "SIGTERM"))));
+  }
+}
+
+TEST_F(LearnE2eTest, SingleValueFlagsGivenTwiceExitTwo) {
+  std::string a = dir_ + "/a.yaml", b = dir_ + "/b.yaml";
+  struct Case {
+    std::vector<std::string> args;
+    std::string flag;
+  };
+  for (const Case& c : std::vector<Case>{
+           {{"learn", "--out", a, "--out", b, "--", "true"}, "--out"},
+           {{"learn", "--out", a, "--duration", "1s", "--duration=2s", "--", "true"},
+            "--duration"},
+           {{"propose", "--profile", a, "--manifest", b, "--out-dir", dir_ + "/o2", "--out-dir",
+             dir_ + "/o3"},
+            "--out-dir"},
+           {{"propose", "--profile", a, "--manifest", b, "--inventory", a, "--inventory", b,
+             "--out-dir", dir_ + "/o4"},
+            "--inventory"},
+           {{"verify", "--proposal", dir_ + "/x", "--proposal", dir_ + "/y", "--workload", "w",
+             "--", "true"},
+            "--proposal"},
+       }) {
+    RunResult r = RunMinpriv(c.args);
+    EXPECT_EQ(r.exit_code, 2) << c.args[0] << " " << c.flag << "\n" << r.err;
+    EXPECT_THAT(r.err, HasSubstr(absl::StrCat("minpriv ", c.args[0], ": flag ", c.flag,
+                                              " given twice")));
+  }
+  for (const std::string& path : {a, b, dir_ + "/o2", dir_ + "/o3", dir_ + "/o4"}) {
+    EXPECT_FALSE(std::filesystem::exists(path)) << path;
+  }
+}
+
+// propose: --profile and --manifest repeat; an incomplete profile is called out on stderr
+// (not only in report.md), and the exit status stays 0.
+TEST_F(LearnE2eTest, ProposeWarnsOnStderrAboutAnIncompleteProfile) {
+  auto write_profile = [&](const std::string& name, bool complete) {
+    crd::WorkloadProfile p;
+    p.name = name;
+    crd::ContainerProfile c;
+    c.name = name;
+    c.syscalls = {"accept4", "exit_group", "read", "write"};
+    p.containers.push_back(c);
+    p.status.window = {"2026-11-28T10:00:00.000Z", "2026-11-28T10:01:00.000Z"};
+    p.status.complete = complete;
+    if (!complete) {
+      p.status.incomplete_reasons = {
+          "the exercise exited with status 7 (it failed); behaviour it should have triggered "
+          "may be missing"};
+    }
+    std::string path = absl::StrCat(dir_, "/", name, "-profile.yaml");
+    EXPECT_TRUE(util::WriteFileAtomic(path, crd::EmitWorkloadProfile(p)).ok());
+    return path;
+  };
+  auto write_manifest = [&](const std::string& name) {
+    std::string path = absl::StrCat(dir_, "/", name, "-deploy.yaml");
+    EXPECT_TRUE(util::WriteFileAtomic(
+                    path, absl::StrCat("apiVersion: apps/v1\nkind: Deployment\nmetadata:\n"
+                                       "  name: ", name, "\nspec:\n  selector:\n"
+                                       "    matchLabels: {app: ", name, "}\n  template:\n"
+                                       "    metadata:\n      labels: {app: ", name, "}\n"
+                                       "    spec:\n      containers:\n        - name: ", name,
+                                       "\n          image: registry.example/", name, ":1\n"))
+                    .ok());
+    return path;
+  };
+  std::string web = write_profile("web", false), api = write_profile("api", true);
+  std::string web_m = write_manifest("web"), api_m = write_manifest("api");
+  RunResult r = RunMinpriv({"propose", "--profile", web, "--profile", api, "--manifest", web_m,
+                            "--manifest", api_m, "--out-dir", dir_ + "/proposal"});
+  EXPECT_EQ(r.exit_code, 0) << r.err;
+  EXPECT_THAT(r.err, HasSubstr(absl::StrCat("minpriv propose: warning: ", web,
+                                            ": profile 'web' is incomplete (the exercise exited "
+                                            "with status 7 (it failed)")));
+  EXPECT_THAT(r.err, ::testing::Not(HasSubstr(api)));
+  EXPECT_THAT(r.out, HasSubstr("2 workload(s)"));
+  EXPECT_TRUE(std::filesystem::exists(dir_ + "/proposal/report.md"));
+}
+
+// A workload whose main process forks a daemon and exits: without --exercise/--duration,
+// learning goes on while the daemon runs, and the profile says it daemonized.
+TEST_F(LearnE2eTest, DaemonizedWorkloadIsLearnedUntilTheDaemonExits) {
+  std::string late = dir_ + "/late.txt";
+  // The daemon does its work only once the main process is gone (and reaped), a little
+  // later: killed when the main process goes, it would never write.
+  std::string script = absl::StrCat(
+      "p=$$; (while kill -0 $p 2>/dev/null; do sleep 0.05; done; sleep 0.2; echo late > ", late,
+      ") >/dev/null 2>&1 & exit 0");
+  RunResult r = RunMinpriv({"learn", "--out", out_, "--", "/bin/sh", "-c", script});
+  crd::ContainerProfile c = Profile(r);
+  EXPECT_THAT(r.err, HasSubstr("and 1 process remains in the workload's cgroup (daemonized?)"));
+  EXPECT_TRUE(std::filesystem::exists(late)) << "the daemon was killed\n" << r.err;
+  const crd::FileWrite* w = FindWrite(c, late);
+  ASSERT_NE(w, nullptr) << crd::EmitWorkloadProfile(last_);
+  EXPECT_THAT(w->ops, Contains("create"));
+  EXPECT_TRUE(last_.status.complete);
+  EXPECT_THAT(last_.status.warnings,
+              Contains(AllOf(HasSubstr("daemonized: the main process exited with status 0"),
+                             HasSubstr("Kubernetes runs the container's main process in the "
+                                       "foreground; run it with its foreground option"))));
+}
+
+// nginx without `daemon off`: the exercise reaches the daemonized master's listener, and
+// stopping sends SIGTERM to what is left (nginx then removes its pid file) instead of
+// SIGKILL.
+TEST_F(LearnE2eTest, DaemonizingNginxIsExercisedAndStoppedWithSigterm) {
+  int port = test::FreeLoopbackPort();
+  ASSERT_GT(port, 0);
+  std::string pid_file = dir_ + "/nginx.pid";
+  std::string conf = dir_ + "/nginx.conf";
+  ASSERT_TRUE(util::WriteFileAtomic(
+                  conf, absl::StrCat("worker_processes 2;\npid ", pid_file, ";\nerror_log ",
+                                     dir_, "/error.log;\nevents {}\nhttp {\n  access_log ", dir_,
+                                     "/access.log;\n  client_body_temp_path ", dir_,
+                                     "/body;\n  proxy_temp_path ", dir_,
+                                     "/proxy;\n  fastcgi_temp_path ", dir_,
+                                     "/fastcgi;\n  uwsgi_temp_path ", dir_,
+                                     "/uwsgi;\n  scgi_temp_path ", dir_,
+                                     "/scgi;\n  server {\n    listen 127.0.0.1:", port,
+                                     ";\n    return 200 \"ok\\n\";\n  }\n}\n"))
+                  .ok());
+  std::string exercise = absl::StrCat(
+      "python3 -c \"import socket; c = socket.create_connection(('127.0.0.1', ", port,
+      ")); c.sendall(b'GET / HTTP/1.0\\r\\n\\r\\n'); r = c.recv(100); "
+      "assert r.startswith(b'HTTP/1.1 200'), r\"");
+  RunResult r = RunMinpriv({"learn", "--out", out_, "--grace", "20s", "--exercise", exercise,
+                            "--", "nginx", "-p", dir_, "-e", dir_ + "/error.log", "-c", conf});
+  crd::ContainerProfile c = Profile(r);
+  EXPECT_THAT(r.err, HasSubstr("(daemonized?)"));
+  EXPECT_THAT(r.err, HasSubstr("exercise exited with status 0"));
+  bool listened = std::any_of(c.network.listen.begin(), c.network.listen.end(),
+                              [&](const crd::ListenPort& l) { return l.port == uint32_t(port); });
+  EXPECT_TRUE(listened) << crd::EmitWorkloadProfile(last_);
+  EXPECT_THAT(c.syscalls, Contains("accept4"));
+  EXPECT_TRUE(last_.status.complete) << crd::EmitWorkloadProfile(last_);
+  EXPECT_THAT(last_.status.warnings, Contains(HasSubstr("daemonized:")));
+  // nginx removes its pid file when it exits on SIGTERM; a SIGKILL leaves it behind.
+  EXPECT_FALSE(std::filesystem::exists(pid_file))
+      << "nginx was killed instead of stopped\n" << r.err;
 }
 
 }  // namespace

@@ -26,9 +26,10 @@ absl::Status ParseFlags(
   auto listed = [](const std::vector<std::string>& names, const std::string& name) {
     return std::find(names.begin(), names.end(), name) != names.end();
   };
+  std::vector<std::string> given;  // single-value flags seen so far
   for (int i = 1; i < argc; ++i) {
     std::string arg = argv[i];
-    if (arg == "--") {
+    if (arg == "--" && spec.takes_command) {
       for (int j = i + 1; j < argc; ++j) command->push_back(argv[j]);
       break;
     }
@@ -40,9 +41,12 @@ absl::Status ParseFlags(
       if (absl::Status s = on_flag(arg, ""); !s.ok()) return s;
       continue;
     }
-    if (!absl::StartsWith(arg, "--")) {
-      return absl::InvalidArgumentError(absl::StrCat(
-          "unexpected argument '", arg, "'; put the workload command after '--'"));
+    if (!absl::StartsWith(arg, "--") || arg == "--") {
+      return absl::InvalidArgumentError(
+          spec.takes_command
+              ? absl::StrCat("unexpected argument '", arg,
+                             "'; put the workload command after '--'")
+              : absl::StrCat("unexpected argument '", arg, "'", spec.unknown_flag_hint));
     }
     std::string flag = arg, value;
     bool has_value = false;
@@ -58,6 +62,13 @@ absl::Status ParseFlags(
     if (!has_value) {
       if (i + 1 >= argc) return absl::InvalidArgumentError(absl::StrCat(flag, " needs a value"));
       value = argv[++i];
+    }
+    if (!listed(spec.repeatable, flag)) {
+      if (listed(given, flag)) {
+        return absl::InvalidArgumentError(
+            absl::StrCat("flag ", flag, " given twice; give it once"));
+      }
+      given.push_back(flag);
     }
     if (absl::Status s = on_flag(flag, value); !s.ok()) return s;
   }

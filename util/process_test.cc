@@ -155,6 +155,53 @@ TEST(ParseFlagsTest, ErrorsInOrder) {
   EXPECT_EQ(Parse({"--n", "bad", "--bogus"}, &seen, &command, &help).message(), "--n: bad");
 }
 
+// Parses `args` against a spec where --tag is repeatable and --out is not.
+absl::Status ParseSpec(const FlagSpec& spec, std::vector<std::string> args,
+                       std::vector<std::string>* seen, std::vector<std::string>* command) {
+  args.insert(args.begin(), "sub");
+  std::vector<char*> argv;
+  for (auto& a : args) argv.push_back(a.data());
+  bool help = false;
+  return ParseFlags(
+      static_cast<int>(argv.size()), argv.data(), spec,
+      [&](const std::string& flag, const std::string& value) {
+        seen->push_back(flag + "=" + value);
+        return absl::OkStatus();
+      },
+      command, &help);
+}
+
+TEST(ParseFlagsTest, SingleValueFlagGivenTwiceIsAnError) {
+  FlagSpec spec = {{"--out", "--tag"}, {"--keep"}, "", {"--tag"}};
+  std::vector<std::string> seen, command;
+  absl::Status s = ParseSpec(spec, {"--out", "a", "--out", "b"}, &seen, &command);
+  EXPECT_EQ(s.code(), absl::StatusCode::kInvalidArgument);
+  EXPECT_EQ(s.message(), "flag --out given twice; give it once");
+  EXPECT_EQ(seen, (std::vector<std::string>{"--out=a"}));  // the second never applies
+  seen.clear();
+  EXPECT_EQ(ParseSpec(spec, {"--out=a", "--out=a"}, &seen, &command).message(),
+            "flag --out given twice; give it once");
+  // Repeatable flags and switches may repeat; flags after "--" belong to the command.
+  seen.clear();
+  ASSERT_TRUE(ParseSpec(spec, {"--tag", "x", "--tag=y", "--keep", "--keep", "--out", "o", "--",
+                               "cmd", "--out", "z"},
+                        &seen, &command)
+                  .ok());
+  EXPECT_EQ(seen, (std::vector<std::string>{"--tag=x", "--tag=y", "--keep=", "--keep=",
+                                            "--out=o"}));
+  EXPECT_EQ(command, (std::vector<std::string>{"cmd", "--out", "z"}));
+}
+
+TEST(ParseFlagsTest, WithoutACommandDashDashAndBareArgumentsAreErrors) {
+  FlagSpec spec = {{"--out"}, {}, "; see --help", {}, /*takes_command=*/false};
+  std::vector<std::string> seen, command;
+  EXPECT_EQ(ParseSpec(spec, {"--out", "a", "--", "cmd"}, &seen, &command).message(),
+            "unexpected argument '--'; see --help");
+  EXPECT_EQ(ParseSpec(spec, {"stray"}, &seen, &command).message(),
+            "unexpected argument 'stray'; see --help");
+  EXPECT_TRUE(command.empty());
+}
+
 TEST(ParseDurationFlagTest, PositiveFiniteOnly) {
   absl::Duration d;
   ASSERT_TRUE(ParseDurationFlag("--grace", "1500ms", &d).ok());

@@ -257,7 +257,8 @@ std::vector<Break> ClassifyBreaks(const OciSpec& spec,
   std::set<std::string> judged_paths;
   for (const auto& td : denials) {
     const profiler::DenialObservation& d = td.denial;
-    const char* name = util::SyscallName(d.nr);
+    const char* name = d.abi == profiler::SyscallAbi::kI386 ? util::SyscallNameI386(d.nr)
+                                                             : util::SyscallName(d.nr);
     std::string syscall = name ? name : absl::StrCat("syscall_", d.nr);
     std::string who = absl::StrCat("process ", d.comm.empty() ? "?" : d.comm, ", ",
                                    ErrnoName(d.error),
