@@ -287,6 +287,7 @@ void PrintSummary(const Paths& p, int verified, int misbehave) {
             << "  proposal/networkpolicy.yaml  NetworkPolicies for the observed peers\n"
             << "  proposal/seccomp/            seccomp profiles (and seccompprofiles.yaml for SPO)\n"
             << "  proposal/kustomization.yaml  kubectl kustomize " << p.work << "/proposal\n"
+            << "  proposal/profiles/           the learned profiles the proposal rests on\n"
             << "  verify.json, verify-misbehaving.json   verification verdicts\n"
             << "  logs/                        the sample services' own output\n";
 }

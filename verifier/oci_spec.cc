@@ -362,8 +362,8 @@ absl::StatusOr<OciSpec> BuildOciSpec(const SpecInputs& in) {
   linux["namespaces"] = std::move(namespaces);
   if (!in.pod.host_network) {
     notes.insert("the container shares the host's network namespace so that the exercise can "
-                 "reach it on loopback; the NetworkPolicy is checked against the flows observed "
-                 "during the replay instead of being enforced");
+                 "reach it at the host's addresses; the NetworkPolicy is checked against the "
+                 "flows observed during the replay instead of being enforced");
   }
   if (!out.privileged) {
     linux["maskedPaths"] = Json::StringArray(MaskedPaths());
