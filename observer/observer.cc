@@ -27,6 +27,7 @@
 #include "observer/decoder.h"
 #include "spdlog/spdlog.h"
 #include "util/cgroup.h"
+#include "util/fd.h"
 
 namespace minpriv::observer {
 
@@ -49,30 +50,7 @@ struct RingDeleter {
 };
 using RingPtr = std::unique_ptr<ring_buffer, RingDeleter>;
 
-class UniqueFd {
- public:
-  UniqueFd() = default;
-  explicit UniqueFd(int fd) : fd_(fd) {}
-  UniqueFd(UniqueFd&& o) noexcept : fd_(std::exchange(o.fd_, -1)) {}
-  UniqueFd& operator=(UniqueFd&& o) noexcept {
-    if (this != &o) {
-      Reset();
-      fd_ = std::exchange(o.fd_, -1);
-    }
-    return *this;
-  }
-  UniqueFd(const UniqueFd&) = delete;
-  UniqueFd& operator=(const UniqueFd&) = delete;
-  ~UniqueFd() { Reset(); }
-  int get() const { return fd_; }
-  void Reset() {
-    if (fd_ >= 0) close(fd_);
-    fd_ = -1;
-  }
-
- private:
-  int fd_ = -1;
-};
+using util::UniqueFd;
 
 // ---- libbpf log capture (libbpf's print hook is process-wide) -------------------------
 
