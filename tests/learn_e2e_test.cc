@@ -21,6 +21,7 @@
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
 #include "tests/test_util.h"
+#include "util/cgroup.h"
 #include "util/files.h"
 
 namespace minpriv {
@@ -150,11 +151,10 @@ TEST_F(LearnE2eTest, ExerciseDrivesAListeningServer) {
 }
 
 TEST_F(LearnE2eTest, ObservesAnExistingCgroupWithoutKillingIt) {
-  std::string root = std::filesystem::is_directory("/sys/fs/cgroup/unified")
-                         ? "/sys/fs/cgroup/unified"
-                         : "/sys/fs/cgroup";
-  std::string cg = absl::StrCat(root, "/minpriv-learn-e2e-", getpid());
-  ASSERT_EQ(mkdir(cg.c_str(), 0755), 0);
+  // Removed (with whatever the loop left running, e.g. its sleep) when the test ends.
+  auto scoped = util::ScopedCgroup::Create(absl::StrCat("minpriv-learn-e2e-", getpid()));
+  ASSERT_TRUE(scoped.ok()) << scoped.status();
+  const std::string cg = scoped->path();
   std::string marker = dir_ + "/ticks";
   pid_t pid = fork();
   if (pid == 0) {
@@ -172,7 +172,6 @@ TEST_F(LearnE2eTest, ObservesAnExistingCgroupWithoutKillingIt) {
   EXPECT_EQ(waitpid(pid, nullptr, WNOHANG), 0) << "the observed workload must survive";
   kill(pid, SIGKILL);
   waitpid(pid, nullptr, 0);
-  rmdir(cg.c_str());
   EXPECT_EQ(c.name, absl::StrCat("minpriv-learn-e2e-", getpid()));
   const crd::FileWrite* ticks = FindWrite(c, marker);
   ASSERT_NE(ticks, nullptr) << crd::EmitWorkloadProfile(last_);
