@@ -3,6 +3,7 @@
 #include <fcntl.h>
 #include <signal.h>
 #include <sys/mount.h>
+#include <sys/prctl.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
 #include <unistd.h>
@@ -156,6 +157,9 @@ TEST_F(LearnE2eTest, ObservesAnExistingCgroupWithoutKillingIt) {
   ASSERT_TRUE(scoped.ok()) << scoped.status();
   const std::string cg = scoped->path();
   std::string marker = dir_ + "/ticks";
+  // The loop's `sleep` outlives a killed shell; as a subreaper this test reaps it, so no
+  // zombie keeps the cgroup busy.
+  ASSERT_EQ(prctl(PR_SET_CHILD_SUBREAPER, 1), 0);
   pid_t pid = fork();
   if (pid == 0) {
     std::string procs = cg + "/cgroup.procs";
@@ -171,7 +175,9 @@ TEST_F(LearnE2eTest, ObservesAnExistingCgroupWithoutKillingIt) {
   crd::ContainerProfile c = Profile(r);
   EXPECT_EQ(waitpid(pid, nullptr, WNOHANG), 0) << "the observed workload must survive";
   kill(pid, SIGKILL);
-  waitpid(pid, nullptr, 0);
+  while (waitpid(-1, nullptr, 0) > 0) {  // the shell, then its orphaned sleep
+  }
+  prctl(PR_SET_CHILD_SUBREAPER, 0);
   EXPECT_EQ(c.name, absl::StrCat("minpriv-learn-e2e-", getpid()));
   const crd::FileWrite* ticks = FindWrite(c, marker);
   ASSERT_NE(ticks, nullptr) << crd::EmitWorkloadProfile(last_);
