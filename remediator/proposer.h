@@ -75,9 +75,19 @@ struct WorkloadProposal {
   NetworkPolicyBuild network;
 };
 
+// One input manifest file and the documents it holds: [first, first + count) of
+// Proposal::originals/documents.
+struct ManifestFile {
+  std::string source;
+  std::string text;
+  size_t first = 0;
+  size_t count = 0;
+};
+
 struct Proposal {
   std::vector<YAML::Node> originals;   // every input document, in order
   std::vector<YAML::Node> documents;   // narrowed (same order)
+  std::vector<ManifestFile> manifests;  // input order
   std::vector<WorkloadProposal> workloads;  // sorted by namespace, name, kind
 };
 

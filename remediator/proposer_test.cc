@@ -248,9 +248,13 @@ spec:
 )";
   auto p = ProposeOne(Profile("p", {Container("app")}), manifest);
   ASSERT_TRUE(p.ok()) << p.status();
+  std::string narrowed = RenderProposal(*p)["narrowed.yaml"];
+  // The untouched objects keep their very text, comments included.
+  EXPECT_TRUE(absl::StartsWith(narrowed, manifest.substr(0, manifest.find("apiVersion: v1\nkind: Pod"))))
+      << narrowed;
   // Re-parse both and compare the untouched objects as JSON (types preserved).
   auto orig = ParseYamlDocuments(manifest, "m");
-  auto out = ParseYamlDocuments(EmitYamlDocuments(p->documents), "out");
+  auto out = ParseYamlDocuments(narrowed, "out");
   ASSERT_TRUE(orig.ok() && out.ok());
   ASSERT_EQ(out->size(), 3u);
   EXPECT_EQ(YamlToJson((*orig)[0].node).DumpCompact(), YamlToJson((*out)[0].node).DumpCompact());
@@ -377,6 +381,33 @@ TEST(ProposerTest, ProposalCarriesTheProfilesItApplied) {
   auto back = crd::ParseWorkloadProfile(files.at("profiles/shop-web.yaml"), "profiles/shop-web.yaml");
   ASSERT_TRUE(back.ok()) << back.status();
   EXPECT_EQ(back->containers, p.containers);
+}
+
+TEST(ProposerTest, NarrowedYamlEditsTheManifestsOwnTextAndSaysWhenItCannot) {
+  // Two files: one edited in place (its comments stay), one with CRLF line ends that is
+  // written afresh, which the report names.
+  std::string kept = "# team: payments\n" + std::string(kDeployment);
+  std::string crlf = "apiVersion: v1\r\nkind: Pod\r\nmetadata:\r\n  name: p\r\nspec:\r\n"
+                     "  containers:\r\n  - name: app\r\n    image: x\r\n";
+  auto p = Propose({{"web.yaml", Profile("web", {Container("app")})},
+                    {"p.yaml", Profile("p", {Container("app")})}},
+                   {{"web-manifest.yaml", kept}, {"pod-manifest.yaml", crlf}}, Inventory{});
+  ASSERT_TRUE(p.ok()) << p.status();
+  auto files = RenderProposal(*p);
+  const std::string& narrowed = files["narrowed.yaml"];
+  EXPECT_TRUE(absl::StartsWith(narrowed, "# team: payments\napiVersion: apps/v1\n")) << narrowed;
+  EXPECT_THAT(narrowed, HasSubstr("\n---\napiVersion: v1\nkind: Pod\n"));
+  EXPECT_THAT(narrowed, Not(HasSubstr("\r")));
+  // Both objects read back as the narrowed documents.
+  auto back = ParseYamlDocuments(narrowed, "narrowed.yaml");
+  ASSERT_TRUE(back.ok()) << back.status();
+  ASSERT_EQ(back->size(), p->documents.size());
+  for (size_t i = 0; i < back->size(); ++i) {
+    EXPECT_EQ(YamlToJson((*back)[i].node).DumpCompact(), YamlToJson(p->documents[i]).DumpCompact());
+  }
+  EXPECT_THAT(files["report.md"], HasSubstr("written afresh (same objects, comments lost): "
+                                            "`pod-manifest.yaml` (the file has CRLF line ends)"));
+  EXPECT_THAT(files["report.md"], Not(HasSubstr("`web-manifest.yaml`")));
 }
 
 }  // namespace

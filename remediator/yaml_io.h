@@ -1,7 +1,7 @@
 // YAML/JSON adapter for the remediator: parses multi-document manifests with positions,
 // emits YAML that keeps the meaning of every scalar (quoted strings stay strings), and
 // converts YAML to util::Json with Kubernetes' scalar typing. yaml-cpp exceptions never
-// leave this file. Comments in input manifests are not preserved (yaml-cpp drops them).
+// leave this file. yaml-cpp drops comments; yaml_text.h edits the input text in place instead.
 #ifndef MINPRIV_REMEDIATOR_YAML_IO_H_
 #define MINPRIV_REMEDIATOR_YAML_IO_H_
 
