@@ -126,7 +126,9 @@ TEST_F(LearnE2eTest, ExerciseDrivesAListeningServer) {
       "    c, _ = s.accept(); c.sendall(b'ok'); c.close()\n");
   // The exercise also leaves a mark on disk that the workload never makes.
   std::string exercise_mark = dir_ + "/exercised";
+  // The server writes its port file just after listen(): wait for it (a loaded machine).
   std::string exercise = absl::StrCat(
+      "for i in $(seq 100); do [ -s ", port_file, " ] && break; sleep 0.05; done; "
       "python3 -c \"import socket; c = socket.create_connection(('127.0.0.1', int(open('",
       port_file, "').read()))); assert c.recv(2) == b'ok'\" && touch ", exercise_mark);
   RunResult r = RunMinpriv({"learn", "--out", out_, "--grace", "2s", "--exercise", exercise,
@@ -443,7 +445,7 @@ TEST_F(LearnE2eTest, DaemonizingNginxIsExercisedAndStoppedWithSigterm) {
       ")); c.sendall(b'GET / HTTP/1.0\\r\\n\\r\\n'); r = c.recv(100); "
       "assert r.startswith(b'HTTP/1.1 200'), r\"");
   RunResult r = RunMinpriv({"learn", "--out", out_, "--grace", "20s", "--exercise", exercise,
-                            "--", "nginx", "-p", dir_, "-e", dir_ + "/error.log", "-c", conf});
+                            "--", "/usr/sbin/nginx", "-p", dir_, "-e", dir_ + "/error.log", "-c", conf});
   crd::ContainerProfile c = Profile(r);
   EXPECT_THAT(r.err, HasSubstr("(daemonized?)"));
   EXPECT_THAT(r.err, HasSubstr("exercise exited with status 0"));

@@ -177,7 +177,9 @@ TEST_F(VerifyProposalTest, UnwritableReportDestinationIsAUsageErrorBeforeTheRepl
 }
 
 // Runs verify on a long-lived command, waits until it is replaying, sends `sig`.
-RunResult InterruptVerify(const std::string& dir, int sig) {
+// Runs verify, interrupts it with `sig` once the replay is under way; `*verify_pid` gets its
+// pid (its runc container is "minpriv-verify-<pid>").
+RunResult InterruptVerify(const std::string& dir, int sig, pid_t* verify_pid = nullptr) {
   RunResult result;
   int out[2];
   if (pipe2(out, O_CLOEXEC) != 0) return result;
@@ -197,6 +199,7 @@ RunResult InterruptVerify(const std::string& dir, int sig) {
     _exit(127);
   }
   close(out[1]);
+  if (verify_pid != nullptr) *verify_pid = pid;
   bool signalled = false;
   char buf[4096];
   for (;;) {
@@ -217,17 +220,21 @@ RunResult InterruptVerify(const std::string& dir, int sig) {
 }
 
 TEST_F(VerifyProposalTest, InterruptedReplayCleansUpAndExits128PlusSignal) {
-  RunResult i = InterruptVerify(dir_, SIGINT);
+  pid_t first = 0, second = 0;
+  RunResult i = InterruptVerify(dir_, SIGINT, &first);
   EXPECT_EQ(i.exit_code, 130) << i.out;
   EXPECT_THAT(i.out, HasSubstr("interrupted by SIGINT"));
   EXPECT_THAT(i.out, Not(HasSubstr("BROKEN")));
-  RunResult t = InterruptVerify(dir_, SIGTERM);
+  RunResult t = InterruptVerify(dir_, SIGTERM, &second);
   EXPECT_EQ(t.exit_code, 143) << t.out;
   EXPECT_THAT(t.out, HasSubstr("interrupted by SIGTERM"));
   // No container is left behind.
   RunResult list = test::RunBinary("/usr/sbin/runc", {"list", "-q"}, dir_, "runc-list");
   EXPECT_EQ(list.exit_code, 0) << list.err;
-  EXPECT_THAT(list.out, Not(HasSubstr("minpriv-verify-")));
+  ASSERT_GT(first, 0);
+  ASSERT_GT(second, 0);
+  EXPECT_THAT(list.out, Not(HasSubstr(absl::StrCat("minpriv-verify-", first, "\n"))));
+  EXPECT_THAT(list.out, Not(HasSubstr(absl::StrCat("minpriv-verify-", second, "\n"))));
 }
 
 }  // namespace

@@ -38,6 +38,7 @@ TEST(VerifyNginxTest, LearnProposeVerify) {
   const std::string state = state_dir.path();
   const int port = test::FreeLoopbackPort();
   ASSERT_EQ(mkdir((dir + "/html").c_str(), 0755), 0);
+  chmod((dir + "/html").c_str(), 0755);  // whatever the umask
   chmod(dir.c_str(), 0755);
   ASSERT_TRUE(util::WriteFileAtomic(dir + "/html/index.html", "<h1>minpriv</h1>\n").ok());
   chmod((dir + "/html/index.html").c_str(), 0644);
