@@ -193,6 +193,48 @@ TEST(ProfileCodecTest, CanonicalizeMergesDuplicates) {
   EXPECT_EQ(got.network.egress[0].first_seen, "2026-01-01T00:00:05.000Z");
 }
 
+TEST(ProfileCodecTest, MergeProfilesUnitesReplicas) {
+  WorkloadProfile a, b;
+  a.name = b.name = "web";
+  b.namespace_ = "shop";
+  ContainerProfile ca, cb, side;
+  ca.name = cb.name = "app";
+  side.name = "sidecar";
+  ca.syscalls = {"read", "write"};
+  cb.syscalls = {"ptrace", "read"};
+  ca.capabilities = {"CHOWN"};
+  ca.network.egress = {{"10.0.0.9", 6379, "TCP", 3, "2026-01-01T00:00:09.000Z"}};
+  cb.network.egress = {{"10.0.0.9", 6379, "TCP", 4, "2026-01-01T00:00:04.000Z"}};
+  side.syscalls = {"nanosleep"};
+  a.containers = {ca};
+  b.containers = {cb, side};
+  a.status.window = {"2026-01-01T00:00:00.000Z", "2026-01-01T00:10:00.000Z"};
+  b.status.window = {"2026-01-01T00:05:00.000Z", "2026-01-01T00:20:00.000Z"};
+  b.status.complete = false;
+  b.status.incomplete_reasons = {"3 events dropped"};
+  a.status.dropped_events = 0;
+  b.status.dropped_events = 3;
+  WorkloadProfile m = MergeProfiles({a, b});
+  EXPECT_EQ(m.name, "web");
+  EXPECT_EQ(m.namespace_, "shop");
+  ASSERT_EQ(m.containers.size(), 2u);
+  EXPECT_EQ(m.containers[0].name, "app");
+  EXPECT_EQ(m.containers[0].syscalls, (std::vector<std::string>{"ptrace", "read", "write"}));
+  EXPECT_EQ(m.containers[0].capabilities, (std::vector<std::string>{"CHOWN"}));
+  ASSERT_EQ(m.containers[0].network.egress.size(), 1u);
+  EXPECT_EQ(m.containers[0].network.egress[0].count, 7u);
+  EXPECT_EQ(m.containers[0].network.egress[0].first_seen, "2026-01-01T00:00:04.000Z");
+  EXPECT_EQ(m.containers[1].name, "sidecar");
+  EXPECT_EQ(m.status.window.start, "2026-01-01T00:00:00.000Z");
+  EXPECT_EQ(m.status.window.end, "2026-01-01T00:20:00.000Z");
+  EXPECT_FALSE(m.status.complete);
+  EXPECT_EQ(m.status.dropped_events, 3u);
+  EXPECT_EQ(m.status.incomplete_reasons, (std::vector<std::string>{"3 events dropped"}));
+  // Order does not matter.
+  WorkloadProfile r = MergeProfiles({b, a});
+  EXPECT_EQ(r, m);
+}
+
 TEST(ProfileCodecTest, ParsesMinimalDocumentWithDefaults) {
   auto p = ParseWorkloadProfile(kMinimal, "in.yaml");
   ASSERT_TRUE(p.ok()) << p.status();

@@ -121,4 +121,23 @@ void Canonicalize(WorkloadProfile& profile) {
   SortUnique(profile.status.warnings);
 }
 
+WorkloadProfile MergeProfiles(const std::vector<WorkloadProfile>& profiles) {
+  WorkloadProfile out;
+  if (profiles.empty()) return out;
+  out.name = profiles.front().name;
+  for (const WorkloadProfile& p : profiles) {
+    if (out.namespace_.empty()) out.namespace_ = p.namespace_;
+    Append(out.containers, p.containers);
+    const ProfileStatus& s = p.status;
+    out.status.window.start = EarlierTime(out.status.window.start, s.window.start);
+    out.status.window.end = std::max(out.status.window.end, s.window.end);
+    out.status.complete = out.status.complete && s.complete;
+    out.status.dropped_events += s.dropped_events;
+    Append(out.status.incomplete_reasons, s.incomplete_reasons);
+    Append(out.status.warnings, s.warnings);
+  }
+  Canonicalize(out);
+  return out;
+}
+
 }  // namespace minpriv::crd

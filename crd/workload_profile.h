@@ -119,6 +119,12 @@ struct WorkloadProfile {
 // keeping the earliest first_seen), so equal facts give equal objects.
 void Canonicalize(WorkloadProfile& profile);
 
+// Several profiles of one workload (its replicas, or learning runs on several nodes) as one:
+// every fact any of them saw (counts summed, earliest first-seen), the window spanning all of
+// them, complete only when all are, dropped events summed, reasons and warnings united. Name
+// and namespace are the first profile's (a namespace any of them gives when it has none).
+WorkloadProfile MergeProfiles(const std::vector<WorkloadProfile>& profiles);
+
 }  // namespace minpriv::crd
 
 #endif  // MINPRIV_CRD_WORKLOAD_PROFILE_H_

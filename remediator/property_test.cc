@@ -5,6 +5,7 @@
 #include <random>
 #include <set>
 
+#include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
 #include "gtest/gtest.h"
 #include "remediator/evaluator.h"
@@ -316,6 +317,51 @@ TEST(PropertyTest, ProposalAllowsEverythingObservedAndDeniesTheRest) {
     }
   }
   EXPECT_GT(checked_mutations, 1000);
+}
+
+TEST(PropertyTest, ProfilesOfSeveralReplicasAreAllAllowed) {
+  // Replicas that behaved differently: proposing from all their profiles allows whatever any
+  // of them did, and the report names what only some of them did.
+  auto inventory = ParseInventory(kInventory, "inventory");
+  ASSERT_TRUE(inventory.ok()) << inventory.status();
+  int diverging = 0;
+  for (uint32_t seed = 1; seed <= 100; ++seed) {
+    SCOPED_TRACE(absl::StrCat("seed ", seed));
+    Generator gen(seed);
+    int containers = gen.Uniform(1, 3);
+    int replicas = gen.Uniform(2, 3);
+    std::vector<ProfileInput> inputs;
+    for (int r = 0; r < replicas; ++r) {
+      crd::WorkloadProfile p = gen.Profile(containers);
+      if (r > 0) p.namespace_ = inputs.front().profile.namespace_;
+      inputs.push_back({absl::StrCat("replica-", r, ".yaml"), p});
+    }
+    // The manifest all replicas ran under (it allowed what each of them did).
+    std::vector<crd::WorkloadProfile> all;
+    for (const ProfileInput& in : inputs) all.push_back(in.profile);
+    std::string manifest = gen.Manifest(crd::MergeProfiles(all), 0);
+    auto proposal = Propose(inputs, {{"manifest.yaml", manifest}}, *inventory);
+    ASSERT_TRUE(proposal.ok()) << proposal.status() << "\n" << manifest;
+    ASSERT_EQ(proposal->workloads.size(), 1u);
+    const WorkloadProposal& w = proposal->workloads.front();
+    EXPECT_EQ(w.profile_count, static_cast<size_t>(replicas));
+    std::string workload = inputs.front().profile.namespace_.empty() ? "gen" : "team/gen";
+    bool differ = false;
+    for (const ProfileInput& in : inputs) {
+      if (in.profile.containers != inputs.front().profile.containers) differ = true;
+      for (const auto& observed : in.profile.containers) {
+        auto policy = PolicyFor(*proposal, workload, observed.name);
+        ASSERT_TRUE(policy.ok()) << policy.status();
+        auto violations = Evaluate(*policy, observed);
+        EXPECT_TRUE(violations.empty()) << in.source << " " << observed.name << Describe(violations);
+      }
+    }
+    EXPECT_EQ(!w.divergence.empty(), differ);
+    if (differ) ++diverging;
+    std::string report = RenderProposal(*proposal)["report.md"];
+    EXPECT_EQ(absl::StrContains(report, "### Replicas that behaved differently"), differ);
+  }
+  EXPECT_GT(diverging, 50);
 }
 
 }  // namespace

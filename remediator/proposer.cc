@@ -733,7 +733,13 @@ std::string RenderReport(const Proposal& p, const std::vector<std::string>& reem
   }
   for (const auto& w : p.workloads) {
     absl::StrAppend(&r, "\n## ", WorkloadTitle(w), "\n\n");
-    absl::StrAppend(&r, "- manifest: ", Code(w.location), "\n- profile: ", Code(w.profile_source), "\n");
+    absl::StrAppend(&r, "- manifest: ", Code(w.location), "\n");
+    if (w.profile_count > 1) {
+      absl::StrAppend(&r, "- profiles: ", w.profile_count, " merged (", Code(w.profile_source),
+                      "); whatever any of them saw is allowed\n");
+    } else {
+      absl::StrAppend(&r, "- profile: ", Code(w.profile_source), "\n");
+    }
     absl::StrAppend(&r, "- learning window: ", w.status.window.start.empty() ? "unknown" : w.status.window.start,
                     " → ", w.status.window.end.empty() ? "unknown" : w.status.window.end,
                     w.status.complete ? " (complete)" : " (INCOMPLETE)", ", dropped events: ",
@@ -743,6 +749,13 @@ std::string RenderReport(const Proposal& p, const std::vector<std::string>& reem
     if (!risks.empty()) {
       absl::StrAppend(&r, "\n### Risks for the reviewer (pod)\n\n");
       for (const auto& x : risks) absl::StrAppend(&r, "- ", x, "\n");
+    }
+    if (!w.divergence.empty()) {
+      absl::StrAppend(&r, "\n### Replicas that behaved differently\n\n"
+                          "Seen in some profiles only. All of it is allowed; a behaviour that one replica "
+                          "showed and the others did not suggests the learning window did not exercise "
+                          "every path everywhere.\n\n");
+      for (const auto& x : w.divergence) absl::StrAppend(&r, "- ", x, "\n");
     }
     for (const auto& c : w.containers) {
       absl::StrAppend(&r, "\n### ", c.init ? "Init container " : "Container ", Code(c.name), "\n\n");
@@ -975,6 +988,72 @@ absl::Status CheckPodSpecTypes(const YAML::Node& pod_spec, const std::string& so
 
 }  // namespace
 
+// The facts of one container, as a reviewer reads them.
+std::set<std::string> ContainerFacts(const crd::ContainerProfile& c) {
+  std::set<std::string> f;
+  for (const auto& s : c.syscalls) f.insert(absl::StrCat("syscall ", s));
+  for (const auto& cap : c.capabilities) f.insert(absl::StrCat("capability ", cap));
+  for (const auto& w : c.file_writes) f.insert(absl::StrCat("write ", w.path));
+  for (const auto& e : c.execs) f.insert(absl::StrCat("exec ", e.path));
+  for (const auto& u : c.users) f.insert(absl::StrCat("user ", u.uid, ":", u.gid));
+  for (const auto& l : c.network.listen) f.insert(absl::StrCat("listen ", l.port, "/", l.protocol));
+  for (const auto& p : c.network.ingress) {
+    f.insert(absl::StrCat("ingress from ", p.ip, " to port ", p.port, "/", p.protocol));
+  }
+  for (const auto& p : c.network.egress) {
+    f.insert(absl::StrCat("egress to ", EndpointText(p.ip, p.port, p.protocol)));
+  }
+  for (const auto& d : c.network.dns) f.insert(absl::StrCat("DNS name ", d));
+  return f;
+}
+
+// What only some of several profiles of one workload saw, per container (sorted, at most
+// kShown lines per container and a count of the rest).
+std::vector<std::string> ReplicaDivergence(const std::vector<const ProfileInput*>& group) {
+  constexpr size_t kShown = 25;
+  std::set<std::string> names;
+  for (const ProfileInput* in : group) {
+    for (const auto& c : in->profile.containers) names.insert(c.name);
+  }
+  std::vector<std::string> out;
+  for (const std::string& name : names) {
+    std::vector<size_t> present;
+    std::map<std::string, std::vector<size_t>> seen;  // fact → the profiles that saw it
+    for (size_t i = 0; i < group.size(); ++i) {
+      for (const auto& c : group[i]->profile.containers) {
+        if (c.name != name) continue;
+        present.push_back(i);
+        for (const std::string& fact : ContainerFacts(c)) seen[fact].push_back(i);
+      }
+    }
+    auto sources = [&](const std::vector<size_t>& idx) {
+      std::vector<std::string> s;
+      for (size_t i : idx) s.push_back(group[i]->source);
+      return absl::StrJoin(s, ", ");
+    };
+    if (present.size() < group.size()) {
+      out.push_back(absl::StrCat("container ", Code(name), " is in ", present.size(), " of ",
+                                 group.size(), " profiles only (", sources(present), ")"));
+    }
+    size_t shown = 0, more = 0;
+    for (const auto& [fact, who] : seen) {
+      if (who.size() == present.size()) continue;
+      if (shown == kShown) {
+        ++more;
+        continue;
+      }
+      ++shown;
+      out.push_back(absl::StrCat("container ", Code(name), ": ", fact, ", seen in ", who.size(),
+                                 " of ", present.size(), " profiles (", sources(who), ")"));
+    }
+    if (more > 0) {
+      out.push_back(absl::StrCat("container ", Code(name), ": ", more,
+                                 " more behaviours seen in some profiles only (compare the profiles)"));
+    }
+  }
+  return out;
+}
+
 absl::StatusOr<Proposal> Propose(const std::vector<ProfileInput>& profiles,
                                  const std::vector<ManifestInput>& manifests,
                                  const Inventory& inventory) {
@@ -1023,7 +1102,10 @@ absl::StatusOr<Proposal> Propose(const std::vector<ProfileInput>& profiles,
     }
   }
 
-  std::set<size_t> used_docs;
+  // Each profile's workload; several profiles of one workload (its replicas, or runs on
+  // several nodes) are merged: whatever any of them saw is allowed.
+  std::vector<size_t> order;                                // documents, first profile first
+  std::map<size_t, std::vector<const ProfileInput*>> by_doc;
   for (const auto& pin : profiles) {
     const crd::WorkloadProfile& prof = pin.profile;
     std::vector<size_t> matches, other_kind;
@@ -1057,11 +1139,33 @@ absl::StatusOr<Proposal> Propose(const std::vector<ProfileInput>& profiles,
           "); set metadata.namespace in the profile or split the manifests"));
     }
     size_t idx = matches.front();
-    if (!used_docs.insert(idx).second) {
-      return absl::InvalidArgumentError(absl::StrCat(pin.source, ": a second profile for ", infos[idx].kind, " '",
-                                                     infos[idx].name, "' (", infos[idx].where,
-                                                     "); merge the profiles into one"));
+    if (by_doc[idx].empty()) order.push_back(idx);
+    by_doc[idx].push_back(&pin);
+  }
+
+  for (size_t idx : order) {
+    const std::vector<const ProfileInput*>& group = by_doc[idx];
+    ProfileInput merged;
+    std::vector<std::string> divergence;
+    if (group.size() == 1) {
+      merged = *group.front();
+    } else {
+      std::vector<crd::WorkloadProfile> each;
+      std::vector<std::string> sources;
+      for (const ProfileInput* in : group) {
+        crd::WorkloadProfile one = in->profile;
+        // Which input a reason came from stays visible after the merge.
+        for (std::string& r : one.status.incomplete_reasons) r = absl::StrCat(in->source, ": ", r);
+        for (std::string& w : one.status.warnings) w = absl::StrCat(in->source, ": ", w);
+        each.push_back(std::move(one));
+        sources.push_back(in->source);
+      }
+      merged.source = absl::StrJoin(sources, ", ");
+      merged.profile = crd::MergeProfiles(each);
+      divergence = ReplicaDivergence(group);
     }
+    const ProfileInput& pin = merged;
+    const crd::WorkloadProfile& prof = pin.profile;
     const DocInfo& info = infos[idx];
     YAML::Node doc = proposal.documents[idx];
     YAML::Node tmpl = PodTemplate(doc);
@@ -1083,6 +1187,8 @@ absl::StatusOr<Proposal> Propose(const std::vector<ProfileInput>& profiles,
     wp.namespace_ = info.namespace_;
     wp.location = info.where;
     wp.profile_source = pin.source;
+    wp.profile_count = group.size();
+    wp.divergence = std::move(divergence);
     wp.profile = prof;
     wp.status = prof.status;
     wp.document = idx;

@@ -66,8 +66,12 @@ struct WorkloadProposal {
   std::string name;
   std::string namespace_;
   std::string location;        // manifest file:line:column
-  std::string profile_source;
-  crd::WorkloadProfile profile;  // the input profile applied (written under profiles/)
+  std::string profile_source;    // its file, or the files merged (comma-separated)
+  size_t profile_count = 1;      // profiles merged into `profile`
+  crd::WorkloadProfile profile;  // the profile applied (merged when several; under profiles/)
+  // With several profiles: the behaviours only some of them saw, e.g. "container app:
+  // syscall ptrace, seen in 1 of 3 profiles (b.yaml)". All are allowed; a reviewer checks them.
+  std::vector<std::string> divergence;
   crd::ProfileStatus status;
   size_t document = 0;         // index into Proposal::documents
   std::vector<ContainerProposal> containers;  // manifest order: init containers first
@@ -96,7 +100,7 @@ struct Proposal {
 // securityContext),
 // documents without apiVersion/kind/metadata.name, unknown kinds of built-in API groups, a
 // profile matching no workload (or several, or one of an unsupported kind), a profile
-// container missing from its workload, two profiles for one workload.
+// container missing from its workload. Several profiles of one workload are merged.
 absl::StatusOr<Proposal> Propose(const std::vector<ProfileInput>& profiles,
                                  const std::vector<ManifestInput>& manifests,
                                  const Inventory& inventory);

@@ -410,5 +410,34 @@ TEST(ProposerTest, NarrowedYamlEditsTheManifestsOwnTextAndSaysWhenItCannot) {
   EXPECT_THAT(files["report.md"], Not(HasSubstr("`web-manifest.yaml`")));
 }
 
+TEST(ProposerTest, ProfilesOfReplicasAreMergedAndTheirDifferencesReported) {
+  crd::ContainerProfile a = Container("app"), b = Container("app");
+  b.syscalls.push_back("ptrace");
+  b.network.egress = {{"10.0.0.9", 6379, "TCP", 2, ""}};
+  crd::WorkloadProfile pa = Profile("web", {a}), pb = Profile("web", {b});
+  pb.status.complete = false;
+  pb.status.incomplete_reasons = {"4 events dropped"};
+  auto p = Propose({{"replica-a.yaml", pa}, {"replica-b.yaml", pb}},
+                   {{"manifest.yaml", kDeployment}}, Inventory{});
+  ASSERT_TRUE(p.ok()) << p.status();
+  ASSERT_EQ(p->workloads.size(), 1u);
+  const WorkloadProposal& w = p->workloads[0];
+  EXPECT_EQ(w.profile_count, 2u);
+  EXPECT_EQ(w.profile_source, "replica-a.yaml, replica-b.yaml");
+  EXPECT_THAT(w.profile.containers.at(0).syscalls, ::testing::Contains("ptrace"));
+  EXPECT_FALSE(w.status.complete);
+  EXPECT_THAT(w.status.incomplete_reasons, ElementsAre("replica-b.yaml: 4 events dropped"));
+  auto files = RenderProposal(*p);
+  const std::string& report = files["report.md"];
+  EXPECT_THAT(report, HasSubstr("- profiles: 2 merged (`replica-a.yaml, replica-b.yaml`)"));
+  EXPECT_THAT(report, HasSubstr("container `app`: syscall ptrace, seen in 1 of 2 profiles (replica-b.yaml)"));
+  EXPECT_THAT(report, HasSubstr("container `app`: egress to 10.0.0.9:6379/TCP, seen in 1 of 2 profiles"));
+  EXPECT_THAT(report, Not(HasSubstr("syscall read, seen in")));
+  // The evidence written with the proposal is the merged profile.
+  auto merged = crd::ParseWorkloadProfile(files["profiles/web.yaml"], "profiles/web.yaml");
+  ASSERT_TRUE(merged.ok()) << merged.status();
+  EXPECT_EQ(*merged, w.profile);
+}
+
 }  // namespace
 }  // namespace minpriv::remediator
