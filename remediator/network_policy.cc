@@ -82,7 +82,14 @@ struct PortKey {
   auto operator<=>(const PortKey&) const = default;
 };
 
+// Ingress from every source (a rule without `from`), for served ports whose clients are
+// unknown. Sorts after every peer key.
+constexpr char kAnySourceKey[] = "~any";
+// Linux's default net.ipv4.ip_local_port_range starts here.
+constexpr uint32_t kFirstEphemeralPort = 32768;
+
 struct PeerGroup {
+  bool any = false;  // every source: the rule has no `from`
   YAML::Node peer;
   std::set<PortKey> ports;
   std::set<std::string> endpoints;  // resolved endpoints (selector peers)
@@ -303,12 +310,15 @@ NetworkPolicyBuild BuildNetworkPolicy(const std::string& workload_name,
                                     ", count ", p.count, ", first seen ",
                                     p.first_seen.empty() ? "unknown" : p.first_seen, ")"));
   };
+  // Ports served on an address other pods can reach (not a loopback one).
   std::set<std::pair<uint32_t, std::string>> listened, received;
+  std::map<std::pair<uint32_t, std::string>, uint64_t> loopback_clients;
   for (const auto& c : containers) {
     for (const auto& p : c.network.ingress) {
       if (IsLoopback(p.ip)) {
         notes.insert(absl::StrCat("ingress from loopback ", EndpointText(p.ip, p.port, p.protocol),
                                   " stays inside the pod; NetworkPolicy does not apply"));
+        loopback_clients[{p.port, p.protocol}] += p.count;
         continue;
       }
       add(ingress, ingress_desc, p, c.name);
@@ -322,15 +332,31 @@ NetworkPolicyBuild BuildNetworkPolicy(const std::string& workload_name,
       }
       add(egress, egress_desc, p, c.name);
     }
-    for (const auto& l : c.network.listen) listened.insert({l.port, l.protocol});
+    for (const auto& l : c.network.listen) {
+      if (!l.address.empty() && IsLoopback(l.address)) continue;
+      // A UDP socket bound in the ephemeral range is a client's, not a service.
+      if (l.protocol == "UDP" && l.port >= kFirstEphemeralPort) continue;
+      listened.insert({l.port, l.protocol});
+    }
     if (!c.network.dns.empty()) out.dns = true;
   }
+  // A served port whose clients were never seen from outside the pod (none came, or only
+  // loopback ones, as when learning on a workstation) stays open to every source: closing
+  // it would break the service, and who its clients are is not known.
   for (const auto& [port, proto] : listened) {
-    if (received.count({port, proto}) == 0) {
-      notes.insert(absl::StrCat("listening port ", port, "/", proto,
-                                " received no connection while learning: no ingress rule admits "
-                                "it (add one if clients, probes or scrapers need it)"));
-    }
+    if (received.count({port, proto}) != 0) continue;
+    PeerGroup& g = ingress[kAnySourceKey];
+    g.any = true;
+    g.ports.insert({proto, port, ""});
+    auto lo = loopback_clients.find({port, proto});
+    std::string seen = lo == loopback_clients.end()
+                           ? "no client connected while learning"
+                           : absl::StrCat("only loopback clients were seen (", lo->second,
+                                          " connection", lo->second == 1 ? "" : "s", ")");
+    ingress_desc[kAnySourceKey].insert(absl::StrCat(
+        "port ", port, "/", proto, " from any source: the workload serves it and ", seen,
+        ", so its clients are unknown"));
+    out.open_ports.push_back(absl::StrCat(port, "/", proto));
   }
   if (out.dns) {
     // Cluster DNS: the kube-dns service's pods (CoreDNS), found in the inventory or by the
@@ -395,9 +421,11 @@ NetworkPolicyBuild BuildNetworkPolicy(const std::string& workload_name,
     YAML::Node seq = NewSeq();
     for (const auto& [key, g] : groups) {
       YAML::Node rule = NewMap();
-      YAML::Node peers = NewSeq();
-      peers.push_back(g.peer);
-      rule[peers_key] = peers;
+      if (!g.any) {
+        YAML::Node peers = NewSeq();
+        peers.push_back(g.peer);
+        rule[peers_key] = peers;
+      }
       rule["ports"] = PortsNode(g.ports);
       seq.push_back(rule);
     }

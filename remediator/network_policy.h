@@ -52,6 +52,7 @@ struct NetworkPolicyBuild {
   std::vector<std::string> ingress;     // "10.0.0.5/32 → 8080/TCP (count 12, first seen ...)"
   std::vector<std::string> egress;
   std::vector<std::string> notes;       // what was not turned into rules, and why
+  std::vector<std::string> open_ports;  // "8080/TCP": served, clients unknown, open to every source
   bool dns = false;
 };
 

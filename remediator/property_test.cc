@@ -292,12 +292,31 @@ TEST(PropertyTest, ProposalAllowsEverythingObservedAndDeniesTheRest) {
         m.network.egress.push_back({"198.51.100.77", 4444, "TCP", 1, ""});
         expect_violation(m, "egress", "198.51.100.77:4444/TCP");
         crd::ContainerProfile i = observed;
-        i.network.ingress.push_back({"198.51.100.78", 8080, "TCP", 1, ""});
-        expect_violation(i, "ingress", "198.51.100.78:8080/TCP");
+        // (8443 is never a listening port here: a served port whose clients are unknown is
+        // open to every source, checked below.)
+        i.network.ingress.push_back({"198.51.100.78", 8443, "TCP", 1, ""});
+        expect_violation(i, "ingress", "198.51.100.78:8443/TCP");
         // A known peer on a port it was never contacted on.
         crd::ContainerProfile p = observed;
         p.network.egress.push_back({"10.244.5.10", 1, "TCP", 1, ""});
         expect_violation(p, "egress", "10.244.5.10:1/TCP");
+      }
+      // Never closes a served port: one that no outside client reached while learning stays
+      // open to any source.
+      for (const auto& l : observed.network.listen) {
+        bool outside_client = false;
+        for (const auto& c : profile.containers) {
+          for (const auto& p : c.network.ingress) {
+            bool loopback = absl::StartsWith(p.ip, "127.") || p.ip == "::1";
+            if (!loopback && p.port == l.port && p.protocol == l.protocol) outside_client = true;
+          }
+        }
+        if (outside_client) continue;
+        crd::ContainerProfile m = observed;
+        m.network.ingress.push_back({"198.51.100.79", l.port, l.protocol, 1, ""});
+        auto v = Evaluate(*policy, m);
+        EXPECT_TRUE(v.empty()) << "served port " << l.port << "/" << l.protocol << " closed"
+                               << Describe(v);
       }
       if (policy->run_as_non_root) {
         crd::ContainerProfile m = observed;

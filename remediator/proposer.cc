@@ -826,7 +826,11 @@ std::vector<std::string> PeerSummaries(const YAML::Node& rules, const char* peer
       for (const auto& p : ps) ports.push_back(absl::StrCat(ScalarAt(p, "port"), "/", ScalarAt(p, "protocol")));
     }
     YAML::Node peers = Child(rule, peers_key);
-    if (!peers.IsDefined() || !peers.IsSequence()) continue;
+    if (!peers.IsDefined()) {
+      out.push_back(absl::StrCat("any ", absl::StrJoin(ports, ",")));  // every source
+      continue;
+    }
+    if (!peers.IsSequence()) continue;
     for (const auto& peer : peers) {
       std::string who;
       YAML::Node block = Child(peer, "ipBlock");
@@ -1275,6 +1279,13 @@ absl::StatusOr<Proposal> Propose(const std::vector<ProfileInput>& profiles,
       wp.containers.push_back(std::move(cp));
     }
     wp.network = BuildNetworkPolicy(info.name, wp.namespace_, labels, profiled, inventory);
+    if (!wp.network.open_ports.empty()) {
+      wp.risks.push_back(absl::StrCat(
+          "ingress to ", absl::StrJoin(wp.network.open_ports, ", "),
+          " stays open to every source: the workload serves it but no client from outside the "
+          "pod was seen while learning; restrict `from` to its real clients (learn in the cluster, "
+          "or add them by hand)"));
+    }
     std::map<std::string, std::set<std::string>> seccomp;
     for (const auto& cp : wp.containers) {
       seccomp[absl::StrCat("minpriv/", cp.seccomp_name, ".json")] =

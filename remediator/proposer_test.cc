@@ -439,5 +439,39 @@ TEST(ProposerTest, ProfilesOfReplicasAreMergedAndTheirDifferencesReported) {
   EXPECT_EQ(*merged, w.profile);
 }
 
+TEST(ProposerTest, ServedPortsWhoseClientsAreUnknownStayOpen) {
+  crd::ContainerProfile c = Container("app");
+  c.network.listen = {{8080, "TCP", ""},          // clients only on loopback (a local exercise)
+                      {9090, "TCP", "0.0.0.0"},   // nobody came
+                      {7000, "TCP", "127.0.0.1"}, // bound to loopback: unreachable from outside
+                      {5353, "UDP", ""},          // a UDP service
+                      {40000, "UDP", ""},         // a client's ephemeral UDP socket
+                      {443, "TCP", ""}};          // real clients seen
+  c.network.ingress = {{"127.0.0.1", 8080, "TCP", 3, ""}, {"10.1.0.9", 443, "TCP", 5, ""}};
+  auto p = ProposeOne(Profile("web", {c}), kDeployment);
+  ASSERT_TRUE(p.ok()) << p.status();
+  const WorkloadProposal& w = p->workloads.at(0);
+  EXPECT_THAT(w.network.open_ports, ElementsAre("5353/UDP", "8080/TCP", "9090/TCP"));
+  auto policy = PolicyFor(*p, "web", "app");
+  ASSERT_TRUE(policy.ok()) << policy.status();
+  auto ingress_from = [&](const std::string& ip, uint32_t port, const std::string& proto) {
+    crd::ContainerProfile probe = c;
+    probe.network.ingress = {{ip, port, proto, 1, ""}};
+    auto v = Evaluate(*policy, probe);
+    return std::none_of(v.begin(), v.end(), [](const Violation& x) { return x.kind == "ingress"; });
+  };
+  EXPECT_TRUE(ingress_from("10.9.9.9", 8080, "TCP"));
+  EXPECT_TRUE(ingress_from("10.9.9.9", 9090, "TCP"));
+  EXPECT_TRUE(ingress_from("10.9.9.9", 5353, "UDP"));
+  EXPECT_FALSE(ingress_from("10.9.9.9", 7000, "TCP"));
+  EXPECT_FALSE(ingress_from("10.9.9.9", 40000, "UDP"));
+  EXPECT_FALSE(ingress_from("10.9.9.9", 443, "TCP"));  // only from the clients seen
+  EXPECT_TRUE(ingress_from("10.1.0.9", 443, "TCP"));
+  std::string report = RenderProposal(*p)["report.md"];
+  EXPECT_THAT(report, HasSubstr("port 8080/TCP from any source: the workload serves it and only "
+                                "loopback clients were seen (3 connections)"));
+  EXPECT_THAT(report, HasSubstr("ingress to 5353/UDP, 8080/TCP, 9090/TCP stays open to every source"));
+}
+
 }  // namespace
 }  // namespace minpriv::remediator
