@@ -282,7 +282,7 @@ void PrintSummary(const Paths& p, int verified, int misbehave) {
   std::cout << "\n" << Bold("Artefacts") << " in " << p.work << "/\n"
             << "  profile.yaml                 the learned WorkloadProfile\n"
             << "  proposal/report.md           every change with its evidence and risks\n"
-            << "  proposal/narrowed.yaml       the manifest with the narrowed securityContext\n"
+            << "  proposal/narrowed.yaml       the manifest edited in place (comments kept)\n"
             << "  proposal/patch.yaml          strategic-merge patches (jsonpatch.json: RFC 6902)\n"
             << "  proposal/networkpolicy.yaml  NetworkPolicies for the observed peers\n"
             << "  proposal/seccomp/            seccomp profiles (and seccompprofiles.yaml for SPO)\n"
