@@ -367,12 +367,14 @@ absl::StatusOr<ContainerPolicy> LoadContainerPolicy(const std::string& proposal_
   }
   std::vector<YAML::Node> candidates, narrowed_candidates;
   for (const auto& doc : *docs) {
-    if (!IsWorkloadKind(ObjectKind(doc.node))) continue;
-    if (!want_name.empty() && ObjectName(doc.node) != want_name) continue;
-    if (!want_ns.empty() && ObjectNamespace(doc.node) != want_ns) continue;
-    candidates.push_back(doc.node);
-    // Narrowed by minpriv: some container references a minpriv/ seccomp profile.
-    if (ReferencesMinprivSeccomp(doc.node)) narrowed_candidates.push_back(doc.node);
+    for (const YAML::Node& object : ObjectsOf(doc.node)) {
+      if (!IsWorkloadKind(ObjectKind(object))) continue;
+      if (!want_name.empty() && ObjectName(object) != want_name) continue;
+      if (!want_ns.empty() && ObjectNamespace(object) != want_ns) continue;
+      candidates.push_back(object);
+      // Narrowed by minpriv: some container references a minpriv/ seccomp profile.
+      if (ReferencesMinprivSeccomp(object)) narrowed_candidates.push_back(object);
+    }
   }
   if (candidates.size() > 1 && !narrowed_candidates.empty()) candidates = narrowed_candidates;
   if (candidates.empty()) {

@@ -44,7 +44,7 @@ TEST_P(GoldenTest, WholeDirectoryMatches) {
 
 INSTANTIATE_TEST_SUITE_P(Cases, GoldenTest,
                          ::testing::Values("helm-deployment", "statefulset", "cronjob",
-                                           "multi-container-pod"));
+                                           "multi-container-pod", "kubectl-list"));
 
 }  // namespace
 }  // namespace minpriv::remediator

@@ -216,7 +216,7 @@ TEST_P(KustomizeTest, RendersNarrowedWorkloadsAndPolicies) {
 
 INSTANTIATE_TEST_SUITE_P(Cases, KustomizeTest,
                          ::testing::Values("helm-deployment", "statefulset", "cronjob",
-                                           "multi-container-pod"));
+                                           "multi-container-pod", "kubectl-list"));
 
 }  // namespace
 }  // namespace minpriv::remediator

@@ -1073,36 +1073,68 @@ absl::StatusOr<Proposal> Propose(const std::vector<ProfileInput>& profiles,
     if (!docs.ok()) return docs.status();
     proposal.manifests.push_back({m.source, m.text, proposal.originals.size(), docs->size()});
     for (const auto& d : *docs) {
-      std::string where = Where(d.source, d.node);
-      if (!d.node.IsMap()) {
-        return absl::InvalidArgumentError(absl::StrCat(
-            where, ": document is not a Kubernetes object (expected a mapping with apiVersion, kind and metadata)"));
-      }
-      DocInfo info;
-      info.source = d.source;
-      info.where = where;
-      info.kind = ObjectKind(d.node);
-      info.api_version = ScalarAt(d.node, "apiVersion");
-      info.name = ObjectName(d.node);
-      info.namespace_ = ObjectNamespace(d.node);
-      if (info.kind.empty() || info.api_version.empty()) {
-        return absl::InvalidArgumentError(absl::StrCat(
-            where, ": object without ", info.kind.empty() ? "kind" : "apiVersion",
-            "; every document must be a Kubernetes object with apiVersion and kind"));
-      }
-      if (IsBuiltinApiVersion(info.api_version) && !IsKnownBuiltinKind(info.kind)) {
-        YAML::Node kind_node = Child(d.node, "kind");
-        return absl::InvalidArgumentError(absl::StrCat(
-            Where(d.source, kind_node), ": unknown kind '", info.kind, "' for apiVersion ", info.api_version,
-            "; fix the kind (workload kinds minpriv narrows: ", absl::StrJoin(WorkloadKinds(), ", "), ")"));
-      }
-      if (info.name.empty() && info.kind != "List") {
-        return absl::InvalidArgumentError(absl::StrCat(where, ": ", info.kind,
-                                                       " without metadata.name; add a name"));
-      }
+      // One object: a document, or an item of a `kind: List` document.
+      auto describe = [&](const YAML::Node& node, bool list_item) -> absl::StatusOr<DocInfo> {
+        std::string where = Where(d.source, node);
+        if (!node.IsMap()) {
+          return absl::InvalidArgumentError(absl::StrCat(
+              where, ": ", list_item ? "List item" : "document",
+              " is not a Kubernetes object (expected a mapping with apiVersion, kind and metadata)"));
+        }
+        DocInfo info;
+        info.source = d.source;
+        info.where = where;
+        info.kind = ObjectKind(node);
+        info.api_version = ScalarAt(node, "apiVersion");
+        info.name = ObjectName(node);
+        info.namespace_ = ObjectNamespace(node);
+        if (info.kind.empty() || info.api_version.empty()) {
+          return absl::InvalidArgumentError(absl::StrCat(
+              where, ": object without ", info.kind.empty() ? "kind" : "apiVersion",
+              "; every document must be a Kubernetes object with apiVersion and kind"));
+        }
+        if (IsBuiltinApiVersion(info.api_version) && !IsKnownBuiltinKind(info.kind)) {
+          YAML::Node kind_node = Child(node, "kind");
+          return absl::InvalidArgumentError(absl::StrCat(
+              Where(d.source, kind_node), ": unknown kind '", info.kind, "' for apiVersion ", info.api_version,
+              "; fix the kind (workload kinds minpriv narrows: ", absl::StrJoin(WorkloadKinds(), ", "), ")"));
+        }
+        bool is_list = IsListObject(node);
+        if (list_item && is_list) {
+          return absl::InvalidArgumentError(absl::StrCat(where, ": a List inside a List; flatten it"));
+        }
+        if (info.name.empty() && !is_list) {
+          return absl::InvalidArgumentError(absl::StrCat(where, ": ", info.kind,
+                                                         " without metadata.name; add a name"));
+        }
+        return info;
+      };
+      auto info = describe(d.node, false);
+      if (!info.ok()) return info.status();
       proposal.originals.push_back(d.node);
       proposal.documents.push_back(YAML::Clone(d.node));
-      infos.push_back(info);
+      if (!IsListObject(d.node)) {
+        proposal.original_objects.push_back(proposal.originals.back());
+        proposal.narrowed_objects.push_back(proposal.documents.back());
+        infos.push_back(*std::move(info));
+        continue;
+      }
+      YAML::Node items = Child(d.node, "items");
+      if (!items.IsDefined() || items.IsNull()) continue;
+      if (!items.IsSequence()) {
+        return absl::InvalidArgumentError(absl::StrCat(Where(d.source, items),
+                                                       ": List items must be a sequence of objects"));
+      }
+      YAML::Node original_items = Child(proposal.originals.back(), "items");
+      YAML::Node narrowed_items = Child(proposal.documents.back(), "items");
+      for (size_t k = 0; k < original_items.size(); ++k) {
+        YAML::Node original_item = original_items[k];
+        auto item = describe(original_item, true);
+        if (!item.ok()) return item.status();
+        proposal.original_objects.push_back(original_item);
+        proposal.narrowed_objects.push_back(narrowed_items[k]);
+        infos.push_back(*std::move(item));
+      }
     }
   }
 
@@ -1118,8 +1150,8 @@ absl::StatusOr<Proposal> Propose(const std::vector<ProfileInput>& profiles,
       if (!prof.namespace_.empty() && !infos[i].namespace_.empty() && infos[i].namespace_ != prof.namespace_) continue;
       if (IsWorkloadKind(infos[i].kind)) {
         matches.push_back(i);
-      } else if (Child(Child(proposal.originals[i], "spec"), "template").IsDefined() ||
-                 Child(Child(proposal.originals[i], "spec"), "containers").IsDefined()) {
+      } else if (Child(Child(proposal.original_objects[i], "spec"), "template").IsDefined() ||
+                 Child(Child(proposal.original_objects[i], "spec"), "containers").IsDefined()) {
         other_kind.push_back(i);
       }
     }
@@ -1171,14 +1203,14 @@ absl::StatusOr<Proposal> Propose(const std::vector<ProfileInput>& profiles,
     const ProfileInput& pin = merged;
     const crd::WorkloadProfile& prof = pin.profile;
     const DocInfo& info = infos[idx];
-    YAML::Node doc = proposal.documents[idx];
+    YAML::Node doc = proposal.narrowed_objects[idx];
     YAML::Node tmpl = PodTemplate(doc);
     YAML::Node pod_spec = Child(tmpl, "spec");
     if (!tmpl.IsDefined() || !pod_spec.IsDefined() || !pod_spec.IsMap()) {
       return absl::InvalidArgumentError(absl::StrCat(info.where, ": ", info.kind, " '", info.name,
                                                      "' has no pod template spec; fix the manifest"));
     }
-    if (auto s = CheckPodSpecTypes(Child(PodTemplate(proposal.originals[idx]), "spec"), info.source);
+    if (auto s = CheckPodSpecTypes(Child(PodTemplate(proposal.original_objects[idx]), "spec"), info.source);
         !s.ok()) {
       return s;
     }
@@ -1195,7 +1227,7 @@ absl::StatusOr<Proposal> Propose(const std::vector<ProfileInput>& profiles,
     wp.divergence = std::move(divergence);
     wp.profile = prof;
     wp.status = prof.status;
-    wp.document = idx;
+    wp.object = idx;
 
     WorkloadContext ctx;
     ctx.profile = &prof;
@@ -1313,8 +1345,8 @@ std::map<std::string, std::string> RenderProposal(const Proposal& p) {
   std::vector<YAML::Node> patches, policies, spo;
   Json jsonpatch = Json::Array();
   for (const auto& w : p.workloads) {
-    const YAML::Node& orig = p.originals[w.document];
-    const YAML::Node& narrowed = p.documents[w.document];
+    const YAML::Node& orig = p.original_objects[w.object];
+    const YAML::Node& narrowed = p.narrowed_objects[w.object];
     YAML::Node diff = StrategicDiff(orig, narrowed);
     if (diff.IsDefined()) {
       YAML::Node patch = NewMap();

@@ -73,7 +73,7 @@ struct WorkloadProposal {
   // syscall ptrace, seen in 1 of 3 profiles (b.yaml)". All are allowed; a reviewer checks them.
   std::vector<std::string> divergence;
   crd::ProfileStatus status;
-  size_t document = 0;         // index into Proposal::documents
+  size_t object = 0;           // index into Proposal::narrowed_objects
   std::vector<ContainerProposal> containers;  // manifest order: init containers first
   std::vector<std::string> risks;             // pod-level
   NetworkPolicyBuild network;
@@ -92,6 +92,10 @@ struct Proposal {
   std::vector<YAML::Node> originals;   // every input document, in order
   std::vector<YAML::Node> documents;   // narrowed (same order)
   std::vector<ManifestFile> manifests;  // input order
+  // Every object: a document, or an item of a `kind: List` document (handles into the
+  // documents above, so narrowing an object narrows its document).
+  std::vector<YAML::Node> original_objects;
+  std::vector<YAML::Node> narrowed_objects;
   std::vector<WorkloadProposal> workloads;  // sorted by namespace, name, kind
 };
 

@@ -289,6 +289,17 @@ TEST(ProposerTest, ErrorsCarryPositionsAndHints) {
   auto nokind = ProposeOne(p, "apiVersion: v1\nmetadata: {name: web}\n");
   ASSERT_FALSE(nokind.ok());
   EXPECT_THAT(std::string(nokind.status().message()), HasSubstr("manifest.yaml:1:1: object without kind"));
+
+  // Lists (`kubectl get -o yaml`): their items are checked like documents.
+  auto list_item = ProposeOne(p, "apiVersion: v1\nkind: List\nitems:\n- apiVersion: v1\n  kind: Pood\n  metadata: {name: web}\n");
+  ASSERT_FALSE(list_item.ok());
+  EXPECT_THAT(std::string(list_item.status().message()), HasSubstr("manifest.yaml:5:9: unknown kind 'Pood'"));
+  auto list_items = ProposeOne(p, "apiVersion: v1\nkind: List\nitems: {a: b}\n");
+  ASSERT_FALSE(list_items.ok());
+  EXPECT_THAT(std::string(list_items.status().message()), HasSubstr("manifest.yaml:3:8: List items must be a sequence"));
+  auto nested = ProposeOne(p, "apiVersion: v1\nkind: List\nitems:\n- apiVersion: v1\n  kind: List\n  items: []\n");
+  ASSERT_FALSE(nested.ok());
+  EXPECT_THAT(std::string(nested.status().message()), HasSubstr("manifest.yaml:4:3: a List inside a List"));
 }
 
 TEST(ProposerTest, SameInputsGiveByteIdenticalOutput) {
@@ -471,6 +482,52 @@ TEST(ProposerTest, ServedPortsWhoseClientsAreUnknownStayOpen) {
   EXPECT_THAT(report, HasSubstr("port 8080/TCP from any source: the workload serves it and only "
                                 "loopback clients were seen (3 connections)"));
   EXPECT_THAT(report, HasSubstr("ingress to 5353/UDP, 8080/TCP, 9090/TCP stays open to every source"));
+}
+
+TEST(ProposerTest, WorkloadsInsideAKubectlListAreNarrowedAndVerifiable) {
+  std::string list =
+      "apiVersion: v1\n"
+      "kind: List\n"
+      "metadata: {resourceVersion: \"\"}\n"
+      "items:\n"
+      "- apiVersion: v1\n"
+      "  kind: ConfigMap\n"
+      "  metadata: {name: web-config}\n"
+      "  data: {a: b}\n"
+      "- apiVersion: apps/v1\n"
+      "  kind: Deployment\n"
+      "  metadata: {name: web}\n"
+      "  spec:\n"
+      "    selector: {matchLabels: {app: web}}\n"
+      "    template:\n"
+      "      metadata: {labels: {app: web}}\n"
+      "      spec:\n"
+      "        containers:\n"
+      "        - name: app   # the only container\n"
+      "          image: app:1\n";
+  crd::WorkloadProfile prof = Profile("web", {Container("app")});
+  auto p = ProposeOne(prof, list);
+  ASSERT_TRUE(p.ok()) << p.status();
+  ASSERT_EQ(p->workloads.size(), 1u);
+  EXPECT_EQ(p->workloads[0].kind, "Deployment");
+  auto files = RenderProposal(*p);
+  // Narrowed in place inside the List, comment kept; the ConfigMap item untouched.
+  EXPECT_THAT(files["narrowed.yaml"], HasSubstr("        - name: app   # the only container\n"
+                                                "          image: app:1\n"
+                                                "          securityContext:\n"));
+  EXPECT_THAT(files["narrowed.yaml"], HasSubstr("  data: {a: b}\n"));
+  EXPECT_THAT(files["patch.yaml"], HasSubstr("kind: Deployment\nmetadata:\n  name: web\n"));
+  // The proposal on disk is found by the evaluator (and so by verify) inside the List.
+  test::TempDir tmp;
+  std::string dir = tmp.path() + "/proposal";
+  ASSERT_TRUE(WriteProposalDir(files, dir, false).ok());
+  auto loaded = LoadContainerPolicy(dir, "web", "app");
+  ASSERT_TRUE(loaded.ok()) << loaded.status();
+  EXPECT_TRUE(loaded->read_only_root);
+  EXPECT_TRUE(Evaluate(*loaded, prof.containers[0]).empty());
+  crd::ContainerProfile stray = prof.containers[0];
+  stray.syscalls.push_back("ptrace");
+  EXPECT_FALSE(Evaluate(*loaded, stray).empty());
 }
 
 }  // namespace

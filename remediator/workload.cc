@@ -78,6 +78,16 @@ YAML::Node PodTemplate(const YAML::Node& object) {
 }
 
 std::string ObjectKind(const YAML::Node& object) { return ScalarAt(object, "kind"); }
+bool IsListObject(const YAML::Node& object) { return ObjectKind(object) == "List"; }
+std::vector<YAML::Node> ObjectsOf(const YAML::Node& document) {
+  if (!IsListObject(document)) return {document};
+  std::vector<YAML::Node> out;
+  YAML::Node items = Child(document, "items");
+  if (items.IsDefined() && items.IsSequence()) {
+    for (const YAML::Node& item : items) out.push_back(item);
+  }
+  return out;
+}
 std::string ObjectName(const YAML::Node& object) {
   return ScalarAt(Child(object, "metadata"), "name");
 }

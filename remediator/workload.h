@@ -28,6 +28,10 @@ std::string ScalarAt(const YAML::Node& map, const char* key);
 YAML::Node Child(const YAML::Node& map, const char* key);
 
 std::string ObjectKind(const YAML::Node& object);
+// `kind: List`, as `kubectl get -o yaml` prints several objects.
+bool IsListObject(const YAML::Node& object);
+// The objects a document holds: a List's items (handles into it), or the document itself.
+std::vector<YAML::Node> ObjectsOf(const YAML::Node& document);
 std::string ObjectName(const YAML::Node& object);
 std::string ObjectNamespace(const YAML::Node& object);
 
