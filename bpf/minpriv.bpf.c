@@ -476,13 +476,16 @@ static __always_inline void file_syscall(__u32 slot, struct mp_workload *w, stru
       return;
     case NR_rename:
       FP(MP_OP_RENAME, AT_FDCWD, (const char *)a0, false, true);
-      FP(MP_OP_RENAME, AT_FDCWD, (const char *)a1, false, false);
+      FP(MP_OP_REPLACE, AT_FDCWD, (const char *)a1, false, false);
       return;
     case NR_renameat:
-    case NR_renameat2:
-      FP(MP_OP_RENAME, (int)a0, (const char *)a1, false, true);
-      FP(MP_OP_RENAME, (int)a2, (const char *)a3, false, false);
+    case NR_renameat2: {
+      /* RENAME_EXCHANGE swaps the two names: each is also a target. */
+      __u32 exchange = nr == NR_renameat2 && (BPF_CORE_READ(regs, r8) & 2) ? MP_OP_REPLACE : 0;
+      FP(MP_OP_RENAME | exchange, (int)a0, (const char *)a1, false, true);
+      FP(MP_OP_REPLACE, (int)a2, (const char *)a3, false, false);
       return;
+    }
     case NR_link:
       FP(MP_OP_LINK, AT_FDCWD, (const char *)a1, false, true);
       return;
@@ -750,7 +753,9 @@ int BPF_PROG(on_cap_capable, const struct cred *cred, struct user_namespace *tar
   ev->cap = cap;
   ev->ret = ret;
   ev->nframes = frames;
-  ev->pad = 0;
+  /* Under override_creds the subjective credentials are not the task's own. */
+  struct task_struct *task = bpf_get_current_task_btf();
+  ev->flags = (__u64)cred != (__u64)task->real_cred ? MP_CAP_OTHER_CREDS : 0;
   output(ev, sizeof(*ev), &k);
   return 0;
 }

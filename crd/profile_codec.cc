@@ -35,7 +35,7 @@ namespace minpriv::crd {
 namespace {
 
 constexpr const char* kFileOps[] = {"chmod",  "chown",   "create",  "link",
-                                    "mkdir",  "mknod",   "rename",  "rmdir",
+                                    "mkdir",  "mknod",   "rename",  "replace", "rmdir",
                                     "symlink", "truncate", "unlink", "utime",
                                     "write",   "xattr"};
 

@@ -22,8 +22,9 @@ inline constexpr char kWorkloadProfileKind[] = "WorkloadProfile";
 // `examples` as evidence and the total `count`.
 struct FileWrite {
   std::string path;
-  std::vector<std::string> ops;  // sorted: chmod chown create link mkdir mknod rename rmdir
-                                 // symlink truncate unlink utime write xattr
+  std::vector<std::string> ops;  // sorted: chmod chown create link mkdir mknod rename
+                                 // replace rmdir symlink truncate unlink utime write xattr
+                                 // (rename: the old name; replace: the new name of a rename)
   uint64_t count = 0;            // modifications seen (after in-kernel dedup: distinct ones)
   std::string first_seen;        // RFC3339 with milliseconds, UTC
   bool summarized = false;       // path is a directory standing for many written files

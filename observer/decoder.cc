@@ -17,7 +17,7 @@
 namespace minpriv::observer {
 
 // The ABI as user space relies on it (bpf/abi/events.h is the only definition).
-static_assert(MINPRIV_ABI_VERSION == 4, "update the decoder for the new ABI");
+static_assert(MINPRIV_ABI_VERSION == 5, "update the decoder for the new ABI");
 static_assert(sizeof(mp_seen_key) == 32);
 static_assert(offsetof(mp_seen_key, a) == 8);
 static_assert(sizeof(mp_seen_value) == 8);
@@ -150,6 +150,7 @@ std::vector<profiler::FileOp> FileOpsFromMask(uint32_t mask) {
       {MP_OP_SYMLINK, FileOp::kSymlink}, {MP_OP_CHMOD, FileOp::kChmod},
       {MP_OP_CHOWN, FileOp::kChown},     {MP_OP_MKNOD, FileOp::kMknod},
       {MP_OP_UTIME, FileOp::kUtime},     {MP_OP_XATTR, FileOp::kXattr},
+      {MP_OP_REPLACE, FileOp::kReplace},
   };
   std::vector<FileOp> ops;
   for (const auto& [bit, op] : kOps) {
@@ -275,6 +276,11 @@ absl::Status EventDecoder::Dispatch(const void* data, size_t size,
         frames.push_back(symbolizer_ ? symbolizer_->Resolve((*ev)->stack[i]) : "");
       }
       CapClassification c = ClassifyCapabilityStack((*ev)->cap, frames);
+      if (((*ev)->flags & MP_CAP_OTHER_CREDS) != 0 && !c.probe) {
+        // The kernel checked on someone else's behalf (overlayfs as its mounter, ...).
+        c.probe = true;
+        c.probe_reason = "checked with overridden credentials";
+      }
       CountedFact* fact = StartFact((*ev)->key, sink, t);
       if (getenv("MINPRIV_DUMP_CAP_STACKS") != nullptr) {  // for deriving probe rules
         fprintf(stderr, "cap %u ret %d comm %s probe=%d site=%s:", (*ev)->cap, (*ev)->ret,

@@ -11,6 +11,7 @@ const char* FileOpName(FileOp op) {
     case FileOp::kUnlink: return "unlink";
     case FileOp::kRmdir: return "rmdir";
     case FileOp::kRename: return "rename";
+    case FileOp::kReplace: return "replace";
     case FileOp::kLink: return "link";
     case FileOp::kSymlink: return "symlink";
     case FileOp::kChmod: return "chmod";

@@ -18,7 +18,8 @@ enum class FileOp {
   kMkdir,
   kUnlink,
   kRmdir,
-  kRename,    // reported for both the old and the new path
+  kRename,    // the old path of a rename (both paths with RENAME_EXCHANGE)
+  kReplace,   // the new path of a rename: another file now has this name
   kLink,      // new path
   kSymlink,   // new path
   kChmod,

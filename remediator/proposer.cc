@@ -69,7 +69,9 @@ bool SystemContentDir(const std::string& dir) {
 
 bool CreatedByWorkload(const crd::FileWrite& w) {
   for (const auto& op : w.ops) {
-    if (op == "create" || op == "mkdir" || op == "symlink" || op == "link" || op == "mknod") {
+    // "replace": the target of a rename, as in write-to-temp-then-rename saves.
+    if (op == "create" || op == "mkdir" || op == "symlink" || op == "link" || op == "mknod" ||
+        op == "replace") {
       return true;
     }
   }
@@ -668,6 +670,10 @@ std::string WorkloadTitle(const WorkloadProposal& w) {
   return absl::StrCat(w.kind, " ", w.namespace_.empty() ? "" : absl::StrCat(w.namespace_, "/"), w.name);
 }
 
+bool HasDirective(std::string_view text) {
+  return (!text.empty() && text.front() == '%') || text.find("\n%") != std::string_view::npos;
+}
+
 // Whether the first line that is not blank or a comment is a "---" document marker.
 bool StartsWithDocumentMarker(std::string_view text) {
   size_t at = 0;
@@ -695,6 +701,10 @@ std::string NarrowedManifests(const Proposal& p, std::vector<std::string>* reemi
                                      p.documents.begin() + m.first + m.count);
     std::string part;
     auto text = RewriteYamlText(m.text, originals, narrowed);
+    // A `%` directive is only valid at the start of a stream: not after another file's text.
+    if (text.ok() && p.manifests.size() > 1 && HasDirective(m.text)) {
+      text = absl::FailedPreconditionError("the file has a YAML directive");
+    }
     if (text.ok()) {
       part = *std::move(text);
     } else {
@@ -709,6 +719,22 @@ std::string NarrowedManifests(const Proposal& p, std::vector<std::string>* reemi
     out += part;
   }
   if (!out.empty() && out.back() != '\n') out += '\n';
+  // The files joined must still read as exactly the narrowed documents.
+  bool same = false;
+  try {
+    std::vector<YAML::Node> back;
+    for (const YAML::Node& n : YAML::LoadAll(out)) {
+      if (n.IsDefined() && !n.IsNull()) back.push_back(n);
+    }
+    same = back.size() == p.documents.size();
+    for (size_t i = 0; same && i < back.size(); ++i) same = SameYamlValue(back[i], p.documents[i]);
+  } catch (const YAML::Exception&) {
+    same = false;
+  }
+  if (!same) {
+    reemitted->assign({"every input file (joined, they did not read back as the narrowed documents)"});
+    return EmitYamlDocuments(p.documents);
+  }
   return out;
 }
 

@@ -232,7 +232,7 @@ TEST_F(ObserverKernelTest, LearnsWhatTheWorkloadDoesAndNothingElse) {
       {FileOp::kCreate, work + "/sub/rel.txt"},
       {FileOp::kTruncate, work + "/sub/rel.txt"},
       {FileOp::kRename, work + "/sub/rel.txt"},
-      {FileOp::kRename, work + "/sub/renamed.txt"},
+      {FileOp::kReplace, work + "/sub/renamed.txt"},  // the rename target
       {FileOp::kChown, work + "/sub/renamed.txt"},
       {FileOp::kChmod, work + "/sub/renamed.txt"},  // fchmod on an fd
       {FileOp::kCreate, work + "/viafd.txt"},

@@ -10,7 +10,7 @@
 #include <linux/types.h>
 #endif
 
-#define MINPRIV_ABI_VERSION 4
+#define MINPRIV_ABI_VERSION 5
 
 #define MP_MAX_WORKLOADS 64        /* watched cgroups (slots of the workloads array) */
 #define MP_MAX_CGROUPS 8192        /* watched cgroups plus their descendants */
@@ -51,7 +51,13 @@ enum mp_file_op {
   MP_OP_MKNOD = 1u << 11,
   MP_OP_UTIME = 1u << 12, /* timestamps set (utime, utimes, futimesat, utimensat) */
   MP_OP_XATTR = 1u << 13, /* extended attribute set or removed */
+  MP_OP_REPLACE = 1u << 14, /* the target of a rename: another file now has this name */
 };
+
+/* Capability event flags. */
+/* Checked with credentials other than the task's own (override_creds: overlayfs acting as
+ * its mounter, nfsd, ...): not a capability the workload itself uses. */
+#define MP_CAP_OTHER_CREDS (1u << 0)
 
 /* Path block flags. */
 #define MP_PATH_USER_TRUNCATED (1u << 0) /* user string longer than MP_USER_PATH_MAX */
@@ -131,7 +137,7 @@ struct mp_capability_event {
   __u32 cap;
   __s32 ret; /* 0: allowed */
   __u32 nframes;
-  __u32 pad;
+  __u32 flags; /* MP_CAP_* */
   struct mp_seen_key key;
   __u64 stack[MP_STACK_DEPTH];
 };
