@@ -419,6 +419,19 @@ TEST(ProposerTest, NarrowedYamlEditsTheManifestsOwnTextAndSaysWhenItCannot) {
   EXPECT_THAT(files["report.md"], HasSubstr("written afresh (same objects, comments lost): "
                                             "`pod-manifest.yaml` (the file has CRLF line ends)"));
   EXPECT_THAT(files["report.md"], Not(HasSubstr("`web-manifest.yaml`")));
+
+  // A file with a directive cannot follow another file's text: written afresh, still correct.
+  auto d = Propose({{"web.yaml", Profile("web", {Container("app")})}},
+                   {{"cm.yaml", "apiVersion: v1\nkind: ConfigMap\nmetadata: {name: c}\n"},
+                    {"web-manifest.yaml", "%YAML 1.2\n---\n" + std::string(kDeployment)}},
+                   Inventory{});
+  ASSERT_TRUE(d.ok()) << d.status();
+  auto dfiles = RenderProposal(*d);
+  auto dback = ParseYamlDocuments(dfiles["narrowed.yaml"], "narrowed.yaml");
+  ASSERT_TRUE(dback.ok()) << dback.status() << dfiles["narrowed.yaml"];
+  ASSERT_EQ(dback->size(), 2u);
+  EXPECT_EQ(YamlToJson((*dback)[1].node).DumpCompact(), YamlToJson(d->documents[1]).DumpCompact());
+  EXPECT_THAT(dfiles["report.md"], HasSubstr("`web-manifest.yaml` (the file has a YAML directive)"));
 }
 
 TEST(ProposerTest, ProfilesOfReplicasAreMergedAndTheirDifferencesReported) {

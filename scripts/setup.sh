@@ -4,7 +4,8 @@
 set -euo pipefail
 PKGS=(build-essential cmake pkg-config clang llvm bpftool libbpf-dev libelf-dev zlib1g-dev
       libcpprest-dev libyaml-cpp-dev libabsl-dev libre2-dev libgtest-dev libgmock-dev
-      libspdlog-dev libfmt-dev libssl-dev runc git nginx-light bpftrace iproute2 procps python3 curl)
+      libspdlog-dev libfmt-dev libssl-dev runc git nginx-light redis-server bpftrace iproute2 procps
+      python3 curl)
 if [ "$(id -u)" -ne 0 ]; then
   echo "minpriv setup: must run as root (installs packages and loads BPF programs)" >&2
   exit 1
@@ -30,6 +31,12 @@ fi
 # nginx-light's package starts a service on port 80 when a init system runs it; minpriv runs its own.
 if command -v systemctl >/dev/null 2>&1 && systemctl is-active --quiet nginx 2>/dev/null; then
   systemctl stop nginx || true
+fi
+# Likewise redis-server's package starts a service on port 6379; the tests run their own.
+if command -v systemctl >/dev/null 2>&1 && systemctl is-active --quiet redis-server 2>/dev/null; then
+  systemctl stop redis-server || true
+elif [ -x /etc/init.d/redis-server ] && [ -e /run/redis/redis-server.pid ]; then
+  timeout 30 /etc/init.d/redis-server stop >/dev/null 2>&1 || true
 fi
 # tracefs for classic tracepoints (bpftrace baseline in bench/).
 if [ ! -d /sys/kernel/tracing/events ] && ! mountpoint -q /sys/kernel/tracing; then

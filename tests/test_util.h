@@ -27,6 +27,37 @@ inline RunResult RunMinpriv(const std::vector<std::string>& args, const std::str
                             const std::string& tag, bool merge_stderr = false) {
   return RunBinary(MINPRIV_BINARY, args, dir, tag, merge_stderr);
 }
+
+// The whole loop on a real program: `minpriv learn` CMD with EXERCISE into DIR/profile.yaml
+// (named NAME), `minpriv propose` with MANIFEST into DIR/proposal, `minpriv verify` CMD with
+// the same EXERCISE (report in DIR/report.json). A step runs only when the one before it
+// exited 0; the others keep exit_code -1. `between` runs after learn (e.g. to snapshot what
+// the program wrote on the host).
+struct LoopResult {
+  RunResult learn, propose, verify;
+};
+template <typename Between>
+LoopResult LearnProposeVerify(const std::string& dir, const std::string& name,
+                              const std::vector<std::string>& cmd, const std::string& exercise,
+                              const std::string& manifest, Between between) {
+  LoopResult r;
+  std::vector<std::string> learn = {"learn", "--out", dir + "/profile.yaml", "--name", name,
+                                    "--exercise", exercise, "--ready-timeout", "20s", "--"};
+  learn.insert(learn.end(), cmd.begin(), cmd.end());
+  r.learn = RunMinpriv(learn, dir, "learn");
+  if (r.learn.exit_code != 0) return r;
+  between();
+  r.propose = RunMinpriv({"propose", "--profile", dir + "/profile.yaml", "--manifest", manifest,
+                          "--out-dir", dir + "/proposal"},
+                         dir, "propose");
+  if (r.propose.exit_code != 0) return r;
+  std::vector<std::string> verify = {"verify", "--proposal", dir + "/proposal", "--exercise",
+                                     exercise, "--report", dir + "/report.json",
+                                     "--ready-timeout", "20s", "--"};
+  verify.insert(verify.end(), cmd.begin(), cmd.end());
+  r.verify = RunMinpriv(verify, dir, "verify");
+  return r;
+}
 #endif
 
 // A fresh directory PREFIXxxxxxx (mkdtemp), removed with everything in it by Remove() or

@@ -237,5 +237,48 @@ TEST_F(VerifyProposalTest, InterruptedReplayCleansUpAndExits128PlusSignal) {
   EXPECT_THAT(list.out, Not(HasSubstr(absl::StrCat("minpriv-verify-", second, "\n"))));
 }
 
+// A workload that modifies a file it did not create keeps a writable root (an emptyDir would
+// hide the file). Under verify its write lands in the replay's overlay layer, whose copy-up
+// checks capabilities with the credentials of the overlay's mounter: those are not the
+// container's capabilities, and not breaks.
+TEST(VerifyWritableRootTest, ModifyingAFileOfTheImageIsNoCapabilityBreak) {
+  test::TempDir tmp("/tmp/minpriv-verify-cow-");
+  const std::string dir = tmp.path();
+  ASSERT_FALSE(dir.empty());
+  test::TempDir state_dir("/var/lib/minpriv-verify-cow-");
+  const std::string state = state_dir.path();
+  ASSERT_FALSE(state.empty());
+  chmod(dir.c_str(), 0755);
+  chmod(state.c_str(), 0755);
+  const std::string data = state + "/data.txt";
+  ASSERT_TRUE(util::WriteFileAtomic(data, "seed\n").ok());
+  chmod(data.c_str(), 0644);
+  const std::string manifest = dir + "/pod.yaml";
+  ASSERT_TRUE(util::WriteFileAtomic(manifest,
+                                    "apiVersion: v1\nkind: Pod\nmetadata:\n  name: appender\n"
+                                    "spec:\n  containers:\n  - name: appender\n    image: debian:12\n")
+                  .ok());
+  // Appends without O_CREAT: the file was there before the workload.
+  const std::vector<std::string> cmd = {
+      "/bin/sh", "-c",
+      absl::StrCat("printf 'more\\n' | dd of=", data,
+                   " oflag=append conv=notrunc,nocreat status=none && exec sleep 60")};
+  std::string learned;
+  test::LoopResult loop = test::LearnProposeVerify(
+      dir, "appender", cmd, "true", manifest, [&] { learned = util::ReadFile(data).value_or(""); });
+  ASSERT_EQ(loop.learn.exit_code, 0) << loop.learn.err;
+  ASSERT_EQ(learned, "seed\nmore\n");
+  ASSERT_EQ(loop.propose.exit_code, 0) << loop.propose.err;
+  const std::string report = util::ReadFile(dir + "/proposal/report.md").value_or("");
+  EXPECT_THAT(report, HasSubstr("existed in the image and was modified"));
+  EXPECT_THAT(util::ReadFile(dir + "/proposal/narrowed.yaml").value_or(""),
+              Not(HasSubstr("readOnlyRootFilesystem: true")));
+  EXPECT_EQ(loop.verify.exit_code, 0) << loop.verify.out << loop.verify.err;
+  EXPECT_THAT(loop.verify.out, HasSubstr("VERIFIED"));
+  EXPECT_THAT(loop.verify.out, Not(HasSubstr("capability missing")));
+  // The replay's append went to its throw-away layer.
+  EXPECT_EQ(util::ReadFile(data).value_or(""), "seed\nmore\n");
+}
+
 }  // namespace
 }  // namespace minpriv

@@ -69,29 +69,18 @@ TEST(VerifyNginxTest, LearnProposeVerify) {
       "/ | grep -q minpriv || exit 1; done; curl -s -o /dev/null http://127.0.0.1:", port,
       "/missing");
 
-  std::vector<std::string> learn = {"learn", "--out", dir + "/profile.yaml", "--name", "nginx",
-                                    "--exercise", exercise, "--ready-timeout", "20s", "--"};
-  learn.insert(learn.end(), cmd.begin(), cmd.end());
-  RunResult l = RunMinpriv(learn, dir, "learn");
-  ASSERT_EQ(l.exit_code, 0) << l.err;
   const auto access_log_size = [&] {
     std::error_code ec;
     auto n = std::filesystem::file_size(state + "/access.log", ec);
     return ec ? 0 : n;
   };
-  const auto learned_log_size = access_log_size();
+  std::uintmax_t learned_log_size = 0;
+  test::LoopResult loop = test::LearnProposeVerify(dir, "nginx", cmd, exercise, NGINX_MANIFEST,
+                                                   [&] { learned_log_size = access_log_size(); });
+  ASSERT_EQ(loop.learn.exit_code, 0) << loop.learn.err;
   ASSERT_GT(learned_log_size, 0u) << "nginx served nothing while learning";
-
-  RunResult p = RunMinpriv({"propose", "--profile", dir + "/profile.yaml", "--manifest",
-                            NGINX_MANIFEST, "--out-dir", dir + "/proposal"},
-                           dir, "propose");
-  ASSERT_EQ(p.exit_code, 0) << p.err << p.out;
-
-  std::vector<std::string> verify = {"verify", "--proposal", dir + "/proposal", "--exercise",
-                                     exercise, "--report", dir + "/report.json",
-                                     "--ready-timeout", "20s", "--"};
-  verify.insert(verify.end(), cmd.begin(), cmd.end());
-  RunResult v = RunMinpriv(verify, dir, "verify");
+  ASSERT_EQ(loop.propose.exit_code, 0) << loop.propose.err << loop.propose.out;
+  const RunResult& v = loop.verify;
   EXPECT_EQ(v.exit_code, 0) << v.out << v.err << util::ReadFile(dir + "/proposal/narrowed.yaml").value_or("");
   EXPECT_THAT(v.out, HasSubstr("VERIFIED"));
   auto report = util::ReadFile(dir + "/report.json");
