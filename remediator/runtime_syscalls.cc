@@ -32,6 +32,26 @@ const char* const kRuntimeRequired[] = {
     "tgkill",     "write",
 };
 
+// What other runtimes do after installing the filter, from their source and issue threads
+// (not measurable here: this machine has runc 1.1.5 only). A cluster may run any of them,
+// and a profile without these fails container start there:
+// - runc >= 1.2.8 / 1.3.3 / 1.4 (the Nov 2025 /proc hardening, CVE-2025-31133/52565/52881):
+//   statx (mount-id checks of /proc, fatal when denied) and openat2 (/proc lookups; its
+//   fallback walks /proc symlinks with readlinkat) when closing inherited fds, reading
+//   /proc/self/setgroups and reopening the exec fifo (cyphar/filepath-securejoin
+//   pathrs-lite/internal/procfs; security-profiles-operator PR #3041; runc issue #4984).
+// - runc 1.2 / 1.3: close_range(CLOSE_RANGE_CLOEXEC) in finalizeNamespace
+//   (libcontainer/utils/utils_unix.go CloseExecFrom).
+// - crun 1.x: setresuid/setresgid (set_required_caps after libcrun_apply_seccomp),
+//   pselect6 (select() on the exec fifo), umask (exec path), close_range
+//   (mark_or_close_fds_ge_than before execv); src/libcrun/linux.c, container.c.
+// - faccessat without faccessat2 (ENOSYS/EPERM): Go's x/sys and glibc emulate AT_EACCESS
+//   with fstatat plus geteuid, getegid and getgroups.
+const char* const kOtherRuntimesRequired[] = {
+    "close_range", "getegid", "geteuid", "getgroups", "openat2", "pselect6",
+    "readlinkat",  "setresgid", "setresuid", "statx",  "umask",
+};
+
 // Source: moby/moby profiles/seccomp/default.json (commit 00f3d189e420d485e42d15fe494f96d272284e0e),
 // the profile containerd and Docker apply as "RuntimeDefault". This is its first rule, the
 // one allowed with no condition, verbatim (it names syscalls of every architecture; names
@@ -125,6 +145,7 @@ std::vector<std::string> SortedX86(std::initializer_list<const char* const*> ran
 const std::vector<std::string>& RuntimeRequiredSyscalls() {
   static const std::vector<std::string>* const kList = [] {
     auto* v = new std::vector<std::string>(std::begin(kRuntimeRequired), std::end(kRuntimeRequired));
+    v->insert(v->end(), std::begin(kOtherRuntimesRequired), std::end(kOtherRuntimesRequired));
     std::sort(v->begin(), v->end());
     v->erase(std::unique(v->begin(), v->end()), v->end());
     return v;

@@ -7,10 +7,11 @@
 
 namespace minpriv::remediator {
 
-// Syscalls the container runtime (runc) itself makes after it has installed the seccomp
-// filter and before/while it execs the workload's entry point, so every generated profile
-// allows them whether or not the workload was seen making them. Sorted, x86_64 names.
-// Measured list maintained by the verifier; see runtime_syscalls.cc for provenance.
+// Syscalls the container runtime itself makes after it has installed the seccomp filter and
+// before/while it execs the workload's entry point, so every generated profile allows them
+// whether or not the workload was seen making them. Sorted, x86_64 names. runc 1.1.5's are
+// measured (the verifier proves them); newer runc and crun's come from their source; see
+// runtime_syscalls.cc for provenance.
 const std::vector<std::string>& RuntimeRequiredSyscalls();
 
 // Syscalls that containerd's / Docker's default seccomp profile ("RuntimeDefault") allows
