@@ -23,9 +23,6 @@ char LICENSE[] SEC("license") = "GPL";
 
 /* Set by user space before load. */
 const volatile bool verify_mode = false;
-/* Set by user space once both sys_exit_mkdir(at) programs are attached: a new mkdir fact
- * then waits for the call's result (see pending_mkdirs). */
-volatile bool defer_mkdir = false;
 
 #define AT_FDCWD -100
 #define AT_REMOVEDIR 0x200
@@ -160,10 +157,11 @@ struct {
 } stashes SEC(".maps");
 
 /* mkdir of a directory that exists (`mkdir -p`) fails with EEXIST, even on a read-only
- * file system: it needs nothing writable, so it is not a write. The sys_enter record of a
- * new mkdir fact waits here (by thread) for the call's result; the per-syscall exit
- * tracepoints of mkdir/mkdirat emit it unless the call failed with EEXIST (then the fact
- * is forgotten, so that a later mkdir that creates it is reported). A plain hash: when
+ * file system: it needs nothing writable, so it is not a write. In verify mode (which has
+ * on_sys_exit anyway) the sys_enter record of a new mkdir fact waits here (by thread) for
+ * the call's result and is dropped on EEXIST (the fact forgotten, so that a later mkdir
+ * that creates it is reported). Learning has no exit hook, which would slow every syscall
+ * of every task: user space tells EEXIST apart there (observer.cc). A plain hash: when
  * full, the record is emitted at once (never narrower than observed); user space emits
  * what is still pending when it detaches. */
 struct {
@@ -384,9 +382,15 @@ __noinline int file_path_event(struct mp_workload *w, struct fp_args *a) {
     fill_header(&ev->hdr, MP_EV_FILE, w);
     ev->ops = ops;
     ev->nr = nr;
+    struct dentry *root = BPF_CORE_READ(task, fs, root.dentry);
+    ev->root_ino = BPF_CORE_READ(root, d_inode, i_ino);
+    ev->root_dev = BPF_CORE_READ(root, d_sb, s_dev);
+    ev->pad = 0;
     ev->key = k;
     __u64 tid = bpf_get_current_pid_tgid();
-    if (!(ops == MP_OP_MKDIR && defer_mkdir &&
+    /* Verify mode waits for a mkdir's result (on_sys_exit); learning emits it now and user
+     * space tells an EEXIST apart (observer.cc). */
+    if (!(ops == MP_OP_MKDIR && verify_mode &&
           bpf_map_update_elem(&pending_mkdirs, &tid, ev, BPF_ANY) == 0))
       output(ev, sizeof(*ev), &k);
   }
@@ -639,19 +643,15 @@ int BPF_PROG(on_sys_enter, struct pt_regs *regs, long id) {
   return 0;
 }
 
-/* ---- mkdir results (classic per-syscall tracepoints: only mkdir calls pay) ----------- */
+/* ---- mkdir results ------------------------------------------------------------------ */
 
-struct mp_sys_exit_ctx { /* tracefs: events/syscalls/sys_exit_mkdir(at)/format */
-  __u64 common;
-  int nr;
-  int pad;
-  long ret;
-};
-
-static __always_inline int mkdir_exit(long ret) {
+/* At the mkdir's return (from on_sys_exit, which every syscall pays for anyway: the classic
+ * syscalls:sys_exit_mkdir tracepoints would turn on per-syscall exit tracing for every
+ * syscall of every task, about 50 ns each). */
+static __always_inline void mkdir_exit(long ret) {
   __u64 tid = bpf_get_current_pid_tgid();
   struct mp_file_event *ev = bpf_map_lookup_elem(&pending_mkdirs, &tid);
-  if (!ev) return 0;
+  if (!ev) return;
   if (ret == -EEXIST) {
     /* Forget the fact, unless another call met it meanwhile (its hit rode on this key:
      * that one may have created the directory). */
@@ -659,29 +659,25 @@ static __always_inline int mkdir_exit(long ret) {
     if (!v || v->hits <= 1) {
       bpf_map_delete_elem(&seen, &ev->key);
       bpf_map_delete_elem(&pending_mkdirs, &tid);
-      return 0;
+      return;
     }
   }
   output(ev, sizeof(*ev), &ev->key);
   bpf_map_delete_elem(&pending_mkdirs, &tid);
-  return 0;
 }
-
-SEC("tracepoint/syscalls/sys_exit_mkdir")
-int on_mkdir_exit(struct mp_sys_exit_ctx *ctx) { return mkdir_exit(ctx->ret); }
-
-SEC("tracepoint/syscalls/sys_exit_mkdirat")
-int on_mkdirat_exit(struct mp_sys_exit_ctx *ctx) { return mkdir_exit(ctx->ret); }
 
 /* ---- verify mode: failures the workload saw ----------------------------------------- */
 
 SEC("tp_btf/sys_exit")
 int BPF_PROG(on_sys_exit, struct pt_regs *regs, long ret) {
+  /* One load and two compares for every other syscall. A 32-bit task's numbers differ, but
+   * only a watched 64-bit mkdir left a pending record for this thread. */
+  long nr = regs->orig_ax;
+  if (nr == NR_mkdir || nr == NR_mkdirat) mkdir_exit(ret);
   if (!verify_mode) return 0;
   __u32 slot;
   struct mp_workload *w = lookup_workload(current_cgroup_id(bpf_get_current_task_btf()), &slot);
   if (!w) return 0;
-  long nr = BPF_CORE_READ(regs, orig_ax);
   __u64 pid_tgid = bpf_get_current_pid_tgid();
   struct stash *st = NULL;
   /* A 32-bit call: i386 number, and never a stashed (x86_64-decoded) file syscall. */

@@ -6,6 +6,8 @@
 #include <bpf/btf.h>
 #include <bpf/libbpf.h>
 #include <fcntl.h>
+#include <sys/stat.h>
+#include <sys/sysmacros.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -120,9 +122,7 @@ struct ProgramInfo {
 };
 constexpr ProgramInfo kPrograms[] = {
     {"on_sys_enter", "syscalls, identity and file writes (tp_btf/sys_enter)", false, false},
-    {"on_sys_exit", "verify-mode denials (tp_btf/sys_exit)", false, false},
-    {"on_mkdir_exit", "mkdir results (tracepoint/syscalls/sys_exit_mkdir)", true, false},
-    {"on_mkdirat_exit", "mkdirat results (tracepoint/syscalls/sys_exit_mkdirat)", true, false},
+    {"on_sys_exit", "mkdir results and verify-mode denials (tp_btf/sys_exit)", false, false},
     {"on_cap_capable", "capabilities (tp_btf/cap_capable)", true, false},
     {"on_exec", "execs (tp_btf/sched_process_exec)", false, false},
     {"on_cgroup_mkdir", "descendant cgroups (tp_btf/cgroup_mkdir)", false, false},
@@ -138,12 +138,6 @@ constexpr ProgramInfo kPrograms[] = {
     {"on_sockops", "TCP listeners and accepted connections (sockops)", true, true},
     {"on_egress", "DNS query names (cgroup_skb/egress)", true, true},
 };
-
-// Without these, mkdir is recorded at sys_enter whatever its result: `mkdir -p` of an
-// existing directory counts as a write (conservative), so their absence is no warning.
-bool IsMkdirExit(std::string_view name) {
-  return name == "on_mkdir_exit" || name == "on_mkdirat_exit";
-}
 
 const ProgramInfo* FindProgram(std::string_view name) {
   for (const ProgramInfo& p : kPrograms) {
@@ -170,7 +164,9 @@ int64_t BootToUnixNs() {
 class BpfObserver : public Observer {
  public:
   BpfObserver(KallsymsSymbolizer symbolizer)
-      : symbolizer_(std::move(symbolizer)), decoder_(&symbolizer_, BootToUnixNs()) {}
+      : symbolizer_(std::move(symbolizer)),
+        boot_to_unix_ns_(BootToUnixNs()),
+        decoder_(&symbolizer_, boot_to_unix_ns_) {}
   // Unloads without calling the sinks (they may be gone by now); Detach() delivers.
   ~BpfObserver() override { Unload(); }
 
@@ -183,6 +179,9 @@ class BpfObserver : public Observer {
 
  private:
   static int OnRecord(void* ctx, void* data, size_t size);
+  // Whether a learned mkdir record is a `mkdir -p` of a directory that already existed (see
+  // the definition); then its dedup key is gone from the kernel and the record is dropped.
+  bool MkdirFoundExisting(const void* data, size_t size, uint64_t workload_id);
   bpf_program* Program(std::string_view name) const;
   absl::Status AddCgroupTree(const std::string& path, uint32_t slot);
   // Hands the kernel's hit counts (the `seen` map) to the decoder, which reports the
@@ -194,7 +193,10 @@ class BpfObserver : public Observer {
   void Unload();
 
   KallsymsSymbolizer symbolizer_;
+  int64_t boot_to_unix_ns_;
   EventDecoder decoder_;
+  bool verify_mode_ = false;
+  std::map<uint64_t, std::string> cgroup_paths_;  // workload id → watched cgroup
   SkelPtr skel_;
   RingPtr ring_;
   std::vector<LinkPtr> links_;
@@ -204,6 +206,7 @@ class BpfObserver : public Observer {
   std::map<uint64_t, profiler::ObservationSink*> sinks_;  // workload id → sink
   uint32_t next_slot_ = 0;
   uint64_t unattributed_ = 0;
+  uint64_t mkdirs_of_existing_ = 0;  // EEXIST mkdirs told apart (not writes)
   mutable uint64_t dropped_after_detach_ = 0;  // drops survive Detach()
   absl::Status callback_status_;
 };
@@ -230,6 +233,7 @@ absl::Status BpfObserver::Load(const Options& options) {
         "(added in Linux 6.14); the profile's capability list will be empty");
   }
   btf__free(vmlinux);
+  verify_mode_ = options.verify_mode;
   if (!options.verify_mode) disabled_.insert("on_sys_exit");
 
   uint32_t ring_bytes = options.ring_buffer_bytes;
@@ -275,16 +279,13 @@ absl::Status BpfObserver::Load(const Options& options) {
           "this kernel cannot load the BPF program for ", info->what, ": ", strerror(-err),
           "; minpriv cannot observe without it\n", LogTail(log, 20)));
     }
-    if (!IsMkdirExit(failed)) {
-      warnings_.push_back(absl::StrCat("not observed on this kernel: ", info->what,
-                                       " (program failed to load: ", strerror(-err), ")"));
-    }
+    warnings_.push_back(absl::StrCat("not observed on this kernel: ", info->what,
+                                     " (program failed to load: ", strerror(-err), ")"));
     disabled_.insert(failed);
   }
   if (!skel_ || skel_->obj == nullptr) return absl::InternalError("BPF object not loaded");
 
   // Global tracing programs.
-  int mkdir_exits = 0;
   for (const ProgramInfo& info : kPrograms) {
     if (info.cgroup || disabled_.count(info.name) > 0) continue;
     bpf_program* prog = Program(info.name);
@@ -292,11 +293,6 @@ absl::Status BpfObserver::Load(const Options& options) {
     bpf_link* link = bpf_program__attach(prog);
     if (link == nullptr) {
       int e = errno;
-      if (IsMkdirExit(info.name)) {
-        spdlog::info("{} not attached ({}): mkdir calls that fail with EEXIST count as writes",
-                     info.what, strerror(e));
-        continue;
-      }
       if (info.optional) {
         warnings_.push_back(absl::StrCat("not observed on this kernel: ", info.what,
                                          " (attach failed: ", strerror(e), ")"));
@@ -306,10 +302,7 @@ absl::Status BpfObserver::Load(const Options& options) {
           absl::StrCat("attaching the BPF program for ", info.what, " failed: ", strerror(e)));
     }
     links_.emplace_back(link);
-    if (IsMkdirExit(info.name)) ++mkdir_exits;
   }
-  // Both mkdir exits attached: new mkdir facts wait for their result (bpf/minpriv.bpf.c).
-  if (mkdir_exits == 2) skel_->bss->defer_mkdir = true;
 
   ring_.reset(ring_buffer__new(bpf_map__fd(skel_->maps.events), &BpfObserver::OnRecord, this,
                                nullptr));
@@ -379,6 +372,7 @@ absl::Status BpfObserver::Watch(const std::string& cgroup_path,
     return absl::InternalError(absl::StrCat("workloads map update: ", strerror(errno)));
   }
   sinks_[*id] = sink;
+  cgroup_paths_[*id] = cgroup_path;
   if (absl::Status s = AddCgroupTree(cgroup_path, slot); !s.ok()) return s;
 
   UniqueFd fd(open(cgroup_path.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC));
@@ -416,9 +410,79 @@ int BpfObserver::OnRecord(void* ctx, void* data, size_t size) {
     ++self->unattributed_;
     return 0;
   }
+  if (self->MkdirFoundExisting(data, size, *id)) return 0;
   absl::Status s = self->decoder_.Dispatch(data, size, it->second);
   if (!s.ok() && self->callback_status_.ok()) self->callback_status_ = s;
   return 0;
+}
+
+namespace {
+
+// A directory born less than this before a mkdir call may have been born by it: covers
+// file systems whose timestamps are coarse (jiffies) or truncated to the second.
+constexpr int64_t kBirthSlackNs = 1000000000;
+
+// "/proc/PID/root" when that process's root is the directory (inode, kernel dev_t) a
+// record's path is relative to.
+std::optional<std::string> RootOf(pid_t pid, uint64_t ino, uint32_t kernel_dev) {
+  std::string root = absl::StrCat("/proc/", pid, "/root");
+  struct stat st {};
+  if (stat(root.c_str(), &st) != 0) return std::nullopt;
+  if (st.st_ino != ino || st.st_dev != makedev(kernel_dev >> 20, kernel_dev & 0xfffff)) {
+    return std::nullopt;
+  }
+  return root;
+}
+
+}  // namespace
+
+// Learning records mkdir at its entry: a hook on its exit would slow down every syscall of
+// every task on the machine (bpf/minpriv.bpf.c). `mkdir -p` of a directory that already
+// exists fails with EEXIST and needs nothing writable, so it is not a write; it is told
+// apart here, and only with certainty: the directory is there, seen from the caller's root
+// (through its /proc/PID/root, or another process of the workload with the same root once
+// it has exited, or ours), and was born before the call by more than any timestamp granularity.
+// Then the kernel's dedup key goes, so a later mkdir that does create it is reported.
+// Anything uncertain keeps the record: never narrower than observed.
+bool BpfObserver::MkdirFoundExisting(const void* data, size_t size, uint64_t workload_id) {
+  if (verify_mode_ || !skel_ || size < sizeof(mp_file_event)) return false;
+  mp_file_event ev;
+  memcpy(&ev, data, sizeof(ev));
+  if (ev.hdr.type != MP_EV_FILE || ev.ops != MP_OP_MKDIR || ev.key.kind != MP_SEEN_FILE) {
+    return false;
+  }
+  if (ev.path.flags & (MP_PATH_USER_TRUNCATED | MP_PATH_DIR_TRUNCATED | MP_PATH_DIR_FAILED)) {
+    return false;
+  }
+  std::optional<std::string> path = ResolvePath(ev.path);
+  if (!path.has_value() || path->empty() || path->front() != '/') return false;
+  std::optional<std::string> root = RootOf(ev.hdr.pid, ev.root_ino, ev.root_dev);
+  if (!root.has_value()) {
+    auto cg = cgroup_paths_.find(workload_id);
+    if (cg == cgroup_paths_.end()) return false;
+    for (pid_t pid : util::CgroupProcs(cg->second)) {
+      root = RootOf(pid, ev.root_ino, ev.root_dev);
+      if (root.has_value()) break;
+    }
+  }
+  // Gone with all its kin (a short-lived `mkdir -p`): fine when its root is ours.
+  if (!root.has_value()) root = RootOf(getpid(), ev.root_ino, ev.root_dev);
+  if (!root.has_value()) return false;
+  struct statx stx {};
+  std::string full = *root + *path;
+  if (statx(AT_FDCWD, full.c_str(), AT_SYMLINK_NOFOLLOW, STATX_TYPE | STATX_BTIME, &stx) != 0) {
+    return false;
+  }
+  if ((stx.stx_mask & STATX_BTIME) == 0 || !S_ISDIR(stx.stx_mode)) return false;
+  int64_t born = static_cast<int64_t>(stx.stx_btime.tv_sec) * 1000000000LL + stx.stx_btime.tv_nsec;
+  int64_t called = static_cast<int64_t>(ev.hdr.ts_boot_ns) + boot_to_unix_ns_;
+  if (born + kBirthSlackNs >= called) return false;
+  // The directory there now predates this call: the call failed with EEXIST, and so did
+  // every later one that met the same key — unless the directory was removed and replaced
+  // meanwhile, which the rmdir / rename onto it record as writes of the path anyway.
+  bpf_map_delete_elem(bpf_map__fd(skel_->maps.seen), &ev.key);
+  ++mkdirs_of_existing_;
+  return true;
 }
 
 absl::Status BpfObserver::Poll(absl::Duration timeout) {
@@ -488,6 +552,7 @@ Stats BpfObserver::GetStats() const {
   Stats s;
   s.events = decoder_.counters().events;
   s.probe_capability_checks = decoder_.counters().probe_capability_checks;
+  s.mkdirs_of_existing = mkdirs_of_existing_;
   s.warnings = warnings_;
   if (skel_) {
     int ncpu = libbpf_num_possible_cpus();

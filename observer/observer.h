@@ -33,6 +33,7 @@ struct Stats {
   uint64_t events = 0;                  // events decoded
   uint64_t dropped = 0;                 // events lost (ring buffer full), summed over CPUs
   uint64_t probe_capability_checks = 0;  // capability checks classified as probes, not needs
+  uint64_t mkdirs_of_existing = 0;      // `mkdir -p` of directories already there: not writes
   std::vector<std::string> warnings;     // hooks unavailable on this kernel, etc. (sorted)
 };
 

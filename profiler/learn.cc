@@ -117,30 +117,6 @@ std::string BaseName(std::string_view path) {
   return std::string(slash == std::string_view::npos ? path : path.substr(slash + 1));
 }
 
-// Every process in the cgroup and its descendants.
-std::vector<pid_t> CgroupProcs(const std::string& cgroup) {
-  std::vector<pid_t> pids;
-  auto text = util::ReadFile(cgroup + "/cgroup.procs");
-  if (text.ok()) {
-    std::istringstream in(*text);
-    std::string line;
-    while (std::getline(in, line)) {
-      int pid = 0;
-      if (absl::SimpleAtoi(line, &pid) && pid > 0) pids.push_back(pid);
-    }
-  }
-  if (DIR* d = opendir(cgroup.c_str())) {
-    while (struct dirent* e = readdir(d)) {
-      if (e->d_type == DT_DIR && e->d_name[0] != '.') {
-        auto sub = CgroupProcs(cgroup + "/" + e->d_name);
-        pids.insert(pids.end(), sub.begin(), sub.end());
-      }
-    }
-    closedir(d);
-  }
-  return pids;
-}
-
 std::string FormatElapsed(absl::Duration d) {
   int64_t s = absl::ToInt64Seconds(d);
   if (s >= 3600) return absl::StrFormat("%d:%02d:%02d", s / 3600, (s / 60) % 60, s % 60);
@@ -413,7 +389,7 @@ absl::StatusOr<LearnResult> RunLearnSession(const LearnOptions& o, ObserverFacto
   bool daemonized = false;
   auto notice_daemon = [&] {
     if (daemonized || !workload.reaped()) return;
-    size_t left = CgroupProcs(cgroup).size();
+    size_t left = util::CgroupProcs(cgroup).size();
     if (left == 0) return;
     daemonized = true;
     session.BreakLine();
@@ -449,7 +425,7 @@ absl::StatusOr<LearnResult> RunLearnSession(const LearnOptions& o, ObserverFacto
   };
   // Run mode: the workload is over once its main process has exited and nothing of it is
   // left in its cgroup.
-  auto workload_gone = [&] { return workload.reaped() && CgroupProcs(cgroup).empty(); };
+  auto workload_gone = [&] { return workload.reaped() && util::CgroupProcs(cgroup).empty(); };
   bool exercise_failed = false;  // it failed, could not run or did not finish
 
   if (!o.exercise.empty()) {
@@ -533,7 +509,7 @@ absl::StatusOr<LearnResult> RunLearnSession(const LearnOptions& o, ObserverFacto
     workload.Reap();
     notice_daemon();
     result.workload_exited = workload.reaped();
-    std::vector<pid_t> left = CgroupProcs(cgroup);
+    std::vector<pid_t> left = util::CgroupProcs(cgroup);
     if (!left.empty()) {
       if (!workload.reaped()) {
         kill(workload.pid(), SIGTERM);
@@ -545,12 +521,12 @@ absl::StatusOr<LearnResult> RunLearnSession(const LearnOptions& o, ObserverFacto
         for (pid_t p : left) kill(p, SIGTERM);
       }
       absl::Time kill_at = absl::Now() + o.grace;
-      while (absl::Now() < kill_at && !CgroupProcs(cgroup).empty()) {
+      while (absl::Now() < kill_at && !util::CgroupProcs(cgroup).empty()) {
         absl::Status s = obs->Poll(absl::Milliseconds(20));
         if (!s.ok()) break;
         workload.Reap();
       }
-      for (pid_t p : CgroupProcs(cgroup)) kill(p, SIGKILL);
+      for (pid_t p : util::CgroupProcs(cgroup)) kill(p, SIGKILL);
     }
     while (!workload.Reap()) {
       absl::Status s = obs->Poll(absl::Milliseconds(10));

@@ -1,5 +1,6 @@
 #include "util/cgroup.h"
 
+#include <dirent.h>
 #include <signal.h>
 #include <sys/stat.h>
 #include <sys/statfs.h>
@@ -94,6 +95,29 @@ absl::Status MoveToCgroup(const std::string& cgroup_path, pid_t pid) {
         absl::StrCat("cannot move pid ", pid, " into ", cgroup_path, ": ", strerror(errno)));
   }
   return absl::OkStatus();
+}
+
+std::vector<pid_t> CgroupProcs(const std::string& cgroup) {
+  std::vector<pid_t> pids;
+  auto text = ReadFile(cgroup + "/cgroup.procs");
+  if (text.ok()) {
+    std::istringstream in(*text);
+    std::string line;
+    while (std::getline(in, line)) {
+      int pid = 0;
+      if (absl::SimpleAtoi(line, &pid) && pid > 0) pids.push_back(pid);
+    }
+  }
+  if (DIR* d = opendir(cgroup.c_str())) {
+    while (struct dirent* e = readdir(d)) {
+      if (e->d_type == DT_DIR && e->d_name[0] != '.') {
+        auto sub = CgroupProcs(cgroup + "/" + e->d_name);
+        pids.insert(pids.end(), sub.begin(), sub.end());
+      }
+    }
+    closedir(d);
+  }
+  return pids;
 }
 
 absl::Status RemoveCgroup(const std::string& cgroup_path, int attempts) {

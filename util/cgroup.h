@@ -7,6 +7,7 @@
 
 #include <cstdint>
 #include <string>
+#include <vector>
 
 #include "absl/status/status.h"
 #include "absl/status/statusor.h"
@@ -24,6 +25,9 @@ absl::StatusOr<std::string> CreateCgroup(const std::string& relative);
 
 // Moves process `pid` into the cgroup.
 absl::Status MoveToCgroup(const std::string& cgroup_path, pid_t pid);
+
+// Every process in the cgroup and its descendants (empty when it is gone).
+std::vector<pid_t> CgroupProcs(const std::string& cgroup_path);
 
 // Kills every process left in the cgroup (SIGKILL, repeated until empty, at most
 // `attempts` rounds of 10 ms) and removes the directory.

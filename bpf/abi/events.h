@@ -158,6 +158,11 @@ struct mp_file_event {
   struct mp_event_header hdr;
   __u32 ops; /* enum mp_file_op mask */
   __u32 nr;  /* syscall number */
+  /* The task's root directory (what the path is relative to): inode number and the
+   * kernel's dev_t (MAJOR << 20 | MINOR) of its file system. */
+  __u64 root_ino;
+  __u32 root_dev;
+  __u32 pad;
   struct mp_seen_key key;
   struct mp_path path;
 };
