@@ -76,18 +76,30 @@ TEST(YamlTextTest, NewKeysGoAtTheEndOfTheirMappingAndCommentsStay) {
             "      image: 'busybox'\n");
 }
 
-TEST(YamlTextTest, ScalarsAreReplacedWhereTheyStandKeepingTheirComment) {
-  std::string text = "a:\n  privileged: true  # needed once\n  runAsUser: \"0\"\n";
-  auto out = Rewrite(text, "a:\n  privileged: false\n  runAsUser: 1000\n");
-  ASSERT_TRUE(out.ok()) << out.status();
-  EXPECT_EQ(*out, "a:\n  privileged: false  # needed once\n  runAsUser: 1000\n");
-}
-
-TEST(YamlTextTest, FlowCollectionsStayFlowWhenTheyFit) {
-  std::string text = "caps:\n  drop: [NET_RAW]   # CIS 5.2.7\n  add: [\"NET_ADMIN\", SYS_TIME]\n";
-  auto out = Rewrite(text, "caps:\n  drop: [ALL]\n  add: [NET_BIND_SERVICE]\n");
-  ASSERT_TRUE(out.ok()) << out.status();
-  EXPECT_EQ(*out, "caps:\n  drop: [ALL]   # CIS 5.2.7\n  add: [NET_BIND_SERVICE]\n");
+TEST(YamlTextTest, SmallEditsKeepEverythingElse) {
+  struct Case {
+    const char* what;
+    std::string text, target, want;
+  } cases[] = {
+      {"a scalar is replaced where it stands, its comment kept",
+       "a:\n  privileged: true  # needed once\n  runAsUser: \"0\"\n",
+       "a:\n  privileged: false\n  runAsUser: 1000\n",
+       "a:\n  privileged: false  # needed once\n  runAsUser: 1000\n"},
+      {"a flow collection stays flow when it fits",
+       "caps:\n  drop: [NET_RAW]   # CIS 5.2.7\n  add: [\"NET_ADMIN\", SYS_TIME]\n",
+       "caps:\n  drop: [ALL]\n  add: [NET_BIND_SERVICE]\n",
+       "caps:\n  drop: [ALL]   # CIS 5.2.7\n  add: [NET_BIND_SERVICE]\n"},
+      {"removed keys and items take their lines with them",
+       "a:\n  keep: 1\n  drop: 2   # gone\n  list:\n    - x\n    - y\n",
+       "a:\n  keep: 1\n  list: [x]\n", "a:\n  keep: 1\n  list:\n    - x\n"},
+      {"a file without a final newline gets one before additions", "a:\n  b: 1",
+       "a:\n  b: 1\n  c: 2\n", "a:\n  b: 1\n  c: 2\n"},
+  };
+  for (const Case& c : cases) {
+    auto out = Rewrite(c.text, c.target);
+    ASSERT_TRUE(out.ok()) << c.what << ": " << out.status();
+    EXPECT_EQ(*out, c.want) << c.what;
+  }
 }
 
 TEST(YamlTextTest, AnEmptyOrNullValueBecomesABlockUnderItsKey) {
@@ -167,20 +179,6 @@ TEST(YamlTextTest, OnlyTheChangedDocumentOfAStreamIsTouched) {
   auto out = Rewrite(text, "kind: ConfigMap\ndata: {k: \"text\\n\"}\n---\nkind: Pod\nspec:\n  hostNetwork: false\n  x: y\n");
   ASSERT_TRUE(out.ok()) << out.status();
   EXPECT_EQ(*out, first + second + "  x: y\n");
-}
-
-TEST(YamlTextTest, RemovedKeysAndItemsTakeTheirLinesWithThem) {
-  std::string text = "a:\n  keep: 1\n  drop: 2   # gone\n  list:\n    - x\n    - y\n";
-  auto out = Rewrite(text, "a:\n  keep: 1\n  list: [x]\n");
-  ASSERT_TRUE(out.ok()) << out.status();
-  EXPECT_EQ(*out, "a:\n  keep: 1\n  list:\n    - x\n");
-}
-
-TEST(YamlTextTest, AFileWithoutAFinalNewlineGetsOneBeforeAdditions) {
-  std::string text = "a:\n  b: 1";
-  auto out = Rewrite(text, "a:\n  b: 1\n  c: 2\n");
-  ASSERT_TRUE(out.ok()) << out.status();
-  EXPECT_EQ(*out, "a:\n  b: 1\n  c: 2\n");
 }
 
 TEST(YamlTextTest, StringsThatLookLikeOtherTypesAreQuoted) {

@@ -79,6 +79,15 @@ int FreeLoopbackPort() {
   return ntohs(a.sin_port);
 }
 
+void RemoveUnlessFailed(const std::string& dir) {
+  if (!::testing::Test::HasFailure()) {
+    std::error_code ec;
+    std::filesystem::remove_all(dir, ec);
+  } else {
+    std::fprintf(stderr, "kept %s (profile, proposal, outputs) for inspection\n", dir.c_str());
+  }
+}
+
 std::string ReadFileOrFail(const std::string& path) {
   auto text = util::ReadFile(path);
   EXPECT_TRUE(text.ok()) << text.status();

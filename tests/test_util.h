@@ -80,6 +80,10 @@ class TempDir {
 // A loopback TCP port that was free a moment ago (bound to port 0, then closed).
 int FreeLoopbackPort();
 
+// Removes `dir` when the current test has not failed so far; otherwise keeps it for
+// inspection and says where it is.
+void RemoveUnlessFailed(const std::string& dir);
+
 // The contents of `path`; a failed read fails the current test and returns "".
 std::string ReadFileOrFail(const std::string& path);
 

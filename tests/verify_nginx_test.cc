@@ -88,11 +88,7 @@ TEST(VerifyNginxTest, LearnProposeVerify) {
   EXPECT_THAT(*report, HasSubstr("\"verified\": true"));
   // What nginx wrote during the replay went to the replay's emptyDir, not to the host.
   EXPECT_EQ(access_log_size(), learned_log_size);
-  if (!HasFailure()) {
-    std::filesystem::remove_all(dir);
-  } else {
-    std::fprintf(stderr, "kept %s (profile, proposal, outputs) for inspection\n", dir.c_str());
-  }
+  test::RemoveUnlessFailed(dir);
 }
 
 }  // namespace

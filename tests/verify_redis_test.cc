@@ -105,11 +105,7 @@ TEST(VerifyRedisTest, LearnProposeVerify) {
   EXPECT_THAT(*report, HasSubstr("\"verified\": true"));
   // What Redis saved during the replay went to the replay's emptyDir, not to the host.
   EXPECT_TRUE(dump() == learned_dump) << "the replay rewrote " << state << "/dump.rdb";
-  if (!HasFailure()) {
-    std::filesystem::remove_all(dir);
-  } else {
-    std::fprintf(stderr, "kept %s (profile, proposal, outputs) for inspection\n", dir.c_str());
-  }
+  test::RemoveUnlessFailed(dir);
 }
 
 }  // namespace
