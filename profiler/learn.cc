@@ -10,6 +10,8 @@
 #include <cerrno>
 #include <cstdio>
 #include <cstring>
+#include <memory>
+#include <set>
 #include <sstream>
 #include <string_view>
 #include <utility>
@@ -38,6 +40,8 @@ const char kLearnUsage[] =
     "usage: minpriv learn --out FILE [--name NAME] [--duration DUR] [--exercise 'SHELL COMMAND']\n"
     "                     [--ready-timeout DUR] [--grace DUR] -- CMD [ARG...]\n"
     "       minpriv learn --cgroup PATH --duration DUR --out FILE [--name NAME]\n"
+    "       minpriv learn --container NAME=PATH [--container NAME=PATH...] --duration DUR\n"
+    "                     --out FILE --name WORKLOAD\n"
     "\n"
     "Runs CMD as a workload in a fresh cgroup under eBPF observation (or observes an existing\n"
     "cgroup v2 directory) and writes its WorkloadProfile to FILE.\n"
@@ -51,6 +55,9 @@ const char kLearnUsage[] =
     "  --ready-timeout DUR   how long to wait for the workload to come up (default 30s)\n"
     "  --grace DUR           SIGTERM to SIGKILL grace period when stopping (default 5s)\n"
     "  --cgroup PATH         observe an existing cgroup v2 directory; nothing is killed\n"
+    "  --container NAME=PATH observe the container NAME of a pod in its own cgroup v2\n"
+    "                        directory (repeatable: one profile with a container each;\n"
+    "                        --name names the workload); nothing is killed\n"
     "\n"
     "Exit status: 0 profile written; 1 the exercise failed (profile written with complete:\n"
     "false) or learning could not run; 2 a mistake in the command line (nothing run);\n"
@@ -126,8 +133,9 @@ std::string FormatElapsed(absl::Duration d) {
 // The observation loop shared by every phase.
 class Session {
  public:
-  Session(observer::Observer* obs, ProfileBuilder* builder, bool terminal, absl::Time start)
-      : obs_(obs), builder_(builder), terminal_(terminal), start_(start) {}
+  Session(observer::Observer* obs, std::vector<ProfileBuilder*> builders, bool terminal,
+          absl::Time start)
+      : obs_(obs), builders_(std::move(builders)), terminal_(terminal), start_(start) {}
 
   // One poll round plus progress output.
   absl::Status Step() {
@@ -142,10 +150,13 @@ class Session {
     absl::Duration every = terminal_ ? absl::Seconds(1) : absl::Seconds(10);
     if (!final_line && now - last_progress_ < every) return;
     last_progress_ = now;
-    std::string line = absl::StrCat(FormatElapsed(now - start_), " elapsed, ",
-                                     builder_->behaviours(), " behaviours, ",
-                                     builder_->NewFactsSince(now - kRecentWindow),
-                                     " new in the last 10s");
+    size_t behaviours = 0, recent = 0;
+    for (const ProfileBuilder* b : builders_) {
+      behaviours += b->behaviours();
+      recent += b->NewFactsSince(now - kRecentWindow);
+    }
+    std::string line = absl::StrCat(FormatElapsed(now - start_), " elapsed, ", behaviours,
+                                     " behaviours, ", recent, " new in the last 10s");
     if (terminal_) {
       std::fprintf(stderr, "\r\033[Kminpriv learn: %s%s", line.c_str(), final_line ? "\n" : "");
       std::fflush(stderr);
@@ -165,7 +176,7 @@ class Session {
 
  private:
   observer::Observer* obs_;
-  ProfileBuilder* builder_;
+  std::vector<ProfileBuilder*> builders_;
   bool terminal_;
   absl::Time start_;
   absl::Time last_progress_ = absl::InfinitePast();
@@ -202,9 +213,11 @@ int LearnExitCode(const LearnResult& result) {
 absl::StatusOr<LearnOptions> ParseLearnFlags(int argc, char** argv) {
   LearnOptions o;
   const util::FlagSpec spec = {
-      {"--out", "--name", "--duration", "--exercise", "--ready-timeout", "--grace", "--cgroup"},
+      {"--out", "--name", "--duration", "--exercise", "--ready-timeout", "--grace", "--cgroup",
+       "--container"},
       {},
-      ""};
+      "",
+      /*repeatable=*/{"--container"}};
   auto on_flag = [&o](const std::string& flag, const std::string& value) -> absl::Status {
     if (flag == "--out") {
       o.out = value;
@@ -222,6 +235,13 @@ absl::StatusOr<LearnOptions> ParseLearnFlags(int argc, char** argv) {
       return util::ParseDurationFlag(flag, value, &o.grace);
     } else if (flag == "--cgroup") {
       o.cgroup = value;
+    } else if (flag == "--container") {
+      size_t eq = value.find('=');
+      if (eq == std::string::npos || eq == 0 || eq + 1 == value.size()) {
+        return absl::InvalidArgumentError(absl::StrCat(
+            "--container '", value, "': expected NAME=PATH, e.g. web=/sys/fs/cgroup/kubepods/pod1/web"));
+      }
+      o.containers.emplace_back(value.substr(0, eq), value.substr(eq + 1));
     }
     return absl::OkStatus();
   };
@@ -233,9 +253,64 @@ absl::StatusOr<LearnOptions> ParseLearnFlags(int argc, char** argv) {
 
 absl::Status ValidateLearnOptions(LearnOptions& o) {
   if (o.out.empty()) return absl::InvalidArgumentError("--out FILE is required");
-  if (o.cgroup.empty() && o.command.empty()) {
+  if (o.cgroup.empty() && o.command.empty() && o.containers.empty()) {
     return absl::InvalidArgumentError(
-        "nothing to learn: give the workload command after '--', or --cgroup PATH");
+        "nothing to learn: give the workload command after '--', --cgroup PATH or "
+        "--container NAME=PATH");
+  }
+  if (!o.containers.empty()) {
+    if (!o.cgroup.empty() || !o.command.empty()) {
+      return absl::InvalidArgumentError(
+          "--container excludes --cgroup and a workload command: it observes a pod's "
+          "containers in their cgroups");
+    }
+    if (!o.duration_set) {
+      return absl::InvalidArgumentError("--container needs --duration (how long to observe)");
+    }
+    if (!o.exercise.empty()) {
+      return absl::InvalidArgumentError(
+          "--exercise needs a workload command; with --container minpriv only observes");
+    }
+    if (o.name.empty()) {
+      return absl::InvalidArgumentError(
+          "--container needs --name WORKLOAD: the profile names the workload, each --container "
+          "its container");
+    }
+    std::set<std::string> names;
+    std::vector<std::string> paths;
+    for (auto& [name, path] : o.containers) {
+      if (!IsKubernetesName(name)) {
+        return absl::InvalidArgumentError(absl::StrCat(
+            "--container ", name, "=", path, ": '", name,
+            "' is not a valid container name; use lower-case letters, digits and '-'"));
+      }
+      if (!names.insert(name).second) {
+        return absl::InvalidArgumentError(
+            absl::StrCat("--container ", name, " is given twice; name each container once"));
+      }
+      while (path.size() > 1 && path.back() == '/') path.pop_back();
+      auto id = util::CgroupId(path);
+      if (!id.ok()) {
+        return absl::InvalidArgumentError(absl::StrCat(
+            "--container ", name, "=", path, ": ", id.status().message(),
+            "; give a directory of the cgroup v2 hierarchy (e.g. under /sys/fs/cgroup)"));
+      }
+      paths.push_back(path);
+    }
+    // A cgroup inside another would be watched twice.
+    for (const std::string& a : paths) {
+      for (const std::string& b : paths) {
+        if (a != b && absl::StartsWith(b, a + "/")) {
+          return absl::InvalidArgumentError(absl::StrCat(
+              "--container cgroups nest: ", b, " is inside ", a,
+              "; give each container's own cgroup (the pod's holds them all)"));
+        }
+        if (&a != &b && a == b) {
+          return absl::InvalidArgumentError(
+              absl::StrCat("--container cgroup ", a, " is given for two containers"));
+        }
+      }
+    }
   }
   if (!o.cgroup.empty() && !o.command.empty()) {
     return absl::InvalidArgumentError("--cgroup and a workload command exclude each other");
@@ -301,7 +376,17 @@ absl::StatusOr<LearnResult> RunLearnSession(const LearnOptions& o, ObserverFacto
   std::vector<std::string> incomplete;
   std::vector<std::string> warnings;
 
-  ProfileBuilder builder(o.name);  // outlives the observer, which holds it as its sink
+  // One builder per container (a pod's, with --container; else one named after the
+  // workload). They outlive the observer, which holds them as its sinks.
+  std::vector<std::pair<std::string, std::unique_ptr<ProfileBuilder>>> builders;
+  if (o.containers.empty()) {
+    builders.emplace_back(std::string(), std::make_unique<ProfileBuilder>(o.name));
+  } else {
+    for (const auto& [name, path] : o.containers) {
+      builders.emplace_back(path, std::make_unique<ProfileBuilder>(name));
+    }
+  }
+  ProfileBuilder& builder = *builders.front().second;  // the workload's, in run mode
   // The observer first: it reports a missing environment (root, BTF, BPF) most clearly.
   auto obs_or = make_observer();
   if (!obs_or.ok()) return obs_or.status();
@@ -310,7 +395,7 @@ absl::StatusOr<LearnResult> RunLearnSession(const LearnOptions& o, ObserverFacto
   // The cgroup: fresh for a command, or the one given.
   util::ScopedCgroup scoped;
   std::string cgroup = o.cgroup;
-  if (cgroup.empty()) {
+  if (cgroup.empty() && o.containers.empty()) {
     auto cg = util::ScopedCgroup::Create(absl::StrCat("minpriv/learn-", getpid()));
     if (!cg.ok()) return cg.status();
     scoped = std::move(*cg);
@@ -356,10 +441,15 @@ absl::StatusOr<LearnResult> RunLearnSession(const LearnOptions& o, ObserverFacto
     if (!moved.ok()) return moved;
   }
 
-  absl::Status watched = obs->Watch(cgroup, &builder);
-  if (!watched.ok()) return watched;
+  if (o.containers.empty()) builders.front().first = cgroup;
+  std::vector<ProfileBuilder*> sinks;
+  for (auto& [path, b] : builders) {
+    absl::Status watched = obs->Watch(path, b.get());
+    if (!watched.ok()) return watched;
+    sinks.push_back(b.get());
+  }
   const absl::Time start = absl::Now();
-  Session session(obs.get(), &builder, terminal, start);
+  Session session(obs.get(), sinks, terminal, start);
   const absl::Time deadline =
       o.duration == absl::InfiniteDuration() ? absl::InfiniteFuture() : start + o.duration;
 
@@ -378,6 +468,11 @@ absl::StatusOr<LearnResult> RunLearnSession(const LearnOptions& o, ObserverFacto
                        "; check the command after '--' exists and is executable"));
     }
     spdlog::info("learning '{}' (pid {}) in cgroup {}", o.name, workload.pid(), cgroup);
+  } else if (!o.containers.empty()) {
+    for (const auto& [name, path] : o.containers) {
+      spdlog::info("observing container '{}' of '{}' in cgroup {} for {}", name, o.name, path,
+                   absl::FormatDuration(o.duration));
+    }
   } else {
     spdlog::info("observing cgroup {} for {} as '{}'", cgroup, absl::FormatDuration(o.duration),
                  o.name);
@@ -549,7 +644,7 @@ absl::StatusOr<LearnResult> RunLearnSession(const LearnOptions& o, ObserverFacto
   // The profile.
   crd::WorkloadProfile& p = result.profile;
   p.name = o.name;
-  p.containers.push_back(builder.Build());
+  for (auto& [path, b] : builders) p.containers.push_back(b->Build());
   p.status.window = {Rfc3339Millis(start), Rfc3339Millis(end)};
   p.status.dropped_events = stats.dropped;
   if (stats.dropped > 0) {
@@ -561,10 +656,12 @@ absl::StatusOr<LearnResult> RunLearnSession(const LearnOptions& o, ObserverFacto
     incomplete.push_back("some kernel hooks were unavailable (see warnings)");
   }
   warnings.insert(warnings.end(), stats.warnings.begin(), stats.warnings.end());
-  std::vector<std::string> bw = builder.Warnings();
-  warnings.insert(warnings.end(), bw.begin(), bw.end());
-  std::vector<std::string> bi = builder.IncompleteReasons();
-  incomplete.insert(incomplete.end(), bi.begin(), bi.end());
+  for (auto& [path, b] : builders) {
+    // With several containers, each container's own notes say whose they are.
+    std::string whose = builders.size() > 1 ? absl::StrCat("container ", b->name(), ": ") : "";
+    for (const std::string& w : b->Warnings()) warnings.push_back(whose + w);
+    for (const std::string& r : b->IncompleteReasons()) incomplete.push_back(whose + r);
+  }
   p.status.complete = incomplete.empty();
   p.status.incomplete_reasons = incomplete;
   p.status.warnings = warnings;

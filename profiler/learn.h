@@ -31,6 +31,9 @@ struct LearnOptions {
   absl::Duration ready_timeout = absl::Seconds(30);
   absl::Duration grace = absl::Seconds(5);  // SIGTERM → SIGKILL
   std::string cgroup;                      // attach mode: existing cgroup v2 directory
+  // Attach mode for a pod: one (container name, cgroup v2 directory) per container, e.g. the
+  // per-container cgroups under a Kubernetes pod's cgroup.
+  std::vector<std::pair<std::string, std::string>> containers;
   std::vector<std::string> command;        // run mode: CMD [ARG...]
   bool help = false;
 };

@@ -57,6 +57,8 @@ struct TimedDenial {
 class ProfileBuilder : public ObservationSink {
  public:
   explicit ProfileBuilder(std::string container_name, ProfileBuilderOptions options = {});
+  // The container this builder describes.
+  const std::string& name() const { return name_; }
 
   void OnSyscall(absl::Time t, const SyscallObservation& o) override;
   void OnCapability(absl::Time t, const CapabilityObservation& o) override;

@@ -197,6 +197,91 @@ TEST_F(LearnE2eTest, ObservesAnExistingCgroupWithoutKillingIt) {
   EXPECT_TRUE(sleep_exec);
 }
 
+TEST_F(LearnE2eTest, APodsContainersAreLearnedEachInItsOwnCgroup) {
+  // A pod cgroup with a cgroup per container, as the kubelet makes them.
+  auto pod = util::ScopedCgroup::Create(absl::StrCat("minpriv-learn-pod-", getpid()));
+  ASSERT_TRUE(pod.ok()) << pod.status();
+  auto web = util::ScopedCgroup::Create(absl::StrCat("minpriv-learn-pod-", getpid(), "/web"));
+  ASSERT_TRUE(web.ok()) << web.status();
+  auto sidecar =
+      util::ScopedCgroup::Create(absl::StrCat("minpriv-learn-pod-", getpid(), "/sidecar"));
+  ASSERT_TRUE(sidecar.ok()) << sidecar.status();
+  ASSERT_EQ(prctl(PR_SET_CHILD_SUBREAPER, 1), 0);
+  auto start_in = [](const std::string& cg, const std::string& loop) {
+    pid_t pid = fork();
+    if (pid == 0) {
+      std::string procs = cg + "/cgroup.procs";
+      int fd = open(procs.c_str(), O_WRONLY);
+      std::string me = std::to_string(getpid());
+      if (fd < 0 || write(fd, me.data(), me.size()) < 0) _exit(1);
+      close(fd);
+      execl("/bin/sh", "sh", "-c", loop.c_str(), static_cast<char*>(nullptr));
+      _exit(127);
+    }
+    return pid;
+  };
+  const std::string web_log = dir_ + "/web.log", sidecar_log = dir_ + "/sidecar.log";
+  pid_t w = start_in(web->path(), absl::StrCat("while :; do echo w >> ", web_log, "; sleep 0.1; done"));
+  pid_t s = start_in(sidecar->path(),
+                     absl::StrCat("while :; do touch ", sidecar_log, "; sleep 0.1; done"));
+  RunResult r = RunMinpriv({"learn", "--name", "shop", "--container", "web=" + web->path(),
+                            "--container", "sidecar=" + sidecar->path(), "--duration", "2s",
+                            "--out", out_});
+  EXPECT_EQ(waitpid(w, nullptr, WNOHANG), 0) << "the observed containers must survive";
+  EXPECT_EQ(waitpid(s, nullptr, WNOHANG), 0);
+  kill(w, SIGKILL);
+  kill(s, SIGKILL);
+  while (waitpid(-1, nullptr, 0) > 0) {  // the shells, then their orphaned sleeps
+  }
+  prctl(PR_SET_CHILD_SUBREAPER, 0);
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  auto p = crd::ReadWorkloadProfileFile(out_);
+  ASSERT_TRUE(p.ok()) << p.status();
+  EXPECT_EQ(p->name, "shop");
+  ASSERT_EQ(p->containers.size(), 2u) << crd::EmitWorkloadProfile(*p);
+  // Sorted by name: sidecar, web; each has its own writes and not the other's.
+  EXPECT_EQ(p->containers[0].name, "sidecar");
+  EXPECT_EQ(p->containers[1].name, "web");
+  EXPECT_NE(FindWrite(p->containers[0], sidecar_log), nullptr) << crd::EmitWorkloadProfile(*p);
+  EXPECT_EQ(FindWrite(p->containers[0], web_log), nullptr);
+  EXPECT_NE(FindWrite(p->containers[1], web_log), nullptr);
+  EXPECT_EQ(FindWrite(p->containers[1], sidecar_log), nullptr);
+  bool touch = std::any_of(p->containers[0].execs.begin(), p->containers[0].execs.end(),
+                           [](const crd::Exec& e) { return absl::EndsWith(e.path, "/touch"); });
+  EXPECT_TRUE(touch);
+  EXPECT_TRUE(p->status.complete) << crd::EmitWorkloadProfile(*p);
+}
+
+TEST_F(LearnE2eTest, ContainerFlagsAreCheckedBeforeAnythingRuns) {
+  auto a = util::ScopedCgroup::Create(absl::StrCat("minpriv-learn-flags-", getpid()));
+  ASSERT_TRUE(a.ok()) << a.status();
+  auto b = util::ScopedCgroup::Create(absl::StrCat("minpriv-learn-flags-", getpid(), "/b"));
+  ASSERT_TRUE(b.ok()) << b.status();
+  struct Case {
+    std::vector<std::string> args;
+    std::string says;
+  } cases[] = {
+      {{"--container", "web"}, "expected NAME=PATH"},
+      {{"--container", "web=" + a->path()}, "--container needs --name WORKLOAD"},
+      {{"--container", "Web=" + a->path(), "--name", "p"}, "not a valid container name"},
+      {{"--container", "x=" + a->path(), "--container", "x=" + b->path(), "--name", "p"},
+       "is given twice"},
+      {{"--container", "x=" + a->path(), "--container", "y=" + b->path(), "--name", "p"},
+       "cgroups nest"},
+      {{"--container", "x=/nonexistent", "--name", "p"}, "--container x=/nonexistent"},
+      {{"--container", "x=" + a->path(), "--cgroup", a->path(), "--name", "p"},
+       "--container excludes --cgroup"},
+  };
+  for (const Case& c : cases) {
+    std::vector<std::string> args = {"learn", "--out", out_, "--duration", "1s"};
+    args.insert(args.end(), c.args.begin(), c.args.end());
+    RunResult r = RunMinpriv(args);
+    EXPECT_EQ(r.exit_code, 2) << c.says << "\n" << r.err;
+    EXPECT_THAT(r.err, HasSubstr(c.says));
+    EXPECT_FALSE(std::filesystem::exists(out_)) << c.says;
+  }
+}
+
 TEST_F(LearnE2eTest, BadFlagsExitTwoWithoutOutput) {
   for (const std::vector<std::string>& args : std::vector<std::vector<std::string>>{
            {"learn", "--out", out_},
