@@ -153,6 +153,15 @@ const std::vector<std::string>& RuntimeRequiredSyscalls() {
   return *kList;
 }
 
+const std::vector<std::string>& RuncMeasuredSyscalls() {
+  static const std::vector<std::string>* const kList = [] {
+    auto* v = new std::vector<std::string>(std::begin(kRuntimeRequired), std::end(kRuntimeRequired));
+    std::sort(v->begin(), v->end());
+    return v;
+  }();
+  return *kList;
+}
+
 const std::vector<std::string>& RuntimeDefaultSyscalls() {
   static const std::vector<std::string>* const kList = new std::vector<std::string>(
       SortedX86({kMobyDefaultUnconditional, kMobyDefaultX86Extra},

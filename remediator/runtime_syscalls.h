@@ -14,6 +14,10 @@ namespace minpriv::remediator {
 // runtime_syscalls.cc for provenance.
 const std::vector<std::string>& RuntimeRequiredSyscalls();
 
+// The part of RuntimeRequiredSyscalls() measured here with runc 1.1.5 (the runtime
+// `minpriv verify` runs). Sorted.
+const std::vector<std::string>& RuncMeasuredSyscalls();
+
 // Syscalls that containerd's / Docker's default seccomp profile ("RuntimeDefault") allows
 // on x86_64 without conditions on capabilities. Sorted, x86_64 names only. Source and the
 // rules used to flatten it are documented in runtime_syscalls.cc.

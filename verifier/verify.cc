@@ -22,6 +22,7 @@
 #include "crd/profile_codec.h"
 #include "profiler/readiness.h"
 #include "remediator/network_policy.h"
+#include "remediator/runtime_syscalls.h"
 #include "spdlog/spdlog.h"
 #include "util/cgroup.h"
 #include "util/files.h"
@@ -618,6 +619,21 @@ absl::StatusOr<VerifyResult> RunVerifySession(const VerifyOptions& o,
                                             violations, learned ? &*learned : nullptr,
                                             stopping_since);
   result.breaks.insert(result.breaks.end(), found.begin(), found.end());
+  // The runtime's init can die of its filter before anything is watched (a Go signal
+  // handler's rt_sigreturn denied while it waits for `runc start`): then name what the
+  // profile lacks of what runc does after installing the filter, measured here.
+  bool denial_seen = std::any_of(found.begin(), found.end(),
+                                 [](const Break& b) { return b.kind == "seccomp"; });
+  if (!result.started && spec->seccomp && !denial_seen) {
+    for (const std::string& s : remediator::RuncMeasuredSyscalls()) {
+      if (spec->seccomp->Allows(s)) continue;
+      result.breaks.push_back(
+          {"seccomp", s, absl::StrCat("seccomp denies ", s),
+           absl::StrCat("runc makes this call after installing the filter and ", s, " is not in ",
+                        spec->seccomp_source, ": the profile must allow it for the container to "
+                        "start (the runtime died before its calls could be observed)")});
+    }
+  }
   std::sort(result.breaks.begin(), result.breaks.end());
   result.breaks.erase(std::unique(result.breaks.begin(), result.breaks.end()),
                       result.breaks.end());
