@@ -1138,7 +1138,8 @@ absl::StatusOr<Proposal> Propose(const std::vector<ProfileInput>& profiles,
       auto info = describe(d.node, false);
       if (!info.ok()) return info.status();
       proposal.originals.push_back(d.node);
-      proposal.documents.push_back(YAML::Clone(d.node));
+      // A deep copy: a YAML alias must not make two containers share one securityContext.
+      proposal.documents.push_back(DeepCopy(d.node));
       if (!IsListObject(d.node)) {
         proposal.original_objects.push_back(proposal.originals.back());
         proposal.narrowed_objects.push_back(proposal.documents.back());

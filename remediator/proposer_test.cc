@@ -543,5 +543,33 @@ TEST(ProposerTest, WorkloadsInsideAKubectlListAreNarrowedAndVerifiable) {
   EXPECT_FALSE(Evaluate(*loaded, stray).empty());
 }
 
+TEST(ProposerTest, ContainersSharingASecurityContextByYamlAliasAreNarrowedEachOnItsOwn) {
+  std::string manifest =
+      "apiVersion: v1\nkind: Pod\nmetadata: {name: web}\nspec:\n  containers:\n"
+      "  - name: a\n    image: x\n    securityContext: &sc\n      capabilities: {add: [NET_BIND_SERVICE]}\n"
+      "  - name: b\n    image: x\n    securityContext: *sc\n";
+  crd::ContainerProfile a = Container("a"), b = Container("b");
+  a.capabilities = {"NET_BIND_SERVICE"};
+  a.syscalls.push_back("bind");
+  auto p = ProposeOne(Profile("web", {a, b}), manifest);
+  ASSERT_TRUE(p.ok()) << p.status();
+  for (const auto& c : {a, b}) {
+    auto policy = PolicyFor(*p, "web", c.name);
+    ASSERT_TRUE(policy.ok()) << policy.status();
+    auto v = Evaluate(*policy, c);
+    EXPECT_TRUE(v.empty()) << c.name << ": " << (v.empty() ? "" : v[0].kind + " " + v[0].subject);
+  }
+  EXPECT_EQ(ContainerNode(*p, 0, "a")["securityContext"]["seccompProfile"]["localhostProfile"].Scalar(),
+            "minpriv/web-a.json");
+  EXPECT_EQ(ContainerNode(*p, 0, "b")["securityContext"]["seccompProfile"]["localhostProfile"].Scalar(),
+            "minpriv/web-b.json");
+  // The file cannot be edited in place (the alias): written afresh, and the report says so.
+  auto files = RenderProposal(*p);
+  EXPECT_THAT(files["report.md"], HasSubstr("anchors and aliases"));
+  auto back = ParseYamlDocuments(files["narrowed.yaml"], "narrowed.yaml");
+  ASSERT_TRUE(back.ok()) << back.status();
+  EXPECT_EQ(YamlToJson((*back)[0].node).DumpCompact(), YamlToJson(p->documents[0]).DumpCompact());
+}
+
 }  // namespace
 }  // namespace minpriv::remediator

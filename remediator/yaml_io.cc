@@ -152,6 +152,56 @@ bool IsStringScalar(const YAML::Node& node) {
   return !LooksNonString(node.Scalar()) && !node.Scalar().empty();
 }
 
+YAML::Node DeepCopy(const YAML::Node& node) {
+  YAML::Node out;
+  switch (node.Type()) {
+    case YAML::NodeType::Undefined:
+      return YAML::Node(YAML::NodeType::Undefined);
+    case YAML::NodeType::Null:
+      out = YAML::Node(YAML::NodeType::Null);
+      break;
+    case YAML::NodeType::Scalar:
+      out = YAML::Node(node.Scalar());
+      break;
+    case YAML::NodeType::Sequence:
+      out = YAML::Node(YAML::NodeType::Sequence);
+      for (const auto& item : node) out.push_back(DeepCopy(item));
+      break;
+    case YAML::NodeType::Map:
+      out = YAML::Node(YAML::NodeType::Map);
+      for (const auto& kv : node) out.force_insert(DeepCopy(kv.first), DeepCopy(kv.second));
+      break;
+  }
+  if (!node.Tag().empty()) out.SetTag(node.Tag());
+  out.SetStyle(node.Style());
+  return out;
+}
+
+namespace {
+void Collections(const YAML::Node& node, std::vector<YAML::Node>& out) {
+  if (node.IsMap()) {
+    out.push_back(node);
+    for (const auto& kv : node) Collections(kv.second, out);
+  } else if (node.IsSequence()) {
+    out.push_back(node);
+    for (const auto& item : node) Collections(item, out);
+  } else if (node.IsScalar()) {
+    out.push_back(node);
+  }
+}
+}  // namespace
+
+bool HasSharedNodes(const YAML::Node& node) {
+  std::vector<YAML::Node> all;
+  Collections(node, all);
+  for (size_t i = 0; i < all.size(); ++i) {
+    for (size_t j = i + 1; j < all.size(); ++j) {
+      if (all[i].is(all[j])) return true;
+    }
+  }
+  return false;
+}
+
 std::string EmitYaml(const YAML::Node& node) {
   YAML::Emitter out;
   out.SetIndent(2);

@@ -52,6 +52,13 @@ bool LooksNonString(std::string_view text);
 // scalar that does not look like another type).
 bool IsStringScalar(const YAML::Node& node);
 
+// A copy that shares nothing, not even between the places a YAML alias made one node
+// (YAML::Clone keeps aliases shared, so editing one place would edit the others). Tags and
+// styles are kept; marks are not (errors point into the original).
+YAML::Node DeepCopy(const YAML::Node& node);
+// Whether two places of the tree are one node (a YAML anchor and its aliases).
+bool HasSharedNodes(const YAML::Node& node);
+
 // Emits one document (no leading "---"), ending with a newline.
 std::string EmitYaml(const YAML::Node& node);
 // Documents joined by "---" lines.

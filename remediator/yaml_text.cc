@@ -39,6 +39,26 @@ bool SameJson(const Json& a, const Json& b) {
   }
 }
 
+// A mapping with a key twice (the reader keeps one of them: the text would not mean what it
+// seems).
+bool HasDuplicateKeys(const YAML::Node& n) {
+  if (n.IsMap()) {
+    std::vector<std::string> keys;
+    for (const auto& kv : n) {
+      if (kv.first.IsScalar()) keys.push_back(kv.first.Scalar());
+      if (HasDuplicateKeys(kv.second)) return true;
+    }
+    std::sort(keys.begin(), keys.end());
+    return std::adjacent_find(keys.begin(), keys.end()) != keys.end();
+  }
+  if (n.IsSequence()) {
+    for (const auto& item : n) {
+      if (HasDuplicateKeys(item)) return true;
+    }
+  }
+  return false;
+}
+
 bool IsBlockCollection(const YAML::Node& n) {
   return (n.IsMap() || n.IsSequence()) && n.size() > 0 && n.Style() != YAML::EmitterStyle::Flow;
 }
@@ -103,6 +123,9 @@ class Rewriter {
 
   absl::Status Document(const YAML::Node& original, const YAML::Node& target) {
     if (SameYamlValue(original, target)) return absl::OkStatus();
+    // An anchor's text serves every alias of it: an edit made for one place would change
+    // the others, or be made twice.
+    if (HasSharedNodes(original)) return GiveUp("a changed document uses YAML anchors and aliases");
     if (!original.IsMap() || !IsBlockCollection(original) || !target.IsMap()) {
       return GiveUp("a changed document is not a block mapping");
     }
@@ -564,6 +587,7 @@ absl::StatusOr<std::string> RewriteYamlText(std::string_view text,
   }
   if (reread.size() != targets.size()) return GiveUp("the edited text has other documents");
   for (size_t i = 0; i < targets.size(); ++i) {
+    if (HasDuplicateKeys(reread[i])) return GiveUp("the edited text has a key twice");
     if (!SameYamlValue(reread[i], targets[i])) {
       return GiveUp("the edited text does not read back as the narrowed document");
     }

@@ -200,6 +200,10 @@ TEST(YamlTextTest, WhatCannotBeEditedWithCertaintyIsRefusedNotGuessed) {
       // An alias would follow the edit; refused before (the anchor shifts the mapping's
       // position) or, failing that, by reading the result back.
       {"base: &b\n  x: 1\nother: *b\n", "base: {x: 2}\nother: {x: 1}\n", ""},
+      // The anchor on its own line: the mapping's keys line up, the alias would be edited
+      // twice.
+      {"a:\n  sc:\n    &sc\n    k: 1\nb:\n  sc: *sc\n", "a: {sc: {k: 1, n: 2}}\nb: {sc: {k: 1, n: 3}}\n",
+       "anchors and aliases"},
       {"a:\r\n  b: 1\r\n", "a: {b: 2}\n", "CRLF"},
       {"%YAML 1.2\n---\na: {b: 1}\n", "a: {b: 2}\n", "directive"},
       {"a: plain text\n  continued\n", "a: other\n", "read back"},
