@@ -385,7 +385,7 @@ __noinline int file_path_event(struct mp_workload *w, struct fp_args *a) {
     struct dentry *root = BPF_CORE_READ(task, fs, root.dentry);
     ev->root_ino = BPF_CORE_READ(root, d_inode, i_ino);
     ev->root_dev = BPF_CORE_READ(root, d_sb, s_dev);
-    ev->pad = 0;
+    ev->mnt_ns = BPF_CORE_READ(task, nsproxy, mnt_ns, ns.inum);
     ev->key = k;
     __u64 tid = bpf_get_current_pid_tgid();
     /* Verify mode waits for a mkdir's result (on_sys_exit); learning emits it now and user
@@ -749,9 +749,22 @@ int BPF_PROG(on_cap_capable, const struct cred *cred, struct user_namespace *tar
   ev->cap = cap;
   ev->ret = ret;
   ev->nframes = frames;
-  /* Under override_creds the subjective credentials are not the task's own. */
+  /* Under override_creds the subjective credentials are not the task's own. They count as
+   * someone else's only when they are more than the task's: capabilities it does not have
+   * itself, another effective uid or user namespace (overlayfs acting as its mounter). A
+   * copy of its own (an overlay the workload mounted, a file it opened before a fork) is
+   * still the workload's. */
   struct task_struct *task = bpf_get_current_task_btf();
-  ev->flags = (__u64)cred != (__u64)task->real_cred ? MP_CAP_OTHER_CREDS : 0;
+  const struct cred *real = task->real_cred;
+  __u32 flags = 0;
+  if ((__u64)cred != (__u64)real) {
+    __u64 theirs = BPF_CORE_READ(cred, cap_effective.val);
+    __u64 own = BPF_CORE_READ(real, cap_effective.val);
+    if ((theirs & ~own) != 0 || BPF_CORE_READ(cred, euid.val) != BPF_CORE_READ(real, euid.val) ||
+        (__u64)BPF_CORE_READ(cred, user_ns) != (__u64)BPF_CORE_READ(real, user_ns))
+      flags = MP_CAP_OTHER_CREDS;
+  }
+  ev->flags = flags;
   output(ev, sizeof(*ev), &k);
   return 0;
 }

@@ -6,7 +6,10 @@
 #include <bpf/btf.h>
 #include <bpf/libbpf.h>
 #include <fcntl.h>
+#include <linux/openat2.h>
 #include <sys/stat.h>
+#include <sys/statfs.h>
+#include <sys/syscall.h>
 #include <sys/sysmacros.h>
 #include <time.h>
 #include <unistd.h>
@@ -164,9 +167,7 @@ int64_t BootToUnixNs() {
 class BpfObserver : public Observer {
  public:
   BpfObserver(KallsymsSymbolizer symbolizer)
-      : symbolizer_(std::move(symbolizer)),
-        boot_to_unix_ns_(BootToUnixNs()),
-        decoder_(&symbolizer_, boot_to_unix_ns_) {}
+      : symbolizer_(std::move(symbolizer)), decoder_(&symbolizer_, BootToUnixNs()) {}
   // Unloads without calling the sinks (they may be gone by now); Detach() delivers.
   ~BpfObserver() override { Unload(); }
 
@@ -193,7 +194,6 @@ class BpfObserver : public Observer {
   void Unload();
 
   KallsymsSymbolizer symbolizer_;
-  int64_t boot_to_unix_ns_;
   EventDecoder decoder_;
   bool verify_mode_ = false;
   std::map<uint64_t, std::string> cgroup_paths_;  // workload id → watched cgroup
@@ -422,16 +422,35 @@ namespace {
 // file systems whose timestamps are coarse (jiffies) or truncated to the second.
 constexpr int64_t kBirthSlackNs = 1000000000;
 
-// "/proc/PID/root" when that process's root is the directory (inode, kernel dev_t) a
-// record's path is relative to.
-std::optional<std::string> RootOf(pid_t pid, uint64_t ino, uint32_t kernel_dev) {
-  std::string root = absl::StrCat("/proc/", pid, "/root");
+// The root directory (O_PATH) of process `pid` when it is the one a record's path is
+// relative to: the same directory (inode, kernel dev_t) in the same mount namespace.
+std::optional<UniqueFd> RootOf(pid_t pid, const mp_file_event& ev) {
+  std::string proc = absl::StrCat("/proc/", pid);
+  struct stat ns {};
+  if (stat((proc + "/ns/mnt").c_str(), &ns) != 0 || ns.st_ino != ev.mnt_ns) return std::nullopt;
+  UniqueFd root(open((proc + "/root").c_str(), O_PATH | O_DIRECTORY | O_CLOEXEC));
   struct stat st {};
-  if (stat(root.c_str(), &st) != 0) return std::nullopt;
-  if (st.st_ino != ino || st.st_dev != makedev(kernel_dev >> 20, kernel_dev & 0xfffff)) {
+  if (root.get() < 0 || fstat(root.get(), &st) != 0) return std::nullopt;
+  if (st.st_ino != ev.root_ino ||
+      st.st_dev != makedev(ev.root_dev >> 20, ev.root_dev & 0xfffff)) {
     return std::nullopt;
   }
   return root;
+}
+
+// File systems whose birth times come from this machine's clock at a fine granularity.
+bool TrustedBirthTimes(const struct statfs& fs) {
+  switch (static_cast<uint64_t>(fs.f_type)) {
+    case 0xEF53:      // ext2/3/4
+    case 0x58465342:  // xfs
+    case 0x9123683E:  // btrfs
+    case 0x01021994:  // tmpfs
+    case 0xF2F52010:  // f2fs
+    case 0x794C7630:  // overlayfs (its layers' times)
+      return true;
+    default:
+      return false;
+  }
 }
 
 }  // namespace
@@ -439,9 +458,11 @@ std::optional<std::string> RootOf(pid_t pid, uint64_t ino, uint32_t kernel_dev) 
 // Learning records mkdir at its entry: a hook on its exit would slow down every syscall of
 // every task on the machine (bpf/minpriv.bpf.c). `mkdir -p` of a directory that already
 // exists fails with EEXIST and needs nothing writable, so it is not a write; it is told
-// apart here, and only with certainty: the directory is there, seen from the caller's root
-// (through its /proc/PID/root, or another process of the workload with the same root once
-// it has exited, or ours), and was born before the call by more than any timestamp granularity.
+// apart here, and only with certainty: the directory is there, resolved inside the caller's
+// root (its /proc/PID/root, or once it has exited that of another process of the workload,
+// or ours, with the same root directory and mount namespace), on a local file system whose
+// birth times this machine wrote, and was born before the call by more than any timestamp
+// granularity.
 // Then the kernel's dedup key goes, so a later mkdir that does create it is reported.
 // Anything uncertain keeps the record: never narrower than observed.
 bool BpfObserver::MkdirFoundExisting(const void* data, size_t size, uint64_t workload_id) {
@@ -456,26 +477,34 @@ bool BpfObserver::MkdirFoundExisting(const void* data, size_t size, uint64_t wor
   }
   std::optional<std::string> path = ResolvePath(ev.path);
   if (!path.has_value() || path->empty() || path->front() != '/') return false;
-  std::optional<std::string> root = RootOf(ev.hdr.pid, ev.root_ino, ev.root_dev);
+  std::optional<UniqueFd> root = RootOf(ev.hdr.pid, ev);
   if (!root.has_value()) {
     auto cg = cgroup_paths_.find(workload_id);
     if (cg == cgroup_paths_.end()) return false;
     for (pid_t pid : util::CgroupProcs(cg->second)) {
-      root = RootOf(pid, ev.root_ino, ev.root_dev);
+      root = RootOf(pid, ev);
       if (root.has_value()) break;
     }
   }
   // Gone with all its kin (a short-lived `mkdir -p`): fine when its root is ours.
-  if (!root.has_value()) root = RootOf(getpid(), ev.root_ino, ev.root_dev);
+  if (!root.has_value()) root = RootOf(getpid(), ev);
   if (!root.has_value()) return false;
+  // Resolved inside that root, as the kernel did for the caller: absolute symlinks and ".."
+  // stay in it; the last component itself is not followed.
+  struct open_how how {};
+  how.flags = O_PATH | O_NOFOLLOW | O_CLOEXEC;
+  how.resolve = RESOLVE_IN_ROOT | RESOLVE_NO_MAGICLINKS;
+  UniqueFd dir(static_cast<int>(
+      syscall(SYS_openat2, root->get(), path->c_str() + 1, &how, sizeof(how))));
+  if (dir.get() < 0) return false;
+  struct statfs fs {};
+  if (fstatfs(dir.get(), &fs) != 0 || !TrustedBirthTimes(fs)) return false;
   struct statx stx {};
-  std::string full = *root + *path;
-  if (statx(AT_FDCWD, full.c_str(), AT_SYMLINK_NOFOLLOW, STATX_TYPE | STATX_BTIME, &stx) != 0) {
-    return false;
-  }
+  if (statx(dir.get(), "", AT_EMPTY_PATH, STATX_TYPE | STATX_BTIME, &stx) != 0) return false;
   if ((stx.stx_mask & STATX_BTIME) == 0 || !S_ISDIR(stx.stx_mode)) return false;
   int64_t born = static_cast<int64_t>(stx.stx_btime.tv_sec) * 1000000000LL + stx.stx_btime.tv_nsec;
-  int64_t called = static_cast<int64_t>(ev.hdr.ts_boot_ns) + boot_to_unix_ns_;
+  // The clocks' offset now, not when learning began: the wall clock may have been stepped.
+  int64_t called = static_cast<int64_t>(ev.hdr.ts_boot_ns) + BootToUnixNs();
   if (born + kBirthSlackNs >= called) return false;
   // The directory there now predates this call: the call failed with EEXIST, and so did
   // every later one that met the same key — unless the directory was removed and replaced

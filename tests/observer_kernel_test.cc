@@ -727,6 +727,35 @@ TEST_F(ObserverKernelTest, MkdirOfAnExistingDirectoryIsNotAWrite) {
   EXPECT_EQ(writes[work + "/later"], (std::vector<std::string>{"mkdir", "rmdir"}));
 }
 
+// Whether a directory a mkdir names already existed is looked up inside the caller's root:
+// in a chroot whose /var/run links to /run, the new /var/run/lock is the chroot's
+// ROOT/run/lock, not the host's old /run/lock.
+TEST_F(ObserverKernelTest, AMkdirInsideAChrootIsJudgedInsideIt) {
+  std::string root = TempDir("chrootmkdir");
+  ASSERT_EQ(mkdir((root + "/var").c_str(), 0755), 0);
+  ASSERT_EQ(mkdir((root + "/run").c_str(), 0755), 0);
+  ASSERT_EQ(symlink("/run", (root + "/var/run").c_str()), 0);
+  struct stat host {};
+  ASSERT_EQ(stat("/run/lock", &host), 0) << "the host's /run/lock is what must not be judged";
+  auto observer = observer::Observer::Create({});
+  ASSERT_TRUE(observer.ok()) << observer.status();
+  auto cg = util::ScopedCgroup::Create(absl::StrCat("minpriv-obs-chrootmkdir-", getpid()));
+  ASSERT_TRUE(cg.ok()) << cg.status();
+  Recording rec;
+  ASSERT_TRUE((*observer)->Watch(cg->path(), &rec).ok());
+  pid_t p = SpawnInCgroup(cg->path(), {BEHAVE_BINARY, "chrootmkdir", root});
+  ASSERT_GT(p, 0);
+  // Records are looked at while the workload (and so its root) is still there.
+  int status = -1;
+  while (waitpid(p, &status, WNOHANG) == 0) ASSERT_TRUE((*observer)->Poll(absl::Milliseconds(50)).ok());
+  EXPECT_TRUE(WIFEXITED(status) && WEXITSTATUS(status) == 0) << status;
+  ASSERT_TRUE((*observer)->Drain().ok());
+  struct stat made {};
+  EXPECT_EQ(stat((root + "/run/lock").c_str(), &made), 0);
+  EXPECT_TRUE(rec.files.count({FileOp::kMkdir, "/var/run/lock"})) << "a real mkdir was dropped";
+  EXPECT_EQ((*observer)->GetStats().mkdirs_of_existing, 0u);
+}
+
 TEST(ObserverCreateTest, DetachIsIdempotentAndStopsObservation) {
   auto observer = observer::Observer::Create({});
   ASSERT_TRUE(observer.ok()) << observer.status();

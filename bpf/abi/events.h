@@ -55,8 +55,9 @@ enum mp_file_op {
 };
 
 /* Capability event flags. */
-/* Checked with credentials other than the task's own (override_creds: overlayfs acting as
- * its mounter, nfsd, ...): not a capability the workload itself uses. */
+/* Checked with credentials other than the task's own that give more than its own
+ * (override_creds: overlayfs acting as its mounter, ...): not a capability the workload
+ * itself uses. */
 #define MP_CAP_OTHER_CREDS (1u << 0)
 
 /* Path block flags. */
@@ -162,7 +163,7 @@ struct mp_file_event {
    * kernel's dev_t (MAJOR << 20 | MINOR) of its file system. */
   __u64 root_ino;
   __u32 root_dev;
-  __u32 pad;
+  __u32 mnt_ns; /* inode number of the task's mount namespace (/proc/PID/ns/mnt) */
   struct mp_seen_key key;
   struct mp_path path;
 };

@@ -11,6 +11,8 @@
  *     one datagram on each; and a UDP client of 127.0.0.1:ECHO_PORT awaiting its reply)
  *   behave attrs WORKDIR              (timestamps and extended attributes, by path and fd)
  *   behave setgid WORKDIR             (chown to 0:65534, then chmod 2755: needs CAP_FSETID)
+ *   behave chrootmkdir ROOTDIR        (in a chroot whose /var/run is a symlink to /run:
+ *     mkdir /var/run/lock, which creates ROOTDIR/run/lock, then stays alive a second)
  *   behave mkdirp WORKDIR             (mkdir of existing directories: EEXIST, not a write;
  *     WORKDIR/exists and WORKDIR/later exist beforehand)
  *   behave i386                       (32-bit syscalls by int 0x80 from 64-bit code: getpid
@@ -506,6 +508,14 @@ static int MkdirP(const char* workdir) {
   return 0;
 }
 
+static int ChrootMkdir(const char* root) {
+  CHECK(chroot(root) == 0);
+  CHECK(chdir("/") == 0);
+  CHECK(mkdir("/var/run/lock", 0755) == 0);
+  sleep(1); /* alive while the observer looks at the directory through its root */
+  return 0;
+}
+
 static long Int80(long nr) {
   long r;
   __asm__ volatile("int $0x80" : "=a"(r) : "a"(nr) : "memory");
@@ -535,6 +545,7 @@ int main(int argc, char** argv) {
   if (argc >= 3 && strcmp(argv[1], "setgid") == 0) return Setgid(argv[2]);
   if (argc >= 2 && strcmp(argv[1], "i386") == 0) return I386();
   if (argc >= 3 && strcmp(argv[1], "mkdirp") == 0) return MkdirP(argv[2]);
-  fprintf(stderr, "usage: behave learn|other|sub|mount|verify|count|udpserve|attrs|setgid|i386|mkdirp ...\n");
+  if (argc >= 3 && strcmp(argv[1], "chrootmkdir") == 0) return ChrootMkdir(argv[2]);
+  fprintf(stderr, "usage: behave learn|other|sub|mount|verify|count|udpserve|attrs|setgid|i386|mkdirp|chrootmkdir ...\n");
   return 2;
 }
