@@ -85,8 +85,6 @@ struct PortKey {
 // Ingress from every source (a rule without `from`), for served ports whose clients are
 // unknown. Sorts after every peer key.
 constexpr char kAnySourceKey[] = "~any";
-// Linux's default net.ipv4.ip_local_port_range starts here.
-constexpr uint32_t kFirstEphemeralPort = 32768;
 
 struct PeerGroup {
   bool any = false;  // every source: the rule has no `from`
@@ -333,9 +331,9 @@ NetworkPolicyBuild BuildNetworkPolicy(const std::string& workload_name,
       add(egress, egress_desc, p, c.name);
     }
     for (const auto& l : c.network.listen) {
+      // (UDP "listen" is an explicit bind to a fixed port: clients' auto-bound sockets
+      // are not recorded.)
       if (!l.address.empty() && IsLoopback(l.address)) continue;
-      // A UDP socket bound in the ephemeral range is a client's, not a service.
-      if (l.protocol == "UDP" && l.port >= kFirstEphemeralPort) continue;
       listened.insert({l.port, l.protocol});
     }
     if (!c.network.dns.empty()) out.dns = true;

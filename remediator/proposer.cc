@@ -378,15 +378,27 @@ void NarrowContainer(YAML::Node container, const crd::ContainerProfile& prof,
             "in the image (e.g. `-c ", d, "/app.conf`) is gone; move such files elsewhere or "
             "mount a narrower directory"));
       }
-      std::vector<std::string> examples;
+      std::vector<std::string> examples, replaced;
       uint64_t count = 0;
       std::string first;
       for (const auto& w : uncovered) {
         std::string wd = w.summarized ? w.path : Parent(w.path);
         if (!util::PathUnder(wd, d)) continue;
+        bool made = false, replace = false;
+        for (const auto& op : w.ops) {
+          replace = replace || op == "replace";
+          made = made || (op != "replace" && CreatedByWorkload({w.path, {op}, 0, "", false, {}}));
+        }
+        if (replace && !made) replaced.push_back(w.path);
         count += w.count;
         if (first.empty() || (!w.first_seen.empty() && w.first_seen < first)) first = w.first_seen;
         if (examples.size() < 3) examples.push_back(w.path);
+      }
+      if (!replaced.empty()) {
+        out.risks.push_back(absl::StrCat(
+            CodeList(replaced), " under ", Code(d), " got new content by a rename onto it (a "
+            "write-to-temp-then-rename save) and was not otherwise created: if the image ships "
+            "it and the workload reads it first (as `sed -i` does), the emptyDir hides that copy"));
       }
       out.changes.push_back(absl::StrCat("emptyDir ", Code(name), " mounted at ", Code(d), ": ", count,
                                          " write(s) seen, first ", first.empty() ? "unknown" : first,

@@ -4,6 +4,7 @@
 
 #include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
+#include "absl/strings/str_join.h"
 #include "crd/profile_codec.h"
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
@@ -469,13 +470,13 @@ TEST(ProposerTest, ServedPortsWhoseClientsAreUnknownStayOpen) {
                       {9090, "TCP", "0.0.0.0"},   // nobody came
                       {7000, "TCP", "127.0.0.1"}, // bound to loopback: unreachable from outside
                       {5353, "UDP", ""},          // a UDP service
-                      {40000, "UDP", ""},         // a client's ephemeral UDP socket
+                      {51820, "UDP", ""},         // a UDP service on a high port
                       {443, "TCP", ""}};          // real clients seen
   c.network.ingress = {{"127.0.0.1", 8080, "TCP", 3, ""}, {"10.1.0.9", 443, "TCP", 5, ""}};
   auto p = ProposeOne(Profile("web", {c}), kDeployment);
   ASSERT_TRUE(p.ok()) << p.status();
   const WorkloadProposal& w = p->workloads.at(0);
-  EXPECT_THAT(w.network.open_ports, ElementsAre("5353/UDP", "8080/TCP", "9090/TCP"));
+  EXPECT_THAT(w.network.open_ports, ElementsAre("5353/UDP", "8080/TCP", "9090/TCP", "51820/UDP"));
   auto policy = PolicyFor(*p, "web", "app");
   ASSERT_TRUE(policy.ok()) << policy.status();
   auto ingress_from = [&](const std::string& ip, uint32_t port, const std::string& proto) {
@@ -488,13 +489,14 @@ TEST(ProposerTest, ServedPortsWhoseClientsAreUnknownStayOpen) {
   EXPECT_TRUE(ingress_from("10.9.9.9", 9090, "TCP"));
   EXPECT_TRUE(ingress_from("10.9.9.9", 5353, "UDP"));
   EXPECT_FALSE(ingress_from("10.9.9.9", 7000, "TCP"));
-  EXPECT_FALSE(ingress_from("10.9.9.9", 40000, "UDP"));
+  EXPECT_TRUE(ingress_from("10.9.9.9", 51820, "UDP"));
+  EXPECT_FALSE(ingress_from("10.9.9.9", 40000, "UDP"));  // never bound
   EXPECT_FALSE(ingress_from("10.9.9.9", 443, "TCP"));  // only from the clients seen
   EXPECT_TRUE(ingress_from("10.1.0.9", 443, "TCP"));
   std::string report = RenderProposal(*p)["report.md"];
   EXPECT_THAT(report, HasSubstr("port 8080/TCP from any source: the workload serves it and only "
                                 "loopback clients were seen (3 connections)"));
-  EXPECT_THAT(report, HasSubstr("ingress to 5353/UDP, 8080/TCP, 9090/TCP stays open to every source"));
+  EXPECT_THAT(report, HasSubstr("ingress to 5353/UDP, 8080/TCP, 9090/TCP, 51820/UDP stays open to every source"));
 }
 
 TEST(ProposerTest, WorkloadsInsideAKubectlListAreNarrowedAndVerifiable) {
@@ -569,6 +571,28 @@ TEST(ProposerTest, ContainersSharingASecurityContextByYamlAliasAreNarrowedEachOn
   auto back = ParseYamlDocuments(files["narrowed.yaml"], "narrowed.yaml");
   ASSERT_TRUE(back.ok()) << back.status();
   EXPECT_EQ(YamlToJson((*back)[0].node).DumpCompact(), YamlToJson(p->documents[0]).DumpCompact());
+}
+
+TEST(ProposerTest, AnAtomicSaveMakesItsDirectoryAnEmptyDirAndTheReportSaysWhatItHides) {
+  crd::ContainerProfile c = Container("app");
+  c.file_writes = {{"/var/lib/app/state.json", {"replace"}, 3, "", false, {}},
+                   {"/var/lib/app/.state.json.tmp", {"create", "rename", "write"}, 3, "", false, {}}};
+  std::string pod =
+      "apiVersion: v1\nkind: Pod\nmetadata: {name: web}\nspec:\n  containers:\n"
+      "  - name: app\n    image: x\n";
+  auto p = ProposeOne(Profile("web", {c}), pod);
+  ASSERT_TRUE(p.ok()) << p.status();
+  const ContainerProposal& cp = p->workloads.at(0).containers.at(0);
+  EXPECT_THAT(cp.new_mounts, ElementsAre("/var/lib/app"));
+  bool warned = std::any_of(cp.risks.begin(), cp.risks.end(), [](const std::string& r) {
+    return absl::StrContains(r, "`/var/lib/app/state.json`") &&
+           absl::StrContains(r, "the emptyDir hides that copy");
+  });
+  EXPECT_TRUE(warned) << absl::StrJoin(cp.risks, "\n");
+  auto policy = PolicyFor(*p, "web", "app");
+  ASSERT_TRUE(policy.ok()) << policy.status();
+  EXPECT_TRUE(policy->read_only_root);
+  EXPECT_TRUE(Evaluate(*policy, c).empty());
 }
 
 }  // namespace
