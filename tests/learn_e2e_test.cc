@@ -58,6 +58,21 @@ class LearnE2eTest : public ::testing::Test {
     return p->containers[0];
   }
 
+  // Forks `sh -c LOOP` in cgroup `cg` (moved there before it execs).
+  static pid_t StartShellIn(const std::string& cg, const std::string& loop) {
+    pid_t pid = fork();
+    if (pid == 0) {
+      std::string procs = cg + "/cgroup.procs";
+      int fd = open(procs.c_str(), O_WRONLY);
+      std::string me = std::to_string(getpid());
+      if (fd < 0 || write(fd, me.data(), me.size()) < 0) _exit(1);
+      close(fd);
+      execl("/bin/sh", "sh", "-c", loop.c_str(), static_cast<char*>(nullptr));
+      _exit(127);
+    }
+    return pid;
+  }
+
   const crd::FileWrite* FindWrite(const crd::ContainerProfile& c, const std::string& path) {
     for (const auto& f : c.file_writes) {
       if (f.path == path) return &f;
@@ -169,17 +184,7 @@ TEST_F(LearnE2eTest, ObservesAnExistingCgroupWithoutKillingIt) {
   // The loop's `sleep` outlives a killed shell; as a subreaper this test reaps it, so no
   // zombie keeps the cgroup busy.
   ASSERT_EQ(prctl(PR_SET_CHILD_SUBREAPER, 1), 0);
-  pid_t pid = fork();
-  if (pid == 0) {
-    std::string procs = cg + "/cgroup.procs";
-    int fd = open(procs.c_str(), O_WRONLY);
-    std::string me = std::to_string(getpid());
-    if (fd < 0 || write(fd, me.data(), me.size()) < 0) _exit(1);
-    close(fd);
-    std::string loop = absl::StrCat("while :; do echo t >> ", marker, "; sleep 0.1; done");
-    execl("/bin/sh", "sh", "-c", loop.c_str(), static_cast<char*>(nullptr));
-    _exit(127);
-  }
+  pid_t pid = StartShellIn(cg, absl::StrCat("while :; do echo t >> ", marker, "; sleep 0.1; done"));
   RunResult r = RunMinpriv({"learn", "--cgroup", cg, "--duration", "2s", "--out", out_});
   crd::ContainerProfile c = Profile(r);
   EXPECT_EQ(waitpid(pid, nullptr, WNOHANG), 0) << "the observed workload must survive";
@@ -207,22 +212,9 @@ TEST_F(LearnE2eTest, APodsContainersAreLearnedEachInItsOwnCgroup) {
       util::ScopedCgroup::Create(absl::StrCat("minpriv-learn-pod-", getpid(), "/sidecar"));
   ASSERT_TRUE(sidecar.ok()) << sidecar.status();
   ASSERT_EQ(prctl(PR_SET_CHILD_SUBREAPER, 1), 0);
-  auto start_in = [](const std::string& cg, const std::string& loop) {
-    pid_t pid = fork();
-    if (pid == 0) {
-      std::string procs = cg + "/cgroup.procs";
-      int fd = open(procs.c_str(), O_WRONLY);
-      std::string me = std::to_string(getpid());
-      if (fd < 0 || write(fd, me.data(), me.size()) < 0) _exit(1);
-      close(fd);
-      execl("/bin/sh", "sh", "-c", loop.c_str(), static_cast<char*>(nullptr));
-      _exit(127);
-    }
-    return pid;
-  };
   const std::string web_log = dir_ + "/web.log", sidecar_log = dir_ + "/sidecar.log";
-  pid_t w = start_in(web->path(), absl::StrCat("while :; do echo w >> ", web_log, "; sleep 0.1; done"));
-  pid_t s = start_in(sidecar->path(),
+  pid_t w = StartShellIn(web->path(), absl::StrCat("while :; do echo w >> ", web_log, "; sleep 0.1; done"));
+  pid_t s = StartShellIn(sidecar->path(),
                      absl::StrCat("while :; do touch ", sidecar_log, "; sleep 0.1; done"));
   RunResult r = RunMinpriv({"learn", "--name", "shop", "--container", "web=" + web->path(),
                             "--container", "sidecar=" + sidecar->path(), "--duration", "2s",
