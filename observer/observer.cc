@@ -466,9 +466,10 @@ bool TrustedBirthTimes(const struct statfs& fs) {
 // Then the kernel's dedup key goes, so a later mkdir that does create it is reported.
 // Anything uncertain keeps the record: never narrower than observed.
 bool BpfObserver::MkdirFoundExisting(const void* data, size_t size, uint64_t workload_id) {
+  // Every record passes here: only a learned mkdir record goes past these first checks, read
+  // in place in the ring buffer (records are 8-byte aligned, as the decoder reads them).
   if (verify_mode_ || !skel_ || size < sizeof(mp_file_event)) return false;
-  mp_file_event ev;
-  memcpy(&ev, data, sizeof(ev));
+  const auto& ev = *static_cast<const mp_file_event*>(data);
   if (ev.hdr.type != MP_EV_FILE || ev.ops != MP_OP_MKDIR || ev.key.kind != MP_SEEN_FILE) {
     return false;
   }

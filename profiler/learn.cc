@@ -7,6 +7,7 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <cerrno>
 #include <cstdio>
 #include <cstring>
@@ -297,18 +298,22 @@ absl::Status ValidateLearnOptions(LearnOptions& o) {
       }
       paths.push_back(path);
     }
-    // A cgroup inside another would be watched twice.
+    // A cgroup given twice, or inside another, would be watched twice.
+    std::sort(paths.begin(), paths.end());
+    for (size_t i = 1; i < paths.size(); ++i) {
+      if (paths[i] == paths[i - 1]) {
+        return absl::InvalidArgumentError(
+            absl::StrCat("--container cgroup ", paths[i], " is given for two containers"));
+      }
+    }
     for (const std::string& a : paths) {
-      for (const std::string& b : paths) {
-        if (a != b && absl::StartsWith(b, a + "/")) {
-          return absl::InvalidArgumentError(absl::StrCat(
-              "--container cgroups nest: ", b, " is inside ", a,
-              "; give each container's own cgroup (the pod's holds them all)"));
-        }
-        if (&a != &b && a == b) {
-          return absl::InvalidArgumentError(
-              absl::StrCat("--container cgroup ", a, " is given for two containers"));
-        }
+      auto inside = std::find_if(paths.begin(), paths.end(), [&](const std::string& b) {
+        return absl::StartsWith(b, a + "/");
+      });
+      if (inside != paths.end()) {
+        return absl::InvalidArgumentError(absl::StrCat(
+            "--container cgroups nest: ", *inside, " is inside ", a,
+            "; give each container's own cgroup (the pod's holds them all)"));
       }
     }
   }

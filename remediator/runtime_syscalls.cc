@@ -142,23 +142,16 @@ std::vector<std::string> SortedX86(std::initializer_list<const char* const*> ran
 
 }  // namespace
 
-const std::vector<std::string>& RuntimeRequiredSyscalls() {
-  static const std::vector<std::string>* const kList = [] {
-    auto* v = new std::vector<std::string>(std::begin(kRuntimeRequired), std::end(kRuntimeRequired));
-    v->insert(v->end(), std::begin(kOtherRuntimesRequired), std::end(kOtherRuntimesRequired));
-    std::sort(v->begin(), v->end());
-    v->erase(std::unique(v->begin(), v->end()), v->end());
-    return v;
-  }();
+const std::vector<std::string>& RuncMeasuredSyscalls() {
+  static const std::vector<std::string>* const kList = new std::vector<std::string>(
+      SortedX86({kRuntimeRequired}, {std::size(kRuntimeRequired)}));
   return *kList;
 }
 
-const std::vector<std::string>& RuncMeasuredSyscalls() {
-  static const std::vector<std::string>* const kList = [] {
-    auto* v = new std::vector<std::string>(std::begin(kRuntimeRequired), std::end(kRuntimeRequired));
-    std::sort(v->begin(), v->end());
-    return v;
-  }();
+const std::vector<std::string>& RuntimeRequiredSyscalls() {
+  static const std::vector<std::string>* const kList = new std::vector<std::string>(
+      SortedX86({kRuntimeRequired, kOtherRuntimesRequired},
+                {std::size(kRuntimeRequired), std::size(kOtherRuntimesRequired)}));
   return *kList;
 }
 

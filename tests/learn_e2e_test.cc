@@ -260,6 +260,8 @@ TEST_F(LearnE2eTest, ContainerFlagsAreCheckedBeforeAnythingRuns) {
        "is given twice"},
       {{"--container", "x=" + a->path(), "--container", "y=" + b->path(), "--name", "p"},
        "cgroups nest"},
+      {{"--container", "x=" + a->path(), "--container", "y=" + a->path(), "--name", "p"},
+       "is given for two containers"},
       {{"--container", "x=/nonexistent", "--name", "p"}, "--container x=/nonexistent"},
       {{"--container", "x=" + a->path(), "--cgroup", a->path(), "--name", "p"},
        "--container excludes --cgroup"},
