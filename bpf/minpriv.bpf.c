@@ -18,6 +18,7 @@
 #include <bpf/bpf_tracing.h>
 
 #include "bpf/abi/events.h"
+#include "bpf/arch/arch.h"
 
 char LICENSE[] SEC("license") = "GPL";
 
@@ -31,55 +32,12 @@ const volatile bool verify_mode = false;
 #define O_RDWR 02
 #define O_CREAT 0100
 #define O_TRUNC 01000
-#define TS_COMPAT 0x0002 /* arch/x86/include/asm/thread_info.h */
 #define EEXIST 17
 #define EPERM 1
 #define EACCES 13
 #define EROFS 30
 #define ETH_P_IP 0x0800
 #define ETH_P_IPV6 0x86DD
-
-/* x86_64 syscall numbers of the file-modifying calls. */
-#define NR_open 2
-#define NR_truncate 76
-#define NR_ftruncate 77
-#define NR_rename 82
-#define NR_mkdir 83
-#define NR_rmdir 84
-#define NR_creat 85
-#define NR_link 86
-#define NR_unlink 87
-#define NR_symlink 88
-#define NR_chmod 90
-#define NR_fchmod 91
-#define NR_chown 92
-#define NR_fchown 93
-#define NR_lchown 94
-#define NR_utime 132
-#define NR_mknod 133
-#define NR_setxattr 188
-#define NR_lsetxattr 189
-#define NR_fsetxattr 190
-#define NR_removexattr 197
-#define NR_lremovexattr 198
-#define NR_fremovexattr 199
-#define NR_utimes 235
-#define NR_openat 257
-#define NR_mkdirat 258
-#define NR_mknodat 259
-#define NR_fchownat 260
-#define NR_futimesat 261
-#define NR_unlinkat 263
-#define NR_renameat 264
-#define NR_linkat 265
-#define NR_symlinkat 266
-#define NR_fchmodat 268
-#define NR_utimensat 280
-#define NR_renameat2 316
-#define NR_openat2 437
-#define NR_fchmodat2 452
-#define NR_setxattrat 463
-#define NR_removexattrat 466
 
 struct {
   __uint(type, BPF_MAP_TYPE_HASH);
@@ -439,8 +397,8 @@ static __always_inline bool names_the_fd(const char *path, __u64 flags, bool nul
 
 static __always_inline void file_syscall(__u32 slot, struct mp_workload *w, struct pt_regs *regs,
                                          long nr) {
-  __u64 a0 = BPF_CORE_READ(regs, di), a1 = BPF_CORE_READ(regs, si),
-        a2 = BPF_CORE_READ(regs, dx), a3 = BPF_CORE_READ(regs, r10);
+  __u64 a0 = MP_SYSCALL_ARG0(regs), a1 = MP_SYSCALL_ARG1(regs), a2 = MP_SYSCALL_ARG2(regs),
+        a3 = MP_SYSCALL_ARG3(regs);
   __u32 ops = 0;
   switch (nr) {
     case NR_open:
@@ -485,7 +443,7 @@ static __always_inline void file_syscall(__u32 slot, struct mp_workload *w, stru
     case NR_renameat:
     case NR_renameat2: {
       /* RENAME_EXCHANGE swaps the two names: each is also a target. */
-      __u32 exchange = nr == NR_renameat2 && (BPF_CORE_READ(regs, r8) & 2) ? MP_OP_REPLACE : 0;
+      __u32 exchange = nr == NR_renameat2 && (MP_SYSCALL_ARG4(regs) & 2) ? MP_OP_REPLACE : 0;
       FP(MP_OP_RENAME | exchange, (int)a0, (const char *)a1, false, true);
       FP(MP_OP_REPLACE, (int)a2, (const char *)a3, false, false);
       return;
@@ -595,10 +553,9 @@ int BPF_PROG(on_sys_enter, struct pt_regs *regs, long id) {
   struct mp_workload *w = lookup_workload(current_cgroup_id(t), &slot);
   if (!w) return 0;
 
-  /* A 32-bit syscall (int 0x80 even from 64-bit code, sysenter, a 32-bit task's syscall)
-   * is numbered by the i386 table: the kernel marks it TS_COMPAT in thread_info.status
-   * before this tracepoint (and clears it on return). One load from the task we hold. */
-  __u32 compat = (t->thread_info.status & TS_COMPAT) != 0;
+  /* A compat (32-bit) syscall is numbered by the compat table (bpf/arch/). One load from
+   * the task we hold. */
+  __u32 compat = MP_IN_COMPAT_SYSCALL(t);
   if (id >= 0 && id < MP_MAX_SYSCALLS) {
     __u64 bitno = id + (compat ? MP_MAX_SYSCALLS : 0);
     __u64 bit = 1ULL << (bitno & 63);
@@ -608,7 +565,7 @@ int BPF_PROG(on_sys_enter, struct pt_regs *regs, long id) {
       if (ev) {
         fill_header(&ev->hdr, MP_EV_SYSCALL, w);
         ev->nr = id;
-        ev->abi = compat ? MP_ABI_I386 : MP_ABI_X86_64;
+        ev->abi = compat ? MP_ARCH_ABI_COMPAT : MP_ARCH_ABI_NATIVE;
         bpf_ringbuf_submit(ev, 0);
       } else {
         __sync_fetch_and_and(word, ~bit); /* retry next time */
@@ -637,7 +594,7 @@ int BPF_PROG(on_sys_enter, struct pt_regs *regs, long id) {
     }
   }
 
-  /* File writes are decoded by x86_64 number only: a 32-bit call's number means another
+  /* File writes are decoded by native number only: a compat call's number means another
    * syscall (user space reports that 32-bit file writes are not observed). */
   if (!compat && is_file_syscall(id)) file_syscall(slot, w, regs, id);
   return 0;
@@ -672,7 +629,7 @@ SEC("tp_btf/sys_exit")
 int BPF_PROG(on_sys_exit, struct pt_regs *regs, long ret) {
   /* One load and two compares for every other syscall. A 32-bit task's numbers differ, but
    * only a watched 64-bit mkdir left a pending record for this thread. */
-  long nr = regs->orig_ax;
+  long nr = MP_SYSCALL_NR(regs);
   if (nr == NR_mkdir || nr == NR_mkdirat) mkdir_exit(ret);
   if (!verify_mode) return 0;
   __u32 slot;
@@ -680,8 +637,8 @@ int BPF_PROG(on_sys_exit, struct pt_regs *regs, long ret) {
   if (!w) return 0;
   __u64 pid_tgid = bpf_get_current_pid_tgid();
   struct stash *st = NULL;
-  /* A 32-bit call: i386 number, and never a stashed (x86_64-decoded) file syscall. */
-  bool compat = (bpf_get_current_task_btf()->thread_info.status & TS_COMPAT) != 0;
+  /* A compat call: compat number, and never a stashed (natively decoded) file syscall. */
+  bool compat = MP_IN_COMPAT_SYSCALL(bpf_get_current_task_btf());
   if (!compat && is_file_syscall(nr)) st = bpf_map_lookup_elem(&stashes, &pid_tgid);
   if (ret == -EPERM || ret == -EACCES || ret == -EROFS) {
     bool with_path = st && st->nr == nr;
@@ -698,7 +655,7 @@ int BPF_PROG(on_sys_exit, struct pt_regs *regs, long ret) {
         ev->error = -ret;
         ev->ops = with_path ? st->ops : 0;
         ev->has_path = with_path;
-        ev->abi = compat ? MP_ABI_I386 : MP_ABI_X86_64;
+        ev->abi = compat ? MP_ARCH_ABI_COMPAT : MP_ARCH_ABI_NATIVE;
         if (with_path) {
           bpf_probe_read_kernel(&ev->path, sizeof(ev->path), &st->path);
         } else {
