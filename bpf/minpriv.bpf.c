@@ -1,15 +1,8 @@
 // SPDX-License-Identifier: GPL-2.0
 /* minpriv's CO-RE programs: observe what a watched workload (a cgroup v2 and its
  * descendants) does, filtered and deduplicated in the kernel. Records: bpf/abi/events.h.
- *
- * Attribution: `cgroups` maps a cgroup id (the watched one and every descendant, added by
- * user space at Watch() and by the cgroup_mkdir program afterwards) to a slot of the
- * `workloads` array. Everything else returns after one hash lookup.
- * Dedup: `seen` (LRU) holds one key per fact already reported and counts its hits; an
- * event (carrying its key) is emitted only when inserting the key succeeds, every later hit
- * is one atomic add on the value the lookup returned. User space turns the hits into counts
- * at Drain()/Detach() (no per-hit traffic). If the ring buffer is full the key is removed
- * again and the per-CPU `drops` counter incremented, so the fact is retried next time. */
+ * Maps: bpf/maps.bpf.h; attribution, dedup and paths: bpf/helpers/; the architecture's
+ * registers and syscall numbers: bpf/arch/. */
 #include "vmlinux.h"
 
 #include <bpf/bpf_core_read.h>
@@ -17,269 +10,16 @@
 #include <bpf/bpf_helpers.h>
 #include <bpf/bpf_tracing.h>
 
-#include "bpf/abi/events.h"
-#include "bpf/arch/arch.h"
-
 char LICENSE[] SEC("license") = "GPL";
 
-/* Set by user space before load. */
-const volatile bool verify_mode = false;
+#include "bpf/arch/arch.h"
+#include "bpf/abi/events.h"
+#include "bpf/helpers/uapi.h"
+#include "bpf/maps.bpf.h"
 
-#define AT_FDCWD -100
-#define AT_REMOVEDIR 0x200
-#define AT_EMPTY_PATH 0x1000
-#define O_WRONLY 01
-#define O_RDWR 02
-#define O_CREAT 0100
-#define O_TRUNC 01000
-#define EEXIST 17
-#define EPERM 1
-#define EACCES 13
-#define EROFS 30
-#define ETH_P_IP 0x0800
-#define ETH_P_IPV6 0x86DD
-
-struct {
-  __uint(type, BPF_MAP_TYPE_HASH);
-  __uint(max_entries, MP_MAX_CGROUPS);
-  __type(key, __u64);
-  __type(value, __u32);
-} cgroups SEC(".maps");
-
-struct {
-  __uint(type, BPF_MAP_TYPE_ARRAY);
-  __uint(max_entries, MP_CGROUP_CACHE_SIZE);
-  __type(key, __u32);
-  __type(value, struct mp_cgroup_slot);
-} cgroup_cache SEC(".maps");
-
-struct {
-  __uint(type, BPF_MAP_TYPE_ARRAY);
-  __uint(max_entries, MP_MAX_WORKLOADS);
-  __type(key, __u32);
-  __type(value, struct mp_workload);
-} workloads SEC(".maps");
-
-struct {
-  __uint(type, BPF_MAP_TYPE_RINGBUF);
-  __uint(max_entries, 16 << 20);
-} events SEC(".maps");
-
-struct {
-  __uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
-  __uint(max_entries, 1);
-  __type(key, __u32);
-  __type(value, __u64);
-} drops SEC(".maps");
-
-/* Dedup and hit counts (bpf/abi/events.h). */
-struct {
-  __uint(type, BPF_MAP_TYPE_LRU_HASH);
-  __uint(max_entries, 65536);
-  __type(key, struct mp_seen_key);
-  __type(value, struct mp_seen_value);
-} seen SEC(".maps");
-
-/* Per-CPU scratch records, one per context that may nest (softirq vs. task). */
-enum scratch_slot { SCR_ENTER = 0, SCR_EXIT, SCR_EXEC, SCR_CAP, SCR_DNS, SCR_COUNT };
-
-union scratch {
-  struct mp_file_event file;
-  struct mp_exec_event exec;
-  struct mp_denial_event denial;
-  struct mp_capability_event cap;
-  struct mp_dns_event dns;
-};
-
-struct {
-  __uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
-  __uint(max_entries, SCR_COUNT);
-  __type(key, __u32);
-  __type(value, union scratch);
-} scratch SEC(".maps");
-
-/* Verify mode: path of the current file syscall, from sys_enter to sys_exit. */
-struct stash {
-  __u32 nr;
-  __u32 ops;
-  __u64 hash;
-  __u64 base;
-  struct mp_path path;
-};
-
-struct {
-  __uint(type, BPF_MAP_TYPE_HASH);
-  __uint(max_entries, 4096);
-  __type(key, __u64);
-  __type(value, struct stash);
-} stashes SEC(".maps");
-
-/* mkdir of a directory that exists (`mkdir -p`) fails with EEXIST, even on a read-only
- * file system: it needs nothing writable, so it is not a write. In verify mode (which has
- * on_sys_exit anyway) the sys_enter record of a new mkdir fact waits here (by thread) for
- * the call's result and is dropped on EEXIST (the fact forgotten, so that a later mkdir
- * that creates it is reported). Learning has no exit hook, which would slow every syscall
- * of every task: user space tells EEXIST apart there (observer.cc). A plain hash: when
- * full, the record is emitted at once (never narrower than observed); user space emits
- * what is still pending when it detaches. */
-struct {
-  __uint(type, BPF_MAP_TYPE_HASH);
-  __uint(max_entries, 1024);
-  __type(key, __u64);
-  __type(value, struct mp_file_event);
-} pending_mkdirs SEC(".maps");
-
-/* Array lookups are inlined by the verifier: an unwatched task costs no helper call when
- * its cache entry is empty. */
-static __always_inline struct mp_workload *lookup_workload(__u64 cgid, __u32 *slot_out) {
-  __u32 idx = mp_cgroup_cache_index(cgid);
-  struct mp_cgroup_slot *e = bpf_map_lookup_elem(&cgroup_cache, &idx);
-  if (!e) return NULL;
-  __u32 s;
-  if (e->cgroup_id == cgid) {
-    s = e->slot;
-  } else if (e->cgroup_id == 0) {
-    return NULL;
-  } else {
-    __u32 *slot = bpf_map_lookup_elem(&cgroups, &cgid);
-    if (!slot) return NULL;
-    s = *slot;
-  }
-  *slot_out = s;
-  return bpf_map_lookup_elem(&workloads, &s);
-}
-
-/* The current task's cgroup v2 id by BTF loads (no helper call). */
-static __always_inline __u64 current_cgroup_id(struct task_struct *t) {
-  return t->cgroups->dfl_cgrp->kn->id;
-}
-
-static __always_inline void remember_cgroup(__u64 id, __u32 slot) {
-  bpf_map_update_elem(&cgroups, &id, &slot, BPF_ANY);
-  __u32 idx = mp_cgroup_cache_index(id);
-  struct mp_cgroup_slot *e = bpf_map_lookup_elem(&cgroup_cache, &idx);
-  if (e && e->cgroup_id == 0) {
-    e->slot = slot;
-    e->cgroup_id = id; /* a racing writer leaves a mismatch: falls back to the hash */
-  }
-}
-
-static __always_inline void count_drop(void) {
-  __u32 zero = 0;
-  __u64 *d = bpf_map_lookup_elem(&drops, &zero);
-  if (d) __sync_fetch_and_add(d, 1);
-}
-
-/* Counts one hit of the fact `k`; true on its first (the caller then emits the record).
- * A repeat costs one lookup and one atomic add (cheaper than the failing NOEXIST update it
- * replaces, which takes an LRU node and a bucket lock). Two CPUs racing on a new key: the
- * loser of the insert counts its hit on the winner's entry. */
-static __always_inline bool first_time(struct mp_seen_key *k) {
-  struct mp_seen_value *v = bpf_map_lookup_elem(&seen, k);
-  if (v) {
-    __sync_fetch_and_add(&v->hits, 1);
-    return false;
-  }
-  struct mp_seen_value one = {.hits = 1};
-  if (bpf_map_update_elem(&seen, k, &one, BPF_NOEXIST) == 0) return true;
-  v = bpf_map_lookup_elem(&seen, k);
-  if (v) __sync_fetch_and_add(&v->hits, 1);
-  return false;
-}
-
-static __always_inline void fill_header(struct mp_event_header *h, __u32 type,
-                                        struct mp_workload *w) {
-  h->type = type;
-  h->pid = bpf_get_current_pid_tgid() >> 32;
-  h->ts_boot_ns = bpf_ktime_get_boot_ns();
-  h->workload_id = w->workload_id;
-  bpf_get_current_comm(h->comm, sizeof(h->comm));
-}
-
-/* Copies a finished scratch record to the ring buffer; on failure forgets the key. */
-static __always_inline void output(void *rec, __u64 size, struct mp_seen_key *k) {
-  if (bpf_ringbuf_output(&events, rec, size, 0) != 0) {
-    count_drop();
-    if (k) bpf_map_delete_elem(&seen, k);
-  }
-}
-
-/* ---- paths ------------------------------------------------------------------------- */
-
-#define WALK_MAX 40
-
-/* Appends the names from `dentry` up to the task's root (leaf first), crossing mounts.
- * The write offset lives in p->dir_len (map memory) rather than in a register so that the
- * verifier does not track it precisely and can prune the loop's states. */
-static __always_inline void walk_path(struct mp_path *p, struct dentry *dentry,
-                                      struct vfsmount *vfsmnt, struct task_struct *task) {
-  struct dentry *root_dentry = BPF_CORE_READ(task, fs, root.dentry);
-  struct vfsmount *root_mnt = BPF_CORE_READ(task, fs, root.mnt);
-  __u64 mnt_off = bpf_core_field_offset(struct mount, mnt);
-  struct mount *mnt = (struct mount *)((void *)vfsmnt - mnt_off);
-  p->dir_len = 0;
-  int i;
-  for (i = 0; i < WALK_MAX; i++) {
-    if (dentry == root_dentry && vfsmnt == root_mnt) break;
-    struct dentry *mnt_root = BPF_CORE_READ(vfsmnt, mnt_root);
-    if (dentry == mnt_root) {
-      struct mount *parent = BPF_CORE_READ(mnt, mnt_parent);
-      if (!parent || parent == mnt) break; /* namespace root */
-      dentry = BPF_CORE_READ(mnt, mnt_mountpoint);
-      mnt = parent;
-      vfsmnt = (struct vfsmount *)((void *)parent + mnt_off);
-      continue;
-    }
-    struct dentry *up = BPF_CORE_READ(dentry, d_parent);
-    if (!up || up == dentry) break;
-    __u32 off = p->dir_len;
-    if (off > MP_DIR_BUF - MP_NAME_MAX) {
-      p->flags |= MP_PATH_DIR_TRUNCATED;
-      break;
-    }
-    const unsigned char *name = BPF_CORE_READ(dentry, d_name.name);
-    long n = bpf_probe_read_kernel_str(&p->dir[off & (MP_DIR_BUF - 1)], MP_NAME_MAX, name);
-    if (n > 0) p->dir_len = off + (n & (MP_NAME_MAX - 1 + MP_NAME_MAX));
-    dentry = up;
-  }
-  if (i == WALK_MAX) p->flags |= MP_PATH_DIR_TRUNCATED;
-}
-
-static __always_inline struct file *fd_file(struct task_struct *task, int fd) {
-  if (fd < 0) return NULL;
-  struct fdtable *fdt = BPF_CORE_READ(task, files, fdt);
-  if (!fdt) return NULL;
-  unsigned int max = BPF_CORE_READ(fdt, max_fds);
-  if ((unsigned int)fd >= max) return NULL;
-  struct file **arr = BPF_CORE_READ(fdt, fd);
-  struct file *f = NULL;
-  bpf_probe_read_kernel(&f, sizeof(f), &arr[fd]);
-  return f;
-}
-
-/* Base directory for a relative path: the dirfd's directory or the cwd. Returns the
- * dentry (dedup identity) or NULL. */
-static __always_inline struct dentry *base_dir(struct task_struct *task, int dfd,
-                                               struct vfsmount **mnt) {
-  if (dfd == AT_FDCWD) {
-    *mnt = BPF_CORE_READ(task, fs, pwd.mnt);
-    return BPF_CORE_READ(task, fs, pwd.dentry);
-  }
-  struct file *f = fd_file(task, dfd);
-  if (!f) return NULL;
-  *mnt = BPF_CORE_READ(f, f_path.mnt);
-  return BPF_CORE_READ(f, f_path.dentry);
-}
-
-static __always_inline __u64 hash_bytes(const char *s, __u32 len, __u32 max) {
-  __u64 h = 14695981039346656037ULL;
-  for (__u32 i = 0; i < max; i++) {
-    if (i >= len) break;
-    h ^= (__u8)s[i];
-    h *= 1099511628211ULL;
-  }
-  return h;
-}
+#include "bpf/helpers/cgroup_filter.bpf.h"
+#include "bpf/helpers/dedup.bpf.h"
+#include "bpf/helpers/path.bpf.h"
 
 /* Reads the user path, dedups (slot, ops, base, string) and, when new (or in verify
  * mode), resolves the base directory and emits/stashes the record. */
@@ -820,21 +560,6 @@ static __always_inline void net_event(__u32 slot, struct mp_workload *w, __u8 ki
  * datagram (never a fact lost, at worst a reply seen as a new flow). */
 #define UDP_FIRST_RECEIVED 1
 #define UDP_FIRST_SENT 2
-
-struct udp_conv_key {
-  __u32 slot;
-  __u16 local_port; /* host byte order */
-  __u16 peer_port;  /* host byte order */
-  __u32 family;
-  __u32 addr[4];
-};
-
-struct {
-  __uint(type, BPF_MAP_TYPE_LRU_HASH);
-  __uint(max_entries, 16384);
-  __type(key, struct udp_conv_key);
-  __type(value, __u32);
-} udp_convs SEC(".maps");
 
 /* True when this datagram continues a conversation the other side started (a reply);
  * otherwise records who started it. */
