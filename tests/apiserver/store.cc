@@ -130,6 +130,8 @@ json Store::Create(const ResourceType& t, const std::string& ns, json obj) {
   if (UsesGeneration(t)) meta["generation"] = 1;
   obj["apiVersion"] = t.GroupVersion();
   obj["kind"] = t.kind;
+  // With a status subresource, status is the controllers' to write: a create drops it.
+  if (t.has_status) obj.erase("status");
   if (t.kind == "Namespace") {
     meta["labels"]["kubernetes.io/metadata.name"] = name;
     obj["status"] = {{"phase", "Active"}};
