@@ -5,7 +5,7 @@ set -euo pipefail
 PKGS=(build-essential cmake pkg-config clang llvm bpftool libbpf-dev libelf-dev zlib1g-dev
       libcpprest-dev libyaml-cpp-dev libabsl-dev libre2-dev libgtest-dev libgmock-dev
       libspdlog-dev libfmt-dev libssl-dev runc git nginx-light redis-server bpftrace iproute2 procps
-      python3 curl)
+      python3 curl nlohmann-json3-dev)
 if [ "$(id -u)" -ne 0 ]; then
   echo "minpriv setup: must run as root (installs packages and loads BPF programs)" >&2
   exit 1
