@@ -199,7 +199,15 @@ void LeaderElector::Run() {
     // Leader: renew every retry period; give up after the renew deadline without success,
     // or at once when the Lease shows someone else.
     absl::Time last_renew = absl::Now();
-    while (Sleep(options_.retry_period)) {
+    auto until_deadline = [&] {
+      return std::max(last_renew + options_.renew_deadline - absl::Now(), absl::ZeroDuration());
+    };
+    while (Sleep(std::min(options_.retry_period, until_deadline()))) {
+      if (until_deadline() == absl::ZeroDuration()) {
+        spdlog::warn("kube: {}: {} could not renew within {}", what, options_.identity,
+                     absl::FormatDuration(options_.renew_deadline));
+        break;
+      }
       absl::StatusOr<bool> renewed = TryAcquireOrRenew();
       if (renewed.ok() && *renewed) {
         last_renew = absl::Now();
@@ -209,11 +217,8 @@ void LeaderElector::Run() {
         spdlog::warn("kube: {}: {} lost it to {}", what, options_.identity, Leader());
         break;
       }
-      if (!renewed.ok()) spdlog::warn("kube: {}: renew failed: {}", what, renewed.status().ToString());
-      if (absl::Now() - last_renew >= options_.renew_deadline) {
-        spdlog::warn("kube: {}: {} could not renew within {}", what, options_.identity,
-                     absl::FormatDuration(options_.renew_deadline));
-        break;
+      if (!renewed.ok()) {
+        spdlog::warn("kube: {}: renew failed: {}", what, renewed.status().ToString());
       }
     }
     leading_.store(false);
