@@ -12,6 +12,7 @@
 #include "crd/profile_codec.h"
 #include "observer/observer.h"
 #include "profiler/learn.h"
+#include "util/process.h"
 
 namespace minpriv::cli {
 namespace {
@@ -50,7 +51,7 @@ int RunLearn(int argc, char** argv) {
   }
   const crd::WorkloadProfile& p = result->profile;
   if (!options->command.empty()) {
-    spdlog::info("workload {}", profiler::DescribeWaitStatus(result->workload_wait_status));
+    spdlog::info("workload {}", util::DescribeWaitStatus(result->workload_wait_status));
   }
   spdlog::info("wrote profile '{}' to {} ({})", p.name, options->out,
                p.status.complete ? "complete" : "INCOMPLETE: see status.incompleteReasons");

@@ -15,6 +15,7 @@
 #include "absl/strings/str_cat.h"
 #include "observer/observer.h"
 #include "util/cgroup.h"
+#include "util/process.h"
 #include "util/syscalls.h"
 
 namespace {
@@ -87,22 +88,14 @@ int main(int argc, char** argv) {
     fprintf(stderr, "minpriv-observe: %s\n", std::string(s.message()).c_str());
     return 1;
   }
-  int p[2];
-  if (pipe2(p, O_CLOEXEC) != 0) return 1;
-  pid_t pid = fork();
-  if (pid == 0) {
-    char go;
-    close(p[1]);
-    if (read(p[0], &go, 1) != 1) _exit(126);
-    execvp(argv[i + 1], argv + i + 1);
-    _exit(127);
+  util::SpawnOptions spawn;
+  spawn.cgroup = cg->path();
+  auto child = util::Process::Spawn(std::vector<std::string>(argv + i + 1, argv + argc), spawn);
+  if (!child.ok()) {
+    fprintf(stderr, "minpriv-observe: %s\n", std::string(child.status().message()).c_str());
+    return 1;
   }
-  close(p[0]);
-  auto moved = util::MoveToCgroup(cg->path(), pid);
-  (void)!write(p[1], "g", 1);
-  close(p[1]);
-  int status = 0;
-  while (waitpid(pid, &status, WNOHANG) == 0) {
+  while (!child->Poll()) {
     (void)(*obs)->Poll(absl::Milliseconds(100));
   }
   (void)(*obs)->Drain();
@@ -111,6 +104,5 @@ int main(int argc, char** argv) {
           (unsigned long long)st.events, (unsigned long long)st.dropped,
           (unsigned long long)st.probe_capability_checks);
   for (const auto& w : st.warnings) fprintf(stderr, "warning: %s\n", w.c_str());
-  if (!moved.ok()) return 1;
-  return WIFEXITED(status) ? WEXITSTATUS(status) : 1;
+  return WIFEXITED(child->wait_status()) ? WEXITSTATUS(child->wait_status()) : 1;
 }

@@ -33,7 +33,7 @@
 #include "util/files.h"
 #include "util/flags.h"
 #include "util/signals.h"
-#include "util/subprocess.h"
+#include "util/process.h"
 
 namespace minpriv::profiler {
 
@@ -194,16 +194,6 @@ const char* SignalName(int sig) {
 }
 
 }  // namespace
-
-std::string DescribeWaitStatus(int st) {
-  if (WIFEXITED(st)) return absl::StrCat("exited with status ", WEXITSTATUS(st));
-  if (WIFSIGNALED(st)) {
-    const char* name = SignalName(WTERMSIG(st));
-    return name ? absl::StrCat("killed by ", name)
-                : absl::StrCat("killed by signal ", WTERMSIG(st));
-  }
-  return "stopped";
-}
 
 int LearnExitCode(const LearnResult& result) {
   if (result.stop_signal > 0) return 128 + result.stop_signal;
@@ -407,43 +397,15 @@ absl::StatusOr<LearnResult> RunLearnSession(const LearnOptions& o, ObserverFacto
     cgroup = scoped.path();
   }
 
-  // Run mode: fork the workload, held on a pipe until it is in the cgroup and watched.
-  util::ChildProcess workload;
-  util::UniqueFd exec_error;  // reads errno from the child if exec fails (EOF: exec succeeded)
-  util::UniqueFd release;
+  // Run mode: the workload starts in the cgroup, held until the cgroup is watched.
+  util::Process workload;
   if (!o.command.empty()) {
-    int go[2], err[2];
-    if (pipe2(go, O_CLOEXEC) != 0 || pipe2(err, O_CLOEXEC) != 0) {
-      return absl::InternalError(absl::StrCat("pipe: ", strerror(errno)));
-    }
-    std::vector<char*> argv;
-    for (const std::string& a : o.command) argv.push_back(const_cast<char*>(a.c_str()));
-    argv.push_back(nullptr);
-    pid_t pid = fork();
-    if (pid < 0) return absl::InternalError(absl::StrCat("fork: ", strerror(errno)));
-    if (pid == 0) {
-      close(go[1]);
-      close(err[0]);
-      // Exec only on the parent's go byte; EOF means the parent gave up (it kills us).
-      char c = 0;
-      ssize_t got;
-      while ((got = read(go[0], &c, 1)) < 0 && errno == EINTR) {
-      }
-      if (got != 1) _exit(127);
-      signal(SIGINT, SIG_DFL);
-      signal(SIGTERM, SIG_DFL);
-      execvp(argv[0], argv.data());
-      int e = errno;
-      (void)!write(err[1], &e, sizeof(e));
-      _exit(127);
-    }
-    close(go[0]);
-    close(err[1]);
-    workload = util::ChildProcess(pid);
-    release = util::UniqueFd(go[1]);
-    exec_error = util::UniqueFd(err[0]);
-    absl::Status moved = util::MoveToCgroup(cgroup, pid);
-    if (!moved.ok()) return moved;
+    util::SpawnOptions spawn;
+    spawn.cgroup = cgroup;
+    spawn.hold = true;
+    auto started = util::Process::Spawn(o.command, spawn);
+    if (!started.ok()) return started.status();
+    workload = std::move(*started);
   }
 
   if (o.containers.empty()) builders.front().first = cgroup;
@@ -459,18 +421,9 @@ absl::StatusOr<LearnResult> RunLearnSession(const LearnOptions& o, ObserverFacto
       o.duration == absl::InfiniteDuration() ? absl::InfiniteFuture() : start + o.duration;
 
   if (workload.pid() > 0) {
-    char go_byte = 'g';
-    (void)!write(release.get(), &go_byte, 1);  // the child execs now
-    release.Reset();
-    int e = 0;
-    ssize_t n;
-    while ((n = read(exec_error.get(), &e, sizeof(e))) < 0 && errno == EINTR) {
-    }
-    if (n == sizeof(e)) {
-      workload.Reap();
-      return absl::InvalidArgumentError(
-          absl::StrCat("cannot run '", o.command[0], "': ", strerror(e),
-                       "; check the command after '--' exists and is executable"));
+    if (absl::Status released = workload.Release(); !released.ok()) {
+      return absl::InvalidArgumentError(absl::StrCat(
+          released.message(), "; check the command after '--' exists and is executable"));
     }
     spdlog::info("learning '{}' (pid {}) in cgroup {}", o.name, workload.pid(), cgroup);
   } else if (!o.containers.empty()) {
@@ -488,7 +441,7 @@ absl::StatusOr<LearnResult> RunLearnSession(const LearnOptions& o, ObserverFacto
   // cgroup. Noticed once, from the poll loop.
   bool daemonized = false;
   auto notice_daemon = [&] {
-    if (daemonized || !workload.reaped()) return;
+    if (daemonized || !workload.exited()) return;
     size_t left = util::CgroupProcs(cgroup).size();
     if (left == 0) return;
     daemonized = true;
@@ -504,10 +457,10 @@ absl::StatusOr<LearnResult> RunLearnSession(const LearnOptions& o, ObserverFacto
                            " or SIGINT (Ctrl-C)");
     spdlog::warn("the main process (pid {}) {} and {} {} in the workload's cgroup "
                  "(daemonized?); {}",
-                 workload.pid(), DescribeWaitStatus(workload.status()), left,
+                 workload.pid(), util::DescribeWaitStatus(workload.wait_status()), left,
                  left == 1 ? "process remains" : "processes remain", until);
     warnings.push_back(absl::StrCat(
-        "daemonized: the main process ", DescribeWaitStatus(workload.status()), " while ", left,
+        "daemonized: the main process ", util::DescribeWaitStatus(workload.wait_status()), " while ", left,
         " other process", left == 1 ? "" : "es",
         " of the workload kept running; Kubernetes runs the container's main process in the "
         "foreground; run it with its foreground option (e.g. nginx -g 'daemon off;')"));
@@ -517,7 +470,7 @@ absl::StatusOr<LearnResult> RunLearnSession(const LearnOptions& o, ObserverFacto
     return signals.PollUntil(until, done, [&] {
       absl::Status s = session.Step();
       if (s.ok() && workload.pid() > 0) {
-        workload.Reap();
+        workload.Poll();
         notice_daemon();
       }
       return s;
@@ -525,7 +478,7 @@ absl::StatusOr<LearnResult> RunLearnSession(const LearnOptions& o, ObserverFacto
   };
   // Run mode: the workload is over once its main process has exited and nothing of it is
   // left in its cgroup.
-  auto workload_gone = [&] { return workload.reaped() && util::CgroupProcs(cgroup).empty(); };
+  auto workload_gone = [&] { return workload.exited() && util::CgroupProcs(cgroup).empty(); };
   bool exercise_failed = false;  // it failed, could not run or did not finish
 
   if (!o.exercise.empty()) {
@@ -545,23 +498,23 @@ absl::StatusOr<LearnResult> RunLearnSession(const LearnOptions& o, ObserverFacto
     }
     if (workload_gone()) {
       session.BreakLine();
-      spdlog::warn("the workload {} before the exercise ran", DescribeWaitStatus(workload.status()));
+      spdlog::warn("the workload {} before the exercise ran", util::DescribeWaitStatus(workload.wait_status()));
       exercise_failed = true;
       incomplete.push_back(absl::StrCat(
-          "the workload ", DescribeWaitStatus(workload.status()),
+          "the workload ", util::DescribeWaitStatus(workload.wait_status()),
           " before the exercise could run; behaviour the exercise should have triggered is "
           "missing"));
     } else if (!stopped_by_signal()) {
       session.BreakLine();
       spdlog::info("workload is up; running exercise: {}", o.exercise);
       std::fflush(stdout);
-      auto started = util::StartShell(o.exercise, /*own_process_group=*/false);
+      auto started = util::Process::Shell(o.exercise);
       if (!started.ok()) return started.status();
-      util::ChildProcess exercise = std::move(*started);
-      s = pump(deadline, [&] { return exercise.Reap(); });
+      util::Process exercise = std::move(*started);
+      s = pump(deadline, [&] { return exercise.Poll(); });
       if (!s.ok()) return s;
-      if (!exercise.Reap()) {
-        kill(exercise.pid(), SIGKILL);
+      if (!exercise.Poll()) {
+        exercise.Kill();
         if (stopped_by_signal()) {
           incomplete.push_back("the exercise was interrupted");
         } else {
@@ -573,13 +526,13 @@ absl::StatusOr<LearnResult> RunLearnSession(const LearnOptions& o, ObserverFacto
         }
       } else {
         result.exercise_ran = true;
-        result.exercise_wait_status = exercise.status();
+        result.exercise_wait_status = exercise.wait_status();
         session.BreakLine();
-        spdlog::info("exercise {}", DescribeWaitStatus(exercise.status()));
-        if (!WIFEXITED(exercise.status()) || WEXITSTATUS(exercise.status()) != 0) {
+        spdlog::info("exercise {}", util::DescribeWaitStatus(exercise.wait_status()));
+        if (!WIFEXITED(exercise.wait_status()) || WEXITSTATUS(exercise.wait_status()) != 0) {
           exercise_failed = true;
           incomplete.push_back(absl::StrCat(
-              "the exercise ", DescribeWaitStatus(exercise.status()),
+              "the exercise ", util::DescribeWaitStatus(exercise.wait_status()),
               " (it failed); behaviour it should have triggered may be missing"));
         }
       }
@@ -606,12 +559,12 @@ absl::StatusOr<LearnResult> RunLearnSession(const LearnOptions& o, ObserverFacto
   // left. When the main process is already gone (it daemonized), SIGTERM goes to every
   // process left, with the same grace.
   if (workload.pid() > 0) {
-    workload.Reap();
+    workload.Poll();
     notice_daemon();
-    result.workload_exited = workload.reaped();
+    result.workload_exited = workload.exited();
     std::vector<pid_t> left = util::CgroupProcs(cgroup);
     if (!left.empty()) {
-      if (!workload.reaped()) {
+      if (!workload.exited()) {
         kill(workload.pid(), SIGTERM);
       } else {
         session.BreakLine();
@@ -624,11 +577,11 @@ absl::StatusOr<LearnResult> RunLearnSession(const LearnOptions& o, ObserverFacto
       while (absl::Now() < kill_at && !util::CgroupProcs(cgroup).empty()) {
         absl::Status s = obs->Poll(absl::Milliseconds(20));
         if (!s.ok()) break;
-        workload.Reap();
+        workload.Poll();
       }
-      for (pid_t p : util::CgroupProcs(cgroup)) kill(p, SIGKILL);
+      workload.SignalAll(SIGKILL);
     }
-    while (!workload.Reap()) {
+    while (!workload.Poll()) {
       absl::Status s = obs->Poll(absl::Milliseconds(10));
       if (!s.ok()) break;
     }
@@ -643,7 +596,7 @@ absl::StatusOr<LearnResult> RunLearnSession(const LearnOptions& o, ObserverFacto
   session.BreakLine();
 
   if (workload.pid() > 0) {
-    result.workload_wait_status = workload.status();
+    result.workload_wait_status = workload.wait_status();
   }
 
   // The profile.

@@ -81,9 +81,6 @@ absl::StatusOr<LearnResult> RunLearnSession(const LearnOptions& options,
                                             ObserverFactory make_observer,
                                             bool progress_to_terminal);
 
-// "exited with status 3", "killed by SIGTERM".
-std::string DescribeWaitStatus(int wait_status);
-
 }  // namespace minpriv::profiler
 
 #endif  // MINPRIV_PROFILER_LEARN_H_

@@ -16,6 +16,7 @@
 #include "gtest/gtest.h"
 #include "tests/test_util.h"
 #include "util/files.h"
+#include "util/process.h"
 
 namespace minpriv::profiler {
 namespace {
@@ -142,7 +143,7 @@ TEST_F(LearnTest, RunsCommandUntilItExitsAndWritesProfile) {
   auto r = RunLearnSession(*o, Fake(), false);
   ASSERT_TRUE(r.ok()) << r.status();
   EXPECT_TRUE(r->workload_exited);
-  EXPECT_EQ(DescribeWaitStatus(r->workload_wait_status), "exited with status 3");
+  EXPECT_EQ(util::DescribeWaitStatus(r->workload_wait_status), "exited with status 3");
   auto p = crd::ReadWorkloadProfileFile(out_);
   ASSERT_TRUE(p.ok()) << p.status();
   EXPECT_EQ(p->name, "sh");
@@ -191,10 +192,10 @@ TEST_F(LearnTest, ExerciseRunsOnceListeningThenWorkloadIsStopped) {
   auto r = RunLearnSession(*o, Fake({.emit_listen = true, .dropped = 0, .warnings = {}}), false);
   ASSERT_TRUE(r.ok()) << r.status();
   EXPECT_TRUE(r->exercise_ran);
-  EXPECT_EQ(DescribeWaitStatus(r->exercise_wait_status), "exited with status 4");
+  EXPECT_EQ(util::DescribeWaitStatus(r->exercise_wait_status), "exited with status 4");
   EXPECT_TRUE(std::filesystem::exists(marker));
   EXPECT_FALSE(r->workload_exited);
-  EXPECT_EQ(DescribeWaitStatus(r->workload_wait_status), "killed by SIGTERM");
+  EXPECT_EQ(util::DescribeWaitStatus(r->workload_wait_status), "killed by SIGTERM");
   auto p = crd::ReadWorkloadProfileFile(out_);
   ASSERT_TRUE(p.ok()) << p.status();
   ASSERT_EQ(p->containers[0].network.listen.size(), 1u);
@@ -309,7 +310,7 @@ TEST_F(LearnTest, InterruptStopsWorkloadAndWritesIncompleteProfile) {
   auto r = RunLearnSession(*o, Fake(script), false);
   ASSERT_TRUE(r.ok()) << r.status();
   EXPECT_FALSE(r->workload_exited);
-  EXPECT_EQ(DescribeWaitStatus(r->workload_wait_status), "killed by SIGTERM");
+  EXPECT_EQ(util::DescribeWaitStatus(r->workload_wait_status), "killed by SIGTERM");
   auto p = crd::ReadWorkloadProfileFile(out_);
   ASSERT_TRUE(p.ok()) << p.status();
   EXPECT_FALSE(p->status.complete);

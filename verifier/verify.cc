@@ -28,7 +28,7 @@
 #include "util/files.h"
 #include "util/flags.h"
 #include "util/signals.h"
-#include "util/subprocess.h"
+#include "util/process.h"
 #include "util/syscalls.h"
 #include "verifier/bundle.h"
 #include "verifier/runc.h"
@@ -76,14 +76,10 @@ namespace {
 
 constexpr absl::Duration kPollInterval = absl::Milliseconds(100);
 
+// A wait status as verify's messages phrase it: "exited with status 3", "was killed by
+// SIGKILL".
 std::string DescribeStatus(int st) {
-  if (WIFEXITED(st)) return absl::StrCat("exited with status ", WEXITSTATUS(st));
-  if (WIFSIGNALED(st)) {
-    const char* name = sigabbrev_np(WTERMSIG(st));
-    return name ? absl::StrCat("was killed by SIG", name)
-                : absl::StrCat("was killed by signal ", WTERMSIG(st));
-  }
-  return "stopped";
+  return absl::StrCat(WIFSIGNALED(st) ? "was " : "", util::DescribeWaitStatus(st));
 }
 
 std::string ErrnoName(int e) {
@@ -524,14 +520,16 @@ absl::StatusOr<VerifyResult> RunVerifySession(const VerifyOptions& o,
       spdlog::info("workload is up; running exercise: {}", o.exercise);
       std::fflush(stdout);
       // In its own process group: a kill takes its background jobs along.
-      auto ex = util::StartShell(o.exercise, /*own_process_group=*/true);
+      auto ex = util::Process::Shell(o.exercise);
       if (!ex.ok()) return ex.status();
-      if (auto s = pump(deadline, [&] { return ex->Reap(); }); !s.ok()) return s;
-      if (ex->Reap()) {
+      if (auto s = pump(deadline, [&] { return ex->Poll(); }); !s.ok()) return s;
+      if (ex->Poll()) {
         result.exercise_ran = true;
-        result.exercise_status = ex->status();
-        spdlog::info("exercise {}", DescribeStatus(ex->status()));
-        if (!WIFEXITED(ex->status()) || WEXITSTATUS(ex->status()) != 0) exercise_failed = true;
+        result.exercise_status = ex->wait_status();
+        spdlog::info("exercise {}", DescribeStatus(ex->wait_status()));
+        if (!WIFEXITED(ex->wait_status()) || WEXITSTATUS(ex->wait_status()) != 0) {
+          exercise_failed = true;
+        }
       } else {
         exercise_failed = true;
         if (!stop_requested()) {
