@@ -22,40 +22,40 @@ namespace {
 
 using namespace minpriv;
 
-struct Printer : profiler::ObservationSink {
-  void OnSyscall(absl::Time, const profiler::SyscallObservation& o) override {
+struct Printer : observer::ObservationSink {
+  void OnSyscall(absl::Time, const observer::SyscallObservation& o) override {
     const char* n = util::SyscallName(o.nr);
     printf("syscall %s\n", n ? n : std::to_string(o.nr).c_str());
   }
-  void OnCapability(absl::Time, const profiler::CapabilityObservation& o) override {
+  void OnCapability(absl::Time, const observer::CapabilityObservation& o) override {
     printf("capability %u %s site=%s comm=%s count=%llu\n", o.cap,
            o.allowed ? "allowed" : "DENIED", o.call_site.c_str(), o.comm.c_str(),
            static_cast<unsigned long long>(o.count));
   }
-  void OnFileWrite(absl::Time, const profiler::FileWriteObservation& o) override {
-    printf("file %s %s comm=%s count=%llu\n", profiler::FileOpName(o.op), o.path.c_str(),
+  void OnFileWrite(absl::Time, const observer::FileWriteObservation& o) override {
+    printf("file %s %s comm=%s count=%llu\n", observer::FileOpName(o.op), o.path.c_str(),
            o.comm.c_str(), static_cast<unsigned long long>(o.count));
   }
-  void OnExec(absl::Time, const profiler::ExecObservation& o) override {
+  void OnExec(absl::Time, const observer::ExecObservation& o) override {
     printf("exec %s%s count=%llu\n", o.path.c_str(), o.privilege_gain ? " PRIVILEGE-GAIN" : "",
            static_cast<unsigned long long>(o.count));
   }
-  void OnIdentity(absl::Time, const profiler::IdentityObservation& o) override {
+  void OnIdentity(absl::Time, const observer::IdentityObservation& o) override {
     printf("identity %u:%u\n", o.uid, o.gid);
   }
-  void OnListen(absl::Time, const profiler::ListenObservation& o) override {
-    printf("listen %s %s:%u\n", profiler::ProtocolName(o.protocol), o.address.c_str(), o.port);
+  void OnListen(absl::Time, const observer::ListenObservation& o) override {
+    printf("listen %s %s:%u\n", observer::ProtocolName(o.protocol), o.address.c_str(), o.port);
   }
-  void OnFlow(absl::Time, const profiler::FlowObservation& o) override {
+  void OnFlow(absl::Time, const observer::FlowObservation& o) override {
     printf("%s %s %s:%u count=%llu\n",
-           o.direction == profiler::Direction::kIngress ? "ingress" : "egress",
-           profiler::ProtocolName(o.protocol), o.ip.c_str(), o.port,
+           o.direction == observer::Direction::kIngress ? "ingress" : "egress",
+           observer::ProtocolName(o.protocol), o.ip.c_str(), o.port,
            static_cast<unsigned long long>(o.count));
   }
-  void OnDns(absl::Time, const profiler::DnsObservation& o) override {
+  void OnDns(absl::Time, const observer::DnsObservation& o) override {
     printf("dns %s\n", o.name.c_str());
   }
-  void OnDenial(absl::Time, const profiler::DenialObservation& o) override {
+  void OnDenial(absl::Time, const observer::DenialObservation& o) override {
     const char* n = util::SyscallName(o.nr);
     printf("denial %s errno=%d %s\n", n ? n : "?", o.error, o.path.c_str());
   }

@@ -35,7 +35,7 @@ class FakeObserver : public observer::Observer {
   };
   explicit FakeObserver(Script script) : script_(std::move(script)) {}
 
-  absl::Status Watch(const std::string& cgroup_path, ObservationSink* sink) override {
+  absl::Status Watch(const std::string& cgroup_path, observer::ObservationSink* sink) override {
     cgroup_ = cgroup_path;
     sink_ = sink;
     // learn moves the held workload into the cgroup before watching it.
@@ -53,7 +53,7 @@ class FakeObserver : public observer::Observer {
     if (workload_in_cgroup_) {
       sink_->OnIdentity(absl::Now(), {static_cast<uint32_t>(geteuid()), static_cast<uint32_t>(getegid())});
       sink_->OnSyscall(absl::Now(), {59});  // execve
-      if (script_.emit_listen) sink_->OnListen(absl::Now(), {8080, Protocol::kTcp, "0.0.0.0"});
+      if (script_.emit_listen) sink_->OnListen(absl::Now(), {8080, observer::Protocol::kTcp, "0.0.0.0"});
     }
   }
   absl::Status Drain() override {
@@ -72,7 +72,7 @@ class FakeObserver : public observer::Observer {
  private:
   Script script_;
   std::string cgroup_;
-  ObservationSink* sink_ = nullptr;
+  observer::ObservationSink* sink_ = nullptr;
   bool drained_ = false;
   bool workload_in_cgroup_ = false;
   int polls_ = 0;

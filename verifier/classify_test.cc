@@ -29,7 +29,7 @@ OciSpec Spec() {
 
 profiler::TimedDenial SyscallDenial(const char* name, int err) {
   profiler::TimedDenial d;
-  d.denial.kind = profiler::DenialObservation::Kind::kSyscall;
+  d.denial.kind = observer::DenialObservation::Kind::kSyscall;
   d.denial.nr = *util::SyscallNumber(name);
   d.denial.error = err;
   d.denial.comm = "app";
@@ -38,11 +38,11 @@ profiler::TimedDenial SyscallDenial(const char* name, int err) {
 
 profiler::TimedDenial WriteDenial(const std::string& path, int err) {
   profiler::TimedDenial d;
-  d.denial.kind = profiler::DenialObservation::Kind::kFileWrite;
+  d.denial.kind = observer::DenialObservation::Kind::kFileWrite;
   d.denial.nr = *util::SyscallNumber("openat");
   d.denial.error = err;
   d.denial.path = path;
-  d.denial.op = profiler::FileOp::kCreate;
+  d.denial.op = observer::FileOp::kCreate;
   d.denial.comm = "app";
   return d;
 }

@@ -253,8 +253,8 @@ std::vector<Break> ClassifyBreaks(const OciSpec& spec,
   std::set<Break> out;
   std::set<std::string> judged_paths;
   for (const auto& td : denials) {
-    const profiler::DenialObservation& d = td.denial;
-    const char* name = d.abi == profiler::SyscallAbi::kI386 ? util::SyscallNameI386(d.nr)
+    const observer::DenialObservation& d = td.denial;
+    const char* name = d.abi == observer::SyscallAbi::kI386 ? util::SyscallNameI386(d.nr)
                                                              : util::SyscallName(d.nr);
     std::string syscall = name ? name : absl::StrCat("syscall_", d.nr);
     std::string who = absl::StrCat("process ", d.comm.empty() ? "?" : d.comm, ", ",
@@ -262,7 +262,7 @@ std::vector<Break> ClassifyBreaks(const OciSpec& spec,
                                    td.time >= stopping_since
                                        ? ", while shutting down after SIGTERM"
                                        : "");
-    if (d.kind == profiler::DenialObservation::Kind::kSyscall) {
+    if (d.kind == observer::DenialObservation::Kind::kSyscall) {
       if (!spec.seccomp || spec.seccomp->Allows(syscall)) continue;  // not the filter's doing
       bool runtime = absl::StartsWith(d.comm, "runc");
       out.insert({"seccomp", syscall, absl::StrCat("seccomp denied ", syscall),
@@ -283,12 +283,12 @@ std::vector<Break> ClassifyBreaks(const OciSpec& spec,
     if (!writable && (d.error == EROFS || spec.read_only_root)) {
       judged_paths.insert(path);
       out.insert({"readOnlyFileSystem", path, absl::StrCat("read-only file system: ", path),
-                  absl::StrCat(who, ", ", profiler::FileOpName(d.op),
+                  absl::StrCat(who, ", ", observer::FileOpName(d.op),
                                "; no writable volume covers it")});
     } else if (d.error == EACCES || d.error == EPERM) {
       judged_paths.insert(path);
       out.insert({"permission", path, absl::StrCat("permission denied: ", path),
-                  absl::StrCat(who, ", ", profiler::FileOpName(d.op), " as uid ", spec.uid,
+                  absl::StrCat(who, ", ", observer::FileOpName(d.op), " as uid ", spec.uid,
                                " gid ", spec.gid)});
     }
   }
