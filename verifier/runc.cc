@@ -159,14 +159,24 @@ std::optional<int> RuncContainer::WaitExit(absl::Duration timeout) {
   }
 }
 
+void RuncContainer::Terminate() {
+  if (exited_ || pid_ <= 0) return;
+  if (!RunRunc({"kill", id_, "TERM"}).ok()) kill(pid_, SIGTERM);
+}
+
+void RuncContainer::KillAll() {
+  if (exited_ || pid_ <= 0) return;
+  auto st = Spawn({runc_, "kill", "--all", id_, "KILL"}, /*quiet=*/true);
+  if (!st.ok() || *st != 0) kill(pid_, SIGKILL);
+}
+
 int RuncContainer::Stop(absl::Duration grace) {
   if (exited_ || pid_ <= 0) return wait_status_;
   if (grace > absl::ZeroDuration()) {
-    if (!RunRunc({"kill", id_, "TERM"}).ok()) kill(pid_, SIGTERM);
+    Terminate();
     if (auto st = WaitExit(grace)) return *st;
   }
-  auto st = Spawn({runc_, "kill", "--all", id_, "KILL"}, /*quiet=*/true);
-  if (!st.ok() || *st != 0) kill(pid_, SIGKILL);
+  KillAll();
   if (auto s = WaitExit(absl::Seconds(10))) return *s;
   spdlog::error("container {} (pid {}) did not exit after SIGKILL", id_, pid_);
   return wait_status_;
