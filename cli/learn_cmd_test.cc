@@ -324,6 +324,34 @@ TEST_F(LearnTest, InterruptStopsWorkloadAndWritesIncompleteProfile) {
   EXPECT_EQ(now.sa_handler, before.sa_handler);
 }
 
+// An interrupted learn takes the exercise's whole process tree with it: a background job
+// the exercise's shell started does not outlive learn (re-parented to PID 1).
+TEST_F(LearnTest, InterruptedExerciseLeavesNothingBehind) {
+  std::string pid_file = dir_ + "/background.pid";
+  auto o = Parse({"--out", out_, "--grace", "1s", "--exercise",
+                  "sleep 600 & echo $! > " + pid_file + "; wait", "--", "/bin/sleep", "300"});
+  ASSERT_TRUE(o.ok()) << o.status();
+  FakeObserver::Script script;
+  script.emit_listen = true;
+  script.raise_sigint_at_poll = 40;  // well after the exercise has started its job
+  auto r = session::RunLearnSession(*o, Fake(script), false);
+  ASSERT_TRUE(r.ok()) << r.status();
+  EXPECT_EQ(r->stop_signal, SIGINT);
+  auto text = util::ReadFile(pid_file);
+  ASSERT_TRUE(text.ok()) << text.status();
+  pid_t background = std::stoi(*text);
+  ASSERT_GT(background, 0);
+  // Gone, or a zombie its new parent is about to reap.
+  std::string stat;
+  for (int i = 0; i < 1000 && kill(background, 0) == 0; ++i) {
+    stat = util::ReadFile(absl::StrCat("/proc/", background, "/stat")).value_or("");
+    if (stat.find(") Z") != std::string::npos) break;
+    usleep(1000);
+  }
+  stat = util::ReadFile(absl::StrCat("/proc/", background, "/stat")).value_or("");
+  EXPECT_TRUE(stat.empty() || stat.find(") Z") != std::string::npos) << stat;
+}
+
 TEST_F(LearnTest, ObserverFailureIsReturnedAsIs) {
   auto o = Parse({"--out", out_, "--", "/bin/true"});
   ASSERT_TRUE(o.ok()) << o.status();
