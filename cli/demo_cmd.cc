@@ -23,7 +23,7 @@
 #include "cpprest/json.h"
 #include "util/fd.h"
 #include "util/files.h"
-#include "util/subprocess.h"
+#include "util/process.h"
 
 namespace minpriv::cli {
 namespace {
@@ -370,9 +370,12 @@ int RunDemo(int argc, char** argv) {
   Step(1, "Starting the demo cluster's other pods (not observed)");
   auto network = DemoNetwork::Create();
   if (!network.ok()) return Fail(network.status());
-  util::Subprocess::Options backend_opts;
-  backend_opts.output_file = p.logs + "/inventory.log";
-  auto backend = util::Subprocess::Start(
+  util::SpawnOptions backend_opts;
+  backend_opts.stdout_path = p.logs + "/inventory.log";
+  backend_opts.stderr_to_stdout = true;
+  backend_opts.append = true;
+  backend_opts.foreground = true;  // a Ctrl-C at the terminal stops it with the demo
+  auto backend = util::Process::Spawn(
       {"ip", "netns", "exec", kNetns, p.inventory, "--listen", kInventoryIp, "--port",
        absl::StrCat(kBackendPort), "--dns-listen", kDnsIp, "--dns-port", "53", "--answer",
        kInventoryIp},

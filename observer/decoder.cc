@@ -140,8 +140,7 @@ std::string FormatAddress(uint16_t family, const uint8_t addr[16]) {
   return buf;
 }
 
-std::vector<profiler::FileOp> FileOpsFromMask(uint32_t mask) {
-  using profiler::FileOp;
+std::vector<FileOp> FileOpsFromMask(uint32_t mask) {
   static constexpr std::pair<uint32_t, FileOp> kOps[] = {
       {MP_OP_WRITE, FileOp::kWrite},     {MP_OP_CREATE, FileOp::kCreate},
       {MP_OP_TRUNCATE, FileOp::kTruncate}, {MP_OP_MKDIR, FileOp::kMkdir},
@@ -177,7 +176,7 @@ EventDecoder::KeyTuple EventDecoder::Key(const mp_seen_key& k) {
 }
 
 EventDecoder::CountedFact* EventDecoder::StartFact(const mp_seen_key& k,
-                                                   profiler::ObservationSink* sink,
+                                                   ObservationSink* sink,
                                                    absl::Time t) {
   if (k.kind == 0) return nullptr;
   CountedFact& f = facts_[Key(k)];
@@ -207,11 +206,11 @@ void EventDecoder::ReportHits(const mp_seen_key& key, uint64_t hits) {
           auto again = first;
           again.count = first.count * more;
           using T = std::decay_t<decltype(first)>;
-          if constexpr (std::is_same_v<T, profiler::CapabilityObservation>) {
+          if constexpr (std::is_same_v<T, CapabilityObservation>) {
             f.sink->OnCapability(f.time, again);
-          } else if constexpr (std::is_same_v<T, profiler::FileWriteObservation>) {
+          } else if constexpr (std::is_same_v<T, FileWriteObservation>) {
             f.sink->OnFileWrite(f.time, again);
-          } else if constexpr (std::is_same_v<T, profiler::ExecObservation>) {
+          } else if constexpr (std::is_same_v<T, ExecObservation>) {
             f.sink->OnExec(f.time, again);
           } else {
             f.sink->OnFlow(f.time, again);
@@ -237,7 +236,7 @@ std::string Comm(const mp_event_header& h) { return std::string(Bounded(h.comm, 
 }  // namespace
 
 absl::Status EventDecoder::Dispatch(const void* data, size_t size,
-                                    profiler::ObservationSink* sink) {
+                                    ObservationSink* sink) {
   if (size < sizeof(mp_event_header)) {
     ++counters_.malformed;
     return absl::InvalidArgumentError(absl::StrCat("short event record: ", size, " bytes"));
@@ -254,17 +253,17 @@ absl::Status EventDecoder::Dispatch(const void* data, size_t size,
     case MP_EV_SYSCALL: {
       auto ev = As<mp_syscall_event>(data, size);
       if (!ev.ok()) return bad(ev.status());
-      profiler::SyscallObservation o;
+      SyscallObservation o;
       o.nr = (*ev)->nr;
-      o.abi = (*ev)->abi == MP_ABI_I386 ? profiler::SyscallAbi::kI386
-                                        : profiler::SyscallAbi::kX86_64;
+      o.abi = (*ev)->abi == MP_ABI_I386 ? SyscallAbi::kI386
+                                        : SyscallAbi::kX86_64;
       sink->OnSyscall(t, o);
       return absl::OkStatus();
     }
     case MP_EV_IDENTITY: {
       auto ev = As<mp_identity_event>(data, size);
       if (!ev.ok()) return bad(ev.status());
-      sink->OnIdentity(t, profiler::IdentityObservation{(*ev)->uid, (*ev)->gid});
+      sink->OnIdentity(t, IdentityObservation{(*ev)->uid, (*ev)->gid});
       return absl::OkStatus();
     }
     case MP_EV_CAPABILITY: {
@@ -296,7 +295,7 @@ absl::Status EventDecoder::Dispatch(const void* data, size_t size,
         if (fact != nullptr) fact->probe = true;
         return absl::OkStatus();
       }
-      profiler::CapabilityObservation o;
+      CapabilityObservation o;
       o.cap = (*ev)->cap;
       o.allowed = (*ev)->ret == 0;
       o.call_site = c.call_site;
@@ -315,8 +314,8 @@ absl::Status EventDecoder::Dispatch(const void* data, size_t size,
       }
       CountedFact* fact = StartFact((*ev)->key, sink, t);
       bool first = true;
-      for (profiler::FileOp op : FileOpsFromMask((*ev)->ops)) {
-        profiler::FileWriteObservation o;
+      for (FileOp op : FileOpsFromMask((*ev)->ops)) {
+        FileWriteObservation o;
         o.op = op;
         o.path = *path;
         o.comm = Comm(h);
@@ -331,7 +330,7 @@ absl::Status EventDecoder::Dispatch(const void* data, size_t size,
       auto ev = As<mp_exec_event>(data, size);
       if (!ev.ok()) return bad(ev.status());
       const mp_path& p = (*ev)->path;
-      profiler::ExecObservation o;
+      ExecObservation o;
       if (p.dir_len > 0) {
         o.path = NormalizePath(
             JoinDirComponents(std::string_view(p.dir, std::min<size_t>(p.dir_len, sizeof(p.dir)))));
@@ -349,19 +348,19 @@ absl::Status EventDecoder::Dispatch(const void* data, size_t size,
       auto ev = As<mp_net_event>(data, size);
       if (!ev.ok()) return bad(ev.status());
       const mp_net_event& e = **ev;
-      profiler::Protocol proto =
-          e.protocol == MP_PROTO_UDP ? profiler::Protocol::kUdp : profiler::Protocol::kTcp;
+      Protocol proto =
+          e.protocol == MP_PROTO_UDP ? Protocol::kUdp : Protocol::kTcp;
       std::string addr = FormatAddress(e.family, e.addr);
       if (e.kind == MP_NET_LISTEN) {
-        profiler::ListenObservation o;
+        ListenObservation o;
         o.port = e.port;
         o.protocol = proto;
         o.address = addr;
         sink->OnListen(t, o);
       } else if (e.kind == MP_NET_INGRESS || e.kind == MP_NET_EGRESS) {
-        profiler::FlowObservation o;
-        o.direction = e.kind == MP_NET_INGRESS ? profiler::Direction::kIngress
-                                               : profiler::Direction::kEgress;
+        FlowObservation o;
+        o.direction = e.kind == MP_NET_INGRESS ? Direction::kIngress
+                                               : Direction::kEgress;
         o.ip = addr;
         o.port = e.port;
         o.protocol = proto;
@@ -380,23 +379,23 @@ absl::Status EventDecoder::Dispatch(const void* data, size_t size,
         ++counters_.malformed;
         return absl::OkStatus();
       }
-      sink->OnDns(t, profiler::DnsObservation{*name});
+      sink->OnDns(t, DnsObservation{*name});
       return absl::OkStatus();
     }
     case MP_EV_DENIAL: {
       auto ev = As<mp_denial_event>(data, size);
       if (!ev.ok()) return bad(ev.status());
       const mp_denial_event& e = **ev;
-      profiler::DenialObservation o;
+      DenialObservation o;
       o.nr = e.nr;
-      o.abi = e.abi == MP_ABI_I386 ? profiler::SyscallAbi::kI386 : profiler::SyscallAbi::kX86_64;
+      o.abi = e.abi == MP_ABI_I386 ? SyscallAbi::kI386 : SyscallAbi::kX86_64;
       o.error = e.error;
       o.comm = Comm(h);
       if (e.has_path) {
         auto path = ResolvePath(e.path);
         auto ops = FileOpsFromMask(e.ops);
         if (path.has_value()) {
-          o.kind = profiler::DenialObservation::Kind::kFileWrite;
+          o.kind = DenialObservation::Kind::kFileWrite;
           o.path = *path;
           if (!ops.empty()) o.op = ops.front();
         }

@@ -18,7 +18,7 @@
 #include "absl/time/time.h"
 #include "bpf/abi/events.h"
 #include "observer/cap_classifier.h"
-#include "profiler/observation.h"
+#include "observer/observation.h"
 
 namespace minpriv::observer {
 
@@ -42,7 +42,7 @@ std::optional<std::string> DecodeDnsName(const uint8_t* data, size_t len);
 std::string FormatAddress(uint16_t family, const uint8_t addr[16]);
 
 // MP_OP_* mask → file operations, in enum order.
-std::vector<profiler::FileOp> FileOpsFromMask(uint32_t mask);
+std::vector<FileOp> FileOpsFromMask(uint32_t mask);
 
 struct DecodeCounters {
   uint64_t events = 0;
@@ -65,7 +65,7 @@ class EventDecoder {
   // the observations it became under its dedup key, for ReportHits(); the record itself
   // stands for one occurrence. A new record for a known key (the kernel forgot the key:
   // LRU eviction, or a drop) starts that key's tally again.
-  absl::Status Dispatch(const void* data, size_t size, profiler::ObservationSink* sink);
+  absl::Status Dispatch(const void* data, size_t size, ObservationSink* sink);
 
   // The kernel counted `hits` occurrences (the first included) of the fact with dedup key
   // `key` (a `seen` map entry). Sends the occurrences not reported yet to the sink the
@@ -80,11 +80,11 @@ class EventDecoder {
  private:
   absl::Time ToTime(uint64_t boot_ns) const;
 
-  using Observation = std::variant<profiler::CapabilityObservation,
-                                   profiler::FileWriteObservation, profiler::ExecObservation,
-                                   profiler::FlowObservation>;
+  using Observation = std::variant<CapabilityObservation,
+                                   FileWriteObservation, ExecObservation,
+                                   FlowObservation>;
   struct CountedFact {
-    profiler::ObservationSink* sink = nullptr;
+    ObservationSink* sink = nullptr;
     absl::Time time;                        // of the record (the first occurrence)
     std::vector<Observation> observations;  // what the record was decoded into
     bool probe = false;                     // a capability probe: counted in the counters
@@ -93,7 +93,7 @@ class EventDecoder {
   using KeyTuple = std::array<uint64_t, 4>;  // slot|kind, a, b, c
   static KeyTuple Key(const mp_seen_key& k);
   // The fact of a counted record (nullptr for an uncounted one), reset for a new tally.
-  CountedFact* StartFact(const mp_seen_key& k, profiler::ObservationSink* sink,
+  CountedFact* StartFact(const mp_seen_key& k, ObservationSink* sink,
                          absl::Time t);
 
   const Symbolizer* symbolizer_;

@@ -9,7 +9,6 @@
 namespace minpriv::observer {
 namespace {
 
-using profiler::FileOp;
 
 TEST(NormalizePathTest, CollapsesDotsAndSlashes) {
   EXPECT_EQ(NormalizePath("/a//b/./c/"), "/a/b/c");
@@ -93,18 +92,18 @@ TEST(FileOpsFromMaskTest, AllBitsInOrder) {
 }
 
 TEST(EventDecoderTest, SyscallAbi) {
-  struct Abis : profiler::ObservationSink {
-    std::vector<std::pair<uint32_t, profiler::SyscallAbi>> seen;
-    void OnSyscall(absl::Time, const profiler::SyscallObservation& o) override {
+  struct Abis : ObservationSink {
+    std::vector<std::pair<uint32_t, SyscallAbi>> seen;
+    void OnSyscall(absl::Time, const SyscallObservation& o) override {
       seen.emplace_back(o.nr, o.abi);
     }
-    void OnCapability(absl::Time, const profiler::CapabilityObservation&) override {}
-    void OnFileWrite(absl::Time, const profiler::FileWriteObservation&) override {}
-    void OnExec(absl::Time, const profiler::ExecObservation&) override {}
-    void OnIdentity(absl::Time, const profiler::IdentityObservation&) override {}
-    void OnListen(absl::Time, const profiler::ListenObservation&) override {}
-    void OnFlow(absl::Time, const profiler::FlowObservation&) override {}
-    void OnDns(absl::Time, const profiler::DnsObservation&) override {}
+    void OnCapability(absl::Time, const CapabilityObservation&) override {}
+    void OnFileWrite(absl::Time, const FileWriteObservation&) override {}
+    void OnExec(absl::Time, const ExecObservation&) override {}
+    void OnIdentity(absl::Time, const IdentityObservation&) override {}
+    void OnListen(absl::Time, const ListenObservation&) override {}
+    void OnFlow(absl::Time, const FlowObservation&) override {}
+    void OnDns(absl::Time, const DnsObservation&) override {}
   } sink;
   EventDecoder d(nullptr, 0);
   mp_syscall_event ev{};
@@ -114,7 +113,6 @@ TEST(EventDecoderTest, SyscallAbi) {
   ASSERT_TRUE(d.Dispatch(&ev, sizeof(ev), &sink).ok());
   ev.abi = MP_ABI_X86_64;
   ASSERT_TRUE(d.Dispatch(&ev, sizeof(ev), &sink).ok());
-  using profiler::SyscallAbi;
   EXPECT_EQ(sink.seen, (std::vector<std::pair<uint32_t, SyscallAbi>>{
                            {26, SyscallAbi::kI386}, {26, SyscallAbi::kX86_64}}));
 }
@@ -137,36 +135,36 @@ class FakeSymbolizer : public Symbolizer {
   }
 };
 
-struct Recorder : profiler::ObservationSink {
+struct Recorder : ObservationSink {
   std::vector<std::string> log;
-  void OnSyscall(absl::Time, const profiler::SyscallObservation& o) override {
+  void OnSyscall(absl::Time, const SyscallObservation& o) override {
     log.push_back("syscall " + std::to_string(o.nr));
   }
-  void OnCapability(absl::Time, const profiler::CapabilityObservation& o) override {
+  void OnCapability(absl::Time, const CapabilityObservation& o) override {
     log.push_back("cap " + std::to_string(o.cap) + " " + (o.allowed ? "allowed" : "denied") +
                   " " + o.call_site + " " + o.comm);
   }
-  void OnFileWrite(absl::Time, const profiler::FileWriteObservation& o) override {
+  void OnFileWrite(absl::Time, const FileWriteObservation& o) override {
     log.push_back("file " + std::to_string(static_cast<int>(o.op)) + " " + o.path);
   }
-  void OnExec(absl::Time, const profiler::ExecObservation& o) override {
+  void OnExec(absl::Time, const ExecObservation& o) override {
     log.push_back("exec " + o.path + (o.privilege_gain ? " gain" : ""));
   }
-  void OnIdentity(absl::Time, const profiler::IdentityObservation& o) override {
+  void OnIdentity(absl::Time, const IdentityObservation& o) override {
     log.push_back("id " + std::to_string(o.uid) + ":" + std::to_string(o.gid));
   }
-  void OnListen(absl::Time, const profiler::ListenObservation& o) override {
+  void OnListen(absl::Time, const ListenObservation& o) override {
     log.push_back("listen " + o.address + ":" + std::to_string(o.port) +
-                  (o.protocol == profiler::Protocol::kUdp ? "/udp" : "/tcp"));
+                  (o.protocol == Protocol::kUdp ? "/udp" : "/tcp"));
   }
-  void OnFlow(absl::Time, const profiler::FlowObservation& o) override {
-    log.push_back(std::string(o.direction == profiler::Direction::kIngress ? "in " : "out ") +
+  void OnFlow(absl::Time, const FlowObservation& o) override {
+    log.push_back(std::string(o.direction == Direction::kIngress ? "in " : "out ") +
                   o.ip + ":" + std::to_string(o.port));
   }
-  void OnDns(absl::Time, const profiler::DnsObservation& o) override {
+  void OnDns(absl::Time, const DnsObservation& o) override {
     log.push_back("dns " + o.name);
   }
-  void OnDenial(absl::Time, const profiler::DenialObservation& o) override {
+  void OnDenial(absl::Time, const DenialObservation& o) override {
     log.push_back("denied " + std::to_string(o.nr) + " " + std::to_string(o.error) + " " +
                   o.path);
   }
@@ -282,21 +280,21 @@ TEST(EventDecoderTest, ReportHitsSendsFurtherOccurrencesOnce) {
   struct CountSink : Recorder {
     std::vector<std::string> counts;
     std::vector<absl::Time> times;
-    void OnFileWrite(absl::Time t, const profiler::FileWriteObservation& o) override {
+    void OnFileWrite(absl::Time t, const FileWriteObservation& o) override {
       counts.push_back("file " + std::to_string(static_cast<int>(o.op)) + " " + o.path +
                        " x" + std::to_string(o.count));
       times.push_back(t);
     }
-    void OnFlow(absl::Time t, const profiler::FlowObservation& o) override {
+    void OnFlow(absl::Time t, const FlowObservation& o) override {
       counts.push_back("flow " + o.ip + ":" + std::to_string(o.port) + " x" +
                        std::to_string(o.count));
       times.push_back(t);
     }
-    void OnExec(absl::Time t, const profiler::ExecObservation& o) override {
+    void OnExec(absl::Time t, const ExecObservation& o) override {
       counts.push_back("exec " + o.path + " x" + std::to_string(o.count));
       times.push_back(t);
     }
-    void OnCapability(absl::Time t, const profiler::CapabilityObservation& o) override {
+    void OnCapability(absl::Time t, const CapabilityObservation& o) override {
       counts.push_back("cap " + std::to_string(o.cap) + " " + o.call_site + " x" +
                        std::to_string(o.count));
       times.push_back(t);
@@ -390,7 +388,7 @@ TEST(EventDecoderTest, TimestampIsBootTimePlusOffset) {
   EventDecoder d(nullptr, 5'000'000'000LL);
   struct TimeSink : Recorder {
     absl::Time t;
-    void OnSyscall(absl::Time at, const profiler::SyscallObservation&) override { t = at; }
+    void OnSyscall(absl::Time at, const SyscallObservation&) override { t = at; }
   } r;
   auto sc = Record<mp_syscall_event>(MP_EV_SYSCALL);
   ASSERT_TRUE(d.Dispatch(&sc, sizeof(sc), &r).ok());

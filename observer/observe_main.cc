@@ -15,46 +15,47 @@
 #include "absl/strings/str_cat.h"
 #include "observer/observer.h"
 #include "util/cgroup.h"
+#include "util/process.h"
 #include "util/syscalls.h"
 
 namespace {
 
 using namespace minpriv;
 
-struct Printer : profiler::ObservationSink {
-  void OnSyscall(absl::Time, const profiler::SyscallObservation& o) override {
+struct Printer : observer::ObservationSink {
+  void OnSyscall(absl::Time, const observer::SyscallObservation& o) override {
     const char* n = util::SyscallName(o.nr);
     printf("syscall %s\n", n ? n : std::to_string(o.nr).c_str());
   }
-  void OnCapability(absl::Time, const profiler::CapabilityObservation& o) override {
+  void OnCapability(absl::Time, const observer::CapabilityObservation& o) override {
     printf("capability %u %s site=%s comm=%s count=%llu\n", o.cap,
            o.allowed ? "allowed" : "DENIED", o.call_site.c_str(), o.comm.c_str(),
            static_cast<unsigned long long>(o.count));
   }
-  void OnFileWrite(absl::Time, const profiler::FileWriteObservation& o) override {
-    printf("file %s %s comm=%s count=%llu\n", profiler::FileOpName(o.op), o.path.c_str(),
+  void OnFileWrite(absl::Time, const observer::FileWriteObservation& o) override {
+    printf("file %s %s comm=%s count=%llu\n", observer::FileOpName(o.op), o.path.c_str(),
            o.comm.c_str(), static_cast<unsigned long long>(o.count));
   }
-  void OnExec(absl::Time, const profiler::ExecObservation& o) override {
+  void OnExec(absl::Time, const observer::ExecObservation& o) override {
     printf("exec %s%s count=%llu\n", o.path.c_str(), o.privilege_gain ? " PRIVILEGE-GAIN" : "",
            static_cast<unsigned long long>(o.count));
   }
-  void OnIdentity(absl::Time, const profiler::IdentityObservation& o) override {
+  void OnIdentity(absl::Time, const observer::IdentityObservation& o) override {
     printf("identity %u:%u\n", o.uid, o.gid);
   }
-  void OnListen(absl::Time, const profiler::ListenObservation& o) override {
-    printf("listen %s %s:%u\n", profiler::ProtocolName(o.protocol), o.address.c_str(), o.port);
+  void OnListen(absl::Time, const observer::ListenObservation& o) override {
+    printf("listen %s %s:%u\n", observer::ProtocolName(o.protocol), o.address.c_str(), o.port);
   }
-  void OnFlow(absl::Time, const profiler::FlowObservation& o) override {
+  void OnFlow(absl::Time, const observer::FlowObservation& o) override {
     printf("%s %s %s:%u count=%llu\n",
-           o.direction == profiler::Direction::kIngress ? "ingress" : "egress",
-           profiler::ProtocolName(o.protocol), o.ip.c_str(), o.port,
+           o.direction == observer::Direction::kIngress ? "ingress" : "egress",
+           observer::ProtocolName(o.protocol), o.ip.c_str(), o.port,
            static_cast<unsigned long long>(o.count));
   }
-  void OnDns(absl::Time, const profiler::DnsObservation& o) override {
+  void OnDns(absl::Time, const observer::DnsObservation& o) override {
     printf("dns %s\n", o.name.c_str());
   }
-  void OnDenial(absl::Time, const profiler::DenialObservation& o) override {
+  void OnDenial(absl::Time, const observer::DenialObservation& o) override {
     const char* n = util::SyscallName(o.nr);
     printf("denial %s errno=%d %s\n", n ? n : "?", o.error, o.path.c_str());
   }
@@ -87,22 +88,14 @@ int main(int argc, char** argv) {
     fprintf(stderr, "minpriv-observe: %s\n", std::string(s.message()).c_str());
     return 1;
   }
-  int p[2];
-  if (pipe2(p, O_CLOEXEC) != 0) return 1;
-  pid_t pid = fork();
-  if (pid == 0) {
-    char go;
-    close(p[1]);
-    if (read(p[0], &go, 1) != 1) _exit(126);
-    execvp(argv[i + 1], argv + i + 1);
-    _exit(127);
+  util::SpawnOptions spawn;
+  spawn.cgroup = cg->path();
+  auto child = util::Process::Spawn(std::vector<std::string>(argv + i + 1, argv + argc), spawn);
+  if (!child.ok()) {
+    fprintf(stderr, "minpriv-observe: %s\n", std::string(child.status().message()).c_str());
+    return 1;
   }
-  close(p[0]);
-  auto moved = util::MoveToCgroup(cg->path(), pid);
-  (void)!write(p[1], "g", 1);
-  close(p[1]);
-  int status = 0;
-  while (waitpid(pid, &status, WNOHANG) == 0) {
+  while (!child->Poll()) {
     (void)(*obs)->Poll(absl::Milliseconds(100));
   }
   (void)(*obs)->Drain();
@@ -111,6 +104,5 @@ int main(int argc, char** argv) {
           (unsigned long long)st.events, (unsigned long long)st.dropped,
           (unsigned long long)st.probe_capability_checks);
   for (const auto& w : st.warnings) fprintf(stderr, "warning: %s\n", w.c_str());
-  if (!moved.ok()) return 1;
-  return WIFEXITED(status) ? WEXITSTATUS(status) : 1;
+  return WIFEXITED(child->wait_status()) ? WEXITSTATUS(child->wait_status()) : 1;
 }

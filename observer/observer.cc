@@ -172,7 +172,7 @@ class BpfObserver : public Observer {
   ~BpfObserver() override { Unload(); }
 
   absl::Status Load(const Options& options);
-  absl::Status Watch(const std::string& cgroup_path, profiler::ObservationSink* sink) override;
+  absl::Status Watch(const std::string& cgroup_path, ObservationSink* sink) override;
   absl::Status Poll(absl::Duration timeout) override;
   absl::Status Drain() override;
   Stats GetStats() const override;
@@ -203,7 +203,7 @@ class BpfObserver : public Observer {
   std::vector<UniqueFd> cgroup_fds_;
   std::set<std::string> disabled_;  // programs not loaded
   std::vector<std::string> warnings_;
-  std::map<uint64_t, profiler::ObservationSink*> sinks_;  // workload id → sink
+  std::map<uint64_t, ObservationSink*> sinks_;  // workload id → sink
   uint32_t next_slot_ = 0;
   uint64_t unattributed_ = 0;
   uint64_t mkdirs_of_existing_ = 0;  // EEXIST mkdirs told apart (not writes)
@@ -351,7 +351,7 @@ absl::Status BpfObserver::AddCgroupTree(const std::string& path, uint32_t slot) 
 }
 
 absl::Status BpfObserver::Watch(const std::string& cgroup_path,
-                                profiler::ObservationSink* sink) {
+                                ObservationSink* sink) {
   if (!skel_) return absl::FailedPreconditionError("observer is detached");
   if (sink == nullptr) return absl::InvalidArgumentError("Watch: null sink");
   auto id = util::CgroupId(cgroup_path);

@@ -17,7 +17,7 @@
 #include "absl/status/status.h"
 #include "absl/status/statusor.h"
 #include "absl/time/time.h"
-#include "profiler/observation.h"
+#include "observer/observation.h"
 
 namespace minpriv::observer {
 
@@ -45,7 +45,7 @@ class Observer {
   // Starts observing the cgroup v2 directory `cgroup_path` and everything below it.
   // `sink` must outlive the observer (or the next Detach()).
   virtual absl::Status Watch(const std::string& cgroup_path,
-                             profiler::ObservationSink* sink) = 0;
+                             ObservationSink* sink) = 0;
 
   // Waits up to `timeout` for events and dispatches them; returns after one batch.
   virtual absl::Status Poll(absl::Duration timeout) = 0;

@@ -47,8 +47,8 @@ size_t ProfileBuilder::NewFactsSince(absl::Time since) const {
                                            [&](absl::Time t) { return t >= since; }));
 }
 
-void ProfileBuilder::OnSyscall(absl::Time t, const SyscallObservation& o) {
-  if (o.abi == SyscallAbi::kI386) {
+void ProfileBuilder::OnSyscall(absl::Time t, const observer::SyscallObservation& o) {
+  if (o.abi == observer::SyscallAbi::kI386) {
     Note(syscalls_i386_[o.nr], t);
     const char* name = util::SyscallNameI386(o.nr);
     if (name == nullptr || !util::SyscallNumber(name).has_value()) unlisted_i386_.insert(o.nr);
@@ -58,7 +58,7 @@ void ProfileBuilder::OnSyscall(absl::Time t, const SyscallObservation& o) {
   if (util::SyscallName(o.nr) == nullptr) unnamed_syscalls_.insert(o.nr);
 }
 
-void ProfileBuilder::OnCapability(absl::Time t, const CapabilityObservation& o) {
+void ProfileBuilder::OnCapability(absl::Time t, const observer::CapabilityObservation& o) {
   const char* name = crd::CapabilityName(o.cap);
   if (name == nullptr) {
     if (unknown_caps_.insert(o.cap).second) {
@@ -71,14 +71,14 @@ void ProfileBuilder::OnCapability(absl::Time t, const CapabilityObservation& o) 
   Note(capabilities_[{name, o.call_site, o.comm, !o.allowed}], t, o.count);
 }
 
-void ProfileBuilder::OnFileWrite(absl::Time t, const FileWriteObservation& o) {
+void ProfileBuilder::OnFileWrite(absl::Time t, const observer::FileWriteObservation& o) {
   if (!IsAbsolutePath(o.path)) {
-    Reject(absl::StrCat("a ", FileOpName(o.op), " of an unresolved path '", o.path,
+    Reject(absl::StrCat("a ", observer::FileOpName(o.op), " of an unresolved path '", o.path,
                         "' is not listed in fileWrites"));
     return;
   }
   FileFacts& f = files_[o.path];
-  const char* op = FileOpName(o.op);
+  const char* op = observer::FileOpName(o.op);
   f.ops.insert(op);
   // One fact per (path, op); the file's count is the modifications of the path (the
   // observer sends the extra ops of one syscall with count 0).
@@ -93,7 +93,7 @@ void ProfileBuilder::OnFileWrite(absl::Time t, const FileWriteObservation& o) {
   }
 }
 
-void ProfileBuilder::OnExec(absl::Time t, const ExecObservation& o) {
+void ProfileBuilder::OnExec(absl::Time t, const observer::ExecObservation& o) {
   if (!IsAbsolutePath(o.path)) {
     Reject(absl::StrCat("an exec of an unresolved path '", o.path, "' is not listed in execs"));
     return;
@@ -103,36 +103,36 @@ void ProfileBuilder::OnExec(absl::Time t, const ExecObservation& o) {
   Note(e.second, t, o.count);
 }
 
-void ProfileBuilder::OnIdentity(absl::Time t, const IdentityObservation& o) {
+void ProfileBuilder::OnIdentity(absl::Time t, const observer::IdentityObservation& o) {
   Note(users_[{o.uid, o.gid}], t);
 }
 
-void ProfileBuilder::OnListen(absl::Time t, const ListenObservation& o) {
+void ProfileBuilder::OnListen(absl::Time t, const observer::ListenObservation& o) {
   if (o.port == 0 || o.port > 65535 || (!o.address.empty() && !IsIp(o.address))) {
     Reject(absl::StrCat("a listening socket on '", o.address, "' port ", o.port,
                         " is not listed in network.listen"));
     return;
   }
   std::string address = o.address;
-  if (listen_.emplace(o.port, ProtocolName(o.protocol), address).second) {
+  if (listen_.emplace(o.port, observer::ProtocolName(o.protocol), address).second) {
     ++behaviours_;
     last_new_fact_ = std::max(last_new_fact_, t);
     new_fact_times_.push_back(t);
   }
 }
 
-void ProfileBuilder::OnFlow(absl::Time t, const FlowObservation& o) {
+void ProfileBuilder::OnFlow(absl::Time t, const observer::FlowObservation& o) {
   if (o.port == 0 || o.port > 65535 || !IsIp(o.ip)) {
     Reject(absl::StrCat("a flow with peer '", o.ip, "' port ", o.port,
                         " is not listed in network"));
     return;
   }
-  Note(flows_[{o.direction == Direction::kIngress ? 0 : 1, o.ip, o.port,
-               ProtocolName(o.protocol)}],
+  Note(flows_[{o.direction == observer::Direction::kIngress ? 0 : 1, o.ip, o.port,
+               observer::ProtocolName(o.protocol)}],
        t, o.count);
 }
 
-void ProfileBuilder::OnDns(absl::Time t, const DnsObservation& o) {
+void ProfileBuilder::OnDns(absl::Time t, const observer::DnsObservation& o) {
   std::string name = absl::AsciiStrToLower(o.name);  // the profile's canonical spelling
   while (!name.empty() && name.back() == '.') name.pop_back();
   if (name.empty()) return;
@@ -143,7 +143,7 @@ void ProfileBuilder::OnDns(absl::Time t, const DnsObservation& o) {
   }
 }
 
-void ProfileBuilder::OnDenial(absl::Time t, const DenialObservation& o) {
+void ProfileBuilder::OnDenial(absl::Time t, const observer::DenialObservation& o) {
   denials_.push_back({t, o});
 }
 

@@ -37,7 +37,7 @@
 
 #include "absl/time/time.h"
 #include "crd/workload_profile.h"
-#include "profiler/observation.h"
+#include "observer/observation.h"
 
 namespace minpriv::profiler {
 
@@ -51,24 +51,24 @@ struct ProfileBuilderOptions {
 
 struct TimedDenial {
   absl::Time time;
-  DenialObservation denial;
+  observer::DenialObservation denial;
 };
 
-class ProfileBuilder : public ObservationSink {
+class ProfileBuilder : public observer::ObservationSink {
  public:
   explicit ProfileBuilder(std::string container_name, ProfileBuilderOptions options = {});
   // The container this builder describes.
   const std::string& name() const { return name_; }
 
-  void OnSyscall(absl::Time t, const SyscallObservation& o) override;
-  void OnCapability(absl::Time t, const CapabilityObservation& o) override;
-  void OnFileWrite(absl::Time t, const FileWriteObservation& o) override;
-  void OnExec(absl::Time t, const ExecObservation& o) override;
-  void OnIdentity(absl::Time t, const IdentityObservation& o) override;
-  void OnListen(absl::Time t, const ListenObservation& o) override;
-  void OnFlow(absl::Time t, const FlowObservation& o) override;
-  void OnDns(absl::Time t, const DnsObservation& o) override;
-  void OnDenial(absl::Time t, const DenialObservation& o) override;
+  void OnSyscall(absl::Time t, const observer::SyscallObservation& o) override;
+  void OnCapability(absl::Time t, const observer::CapabilityObservation& o) override;
+  void OnFileWrite(absl::Time t, const observer::FileWriteObservation& o) override;
+  void OnExec(absl::Time t, const observer::ExecObservation& o) override;
+  void OnIdentity(absl::Time t, const observer::IdentityObservation& o) override;
+  void OnListen(absl::Time t, const observer::ListenObservation& o) override;
+  void OnFlow(absl::Time t, const observer::FlowObservation& o) override;
+  void OnDns(absl::Time t, const observer::DnsObservation& o) override;
+  void OnDenial(absl::Time t, const observer::DenialObservation& o) override;
 
   // The canonical profile of everything observed so far.
   crd::ContainerProfile Build() const;

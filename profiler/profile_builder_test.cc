@@ -24,11 +24,11 @@ TEST(Rfc3339MillisTest, Rfc3339UtcMillis) {
 }
 
 TEST(ObservationNamesTest, FileOpsAndProtocols) {
-  EXPECT_STREQ(FileOpName(FileOp::kWrite), "write");
-  EXPECT_STREQ(FileOpName(FileOp::kSymlink), "symlink");
-  EXPECT_STREQ(FileOpName(FileOp::kMknod), "mknod");
-  EXPECT_STREQ(ProtocolName(Protocol::kTcp), "TCP");
-  EXPECT_STREQ(ProtocolName(Protocol::kUdp), "UDP");
+  EXPECT_STREQ(observer::FileOpName(observer::FileOp::kWrite), "write");
+  EXPECT_STREQ(observer::FileOpName(observer::FileOp::kSymlink), "symlink");
+  EXPECT_STREQ(observer::FileOpName(observer::FileOp::kMknod), "mknod");
+  EXPECT_STREQ(observer::ProtocolName(observer::Protocol::kTcp), "TCP");
+  EXPECT_STREQ(observer::ProtocolName(observer::Protocol::kUdp), "UDP");
 }
 
 TEST(ProfileBuilderTest, DeduplicatesAndCountsWithEarliestFirstSeen) {
@@ -36,19 +36,19 @@ TEST(ProfileBuilderTest, DeduplicatesAndCountsWithEarliestFirstSeen) {
   b.OnSyscall(T(5), {1});    // write
   b.OnSyscall(T(1), {0});    // read
   b.OnSyscall(T(9), {1});    // repeat
-  b.OnFileWrite(T(30), {FileOp::kWrite, "/tmp/x", "sh"});
-  b.OnFileWrite(T(20), {FileOp::kCreate, "/tmp/x", "sh"});
-  b.OnFileWrite(T(40), {FileOp::kWrite, "/tmp/x", "sh"});
+  b.OnFileWrite(T(30), {observer::FileOp::kWrite, "/tmp/x", "sh"});
+  b.OnFileWrite(T(20), {observer::FileOp::kCreate, "/tmp/x", "sh"});
+  b.OnFileWrite(T(40), {observer::FileOp::kWrite, "/tmp/x", "sh"});
   b.OnExec(T(3), {"/bin/true", false});
   b.OnExec(T(2), {"/bin/true", false});
   b.OnIdentity(T(1), {0, 0});
   b.OnIdentity(T(1), {0, 0});
   b.OnIdentity(T(2), {33, 33});
-  b.OnFlow(T(50), {Direction::kEgress, "127.0.0.1", 5300, Protocol::kUdp});
-  b.OnFlow(T(45), {Direction::kEgress, "127.0.0.1", 5300, Protocol::kUdp});
-  b.OnFlow(T(60), {Direction::kIngress, "127.0.0.1", 8080, Protocol::kTcp});
-  b.OnListen(T(10), {8080, Protocol::kTcp, "0.0.0.0"});
-  b.OnListen(T(11), {8080, Protocol::kTcp, "0.0.0.0"});
+  b.OnFlow(T(50), {observer::Direction::kEgress, "127.0.0.1", 5300, observer::Protocol::kUdp});
+  b.OnFlow(T(45), {observer::Direction::kEgress, "127.0.0.1", 5300, observer::Protocol::kUdp});
+  b.OnFlow(T(60), {observer::Direction::kIngress, "127.0.0.1", 8080, observer::Protocol::kTcp});
+  b.OnListen(T(10), {8080, observer::Protocol::kTcp, "0.0.0.0"});
+  b.OnListen(T(11), {8080, observer::Protocol::kTcp, "0.0.0.0"});
   b.OnDns(T(70), {"example.test"});
   b.OnDns(T(71), {"Example.TEST."});  // same name, canonicalised
 
@@ -85,34 +85,34 @@ TEST(ProfileBuilderTest, DeduplicatesAndCountsWithEarliestFirstSeen) {
 TEST(ProfileBuilderTest, RepeatsAddTheirCount) {
   ProfileBuilder b("app", {.summarize_threshold = 2, .max_examples = 5});
   // One open(O_WRONLY|O_CREAT|O_TRUNC): one modification, three ops.
-  b.OnFileWrite(T(10), {FileOp::kWrite, "/data/x", "app", 1});
-  b.OnFileWrite(T(10), {FileOp::kCreate, "/data/x", "app", 0});
-  b.OnFileWrite(T(10), {FileOp::kTruncate, "/data/x", "app", 0});
+  b.OnFileWrite(T(10), {observer::FileOp::kWrite, "/data/x", "app", 1});
+  b.OnFileWrite(T(10), {observer::FileOp::kCreate, "/data/x", "app", 0});
+  b.OnFileWrite(T(10), {observer::FileOp::kTruncate, "/data/x", "app", 0});
   // Another dedup key for the same path (a plain O_WRONLY open), seen 2 times.
-  b.OnFileWrite(T(30), {FileOp::kWrite, "/data/x", "app", 1});
+  b.OnFileWrite(T(30), {observer::FileOp::kWrite, "/data/x", "app", 1});
   b.OnExec(T(5), {"/bin/true", false, 1});
-  b.OnFlow(T(7), {Direction::kIngress, "198.18.0.4", 18080, Protocol::kTcp, 1});
+  b.OnFlow(T(7), {observer::Direction::kIngress, "198.18.0.4", 18080, observer::Protocol::kTcp, 1});
   b.OnCapability(T(8), {0, true, "setattr_prepare", "chown", 1});
   // Three files in one directory (summarised above 2), seen 1, 4 and 2 times.
-  b.OnFileWrite(T(40), {FileOp::kCreate, "/var/c/a", "app", 1});
-  b.OnFileWrite(T(41), {FileOp::kCreate, "/var/c/b", "app", 1});
-  b.OnFileWrite(T(42), {FileOp::kCreate, "/var/c/c", "app", 1});
+  b.OnFileWrite(T(40), {observer::FileOp::kCreate, "/var/c/a", "app", 1});
+  b.OnFileWrite(T(41), {observer::FileOp::kCreate, "/var/c/b", "app", 1});
+  b.OnFileWrite(T(42), {observer::FileOp::kCreate, "/var/c/c", "app", 1});
   const size_t facts = b.behaviours();
   const absl::Time last = b.LastNewFact();
 
   // Drain: the further occurrences, with the first observations' times.
-  b.OnFileWrite(T(10), {FileOp::kWrite, "/data/x", "app", 4});  // 5 opens in all
-  b.OnFileWrite(T(10), {FileOp::kCreate, "/data/x", "app", 0});
-  b.OnFileWrite(T(10), {FileOp::kTruncate, "/data/x", "app", 0});
-  b.OnFileWrite(T(30), {FileOp::kWrite, "/data/x", "app", 1});
+  b.OnFileWrite(T(10), {observer::FileOp::kWrite, "/data/x", "app", 4});  // 5 opens in all
+  b.OnFileWrite(T(10), {observer::FileOp::kCreate, "/data/x", "app", 0});
+  b.OnFileWrite(T(10), {observer::FileOp::kTruncate, "/data/x", "app", 0});
+  b.OnFileWrite(T(30), {observer::FileOp::kWrite, "/data/x", "app", 1});
   b.OnExec(T(5), {"/bin/true", false, 1});
-  b.OnFlow(T(7), {Direction::kIngress, "198.18.0.4", 18080, Protocol::kTcp, 12});
+  b.OnFlow(T(7), {observer::Direction::kIngress, "198.18.0.4", 18080, observer::Protocol::kTcp, 12});
   b.OnCapability(T(8), {0, true, "setattr_prepare", "chown", 2});
-  b.OnFileWrite(T(41), {FileOp::kCreate, "/var/c/b", "app", 3});
-  b.OnFileWrite(T(42), {FileOp::kCreate, "/var/c/c", "app", 1});
+  b.OnFileWrite(T(41), {observer::FileOp::kCreate, "/var/c/b", "app", 3});
+  b.OnFileWrite(T(42), {observer::FileOp::kCreate, "/var/c/c", "app", 1});
   // Detach: a later tally for the ingress peer (a repeat never moves first-seen back).
-  b.OnFlow(T(7), {Direction::kIngress, "198.18.0.4", 18080, Protocol::kTcp, 0});
-  b.OnFlow(T(900), {Direction::kIngress, "198.18.0.4", 18080, Protocol::kTcp, 3});
+  b.OnFlow(T(7), {observer::Direction::kIngress, "198.18.0.4", 18080, observer::Protocol::kTcp, 0});
+  b.OnFlow(T(900), {observer::Direction::kIngress, "198.18.0.4", 18080, observer::Protocol::kTcp, 3});
 
   EXPECT_EQ(b.behaviours(), facts) << "repeats are not new facts";
   EXPECT_EQ(b.LastNewFact(), last);
@@ -140,8 +140,8 @@ TEST(ProfileBuilderTest, RepeatsAddTheirCount) {
 // the earliest time of both.
 TEST(ProfileBuilderTest, CountBeforeRecordStillGivesOneFact) {
   ProfileBuilder b("app");
-  b.OnFlow(T(50), {Direction::kEgress, "10.0.0.1", 443, Protocol::kTcp, 4});
-  b.OnFlow(T(20), {Direction::kEgress, "10.0.0.1", 443, Protocol::kTcp, 1});
+  b.OnFlow(T(50), {observer::Direction::kEgress, "10.0.0.1", 443, observer::Protocol::kTcp, 4});
+  b.OnFlow(T(20), {observer::Direction::kEgress, "10.0.0.1", 443, observer::Protocol::kTcp, 1});
   EXPECT_EQ(b.behaviours(), 1u);
   crd::ContainerProfile c = b.Build();
   ASSERT_EQ(c.network.egress.size(), 1u);
@@ -180,13 +180,13 @@ TEST(ProfileBuilderTest, UnnamedSyscallNumbersBecomeWarnings) {
 TEST(ProfileBuilderTest, SummarisesManyFilesInOneDirectoryKeepingEvidence) {
   ProfileBuilder b("app", {.summarize_threshold = 8, .max_examples = 3});
   for (int i = 0; i < 20; ++i) {
-    b.OnFileWrite(T(100 - i), {FileOp::kCreate, absl::StrCat("/var/cache/app/f", 10 + i), "w"});
-    b.OnFileWrite(T(200 + i), {FileOp::kWrite, absl::StrCat("/var/cache/app/f", 10 + i), "w"});
+    b.OnFileWrite(T(100 - i), {observer::FileOp::kCreate, absl::StrCat("/var/cache/app/f", 10 + i), "w"});
+    b.OnFileWrite(T(200 + i), {observer::FileOp::kWrite, absl::StrCat("/var/cache/app/f", 10 + i), "w"});
   }
-  b.OnFileWrite(T(5), {FileOp::kUnlink, "/var/cache/app/f10", "w"});
-  b.OnFileWrite(T(6), {FileOp::kWrite, "/var/cache/other", "w"});
+  b.OnFileWrite(T(5), {observer::FileOp::kUnlink, "/var/cache/app/f10", "w"});
+  b.OnFileWrite(T(6), {observer::FileOp::kWrite, "/var/cache/other", "w"});
   // Exactly the threshold: not summarised.
-  for (int i = 0; i < 8; ++i) b.OnFileWrite(T(7), {FileOp::kWrite, absl::StrCat("/srv/", i), "w"});
+  for (int i = 0; i < 8; ++i) b.OnFileWrite(T(7), {observer::FileOp::kWrite, absl::StrCat("/srv/", i), "w"});
   crd::ContainerProfile c = b.Build();
   ASSERT_EQ(c.file_writes.size(), 10u);
   EXPECT_EQ(c.file_writes[0].path, "/srv/0");
@@ -208,11 +208,11 @@ TEST(ProfileBuilderTest, SameObservationsInAnyOrderGiveIdenticalYaml) {
   for (int i = 0; i < 30; ++i) {
     events.push_back([i](ProfileBuilder& b) { b.OnSyscall(T(i), {static_cast<uint32_t>(i % 12)}); });
     events.push_back([i](ProfileBuilder& b) {
-      b.OnFileWrite(T(i), {i % 2 ? FileOp::kWrite : FileOp::kRename,
+      b.OnFileWrite(T(i), {i % 2 ? observer::FileOp::kWrite : observer::FileOp::kRename,
                            absl::StrCat("/data/d", i % 3, "/file", i), "app"});
     });
     events.push_back([i](ProfileBuilder& b) {
-      b.OnFlow(T(i), {Direction::kEgress, absl::StrCat("10.0.0.", i % 5), 80, Protocol::kTcp});
+      b.OnFlow(T(i), {observer::Direction::kEgress, absl::StrCat("10.0.0.", i % 5), 80, observer::Protocol::kTcp});
     });
     events.push_back([i](ProfileBuilder& b) {
       b.OnCapability(T(i), {static_cast<uint32_t>(i % 4), i % 7 != 0, "f", "app"});
@@ -241,12 +241,12 @@ TEST(ProfileBuilderTest, SameObservationsInAnyOrderGiveIdenticalYaml) {
 
 TEST(ProfileBuilderTest, UnrepresentableObservationsBecomeWarningsNotBadYaml) {
   ProfileBuilder b("app");
-  b.OnFileWrite(T(1), {FileOp::kWrite, "relative/x", "a"});
-  b.OnFileWrite(T(1), {FileOp::kWrite, "", "a"});
+  b.OnFileWrite(T(1), {observer::FileOp::kWrite, "relative/x", "a"});
+  b.OnFileWrite(T(1), {observer::FileOp::kWrite, "", "a"});
   b.OnExec(T(1), {"bin/sh", false});
-  b.OnListen(T(1), {0, Protocol::kTcp, "0.0.0.0"});
-  b.OnFlow(T(1), {Direction::kEgress, "not-an-ip", 80, Protocol::kTcp});
-  b.OnFlow(T(1), {Direction::kEgress, "::ffff:127.0.0.1", 80, Protocol::kTcp});  // valid
+  b.OnListen(T(1), {0, observer::Protocol::kTcp, "0.0.0.0"});
+  b.OnFlow(T(1), {observer::Direction::kEgress, "not-an-ip", 80, observer::Protocol::kTcp});
+  b.OnFlow(T(1), {observer::Direction::kEgress, "::ffff:127.0.0.1", 80, observer::Protocol::kTcp});  // valid
   crd::WorkloadProfile p;
   p.name = "p";
   p.containers.push_back(b.Build());
@@ -261,8 +261,8 @@ TEST(ProfileBuilderTest, UnrepresentableObservationsBecomeWarningsNotBadYaml) {
 
 TEST(ProfileBuilderTest, DenialsAreKeptApartFromTheProfile) {
   ProfileBuilder b("app");
-  DenialObservation d;
-  d.kind = DenialObservation::Kind::kFileWrite;
+  observer::DenialObservation d;
+  d.kind = observer::DenialObservation::Kind::kFileWrite;
   d.error = 30;  // EROFS
   d.path = "/etc/x";
   b.OnDenial(T(1), d);

@@ -26,7 +26,7 @@
 #include "bpf/abi/events.h"
 #include "gtest/gtest.h"
 #include "observer/observer.h"
-#include "profiler/observation.h"
+#include "observer/observation.h"
 #include "profiler/profile_builder.h"
 #include "util/cgroup.h"
 #include "util/syscalls.h"
@@ -34,48 +34,48 @@
 namespace minpriv {
 namespace {
 
-using profiler::FileOp;
+using observer::FileOp;
 
-struct Recording : profiler::ObservationSink {
+struct Recording : observer::ObservationSink {
   std::set<std::string> syscalls;
   std::set<uint32_t> i386_syscalls;
-  std::vector<profiler::CapabilityObservation> caps;
+  std::vector<observer::CapabilityObservation> caps;
   std::set<std::pair<FileOp, std::string>> files;
   std::set<std::pair<std::string, bool>> execs;
   std::set<std::pair<uint32_t, uint32_t>> ids;
-  std::set<std::tuple<uint32_t, profiler::Protocol, std::string>> listens;
-  std::set<std::tuple<profiler::Direction, std::string, uint32_t, profiler::Protocol>> flows;
+  std::set<std::tuple<uint32_t, observer::Protocol, std::string>> listens;
+  std::set<std::tuple<observer::Direction, std::string, uint32_t, observer::Protocol>> flows;
   std::set<std::string> dns;
-  std::vector<profiler::DenialObservation> denials;
+  std::vector<observer::DenialObservation> denials;
 
-  void OnSyscall(absl::Time, const profiler::SyscallObservation& o) override {
-    if (o.abi == profiler::SyscallAbi::kI386) {
+  void OnSyscall(absl::Time, const observer::SyscallObservation& o) override {
+    if (o.abi == observer::SyscallAbi::kI386) {
       i386_syscalls.insert(o.nr);
       return;
     }
     const char* name = util::SyscallName(o.nr);
     syscalls.insert(name ? name : absl::StrCat("#", o.nr));
   }
-  void OnCapability(absl::Time, const profiler::CapabilityObservation& o) override {
+  void OnCapability(absl::Time, const observer::CapabilityObservation& o) override {
     caps.push_back(o);
   }
-  void OnFileWrite(absl::Time, const profiler::FileWriteObservation& o) override {
+  void OnFileWrite(absl::Time, const observer::FileWriteObservation& o) override {
     files.emplace(o.op, o.path);
   }
-  void OnExec(absl::Time, const profiler::ExecObservation& o) override {
+  void OnExec(absl::Time, const observer::ExecObservation& o) override {
     execs.emplace(o.path, o.privilege_gain);
   }
-  void OnIdentity(absl::Time, const profiler::IdentityObservation& o) override {
+  void OnIdentity(absl::Time, const observer::IdentityObservation& o) override {
     ids.emplace(o.uid, o.gid);
   }
-  void OnListen(absl::Time, const profiler::ListenObservation& o) override {
+  void OnListen(absl::Time, const observer::ListenObservation& o) override {
     listens.emplace(o.port, o.protocol, o.address);
   }
-  void OnFlow(absl::Time, const profiler::FlowObservation& o) override {
+  void OnFlow(absl::Time, const observer::FlowObservation& o) override {
     flows.emplace(o.direction, o.ip, o.port, o.protocol);
   }
-  void OnDns(absl::Time, const profiler::DnsObservation& o) override { dns.insert(o.name); }
-  void OnDenial(absl::Time, const profiler::DenialObservation& o) override {
+  void OnDns(absl::Time, const observer::DnsObservation& o) override { dns.insert(o.name); }
+  void OnDenial(absl::Time, const observer::DenialObservation& o) override {
     denials.push_back(o);
   }
 
@@ -243,7 +243,7 @@ TEST_F(ObserverKernelTest, LearnsWhatTheWorkloadDoesAndNothingElse) {
       {FileOp::kCreate, work + "/from-child-cgroup.txt"},
   };
   for (const auto& f : want_files) {
-    EXPECT_TRUE(rec.files.count(f)) << profiler::FileOpName(f.first) << " " << f.second;
+    EXPECT_TRUE(rec.files.count(f)) << observer::FileOpName(f.first) << " " << f.second;
   }
   for (const auto& f : rec.files) {
     EXPECT_EQ(f.second.find(other_work), std::string::npos) << "leaked: " << f.second;
@@ -263,8 +263,8 @@ TEST_F(ObserverKernelTest, LearnsWhatTheWorkloadDoesAndNothingElse) {
   EXPECT_TRUE(rec.ids.count({4242, 4243}));
 
   // Network.
-  using profiler::Direction;
-  using profiler::Protocol;
+  using observer::Direction;
+  using observer::Protocol;
   EXPECT_TRUE(rec.listens.count({tcp_port, Protocol::kTcp, "127.0.0.1"}));
   EXPECT_TRUE(rec.listens.count({udp_listen, Protocol::kUdp, "127.0.0.1"}));
   EXPECT_TRUE(rec.flows.count({Direction::kEgress, "127.0.0.1", tcp_port, Protocol::kTcp}));
@@ -322,7 +322,7 @@ TEST_F(ObserverKernelTest, PathsAcrossMountsAndInsideAChroot) {
       {FileOp::kCreate, "/abs-in-chroot.txt"},
   };
   for (const auto& f : want) {
-    EXPECT_TRUE(rec.files.count(f)) << profiler::FileOpName(f.first) << " " << f.second;
+    EXPECT_TRUE(rec.files.count(f)) << observer::FileOpName(f.first) << " " << f.second;
   }
   EXPECT_EQ(rec.files.size(), want.size() + 3);  // the three creates also carry "write"
   // Mounting and chroot are real needs, reported with their call sites.
@@ -506,11 +506,11 @@ TEST_F(ObserverKernelTest, VerifyModeReportsSeccompAndReadOnlyDenials) {
 
   bool seccomp = false, erofs = false;
   for (const auto& d : rec.denials) {
-    if (d.kind == profiler::DenialObservation::Kind::kSyscall &&
+    if (d.kind == observer::DenialObservation::Kind::kSyscall &&
         d.nr == *util::SyscallNumber("getcpu") && d.error == EPERM) {
       seccomp = true;
     }
-    if (d.kind == profiler::DenialObservation::Kind::kFileWrite && d.error == EROFS &&
+    if (d.kind == observer::DenialObservation::Kind::kFileWrite && d.error == EROFS &&
         d.path == work + "/ro/denied.txt" && d.op == FileOp::kWrite &&
         d.nr == *util::SyscallNumber("openat")) {
       erofs = true;
@@ -588,8 +588,8 @@ TEST_F(ObserverKernelTest, UdpServerIngressAndRepliesAreNotEgress) {
   EXPECT_EQ(status, 0);
   EXPECT_TRUE(got4 && got6 && echoed);
   ASSERT_TRUE((*observer)->Drain().ok());
-  using profiler::Direction;
-  using profiler::Protocol;
+  using observer::Direction;
+  using observer::Protocol;
   auto u = [](int v) { return static_cast<uint32_t>(v); };
   std::set<std::tuple<Direction, std::string, uint32_t, Protocol>> want = {
       {Direction::kIngress, "127.0.0.1", u(port), Protocol::kUdp},
@@ -625,8 +625,8 @@ TEST_F(ObserverKernelTest, TimestampAndXattrChangesAreWrites) {
                            "lremovexattr", "fremovexattr"}) {
     EXPECT_TRUE(rec.files.count({FileOp::kXattr, work + "/" + name})) << name;
   }
-  EXPECT_STREQ(profiler::FileOpName(FileOp::kUtime), "utime");
-  EXPECT_STREQ(profiler::FileOpName(FileOp::kXattr), "xattr");
+  EXPECT_STREQ(observer::FileOpName(FileOp::kUtime), "utime");
+  EXPECT_STREQ(observer::FileOpName(FileOp::kXattr), "xattr");
 }
 
 // chmod 2755 of a file in a group the caller is not in keeps S_ISGID only with
@@ -658,18 +658,18 @@ TEST_F(ObserverKernelTest, ThirtyTwoBitSyscallsGetTheirI386Names) {
   ASSERT_TRUE(cg.ok()) << cg.status();
   Recording rec;
   profiler::ProfileBuilder builder("i386");
-  struct Tee : profiler::ObservationSink {
-    std::vector<profiler::ObservationSink*> to;
-    void OnSyscall(absl::Time t, const profiler::SyscallObservation& o) override {
+  struct Tee : observer::ObservationSink {
+    std::vector<observer::ObservationSink*> to;
+    void OnSyscall(absl::Time t, const observer::SyscallObservation& o) override {
       for (auto* s : to) s->OnSyscall(t, o);
     }
-    void OnCapability(absl::Time, const profiler::CapabilityObservation&) override {}
-    void OnFileWrite(absl::Time, const profiler::FileWriteObservation&) override {}
-    void OnExec(absl::Time, const profiler::ExecObservation&) override {}
-    void OnIdentity(absl::Time, const profiler::IdentityObservation&) override {}
-    void OnListen(absl::Time, const profiler::ListenObservation&) override {}
-    void OnFlow(absl::Time, const profiler::FlowObservation&) override {}
-    void OnDns(absl::Time, const profiler::DnsObservation&) override {}
+    void OnCapability(absl::Time, const observer::CapabilityObservation&) override {}
+    void OnFileWrite(absl::Time, const observer::FileWriteObservation&) override {}
+    void OnExec(absl::Time, const observer::ExecObservation&) override {}
+    void OnIdentity(absl::Time, const observer::IdentityObservation&) override {}
+    void OnListen(absl::Time, const observer::ListenObservation&) override {}
+    void OnFlow(absl::Time, const observer::FlowObservation&) override {}
+    void OnDns(absl::Time, const observer::DnsObservation&) override {}
   } tee;
   tee.to = {&rec, &builder};
   ASSERT_TRUE((*observer)->Watch(cg->path(), &tee).ok());

@@ -5,7 +5,6 @@
 #include <netinet/in.h>
 #include <stdlib.h>
 #include <sys/socket.h>
-#include <sys/wait.h>
 #include <unistd.h>
 
 #include <cerrno>
@@ -13,6 +12,7 @@
 
 #include "gtest/gtest.h"
 #include "util/files.h"
+#include "util/process.h"
 
 namespace minpriv::test {
 
@@ -20,30 +20,24 @@ RunResult RunBinary(const std::string& binary, const std::vector<std::string>& a
                     const std::string& dir, const std::string& tag, bool merge_stderr) {
   const std::string out_path = dir + "/" + tag + ".stdout";
   const std::string err_path = dir + "/" + tag + ".stderr";
-  std::vector<char*> argv;
-  argv.push_back(const_cast<char*>(binary.c_str()));
-  for (const std::string& a : args) argv.push_back(const_cast<char*>(a.c_str()));
-  argv.push_back(nullptr);
+  std::vector<std::string> argv = {binary};
+  argv.insert(argv.end(), args.begin(), args.end());
+  util::SpawnOptions options;
+  options.stdin_path = "/dev/null";
+  options.stdout_path = out_path;
+  if (merge_stderr) {
+    options.stderr_to_stdout = true;
+  } else {
+    options.stderr_path = err_path;
+  }
+  options.search_path = false;
   RunResult r;
-  pid_t pid = fork();
-  if (pid < 0) {
-    ADD_FAILURE() << "fork: " << strerror(errno);
+  auto child = util::Process::Spawn(argv, options);
+  if (!child.ok()) {
+    ADD_FAILURE() << child.status();
     return r;
   }
-  if (pid == 0) {
-    int in = open("/dev/null", O_RDONLY);
-    int o = open(out_path.c_str(), O_WRONLY | O_CREAT | O_TRUNC, 0644);
-    int e = merge_stderr ? o : open(err_path.c_str(), O_WRONLY | O_CREAT | O_TRUNC, 0644);
-    dup2(in, 0);
-    dup2(o, 1);
-    dup2(e, 2);
-    execv(binary.c_str(), argv.data());
-    _exit(127);
-  }
-  int status = 0;
-  while (waitpid(pid, &status, 0) < 0 && errno == EINTR) {
-  }
-  r.exit_code = WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);
+  r.exit_code = util::ExitCodeOf(child->Wait());
   r.out = util::ReadFile(out_path).value_or("");
   if (!merge_stderr) r.err = util::ReadFile(err_path).value_or("");
   return r;

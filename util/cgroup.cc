@@ -1,6 +1,7 @@
 #include "util/cgroup.h"
 
 #include <dirent.h>
+#include <fcntl.h>
 #include <signal.h>
 #include <sys/stat.h>
 #include <sys/statfs.h>
@@ -118,6 +119,17 @@ std::vector<pid_t> CgroupProcs(const std::string& cgroup) {
     closedir(d);
   }
   return pids;
+}
+
+void SignalCgroup(const std::string& cgroup_path, int sig) {
+  if (cgroup_path.empty()) return;
+  if (sig == SIGKILL) {
+    int fd = open((cgroup_path + "/cgroup.kill").c_str(), O_WRONLY | O_CLOEXEC);
+    bool killed = fd >= 0 && write(fd, "1", 1) == 1;
+    if (fd >= 0) close(fd);
+    if (killed) return;
+  }
+  for (pid_t p : CgroupProcs(cgroup_path)) kill(p, sig);
 }
 
 absl::Status RemoveCgroup(const std::string& cgroup_path, int attempts) {

@@ -29,6 +29,10 @@ absl::Status MoveToCgroup(const std::string& cgroup_path, pid_t pid);
 // Every process in the cgroup and its descendants (empty when it is gone).
 std::vector<pid_t> CgroupProcs(const std::string& cgroup_path);
 
+// Sends `sig` to every process in the cgroup and below it (SIGKILL through cgroup.kill
+// where the kernel has it, which also catches processes forked meanwhile).
+void SignalCgroup(const std::string& cgroup_path, int sig);
+
 // Kills every process left in the cgroup (SIGKILL, repeated until empty, at most
 // `attempts` rounds of 10 ms) and removes the directory.
 absl::Status RemoveCgroup(const std::string& cgroup_path, int attempts = 300);

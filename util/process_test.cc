@@ -1,70 +1,146 @@
-// util's process, signal, flag and path helpers.
+// util's process, cgroup, signal, flag and path helpers.
 #include <signal.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <string>
 #include <vector>
 
 #include "absl/strings/str_cat.h"
 #include "gtest/gtest.h"
+#include "util/cgroup.h"
 #include "util/files.h"
 #include "util/flags.h"
 #include "util/signals.h"
-#include "util/subprocess.h"
+#include "util/process.h"
 
 namespace minpriv::util {
 namespace {
 
-TEST(StartShellTest, ReportsTheRawWaitStatus) {
-  auto child = StartShell("exit 3", /*own_process_group=*/false);
-  ASSERT_TRUE(child.ok()) << child.status();
-  while (!child->Reap()) usleep(1000);
-  ASSERT_TRUE(WIFEXITED(child->status()));
-  EXPECT_EQ(WEXITSTATUS(child->status()), 3);
+// Reads one pid, written by a shell to `fd` as a readiness signal.
+pid_t ReadPid(int fd) {
+  char buf[32] = {};
+  if (read(fd, buf, sizeof(buf) - 1) <= 0) return -1;
+  return std::stoi(buf);
 }
 
-TEST(StartShellTest, KillingAGroupLeaderTakesItsBackgroundJobs) {
+// True once `pid` is gone: no such process, or a zombie that its new parent reaps.
+bool Gone(pid_t pid) {
+  for (int i = 0; i < 1000 && kill(pid, 0) == 0; ++i) {
+    std::string stat = ReadFile(absl::StrCat("/proc/", pid, "/stat")).value_or("");
+    if (stat.find(") Z") != std::string::npos) return true;
+    usleep(1000);
+  }
+  std::string stat = ReadFile(absl::StrCat("/proc/", pid, "/stat")).value_or("");
+  return stat.empty() || stat.find(") Z") != std::string::npos;
+}
+
+TEST(ProcessTest, ReportsTheRawWaitStatus) {
+  auto child = Process::Shell("exit 3");
+  ASSERT_TRUE(child.ok()) << child.status();
+  while (!child->Poll()) usleep(1000);
+  ASSERT_TRUE(WIFEXITED(child->wait_status()));
+  EXPECT_EQ(WEXITSTATUS(child->wait_status()), 3);
+  EXPECT_EQ(DescribeWaitStatus(child->wait_status()), "exited with status 3");
+  EXPECT_EQ(ExitCodeOf(child->wait_status()), 3);
+}
+
+TEST(ProcessTest, KillingTheHandleTakesItsBackgroundJobs) {
   int fds[2];
   ASSERT_EQ(pipe(fds), 0);
   pid_t background = 0;
   {
-    auto child = StartShell(absl::StrCat("sleep 600 & echo $! >&", fds[1], "; wait"),
-                            /*own_process_group=*/true);
+    auto child = Process::Shell(absl::StrCat("sleep 600 & echo $! >&", fds[1], "; wait"));
     ASSERT_TRUE(child.ok()) << child.status();
-    char buf[32] = {};
-    ASSERT_GT(read(fds[0], buf, sizeof(buf) - 1), 0);
-    background = std::stoi(buf);
+    background = ReadPid(fds[0]);
     ASSERT_GT(background, 0);
     EXPECT_EQ(getpgid(background), child->pid());
-    EXPECT_FALSE(child->Reap());
+    EXPECT_FALSE(child->Poll());
   }  // the handle goes: SIGKILL to the group
   close(fds[0]);
   close(fds[1]);
   // The background sleep is not our child: it is gone (or a zombie being reaped by init).
-  for (int i = 0; i < 1000 && kill(background, 0) == 0; ++i) {
-    std::string stat = ReadFile(absl::StrCat("/proc/", background, "/stat")).value_or("");
-    if (stat.find(") Z") != std::string::npos) break;
-    usleep(1000);
-  }
-  std::string stat = ReadFile(absl::StrCat("/proc/", background, "/stat")).value_or("");
-  EXPECT_TRUE(stat.empty() || stat.find(") Z") != std::string::npos) << stat;
+  EXPECT_TRUE(Gone(background));
 }
 
-TEST(ChildProcessTest, DestructionKillsAndMoveTransfersOwnership) {
-  auto started = StartShell("sleep 600", /*own_process_group=*/false);
+TEST(ProcessTest, DestructionKillsAndMoveTransfersOwnership) {
+  // The shell forks its command (as Debian's dash does) and says which pid it got: killing
+  // the handle must take that grandchild too, not only the shell.
+  int fds[2];
+  ASSERT_EQ(pipe(fds), 0);
+  auto started = Process::Shell(absl::StrCat("sleep 600 & echo $! >&", fds[1], "; wait $!"));
   ASSERT_TRUE(started.ok());
-  ChildProcess a = std::move(*started);
+  Process a = std::move(*started);
   pid_t pid = a.pid();
-  ChildProcess b = std::move(a);
+  Process b = std::move(a);
   EXPECT_EQ(a.pid(), -1);
-  EXPECT_FALSE(a.Reap());  // an empty handle
+  EXPECT_FALSE(a.Poll());  // an empty handle
   EXPECT_EQ(b.pid(), pid);
-  b.KillAndReap();
-  EXPECT_TRUE(b.reaped());
-  ASSERT_TRUE(WIFSIGNALED(b.status()));
-  EXPECT_EQ(WTERMSIG(b.status()), SIGKILL);
+  pid_t grandchild = ReadPid(fds[0]);
+  close(fds[0]);
+  close(fds[1]);
+  ASSERT_GT(grandchild, 0);
+  b.Kill();
+  EXPECT_TRUE(b.exited());
+  ASSERT_TRUE(WIFSIGNALED(b.wait_status()));
+  EXPECT_EQ(WTERMSIG(b.wait_status()), SIGKILL);
+  EXPECT_EQ(DescribeWaitStatus(b.wait_status()), "killed by SIGKILL");
   EXPECT_NE(kill(pid, 0), 0);
+  EXPECT_TRUE(Gone(grandchild));
+}
+
+TEST(ProcessTest, CgroupHandleKillsEverythingInTheCgroup) {
+  auto cg = ScopedCgroup::Create(absl::StrCat("minpriv/process-test-", getpid()));
+  ASSERT_TRUE(cg.ok()) << cg.status();
+  int fds[2];
+  ASSERT_EQ(pipe(fds), 0);
+  pid_t grandchild = 0;
+  {
+    SpawnOptions options;
+    options.cgroup = cg->path();
+    // The grandchild leaves the shell's process group: only the cgroup still holds it.
+    auto child = Process::Shell(
+        absl::StrCat("setsid sleep 600 & echo $! >&", fds[1], "; wait"), options);
+    ASSERT_TRUE(child.ok()) << child.status();
+    grandchild = ReadPid(fds[0]);
+    ASSERT_GT(grandchild, 0);
+    auto procs = CgroupProcs(cg->path());
+    EXPECT_NE(std::find(procs.begin(), procs.end(), child->pid()), procs.end());
+  }
+  close(fds[0]);
+  close(fds[1]);
+  EXPECT_TRUE(Gone(grandchild));
+}
+
+TEST(ProcessTest, HeldChildExecsOnReleaseAndReportsExecFailure) {
+  SpawnOptions options;
+  options.hold = true;
+  auto missing = Process::Spawn({"/nonexistent/cmd"}, options);
+  ASSERT_TRUE(missing.ok()) << missing.status();
+  absl::Status s = missing->Release();
+  EXPECT_EQ(s.code(), absl::StatusCode::kNotFound);
+  EXPECT_EQ(s.message(), "cannot run '/nonexistent/cmd': No such file or directory");
+  EXPECT_EQ(Process::Spawn({"/nonexistent/cmd"}).status().code(), absl::StatusCode::kNotFound);
+  auto held = Process::Spawn({"true"}, options);
+  ASSERT_TRUE(held.ok());
+  EXPECT_FALSE(held->Poll());  // waits for Release()
+  ASSERT_TRUE(held->Release().ok());
+  EXPECT_EQ(DescribeWaitStatus(held->Wait()), "exited with status 0");
+}
+
+TEST(ProcessTest, StopSendsSigtermFirstAndRunReportsExitCodes) {
+  int fds[2];
+  ASSERT_EQ(pipe(fds), 0);
+  auto child = Process::Shell(
+      absl::StrCat("trap 'exit 7' TERM; echo $$ >&", fds[1], "; while :; do sleep 0.05; done"));
+  ASSERT_TRUE(child.ok());
+  EXPECT_EQ(ReadPid(fds[0]), child->pid());  // the trap is set
+  close(fds[0]);
+  close(fds[1]);
+  EXPECT_EQ(DescribeWaitStatus(child->Stop(absl::Seconds(30))), "exited with status 7");
+  EXPECT_EQ(util::Run({"sh", "-c", "exit 5"}).value_or(-1), 5);
+  EXPECT_EQ(RunQuiet({"sh", "-c", "echo hidden; kill -TERM $$"}).value_or(-1), 143);
 }
 
 TEST(ScopedStopSignalsTest, RecordsTheSignalStopsPollingAndRestoresHandlers) {

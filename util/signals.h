@@ -2,7 +2,7 @@
 // while a ScopedStopSignals lives, either signal only records itself; the session polls
 // stop_requested() and winds down (stops the workload, writes what it has). The previous
 // handlers come back when the scope ends. Children should reset both signals to SIG_DFL
-// before exec (StartShell in util/subprocess.h does).
+// before exec (util::Process does).
 #ifndef MINPRIV_UTIL_SIGNALS_H_
 #define MINPRIV_UTIL_SIGNALS_H_
 

@@ -16,38 +16,22 @@
 #include "absl/strings/strip.h"
 #include "spdlog/spdlog.h"
 #include "util/files.h"
+#include "util/process.h"
 
 namespace minpriv::verifier {
 
 namespace {
 
-// Runs runc with stdin from /dev/null; returns its wait status.
+// Runs runc to completion with stdin from /dev/null; returns its wait status.
 absl::StatusOr<int> Spawn(const std::vector<std::string>& argv, bool quiet) {
-  pid_t pid = fork();
-  if (pid < 0) return absl::InternalError(absl::StrCat("fork: ", strerror(errno)));
-  if (pid == 0) {
-    int null = open("/dev/null", O_RDWR | O_CLOEXEC);
-    if (null >= 0) {
-      dup2(null, STDIN_FILENO);
-      if (quiet) dup2(null, STDERR_FILENO);
-    }
-    std::vector<char*> args;
-    for (const auto& a : argv) args.push_back(const_cast<char*>(a.c_str()));
-    args.push_back(nullptr);
-    execv(args[0], args.data());
-    _exit(127);
-  }
-  int status = 0;
-  while (waitpid(pid, &status, 0) < 0) {
-    if (errno != EINTR) return absl::InternalError(absl::StrCat("waitpid: ", strerror(errno)));
-  }
-  return status;
-}
-
-std::string Describe(int status) {
-  if (WIFEXITED(status)) return absl::StrCat("exit status ", WEXITSTATUS(status));
-  if (WIFSIGNALED(status)) return absl::StrCat("signal ", strsignal(WTERMSIG(status)));
-  return "unknown status";
+  util::SpawnOptions options;
+  options.stdin_path = "/dev/null";
+  if (quiet) options.stderr_path = "/dev/null";
+  options.search_path = false;
+  options.foreground = true;  // a Ctrl-C at the terminal reaches runc as it reaches verify
+  auto runc = util::Process::Spawn(argv, options);
+  if (!runc.ok()) return runc.status();
+  return runc->Wait();
 }
 
 }  // namespace
@@ -87,7 +71,7 @@ absl::StatusOr<RuncContainer> RuncContainer::Create(const std::string& runc,
     // Remove whatever runc left behind under this id.
     (void)Spawn({runc, "delete", "--force", id}, /*quiet=*/true);
     return absl::FailedPreconditionError(
-        absl::StrCat("runc create failed (", Describe(*status), ")"));
+        absl::StrCat("runc create failed (", util::DescribeWaitStatus(*status), ")"));
   }
   RuncContainer c;
   c.runc_ = runc;
@@ -143,7 +127,7 @@ absl::Status RuncContainer::RunRunc(std::initializer_list<std::string> args) {
   if (!st.ok()) return st.status();
   if (*st != 0) {
     return absl::FailedPreconditionError(
-        absl::StrCat("runc ", *args.begin(), " failed (", Describe(*st), ")"));
+        absl::StrCat("runc ", *args.begin(), " failed (", util::DescribeWaitStatus(*st), ")"));
   }
   return absl::OkStatus();
 }
@@ -175,14 +159,24 @@ std::optional<int> RuncContainer::WaitExit(absl::Duration timeout) {
   }
 }
 
+void RuncContainer::Terminate() {
+  if (exited_ || pid_ <= 0) return;
+  if (!RunRunc({"kill", id_, "TERM"}).ok()) kill(pid_, SIGTERM);
+}
+
+void RuncContainer::KillAll() {
+  if (exited_ || pid_ <= 0) return;
+  auto st = Spawn({runc_, "kill", "--all", id_, "KILL"}, /*quiet=*/true);
+  if (!st.ok() || *st != 0) kill(pid_, SIGKILL);
+}
+
 int RuncContainer::Stop(absl::Duration grace) {
   if (exited_ || pid_ <= 0) return wait_status_;
   if (grace > absl::ZeroDuration()) {
-    if (!RunRunc({"kill", id_, "TERM"}).ok()) kill(pid_, SIGTERM);
+    Terminate();
     if (auto st = WaitExit(grace)) return *st;
   }
-  auto st = Spawn({runc_, "kill", "--all", id_, "KILL"}, /*quiet=*/true);
-  if (!st.ok() || *st != 0) kill(pid_, SIGKILL);
+  KillAll();
   if (auto s = WaitExit(absl::Seconds(10))) return *s;
   spdlog::error("container {} (pid {}) did not exit after SIGKILL", id_, pid_);
   return wait_status_;

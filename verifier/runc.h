@@ -50,8 +50,13 @@ class RuncContainer {
   bool exited() const { return exited_; }
   int wait_status() const { return wait_status_; }
 
-  // SIGTERM through `runc kill`, up to `grace` to exit, then SIGKILL. Returns the wait
-  // status. Idempotent.
+  // SIGTERM to the container's process through `runc kill` (or directly).
+  void Terminate();
+  // SIGKILL to every process of the container through `runc kill --all` (or directly).
+  void KillAll();
+
+  // Terminate(), up to `grace` to exit, then KillAll(). Returns the wait status.
+  // Idempotent.
   int Stop(absl::Duration grace);
 
  private:

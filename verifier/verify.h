@@ -6,7 +6,9 @@
 //                  [--grace DUR] [--expect-exit N] [--profile FILE] [--report FILE]
 //                  [--keep-bundle] -- CMD [ARG...]
 //
-// Options → Validate → Run, each testable without the CLI. Exit codes: 0 verified,
+// Options → Validate → Run, each testable without the CLI (the flags are cli/verify_cmd.cc's).
+// The parts: verify_options.cc (checks before anything runs), replay.cc (the session under
+// runc), classify.cc (what the replay did, as breaks), report.cc (the verdict as JSON). Exit codes: 0 verified,
 // 3 broken (kVerifyBroken), 2 usage/input error, 1 environment (runc missing, not root).
 #ifndef MINPRIV_VERIFIER_VERIFY_H_
 #define MINPRIV_VERIFIER_VERIFY_H_
@@ -21,6 +23,7 @@
 #include "absl/time/time.h"
 #include "crd/workload_profile.h"
 #include "observer/observer.h"
+#include "session/session.h"
 #include "profiler/profile_builder.h"
 #include "remediator/evaluator.h"
 #include "verifier/oci_spec.h"
@@ -28,7 +31,6 @@
 namespace minpriv::verifier {
 
 inline constexpr int kVerifyBroken = 3;
-extern const char kVerifyUsage[];
 
 struct VerifyOptions {
   std::string proposal;   // proposal directory (required)
@@ -47,7 +49,6 @@ struct VerifyOptions {
   bool help = false;
 };
 
-absl::StatusOr<VerifyOptions> ParseVerifyFlags(int argc, char** argv);
 // Checks combinations and that the proposal directory exists. InvalidArgument on mistakes.
 absl::Status ValidateVerifyOptions(VerifyOptions& options);
 
@@ -117,14 +118,17 @@ std::string ProposalProfilePath(const std::string& proposal_dir, const std::stri
 // naming the directory otherwise), so a verdict is never lost after the replay.
 absl::Status CheckWritableDestination(const std::string& flag, const std::string& path);
 
-using ObserverFactory =
-    std::function<absl::StatusOr<std::unique_ptr<observer::Observer>>()>;
+using session::ObserverFactory;
 
 // Runs the replay. Errors: InvalidArgument for the user's mistakes (bad proposal),
 // FailedPrecondition/Internal for the environment (not root, runc missing, observer).
 // Breaks (including a container that does not start) are results, not errors.
 absl::StatusOr<VerifyResult> RunVerifySession(const VerifyOptions& options,
                                               ObserverFactory make_observer);
+
+// A wait status as verify's messages phrase it: "exited with status 3", "was killed by
+// SIGKILL".
+std::string DescribeExit(int wait_status);
 
 // Machine-readable report (sorted keys, deterministic for the same result).
 std::string VerifyReportJson(const VerifyResult& result);

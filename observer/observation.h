@@ -1,15 +1,16 @@
-// Typed observations: what the observer hands the profiler (and the verifier). The
-// observer is the only code that sees libbpf and raw kernel events; everything past this
-// interface can be driven by synthetic observations in tests.
-#ifndef MINPRIV_PROFILER_OBSERVATION_H_
-#define MINPRIV_PROFILER_OBSERVATION_H_
+// The observer's output contract: typed observations and the sink that receives them, for
+// every user of the observer (the profiler, the verifier, the session layer). The observer
+// is the only code that sees libbpf and raw kernel events; everything past this interface
+// can be driven by synthetic observations in tests. Depends on nothing but absl.
+#ifndef MINPRIV_OBSERVER_OBSERVATION_H_
+#define MINPRIV_OBSERVER_OBSERVATION_H_
 
 #include <cstdint>
 #include <string>
 
 #include "absl/time/time.h"
 
-namespace minpriv::profiler {
+namespace minpriv::observer {
 
 enum class FileOp {
   kWrite,     // open/openat/openat2 with O_WRONLY or O_RDWR
@@ -129,6 +130,6 @@ class ObservationSink {
   virtual void OnDenial(absl::Time t, const DenialObservation& o) {}
 };
 
-}  // namespace minpriv::profiler
+}  // namespace minpriv::observer
 
-#endif  // MINPRIV_PROFILER_OBSERVATION_H_
+#endif  // MINPRIV_OBSERVER_OBSERVATION_H_

@@ -1,11 +1,12 @@
 // `minpriv learn`: run (or attach to) a workload in a cgroup under observation and write
-// its WorkloadProfile. Options → Validate → Run, each testable without the CLI.
+// its WorkloadProfile. Options → Validate → Run, each testable without the CLI (the flags
+// are cli/learn_cmd.cc's).
 //
 //   minpriv learn --out FILE [--name NAME] [--duration DUR] [--exercise 'SHELL COMMAND']
 //                 [--ready-timeout DUR] [--grace DUR] -- CMD [ARG...]
 //   minpriv learn --cgroup PATH --duration DUR --out FILE [--name NAME]
-#ifndef MINPRIV_PROFILER_LEARN_H_
-#define MINPRIV_PROFILER_LEARN_H_
+#ifndef MINPRIV_SESSION_LEARN_H_
+#define MINPRIV_SESSION_LEARN_H_
 
 #include <functional>
 #include <memory>
@@ -16,11 +17,9 @@
 #include "absl/status/statusor.h"
 #include "absl/time/time.h"
 #include "crd/workload_profile.h"
-#include "observer/observer.h"
+#include "session/session.h"
 
-namespace minpriv::profiler {
-
-extern const char kLearnUsage[];
+namespace minpriv::session {
 
 struct LearnOptions {
   std::string out;                         // profile file to write (required)
@@ -37,9 +36,6 @@ struct LearnOptions {
   std::vector<std::string> command;        // run mode: CMD [ARG...]
   bool help = false;
 };
-
-// Parses flags (argv[0] is the subcommand name). InvalidArgument names the bad flag.
-absl::StatusOr<LearnOptions> ParseLearnFlags(int argc, char** argv);
 
 // Checks combinations, fills defaults (name from CMD's or the cgroup's base name, as a
 // Kubernetes name), checks the output directory exists and takes new files (a probe file
@@ -62,9 +58,6 @@ struct LearnResult {
 // interrupted (130 for SIGINT, 143 for SIGTERM), 1 when the exercise failed, else 0.
 int LearnExitCode(const LearnResult& result);
 
-using ObserverFactory =
-    std::function<absl::StatusOr<std::unique_ptr<observer::Observer>>()>;
-
 // Runs the learning session and writes the profile atomically to options.out, also when
 // learning was interrupted or the exercise failed (then with complete: false and the
 // reason; see LearnExitCode). Run mode learns until the main process has exited and no
@@ -81,9 +74,6 @@ absl::StatusOr<LearnResult> RunLearnSession(const LearnOptions& options,
                                             ObserverFactory make_observer,
                                             bool progress_to_terminal);
 
-// "exited with status 3", "killed by SIGTERM".
-std::string DescribeWaitStatus(int wait_status);
+}  // namespace minpriv::session
 
-}  // namespace minpriv::profiler
-
-#endif  // MINPRIV_PROFILER_LEARN_H_
+#endif  // MINPRIV_SESSION_LEARN_H_

@@ -1,6 +1,6 @@
-#include "profiler/observation.h"
+#include "observer/observation.h"
 
-namespace minpriv::profiler {
+namespace minpriv::observer {
 
 const char* FileOpName(FileOp op) {
   switch (op) {
@@ -25,4 +25,4 @@ const char* FileOpName(FileOp op) {
 
 const char* ProtocolName(Protocol p) { return p == Protocol::kUdp ? "UDP" : "TCP"; }
 
-}  // namespace minpriv::profiler
+}  // namespace minpriv::observer

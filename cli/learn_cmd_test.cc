@@ -1,6 +1,6 @@
-// `minpriv learn` session logic with a fake observer: real fork/exec, real cgroup (root),
+// `minpriv learn` (flags, options, session) with a fake observer: real fork/exec, real cgroup (root),
 // scripted observations instead of BPF. The real-kernel path is tests/learn_e2e_test.cc.
-#include "profiler/learn.h"
+#include "cli/learn_cmd.h"
 
 #include <signal.h>
 #include <sys/wait.h>
@@ -16,8 +16,9 @@
 #include "gtest/gtest.h"
 #include "tests/test_util.h"
 #include "util/files.h"
+#include "util/process.h"
 
-namespace minpriv::profiler {
+namespace minpriv::cli {
 namespace {
 
 using ::testing::AllOf;
@@ -34,7 +35,7 @@ class FakeObserver : public observer::Observer {
   };
   explicit FakeObserver(Script script) : script_(std::move(script)) {}
 
-  absl::Status Watch(const std::string& cgroup_path, ObservationSink* sink) override {
+  absl::Status Watch(const std::string& cgroup_path, observer::ObservationSink* sink) override {
     cgroup_ = cgroup_path;
     sink_ = sink;
     // learn moves the held workload into the cgroup before watching it.
@@ -52,7 +53,7 @@ class FakeObserver : public observer::Observer {
     if (workload_in_cgroup_) {
       sink_->OnIdentity(absl::Now(), {static_cast<uint32_t>(geteuid()), static_cast<uint32_t>(getegid())});
       sink_->OnSyscall(absl::Now(), {59});  // execve
-      if (script_.emit_listen) sink_->OnListen(absl::Now(), {8080, Protocol::kTcp, "0.0.0.0"});
+      if (script_.emit_listen) sink_->OnListen(absl::Now(), {8080, observer::Protocol::kTcp, "0.0.0.0"});
     }
   }
   absl::Status Drain() override {
@@ -71,25 +72,25 @@ class FakeObserver : public observer::Observer {
  private:
   Script script_;
   std::string cgroup_;
-  ObservationSink* sink_ = nullptr;
+  observer::ObservationSink* sink_ = nullptr;
   bool drained_ = false;
   bool workload_in_cgroup_ = false;
   int polls_ = 0;
 };
 
-ObserverFactory Fake(FakeObserver::Script script = {}) {
+session::ObserverFactory Fake(FakeObserver::Script script = {}) {
   return [script]() -> absl::StatusOr<std::unique_ptr<observer::Observer>> {
     return std::unique_ptr<observer::Observer>(new FakeObserver(script));
   };
 }
 
-absl::StatusOr<LearnOptions> Parse(std::vector<std::string> args) {
+absl::StatusOr<session::LearnOptions> Parse(std::vector<std::string> args) {
   args.insert(args.begin(), "learn");
   std::vector<char*> argv;
   for (auto& a : args) argv.push_back(a.data());
   auto o = ParseLearnFlags(static_cast<int>(argv.size()), argv.data());
   if (!o.ok()) return o;
-  absl::Status v = ValidateLearnOptions(*o);
+  absl::Status v = session::ValidateLearnOptions(*o);
   if (!v.ok()) return v;
   return o;
 }
@@ -117,7 +118,7 @@ TEST_F(LearnTest, ParsesFlagsAndDerivesName) {
 }
 
 TEST_F(LearnTest, RejectsUserMistakes) {
-  auto code = [](const absl::StatusOr<LearnOptions>& o) { return o.status().code(); };
+  auto code = [](const absl::StatusOr<session::LearnOptions>& o) { return o.status().code(); };
   EXPECT_EQ(code(Parse({"--out", out_})), absl::StatusCode::kInvalidArgument);
   EXPECT_EQ(code(Parse({"--", "true"})), absl::StatusCode::kInvalidArgument);
   EXPECT_THAT(Parse({"--out", out_, "--duration", "soon", "--", "true"}).status().message(),
@@ -139,10 +140,10 @@ TEST_F(LearnTest, RejectsUserMistakes) {
 TEST_F(LearnTest, RunsCommandUntilItExitsAndWritesProfile) {
   auto o = Parse({"--out", out_, "--", "/bin/sh", "-c", "exit 3"});
   ASSERT_TRUE(o.ok()) << o.status();
-  auto r = RunLearnSession(*o, Fake(), false);
+  auto r = session::RunLearnSession(*o, Fake(), false);
   ASSERT_TRUE(r.ok()) << r.status();
   EXPECT_TRUE(r->workload_exited);
-  EXPECT_EQ(DescribeWaitStatus(r->workload_wait_status), "exited with status 3");
+  EXPECT_EQ(util::DescribeWaitStatus(r->workload_wait_status), "exited with status 3");
   auto p = crd::ReadWorkloadProfileFile(out_);
   ASSERT_TRUE(p.ok()) << p.status();
   EXPECT_EQ(p->name, "sh");
@@ -158,7 +159,7 @@ TEST_F(LearnTest, RunsCommandUntilItExitsAndWritesProfile) {
 TEST_F(LearnTest, DropsAndMissingHooksMakeProfileIncomplete) {
   auto o = Parse({"--out", out_, "--", "/bin/true"});
   ASSERT_TRUE(o.ok()) << o.status();
-  auto r = RunLearnSession(*o, Fake({.dropped = 7, .warnings = {"no cap_capable tracepoint"}}), false);
+  auto r = session::RunLearnSession(*o, Fake({.dropped = 7, .warnings = {"no cap_capable tracepoint"}}), false);
   ASSERT_TRUE(r.ok()) << r.status();
   auto p = crd::ReadWorkloadProfileFile(out_);
   ASSERT_TRUE(p.ok()) << p.status();
@@ -177,7 +178,7 @@ TEST_F(LearnTest, MissingCommandIsUserErrorAndWritesNothing) {
   // Passes validation (a searchable directory) but exec() fails: reported, nothing written.
   auto o = Parse({"--out", out_, "--", dir_});
   ASSERT_TRUE(o.ok()) << o.status();
-  auto r = RunLearnSession(*o, Fake(), false);
+  auto r = session::RunLearnSession(*o, Fake(), false);
   EXPECT_EQ(r.status().code(), absl::StatusCode::kInvalidArgument);
   EXPECT_THAT(r.status().message(), HasSubstr("cannot run '" + dir_ + "'"));
   EXPECT_FALSE(std::filesystem::exists(out_));
@@ -188,19 +189,19 @@ TEST_F(LearnTest, ExerciseRunsOnceListeningThenWorkloadIsStopped) {
   auto o = Parse({"--out", out_, "--grace", "2s", "--exercise", "touch " + marker + "; exit 4",
                   "--", "/bin/sleep", "300"});
   ASSERT_TRUE(o.ok()) << o.status();
-  auto r = RunLearnSession(*o, Fake({.emit_listen = true, .dropped = 0, .warnings = {}}), false);
+  auto r = session::RunLearnSession(*o, Fake({.emit_listen = true, .dropped = 0, .warnings = {}}), false);
   ASSERT_TRUE(r.ok()) << r.status();
   EXPECT_TRUE(r->exercise_ran);
-  EXPECT_EQ(DescribeWaitStatus(r->exercise_wait_status), "exited with status 4");
+  EXPECT_EQ(util::DescribeWaitStatus(r->exercise_wait_status), "exited with status 4");
   EXPECT_TRUE(std::filesystem::exists(marker));
   EXPECT_FALSE(r->workload_exited);
-  EXPECT_EQ(DescribeWaitStatus(r->workload_wait_status), "killed by SIGTERM");
+  EXPECT_EQ(util::DescribeWaitStatus(r->workload_wait_status), "killed by SIGTERM");
   auto p = crd::ReadWorkloadProfileFile(out_);
   ASSERT_TRUE(p.ok()) << p.status();
   ASSERT_EQ(p->containers[0].network.listen.size(), 1u);
   // A failed exercise: the behaviour it should have driven may be missing.
   EXPECT_TRUE(r->exercise_failed);
-  EXPECT_EQ(LearnExitCode(*r), 1);
+  EXPECT_EQ(session::LearnExitCode(*r), 1);
   EXPECT_FALSE(p->status.complete);
   EXPECT_THAT(p->status.incomplete_reasons,
               ElementsAre(HasSubstr("the exercise exited with status 4 (it failed)")));
@@ -210,10 +211,10 @@ TEST_F(LearnTest, ExerciseThatSucceedsKeepsTheProfileComplete) {
   auto o = Parse({"--out", out_, "--grace", "2s", "--exercise", "true", "--", "/bin/sleep",
                   "300"});
   ASSERT_TRUE(o.ok()) << o.status();
-  auto r = RunLearnSession(*o, Fake({.emit_listen = true}), false);
+  auto r = session::RunLearnSession(*o, Fake({.emit_listen = true}), false);
   ASSERT_TRUE(r.ok()) << r.status();
   EXPECT_FALSE(r->exercise_failed);
-  EXPECT_EQ(LearnExitCode(*r), 0);
+  EXPECT_EQ(session::LearnExitCode(*r), 0);
   auto p = crd::ReadWorkloadProfileFile(out_);
   ASSERT_TRUE(p.ok()) << p.status();
   EXPECT_TRUE(p->status.complete) << crd::EmitWorkloadProfile(*p);
@@ -223,11 +224,11 @@ TEST_F(LearnTest, WorkloadGoneBeforeTheExerciseIsAFailure) {
   std::string marker = dir_ + "/exercised";
   auto o = Parse({"--out", out_, "--exercise", "touch " + marker, "--", "/bin/true"});
   ASSERT_TRUE(o.ok()) << o.status();
-  auto r = RunLearnSession(*o, Fake(), false);
+  auto r = session::RunLearnSession(*o, Fake(), false);
   ASSERT_TRUE(r.ok()) << r.status();
   EXPECT_FALSE(r->exercise_ran);
   EXPECT_FALSE(std::filesystem::exists(marker));
-  EXPECT_EQ(LearnExitCode(*r), 1);
+  EXPECT_EQ(session::LearnExitCode(*r), 1);
   auto p = crd::ReadWorkloadProfileFile(out_);
   ASSERT_TRUE(p.ok()) << p.status();
   EXPECT_FALSE(p->status.complete);
@@ -263,11 +264,11 @@ TEST_F(LearnTest, DaemonizedWorkloadIsLearnedUntilItsDaemonExits) {
       ") >/dev/null 2>&1 & exit 0");
   auto o = Parse({"--out", out_, "--", "/bin/sh", "-c", script});
   ASSERT_TRUE(o.ok()) << o.status();
-  auto r = RunLearnSession(*o, Fake(), false);
+  auto r = session::RunLearnSession(*o, Fake(), false);
   ASSERT_TRUE(r.ok()) << r.status();
   EXPECT_TRUE(r->workload_exited);
   EXPECT_TRUE(std::filesystem::exists(marker)) << "the daemon was killed";
-  EXPECT_EQ(LearnExitCode(*r), 0);
+  EXPECT_EQ(session::LearnExitCode(*r), 0);
   auto p = crd::ReadWorkloadProfileFile(out_);
   ASSERT_TRUE(p.ok()) << p.status();
   EXPECT_TRUE(p->status.complete);
@@ -288,12 +289,12 @@ TEST_F(LearnTest, DaemonIsExercisedThenStoppedWithSigterm) {
   auto o = Parse({"--out", out_, "--grace", "30s", "--exercise", "touch " + exercised, "--",
                   "/bin/sh", "-c", script});
   ASSERT_TRUE(o.ok()) << o.status();
-  auto r = RunLearnSession(*o, Fake({.emit_listen = true}), false);
+  auto r = session::RunLearnSession(*o, Fake({.emit_listen = true}), false);
   ASSERT_TRUE(r.ok()) << r.status();
   EXPECT_TRUE(r->exercise_ran);
   EXPECT_TRUE(std::filesystem::exists(exercised));
   EXPECT_TRUE(std::filesystem::exists(termed)) << "the daemon did not get SIGTERM";
-  EXPECT_EQ(LearnExitCode(*r), 0);
+  EXPECT_EQ(session::LearnExitCode(*r), 0);
   auto p = crd::ReadWorkloadProfileFile(out_);
   ASSERT_TRUE(p.ok()) << p.status();
   EXPECT_THAT(p->status.warnings, ElementsAre(HasSubstr("daemonized:")));
@@ -306,16 +307,16 @@ TEST_F(LearnTest, InterruptStopsWorkloadAndWritesIncompleteProfile) {
   script.raise_sigint_at_poll = 3;
   struct sigaction before {};
   sigaction(SIGINT, nullptr, &before);
-  auto r = RunLearnSession(*o, Fake(script), false);
+  auto r = session::RunLearnSession(*o, Fake(script), false);
   ASSERT_TRUE(r.ok()) << r.status();
   EXPECT_FALSE(r->workload_exited);
-  EXPECT_EQ(DescribeWaitStatus(r->workload_wait_status), "killed by SIGTERM");
+  EXPECT_EQ(util::DescribeWaitStatus(r->workload_wait_status), "killed by SIGTERM");
   auto p = crd::ReadWorkloadProfileFile(out_);
   ASSERT_TRUE(p.ok()) << p.status();
   EXPECT_FALSE(p->status.complete);
   EXPECT_THAT(p->status.incomplete_reasons, ElementsAre(HasSubstr("interrupted by SIGINT")));
   EXPECT_EQ(r->stop_signal, SIGINT);
-  EXPECT_EQ(LearnExitCode(*r), 130);
+  EXPECT_EQ(session::LearnExitCode(*r), 130);
   // The handler is gone again: SIGINT has its previous disposition (default, or ignored when
   // the test runs as a background job).
   struct sigaction now {};
@@ -323,10 +324,38 @@ TEST_F(LearnTest, InterruptStopsWorkloadAndWritesIncompleteProfile) {
   EXPECT_EQ(now.sa_handler, before.sa_handler);
 }
 
+// An interrupted learn takes the exercise's whole process tree with it: a background job
+// the exercise's shell started does not outlive learn (re-parented to PID 1).
+TEST_F(LearnTest, InterruptedExerciseLeavesNothingBehind) {
+  std::string pid_file = dir_ + "/background.pid";
+  auto o = Parse({"--out", out_, "--grace", "1s", "--exercise",
+                  "sleep 600 & echo $! > " + pid_file + "; wait", "--", "/bin/sleep", "300"});
+  ASSERT_TRUE(o.ok()) << o.status();
+  FakeObserver::Script script;
+  script.emit_listen = true;
+  script.raise_sigint_at_poll = 40;  // well after the exercise has started its job
+  auto r = session::RunLearnSession(*o, Fake(script), false);
+  ASSERT_TRUE(r.ok()) << r.status();
+  EXPECT_EQ(r->stop_signal, SIGINT);
+  auto text = util::ReadFile(pid_file);
+  ASSERT_TRUE(text.ok()) << text.status();
+  pid_t background = std::stoi(*text);
+  ASSERT_GT(background, 0);
+  // Gone, or a zombie its new parent is about to reap.
+  std::string stat;
+  for (int i = 0; i < 1000 && kill(background, 0) == 0; ++i) {
+    stat = util::ReadFile(absl::StrCat("/proc/", background, "/stat")).value_or("");
+    if (stat.find(") Z") != std::string::npos) break;
+    usleep(1000);
+  }
+  stat = util::ReadFile(absl::StrCat("/proc/", background, "/stat")).value_or("");
+  EXPECT_TRUE(stat.empty() || stat.find(") Z") != std::string::npos) << stat;
+}
+
 TEST_F(LearnTest, ObserverFailureIsReturnedAsIs) {
   auto o = Parse({"--out", out_, "--", "/bin/true"});
   ASSERT_TRUE(o.ok()) << o.status();
-  auto r = RunLearnSession(
+  auto r = session::RunLearnSession(
       *o, [] { return absl::StatusOr<std::unique_ptr<observer::Observer>>(
                    absl::FailedPreconditionError("no BTF")); },
       false);
@@ -335,4 +364,4 @@ TEST_F(LearnTest, ObserverFailureIsReturnedAsIs) {
 }
 
 }  // namespace
-}  // namespace minpriv::profiler
+}  // namespace minpriv::cli

@@ -1,0 +1,337 @@
+// `minpriv verify`'s replay: the proposal read, the OCI bundle built, the container run by
+// runc as a session (session/session.h) under the observer in verification mode, and what
+// it did judged (classify.cc).
+#include <sys/stat.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <algorithm>
+#include <cstdio>
+#include <optional>
+#include <set>
+#include <sstream>
+
+#include "absl/strings/match.h"
+#include "absl/strings/str_cat.h"
+#include "crd/profile_codec.h"
+#include "remediator/network_policy.h"
+#include "remediator/runtime_syscalls.h"
+#include "session/session.h"
+#include "spdlog/spdlog.h"
+#include "util/cgroup.h"
+#include "util/files.h"
+#include "verifier/bundle.h"
+#include "verifier/runc.h"
+#include "verifier/verify.h"
+#include "verifier/workload.h"
+
+namespace minpriv::verifier {
+
+namespace {
+
+// The v2 cgroup of a process, from /proc/PID/cgroup's "0::" line.
+absl::StatusOr<std::string> CgroupOfPid(pid_t pid) {
+  auto root = util::CgroupV2Root();
+  if (!root.ok()) return root.status();
+  auto text = util::ReadFile(absl::StrCat("/proc/", pid, "/cgroup"));
+  if (!text.ok()) return text.status();
+  std::istringstream in(*text);
+  std::string line;
+  while (std::getline(in, line)) {
+    if (absl::StartsWith(line, "0::")) return absl::StrCat(*root, line.substr(3));
+  }
+  return absl::InternalError(absl::StrCat("process ", pid, " has no cgroup v2 entry"));
+}
+
+
+// The container as the session's workload: gone once its process exited; stopped through
+// runc (SIGTERM, then SIGKILL to everything in it).
+class ContainerWorkload : public session::Workload {
+ public:
+  explicit ContainerWorkload(RuncContainer& container) : container_(container) {}
+  bool Gone() override { return container_.WaitExit(absl::ZeroDuration()).has_value(); }
+  void Terminate() override { container_.Terminate(); }
+  void Kill() override { container_.KillAll(); }
+
+ private:
+  RuncContainer& container_;
+};
+
+}  // namespace
+
+absl::StatusOr<VerifyResult> RunVerifySession(const VerifyOptions& o,
+                                              ObserverFactory make_observer) {
+  if (geteuid() != 0) {
+    return absl::FailedPreconditionError(
+        "minpriv verify must run as root (it runs runc and loads eBPF programs)");
+  }
+  auto runc = FindRunc();
+  if (!runc.ok()) return absl::FailedPreconditionError(runc.status().message());
+
+  // The proposal: the narrowed workload and the evaluator's policy.
+  const std::string manifest_path = o.proposal + "/narrowed.yaml";
+  auto manifest = util::ReadFile(manifest_path);
+  if (!manifest.ok()) {
+    return absl::InvalidArgumentError(absl::StrCat(
+        manifest.status().message(), "; --proposal must be a directory 'minpriv propose' wrote"));
+  }
+  auto workloads = ParseWorkloads(*manifest, manifest_path);
+  if (!workloads.ok()) return workloads.status();
+  auto sel = SelectContainer(*workloads, o.workload, o.container, manifest_path);
+  if (!sel.ok()) return sel.status();
+  auto policy = remediator::LoadContainerPolicy(o.proposal, sel->pod.name, sel->container.name);
+  if (!policy.ok()) {
+    return absl::InvalidArgumentError(absl::StrCat(o.proposal, ": ", policy.status().message()));
+  }
+  // The learned profile: --profile, else the copy the proposal carries.
+  std::string profile_path = o.profile;
+  if (profile_path.empty()) {
+    std::string stored = ProposalProfilePath(o.proposal, sel->pod.namespace_, sel->pod.name);
+    struct stat st;
+    if (stat(stored.c_str(), &st) == 0) profile_path = stored;
+  }
+  std::optional<crd::ContainerProfile> learned;
+  if (!profile_path.empty()) {
+    auto wp = crd::ReadWorkloadProfileFile(profile_path);
+    if (!wp.ok()) return absl::InvalidArgumentError(wp.status().message());
+    for (const auto& c : wp->containers) {
+      if (c.name == sel->container.name || wp->containers.size() == 1) learned = c;
+    }
+    if (!learned) {
+      return absl::InvalidArgumentError(absl::StrCat(profile_path, ": no container named ",
+                                                     sel->container.name));
+    }
+  }
+
+  VerifyResult result;
+  result.workload = absl::StrCat(sel->pod.kind, "/", sel->pod.name);
+  result.container = sel->container.name;
+  result.init_container = sel->init;
+  if (learned) result.profile_used = profile_path;
+
+  // CMD must exist in the image (here: the host root), or runc's failure would read as the
+  // proposal's fault.
+  std::string path_env = kDefaultContainerPath;
+  for (const auto& e : sel->container.env) {
+    if (e.name == "PATH" && !e.from_source) path_env = e.value;
+  }
+  if (auto resolved = ResolveCommand(o.command[0], path_env); !resolved.ok()) {
+    return resolved.status();
+  }
+
+  // The bundle and the runtime spec.
+  auto bundle = Bundle::Create();
+  if (!bundle.ok()) return bundle.status();
+  if (o.keep_bundle) bundle->Keep();
+  SpecInputs in;
+  in.pod = sel->pod;
+  in.container = sel->container;
+  in.args = o.command;
+  in.seccomp_dir = o.proposal + "/seccomp";
+  const std::string id = absl::StrCat("minpriv-verify-", getpid());
+  in.cgroups_path = absl::StrCat("/minpriv/verify-", getpid());
+  int64_t fs_group = sel->pod.security_context.fs_group.value_or(-1);
+  for (const auto& vm : sel->container.volume_mounts) {
+    for (const auto& v : sel->pod.volumes) {
+      if (v.name != vm.name || v.type != Volume::Type::kEmptyDir || v.memory_medium) continue;
+      if (in.empty_dir_sources.count(v.name)) continue;
+      auto dir = bundle->AddEmptyDir(v.name, fs_group);
+      if (!dir.ok()) return dir.status();
+      in.empty_dir_sources[v.name] = *dir;
+      if (!vm.sub_path.empty()) {
+        std::string sub = absl::StrCat(*dir, "/", vm.sub_path);
+        mkdir(sub.c_str(), 0777);
+        chmod(sub.c_str(), 0777);
+      }
+    }
+  }
+  auto spec = BuildOciSpec(in);
+  if (!spec.ok()) return spec.status();
+  result.notes = spec->notes;
+  if (auto s = bundle->WriteConfig(spec->config); !s.ok()) return s;
+  if (o.keep_bundle) result.bundle_dir = bundle->dir();
+  for (const auto& b : spec->start_blockers) {
+    result.breaks.push_back({"start", "kubelet", absl::StrCat("would not start: ", b), ""});
+  }
+  if (!result.breaks.empty()) return result;
+
+  session::Session session;
+  if (auto s = session.OpenObserver(make_observer); !s.ok()) return s;
+  profiler::ProfileBuilder builder(sel->container.name);
+
+  // runc create: the container's init waits for `runc start`; watch its cgroup first so
+  // that the runtime's own work after installing the filter is observed too.
+  spdlog::info("verifying {} container {} under {} with runc", result.workload,
+               result.container, o.proposal);
+  std::fflush(stdout);
+  auto container = RuncContainer::Create(*runc, bundle->dir(), id);
+  if (!container.ok()) {
+    if (container.status().code() == absl::StatusCode::kFailedPrecondition) {
+      result.breaks.push_back({"start", "runc create",
+                               absl::StrCat("container did not start: ",
+                                            container.status().message()),
+                               "the runtime rejected the spec built from the proposal"});
+      return result;
+    }
+    return container.status();
+  }
+  auto cgroup = CgroupOfPid(container->init_pid());
+  if (!cgroup.ok()) return cgroup.status();
+  if (auto s = session.observer().Watch(*cgroup, &builder); !s.ok()) return s;
+  session.Begin(o.duration);
+  if (auto s = container->Start(); !s.ok()) {
+    result.breaks.push_back({"start", "runc start",
+                             absl::StrCat("container did not start: ", s.message()), ""});
+  } else {
+    result.started = true;
+  }
+  ContainerWorkload workload(*container);
+  session.SetWorkload(&workload);
+
+  bool exercise_failed = false;
+  if (result.started && !o.exercise.empty()) {
+    auto ready = session.AwaitReady(builder, o.ready_timeout);
+    if (!ready.ok()) return ready.status();
+    result.ready = *ready;
+    if (!session.workload_gone() && !session.stop_requested()) {
+      if (!result.ready) {
+        spdlog::warn("the workload was not up within --ready-timeout {}; running the exercise "
+                     "anyway", absl::FormatDuration(o.ready_timeout));
+      }
+      spdlog::info("workload is up; running exercise: {}", o.exercise);
+      auto ex = session.RunExercise(o.exercise);
+      if (!ex.ok()) return ex.status();
+      if (ex->finished) {
+        result.exercise_ran = true;
+        result.exercise_status = ex->wait_status;
+        spdlog::info("exercise {}", DescribeExit(ex->wait_status));
+        if (!WIFEXITED(ex->wait_status) || WEXITSTATUS(ex->wait_status) != 0) {
+          exercise_failed = true;
+        }
+      } else {
+        exercise_failed = true;
+        if (!session.stop_requested()) {
+          result.breaks.push_back({"exercise", "exercise",
+                                   absl::StrCat("exercise did not finish within --duration ",
+                                                absl::FormatDuration(o.duration)),
+                                   o.exercise});
+        }
+      }
+    }
+  } else if (result.started) {
+    if (auto s = session.PollUntilGone(); !s.ok()) return s;
+  }
+  // Interrupted (SIGINT/SIGTERM): clean up as usual, but there is no verdict.
+  if (session.stop_requested()) result.interrupted_by = session.stop_signal();
+
+  // Stop the container (it may have exited already) and collect what is left.
+  result.exited = session.workload_gone();
+  absl::Time stopping_since = absl::InfiniteFuture();
+  if (!result.exited) {
+    stopping_since = absl::Now();
+    session.Stop(o.grace);
+  }
+  result.wait_status = container->wait_status();
+  auto stats = session.Finish();
+  if (!stats.ok()) return stats.status();
+  result.stats = *stats;
+  *container = RuncContainer();  // runc delete
+  result.observed = builder.Build();
+
+  if (result.exited) {
+    int st = result.wait_status;
+    bool fine = (WIFEXITED(st) && WEXITSTATUS(st) == 0) ||
+                (WIFEXITED(st) && o.expect_exit && WEXITSTATUS(st) == *o.expect_exit);
+    bool early = !o.exercise.empty() && !result.exercise_ran;
+    if (!fine || early) {
+      result.breaks.push_back(
+          {"exit", "workload",
+           absl::StrCat("workload ", DescribeExit(st),
+                        early ? " before the exercise could run" : ""),
+           o.expect_exit ? absl::StrCat("expected exit status ", *o.expect_exit) : ""});
+    }
+  }
+  if (sel->init && result.started && !result.exited && !result.interrupted_by) {
+    result.breaks.push_back(
+        {"exit", "workload", "init container did not run to completion",
+         o.duration_set ? absl::StrCat("still running after --duration ",
+                                       absl::FormatDuration(o.duration),
+                                       "; the pod's other containers would never start")
+                        : "it was still running when the exercise ended; the pod's other "
+                          "containers would never start"});
+  }
+  if (exercise_failed && result.exercise_ran) {
+    result.breaks.push_back({"exercise", "exercise",
+                             absl::StrCat("exercise failed: it ",
+                                          DescribeExit(result.exercise_status)),
+                             o.exercise});
+  }
+
+  // The evaluator judges the workload: capability checks the runtime made for itself while
+  // it still held its privileges (runc:[2:INIT] before dropping them) are not the
+  // workload's needs.
+  crd::ContainerProfile judged = result.observed;
+  std::set<std::string> workload_caps;
+  std::erase_if(judged.capability_evidence, [](const crd::CapabilityUse& ev) {
+    return absl::StartsWith(ev.binary, "runc");
+  });
+  // A check that failed while learning too (same capability, same call site) is a failure
+  // the workload already lives with: not a need the proposal must grant.
+  const crd::ContainerProfile* learned_ptr = learned ? &*learned : nullptr;
+  for (const auto& ev : judged.capability_evidence) {
+    if (LearnedDenial(learned_ptr, ev)) {
+      result.ignored.push_back(absl::StrCat(
+          "capability ", ev.capability, " failed at ", ev.call_site, " for ", ev.binary,
+          ": it failed there while learning too (", profile_path, ")"));
+    }
+  }
+  std::erase_if(judged.capability_evidence, [learned_ptr](const crd::CapabilityUse& ev) {
+    return LearnedDenial(learned_ptr, ev);
+  });
+  for (const auto& ev : judged.capability_evidence) workload_caps.insert(ev.capability);
+  judged.capabilities.assign(workload_caps.begin(), workload_caps.end());
+  std::vector<remediator::Violation> violations = remediator::Evaluate(*policy, judged);
+  std::vector<Break> found = ClassifyBreaks(*spec, builder.denials(), result.observed,
+                                            violations, learned ? &*learned : nullptr,
+                                            stopping_since);
+  result.breaks.insert(result.breaks.end(), found.begin(), found.end());
+  // The runtime's init can die of its filter before anything is watched (a Go signal
+  // handler's rt_sigreturn denied while it waits for `runc start`): then name what the
+  // profile lacks of what runc does after installing the filter, measured here.
+  bool denial_seen = std::any_of(found.begin(), found.end(),
+                                 [](const Break& b) { return b.kind == "seccomp"; });
+  if (!result.started && spec->seccomp && !denial_seen) {
+    for (const std::string& s : remediator::RuncMeasuredSyscalls()) {
+      if (spec->seccomp->Allows(s)) continue;
+      result.breaks.push_back(
+          {"seccomp", s, absl::StrCat("seccomp denies ", s),
+           absl::StrCat("runc makes this call after installing the filter and ", s, " is not in ",
+                        spec->seccomp_source, ": the profile must allow it for the container to "
+                        "start (the runtime died before its calls could be observed)")});
+    }
+  }
+  std::sort(result.breaks.begin(), result.breaks.end());
+  result.breaks.erase(std::unique(result.breaks.begin(), result.breaks.end()),
+                      result.breaks.end());
+  if (!learned) {
+    size_t loopback = 0;
+    for (const auto& p : result.observed.network.egress) loopback += remediator::IsLoopback(p.ip);
+    if (loopback > 0) {
+      result.notes.push_back(absl::StrCat(
+          loopback, " loopback peer(s) were reached and not judged (no NetworkPolicy applies "
+          "to loopback); pass --profile with the learned profile to compare them"));
+    }
+  }
+  if (result.stats.dropped > 0) {
+    result.notes.push_back(absl::StrCat(result.stats.dropped, " events were dropped; a break "
+                                        "may be missing"));
+  }
+  for (const auto& w : result.stats.warnings) result.notes.push_back(w);
+  std::sort(result.notes.begin(), result.notes.end());
+  std::sort(result.ignored.begin(), result.ignored.end());
+  result.ignored.erase(std::unique(result.ignored.begin(), result.ignored.end()),
+                       result.ignored.end());
+  return result;
+}
+
+}  // namespace minpriv::verifier
