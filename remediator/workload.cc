@@ -58,6 +58,15 @@ YAML::Node Child(const YAML::Node& map, const char* key) {
   return v;
 }
 
+std::map<std::string, std::string> StringMap(const YAML::Node& map) {
+  std::map<std::string, std::string> out;
+  if (!map.IsDefined() || !map.IsMap()) return out;
+  for (const auto& kv : map) {
+    if (kv.first.IsScalar() && kv.second.IsScalar()) out[kv.first.Scalar()] = kv.second.Scalar();
+  }
+  return out;
+}
+
 YAML::Node EnsureMap(YAML::Node parent, const char* key) {
   YAML::Node existing = Child(parent, key);
   if (!existing.IsDefined() || !existing.IsMap()) {

@@ -2,6 +2,7 @@
 #ifndef MINPRIV_REMEDIATOR_WORKLOAD_H_
 #define MINPRIV_REMEDIATOR_WORKLOAD_H_
 
+#include <map>
 #include <optional>
 #include <string>
 #include <string_view>
@@ -27,6 +28,9 @@ YAML::Node PodTemplate(const YAML::Node& object);
 std::string ScalarAt(const YAML::Node& map, const char* key);
 // Child node (const lookup: never inserts).
 YAML::Node Child(const YAML::Node& map, const char* key);
+// A map of scalars (labels, selectors) as strings; other entries are skipped. Empty when
+// `map` is absent or not a map.
+std::map<std::string, std::string> StringMap(const YAML::Node& map);
 // Map child for writing: `key` of `parent`, created as an empty map (or list) when absent or
 // of another type.
 YAML::Node EnsureMap(YAML::Node parent, const char* key);
