@@ -192,15 +192,23 @@ absl::StatusOr<Proposal> Propose(const std::vector<ProfileInput>& profiles,
   // whatever any of them saw is allowed.
   auto matches = MatchProfiles(profiles, *objects, proposal.original_objects);
   if (!matches.ok()) return matches.status();
+  std::vector<WorkloadProposal> built;  // in the order of the first profile of each
   for (size_t idx : matches->objects) {
     auto wp = ProposeWorkload(idx, (*objects)[idx], matches->profiles[idx], proposal, inventory);
     if (!wp.ok()) return wp.status();
-    proposal.workloads.push_back(*std::move(wp));
+    built.push_back(*std::move(wp));
   }
-  std::sort(proposal.workloads.begin(), proposal.workloads.end(),
-            [](const WorkloadProposal& a, const WorkloadProposal& b) {
-              return std::tie(a.namespace_, a.name, a.kind) < std::tie(b.namespace_, b.name, b.kind);
-            });
+  // Sorted by namespace, name, kind: an order of indices, then each proposal moved once into
+  // its place. Never sort (assign) WorkloadProposals themselves: assigning a YAML::Node writes
+  // into the node it shares with its copies, so two workloads would end up with one
+  // NetworkPolicy.
+  std::vector<size_t> order(built.size());
+  for (size_t i = 0; i < order.size(); ++i) order[i] = i;
+  std::stable_sort(order.begin(), order.end(), [&built](size_t a, size_t b) {
+    return std::tie(built[a].namespace_, built[a].name, built[a].kind) <
+           std::tie(built[b].namespace_, built[b].name, built[b].kind);
+  });
+  for (size_t i : order) proposal.workloads.push_back(std::move(built[i]));
   return proposal;
 }
 
