@@ -5,6 +5,7 @@
 #include <string>
 #include <vector>
 
+#include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_join.h"
 #include "remediator/workload.h"
@@ -38,7 +39,15 @@ void NarrowUsers(YAML::Node sc, const YAML::Node& pod_sc, const crd::ContainerPr
         needs.empty() ? "nothing observed beyond file ownership — try `runAsNonRoot` with a numeric `runAsUser`"
                       : absl::StrJoin(needs, "; ")));
   } else {
-    if (!eff_non_root) {
+    int64_t manifest_uid = -1;
+    bool manifest_root = absl::SimpleAtoi(eff_user, &manifest_uid) && manifest_uid == 0;
+    if (!eff_non_root && manifest_root) {
+      // The kubelet rejects runAsNonRoot: true with runAsUser: 0; propose nothing it rejects.
+      out.risks.push_back(absl::StrCat(
+          "`runAsNonRoot: true` not set: the manifest sets `runAsUser: 0` and the kubelet refuses to "
+          "start a container with both; the workload ran as uid(s) ", absl::StrJoin(uids, ", "),
+          " — set `runAsUser` to it and `runAsNonRoot: true` by hand"));
+    } else if (!eff_non_root) {
       sc["runAsNonRoot"] = Bool(true);
       out.changes.push_back(absl::StrCat("`runAsNonRoot: true`: ran as uid(s) ", absl::StrJoin(uids, ", ")));
     }
