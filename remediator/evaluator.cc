@@ -77,21 +77,6 @@ std::optional<int64_t> IntAt(const YAML::Node& map, const char* key) {
   return v;
 }
 
-std::optional<bool> BoolAt(const YAML::Node& map, const char* key) {
-  std::string s = ScalarAt(map, key);
-  if (s == "true" || s == "True" || s == "TRUE") return true;
-  if (s == "false" || s == "False" || s == "FALSE") return false;
-  return std::nullopt;
-}
-
-// Volumes whose file systems are read-only whatever the mount says.
-bool ReadOnlyVolumeSource(const YAML::Node& volume) {
-  for (const char* key : {"configMap", "secret", "downwardAPI", "projected"}) {
-    if (Child(volume, key).IsDefined()) return true;
-  }
-  return false;
-}
-
 bool ReferencesMinprivSeccomp(const YAML::Node& object) {
   YAML::Node spec = Child(PodTemplate(object), "spec");
   for (const char* list : {"containers", "initContainers"}) {

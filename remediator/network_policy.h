@@ -1,5 +1,5 @@
 // NetworkPolicy generation from observed peers (resolved through an optional cluster
-// inventory) and parsing of NetworkPolicy objects into evaluator rules.
+// inventory, inventory.h) and parsing of NetworkPolicy objects into evaluator rules.
 #ifndef MINPRIV_REMEDIATOR_NETWORK_POLICY_H_
 #define MINPRIV_REMEDIATOR_NETWORK_POLICY_H_
 
@@ -11,38 +11,12 @@
 #include "absl/status/statusor.h"
 #include "crd/workload_profile.h"
 #include "remediator/evaluator.h"
+#include "remediator/inventory.h"
 #include "yaml-cpp/yaml.h"
 
 namespace minpriv::remediator {
 
 inline constexpr char kResolvedPeersAnnotation[] = "minpriv.dev/resolved-peers";
-
-// The cluster's Pods, Services and Namespaces as `kubectl get pods,services,namespaces -A
-// -o yaml` prints them (a List, or several documents).
-struct Inventory {
-  struct PodInfo {
-    std::string namespace_;
-    std::string name;
-    std::map<std::string, std::string> labels;
-    std::map<std::string, uint32_t> named_ports;  // "http/TCP" → 8080
-  };
-  struct ServicePort {
-    uint32_t port = 0;
-    std::string protocol = "TCP";
-    std::string target;  // number or port name; empty: same as port
-  };
-  struct ServiceInfo {
-    std::string namespace_;
-    std::string name;
-    std::map<std::string, std::string> selector;
-    std::vector<ServicePort> ports;
-  };
-  std::map<std::string, PodInfo> pods_by_ip;          // hostNetwork pods excluded
-  std::map<std::string, ServiceInfo> services_by_ip;  // ClusterIPs
-  std::map<std::string, std::map<std::string, std::string>> namespace_labels;
-};
-
-absl::StatusOr<Inventory> ParseInventory(std::string_view yaml, std::string_view source);
 
 std::string NetworkPolicyName(const std::string& workload_name);
 

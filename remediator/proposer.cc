@@ -12,7 +12,20 @@
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_join.h"
 #include "crd/profile_codec.h"
-#include "remediator/runtime_syscalls.h"
+#include "remediator/dns_label.h"
+#include "remediator/manifest_index.h"
+#include "remediator/markdown.h"
+#include "remediator/narrow_capabilities.h"
+#include "remediator/narrow_filesystem.h"
+#include "remediator/narrow_seccomp.h"
+#include "remediator/narrow_users.h"
+#include "remediator/narrowing.h"
+#include "remediator/render_narrowed.h"
+#include "remediator/render_patches.h"
+#include "remediator/render_report.h"
+#include "remediator/render_seccomp.h"
+#include "remediator/render_summary.h"
+#include "remediator/replica_divergence.h"
 #include "remediator/workload.h"
 #include "remediator/yaml_io.h"
 #include "remediator/yaml_text.h"
@@ -21,1358 +34,181 @@
 namespace minpriv::remediator {
 namespace {
 
-std::string Parent(const std::string& path) {
-  size_t slash = path.rfind('/');
-  if (slash == std::string::npos || slash == 0) return "/";
-  return path.substr(0, slash);
-}
-
-int Depth(const std::string& path) {
-  if (path == "/") return 0;
-  return static_cast<int>(std::count(path.begin(), path.end(), '/'));
-}
-
-// First `n` components of an absolute path ("/var/cache/nginx/x", 3 → "/var/cache/nginx").
-std::string Prefix(const std::string& path, int n) {
-  size_t pos = 0;
-  for (int i = 0; i < n; ++i) {
-    pos = path.find('/', pos + 1);
-    if (pos == std::string::npos) return path;
-  }
-  return path.substr(0, pos);
-}
-
-std::string ScratchRoot(const std::string& dir) {
-  for (const char* root : {"/tmp", "/var/tmp", "/root"}) {
-    if (util::PathUnder(dir, root)) return root;
-  }
-  for (const char* base : {"/run", "/var/run", "/var/cache", "/var/log", "/var/lib", "/home", "/var/spool"}) {
-    if (util::PathUnder(dir, base) && dir != base) return Prefix(dir, Depth(base) + 1);
-  }
-  return dir;
-}
-
-// A scratch root that ScratchRoot collapses writes into as a whole.
-bool IsWholeScratchRoot(const std::string& dir) {
-  return dir == "/tmp" || dir == "/var/tmp" || dir == "/root";
-}
-
-// Directories that ship content in almost every image: hiding them behind an empty
-// volume would remove that content.
-bool SystemContentDir(const std::string& dir) {
-  for (const char* d : {"/etc", "/usr", "/bin", "/sbin", "/lib", "/lib32", "/lib64", "/libx32",
-                        "/opt", "/srv", "/var/www", "/boot", "/var/lib/dpkg", "/var/lib/apt"}) {
-    if (util::PathUnder(dir, d)) return true;
-  }
-  return false;
-}
-
-bool CreatedByWorkload(const crd::FileWrite& w) {
-  for (const auto& op : w.ops) {
-    // "replace": the target of a rename, as in write-to-temp-then-rename saves.
-    if (op == "create" || op == "mkdir" || op == "symlink" || op == "link" || op == "mknod" ||
-        op == "replace") {
-      return true;
-    }
-  }
-  return false;
-}
-
-uint32_t Fnv1a(std::string_view s) {
-  uint32_t h = 2166136261u;
-  for (unsigned char c : s) {
-    h ^= c;
-    h *= 16777619u;
-  }
-  return h;
-}
-
-std::string DnsLabel(std::string_view raw) {
-  std::string out;
-  for (char c : raw) {
-    char l = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
-    if ((l >= 'a' && l <= 'z') || (l >= '0' && l <= '9')) {
-      out.push_back(l);
-    } else if (!out.empty() && out.back() != '-') {
-      out.push_back('-');
-    }
-  }
-  while (!out.empty() && out.back() == '-') out.pop_back();
-  if (out.size() > 63) {
-    char hash[16];
-    std::snprintf(hash, sizeof(hash), "%08x", Fnv1a(raw));
-    out = absl::StrCat(out.substr(0, 54), "-", hash);
-  }
-  return out;
-}
-
-std::set<std::string> CapSet(const YAML::Node& seq) {
-  std::set<std::string> out;
-  if (!seq.IsDefined() || !seq.IsSequence()) return out;
-  for (const auto& s : seq) {
-    if (s.IsScalar()) out.insert(NormalizeCapability(s.Scalar()));
-  }
-  return out;
-}
-
-bool IsTrue(const YAML::Node& map, const char* key) {
-  std::string s = ScalarAt(map, key);
-  return s == "true" || s == "True" || s == "TRUE";
-}
-bool IsFalse(const YAML::Node& map, const char* key) {
-  std::string s = ScalarAt(map, key);
-  return s == "false" || s == "False" || s == "FALSE";
-}
-
-// Map child for writing: creates `key` as an empty map when absent or not a map.
-YAML::Node EnsureMap(YAML::Node parent, const char* key) {
-  YAML::Node existing = Child(parent, key);
-  if (!existing.IsDefined() || !existing.IsMap()) {
-    parent[key] = NewMap();
-  }
-  return parent[key];
-}
-
-YAML::Node EnsureSeq(YAML::Node parent, const char* key) {
-  YAML::Node existing = Child(parent, key);
-  if (!existing.IsDefined() || !existing.IsSequence()) {
-    parent[key] = NewSeq();
-  }
-  return parent[key];
-}
-
-std::string Code(const std::string& s) { return absl::StrCat("`", s, "`"); }
-
-std::string CodeList(const std::vector<std::string>& items) {
-  if (items.empty()) return "none";
-  std::vector<std::string> c;
-  for (const auto& i : items) c.push_back(Code(i));
-  return absl::StrJoin(c, ", ");
-}
-
-// Equality of meaning, whatever the key order.
-bool NodesEqual(const YAML::Node& a, const YAML::Node& b) {
-  return YamlToJson(a).DumpCompact(Json::KeyOrder::kSorted) ==
-         YamlToJson(b).DumpCompact(Json::KeyOrder::kSorted);
-}
-
-// ---- per-container narrowing ----
-
-struct WorkloadContext {
-  const crd::WorkloadProfile* profile = nullptr;
-  std::string workload_name;
-  std::string namespace_;
-  YAML::Node pod_spec;                    // narrowed pod spec (writable)
-  std::set<std::string> volume_names;     // existing + added
-  std::map<std::string, YAML::Node> volumes_by_name;  // original volumes
-};
-
-std::string SeccompName(const std::string& ns, const std::string& workload,
-                        const std::string& container) {
-  return ns.empty() ? absl::StrCat(workload, "-", container)
-                    : absl::StrCat(ns, "-", workload, "-", container);
-}
-
-void NarrowContainer(YAML::Node container, const crd::ContainerProfile& prof,
-                     WorkloadContext& ctx, ContainerProposal& out) {
+// One container: each kind of narrowing in turn (their order is the report's).
+void NarrowContainer(YAML::Node container, const crd::ContainerProfile& prof, WorkloadContext& ctx,
+                     ContainerProposal& out) {
   YAML::Node pod_sc = Child(ctx.pod_spec, "securityContext");
   YAML::Node sc = EnsureMap(container, "securityContext");
-
-  // --- capabilities ---
-  bool was_privileged = IsTrue(sc, "privileged");
-  YAML::Node caps = Child(sc, "capabilities");
-  std::set<std::string> orig_add = CapSet(Child(caps, "add"));
-  std::set<std::string> orig_drop = CapSet(Child(caps, "drop"));
-  std::set<std::string> orig_allowed;  // empty + unrestricted flag when privileged
-  bool orig_unrestricted = was_privileged;
-  if (orig_drop.count("ALL") == 0) {
-    for (const auto& c : RuntimeDefaultCapabilities()) {
-      if (orig_drop.count(c) == 0) orig_allowed.insert(c);
-    }
-  }
-  orig_allowed.insert(orig_add.begin(), orig_add.end());
-  std::set<std::string> add;
-  for (const auto& raw : prof.capabilities) {
-    std::string cap = NormalizeCapability(raw);
-    bool any = false, all_denied = true;
-    std::vector<std::string> evidence;
-    for (const auto& ev : prof.capability_evidence) {
-      if (NormalizeCapability(ev.capability) != cap) continue;
-      any = true;
-      all_denied = all_denied && ev.denied;
-      evidence.push_back(absl::StrCat(Code(ev.call_site.empty() ? "?" : ev.call_site), " from ",
-                                      Code(ev.binary.empty() ? "?" : ev.binary), ", ", ev.count,
-                                      "×, first seen ", ev.first_seen.empty() ? "unknown" : ev.first_seen,
-                                      ev.denied ? " (denied)" : ""));
-    }
-    if (any && all_denied) {
-      out.changes.push_back(absl::StrCat("capability ", Code(cap),
-                                         " not added: every check was denied while learning and the workload "
-                                         "ran without it (", absl::StrJoin(evidence, "; "), ")"));
-      continue;
-    }
-    if (!orig_unrestricted && orig_allowed.count(cap) == 0) {
-      out.risks.push_back(absl::StrCat("needs capability ", Code(cap),
-                                       " which the manifest does not grant; kept the manifest's restriction (",
-                                       evidence.empty() ? "no call-site evidence" : absl::StrJoin(evidence, "; "),
-                                       ")"));
-      continue;
-    }
-    add.insert(cap);
-    out.changes.push_back(absl::StrCat(
-        "capability ", Code(cap), " kept (added after dropping ALL): ",
-        evidence.empty() ? "listed in the profile, no call-site evidence" : absl::StrJoin(evidence, "; ")));
-  }
-  out.caps_added.assign(add.begin(), add.end());
-  for (const auto& c : RuntimeDefaultCapabilities()) {
-    if (add.count(c) == 0) out.caps_dropped.push_back(c);
-  }
-  {
-    YAML::Node new_caps = NewMap();
-    if (!add.empty()) {
-      YAML::Node a = NewSeq();
-      for (const auto& c : add) a.push_back(Str(c));
-      new_caps["add"] = a;
-    }
-    YAML::Node d = NewSeq();
-    d.push_back(Str("ALL"));
-    new_caps["drop"] = d;
-    if (!NodesEqual(caps, new_caps)) {
-      sc["capabilities"] = new_caps;
-      std::vector<std::string> removed;
-      for (const auto& c : orig_add) {
-        if (add.count(c) == 0) removed.push_back(c);
-      }
-      out.changes.push_back(absl::StrCat(
-          "capabilities: `drop: [ALL]`, `add: [", absl::StrJoin(add, ", "), "]` — removes ",
-          CodeList(out.caps_dropped), " of the runtime's default set",
-          removed.empty() ? "" : absl::StrCat(" and the manifest's unused additions ", CodeList(removed))));
-    }
-  }
-
-  // --- privileged ---
-  if (!IsFalse(sc, "privileged")) {
-    sc["privileged"] = Bool(false);
-    if (was_privileged) {
-      out.risks.push_back("was `privileged: true` (all capabilities, all devices, no seccomp/AppArmor); the "
-                          "proposal turns it off — review carefully that nothing depended on device access");
-    }
-    out.changes.push_back("`privileged: false`");
-  }
-
-  // --- allowPrivilegeEscalation ---
-  std::vector<std::string> gains;
-  for (const auto& e : prof.execs) {
-    if (e.privilege_gain) gains.push_back(e.path);
-  }
-  if (!gains.empty()) {
-    if (IsFalse(sc, "allowPrivilegeEscalation")) {
-      out.risks.push_back(absl::StrCat("executed ", CodeList(gains),
-                                       " which gained privilege, but the manifest already forbids "
-                                       "privilege escalation; kept"));
-    } else {
-      out.changes.push_back(absl::StrCat("`allowPrivilegeEscalation` left unchanged: ", CodeList(gains),
-                                         " gained privilege on exec (setuid/setgid/file capabilities)"));
-    }
-  } else if (add.count("SYS_ADMIN") > 0) {
-    out.risks.push_back("`allowPrivilegeEscalation: false` not set: Kubernetes rejects it together with "
-                        "capability SYS_ADMIN");
-  } else if (!IsFalse(sc, "allowPrivilegeEscalation")) {
-    sc["allowPrivilegeEscalation"] = Bool(false);
-    out.changes.push_back("`allowPrivilegeEscalation: false`: no exec gained privilege");
-  }
-
-  // --- file system ---
-  struct Mount {
-    std::string path;
-    std::string volume;
-    bool read_only;
-  };
-  std::vector<Mount> mounts;
-  YAML::Node vm = Child(container, "volumeMounts");
-  if (vm.IsDefined() && vm.IsSequence()) {
-    for (const auto& m : vm) {
-      Mount mt{ScalarAt(m, "mountPath"), ScalarAt(m, "name"), IsTrue(m, "readOnly")};
-      auto it = ctx.volumes_by_name.find(mt.volume);
-      if (it != ctx.volumes_by_name.end()) {
-        for (const char* k : {"configMap", "secret", "downwardAPI", "projected"}) {
-          if (Child(it->second, k).IsDefined()) mt.read_only = true;
-        }
-      }
-      if (!mt.path.empty()) mounts.push_back(mt);
-    }
-  }
-  std::vector<crd::FileWrite> uncovered;
-  std::map<std::string, std::set<std::string>> covered;  // mount → example paths
-  for (const auto& w : prof.file_writes) {
-    if (util::IsKernelFsPath(w.path)) continue;
-    const Mount* best = nullptr;
-    for (const auto& m : mounts) {
-      if (util::PathUnder(w.path, m.path) && (!best || m.path.size() > best->path.size())) {
-        best = &m;
-      }
-    }
-    if (best == nullptr) {
-      uncovered.push_back(w);
-    } else if (best->read_only) {
-      out.risks.push_back(absl::StrCat("wrote ", Code(w.path), " under read-only mount ", Code(best->path),
-                                       " (volume ", Code(best->volume), "); kept read-only"));
-    } else {
-      covered[best->path].insert(w.path);
-    }
-  }
-  for (const auto& [path, files] : covered) {
-    out.changes.push_back(absl::StrCat("writes under existing volume mount ", Code(path), " (",
-                                       files.size(), " path(s)) stay allowed"));
-  }
-  bool was_ro = IsTrue(sc, "readOnlyRootFilesystem");
-  std::vector<std::string> dirs = CollapseWritableDirs(uncovered);
-  std::vector<std::string> blocked;
-  for (const auto& d : dirs) {
-    std::vector<std::string> why;
-    if (d == "/") why.push_back("it is the root directory");
-    if (SystemContentDir(d)) why.push_back("it is a system directory that ships image content");
-    for (const auto& w : uncovered) {
-      std::string wd = w.summarized ? w.path : Parent(w.path);
-      if (util::PathUnder(wd, d) && !CreatedByWorkload(w)) {
-        why.push_back(absl::StrCat(Code(w.path), " existed in the image and was modified (",
-                                   absl::StrJoin(w.ops, ","), ")"));
-        break;
-      }
-    }
-    if (!why.empty()) {
-      blocked.push_back(d);
-      out.risks.push_back(absl::StrCat("written directory ", Code(d), " holds content shipped in the image (",
-                                       absl::StrJoin(why, "; "),
-                                       "): an empty volume would hide it, so none is proposed"));
-    }
-  }
-  if (!blocked.empty()) {
-    if (was_ro) {
-      out.risks.push_back("the manifest already sets `readOnlyRootFilesystem: true`; kept although the "
-                          "workload wrote there");
-    } else {
-      out.changes.push_back(absl::StrCat("`readOnlyRootFilesystem` not set: the workload writes to ",
-                                         CodeList(blocked), " (see risks); consider copying that content "
-                                         "into an emptyDir from an init container"));
-    }
-  } else {
-    for (const auto& d : dirs) {
-      std::string base = DnsLabel(absl::StrCat("minpriv-", out.name, d));
-      std::string name = base;
-      for (int i = 2; ctx.volume_names.count(name) > 0; ++i) name = absl::StrCat(base, "-", i);
-      ctx.volume_names.insert(name);
-      YAML::Node vol = NewMap();
-      vol["name"] = Str(name);
-      vol["emptyDir"] = NewMap();
-      EnsureSeq(ctx.pod_spec, "volumes").push_back(vol);
-      YAML::Node mount = NewMap();
-      mount["name"] = Str(name);
-      mount["mountPath"] = Str(d);
-      EnsureSeq(container, "volumeMounts").push_back(mount);
-      out.new_mounts.push_back(d);
-      if (IsWholeScratchRoot(d)) {
-        out.risks.push_back(absl::StrCat(
-            "the emptyDir on ", Code(d), " hides any file the image ships under ", Code(d),
-            " (the whole directory starts empty): a configuration or data file placed there "
-            "in the image (e.g. `-c ", d, "/app.conf`) is gone; move such files elsewhere or "
-            "mount a narrower directory"));
-      }
-      std::vector<std::string> examples, replaced;
-      uint64_t count = 0;
-      std::string first;
-      for (const auto& w : uncovered) {
-        std::string wd = w.summarized ? w.path : Parent(w.path);
-        if (!util::PathUnder(wd, d)) continue;
-        bool made = false, replace = false;
-        for (const auto& op : w.ops) {
-          replace = replace || op == "replace";
-          made = made || (op != "replace" && CreatedByWorkload({w.path, {op}, 0, "", false, {}}));
-        }
-        if (replace && !made) replaced.push_back(w.path);
-        count += w.count;
-        if (first.empty() || (!w.first_seen.empty() && w.first_seen < first)) first = w.first_seen;
-        if (examples.size() < 3) examples.push_back(w.path);
-      }
-      if (!replaced.empty()) {
-        out.risks.push_back(absl::StrCat(
-            CodeList(replaced), " under ", Code(d), " got new content by a rename onto it (a "
-            "write-to-temp-then-rename save) and was not otherwise created: if the image ships "
-            "it and the workload reads it first (as `sed -i` does), the emptyDir hides that copy"));
-      }
-      out.changes.push_back(absl::StrCat("emptyDir ", Code(name), " mounted at ", Code(d), ": ", count,
-                                         " write(s) seen, first ", first.empty() ? "unknown" : first,
-                                         ", e.g. ", CodeList(examples)));
-    }
-    if (!was_ro) {
-      sc["readOnlyRootFilesystem"] = Bool(true);
-      out.changes.push_back(
-          uncovered.empty() ? "`readOnlyRootFilesystem: true`: no write to the root file system was seen"
-                            : "`readOnlyRootFilesystem: true`: every write seen lands in a volume");
-    }
-  }
-
-  // --- users ---
-  std::set<uint32_t> uids, gids;
-  for (const auto& u : prof.users) {
-    uids.insert(u.uid);
-    gids.insert(u.gid);
-  }
-  std::string eff_user = ScalarAt(sc, "runAsUser");
-  if (eff_user.empty()) eff_user = ScalarAt(pod_sc, "runAsUser");
-  std::string eff_group = ScalarAt(sc, "runAsGroup");
-  if (eff_group.empty()) eff_group = ScalarAt(pod_sc, "runAsGroup");
-  bool eff_non_root = IsTrue(sc, "runAsNonRoot") || (!IsFalse(sc, "runAsNonRoot") && IsTrue(pod_sc, "runAsNonRoot"));
-  if (uids.empty()) {
-    out.changes.push_back("user settings unchanged: no process identity was observed");
-  } else if (uids.count(0) > 0) {
-    std::vector<std::string> needs;
-    for (const auto& c : add) needs.push_back(absl::StrCat("capability ", c));
-    for (const auto& l : prof.network.listen) {
-      if (l.port < 1024) needs.push_back(absl::StrCat("listening on port ", l.port, "/", l.protocol));
-    }
-    if (uids.size() > 1) needs.push_back(absl::StrCat("switching to uid(s) ", absl::StrJoin(uids, ", ")));
-    out.risks.push_back(absl::StrCat(
-        "ran as root (uid 0); user settings kept. What needed root: ",
-        needs.empty() ? "nothing observed beyond file ownership — try `runAsNonRoot` with a numeric `runAsUser`"
-                      : absl::StrJoin(needs, "; ")));
-  } else {
-    if (!eff_non_root) {
-      sc["runAsNonRoot"] = Bool(true);
-      out.changes.push_back(absl::StrCat("`runAsNonRoot: true`: ran as uid(s) ", absl::StrJoin(uids, ", ")));
-    }
-    if (uids.size() == 1) {
-      if (eff_user.empty()) {
-        sc["runAsUser"] = Int(*uids.begin());
-        out.changes.push_back(absl::StrCat("`runAsUser: ", *uids.begin(), "` as observed"));
-      } else if (eff_user != std::to_string(*uids.begin())) {
-        out.risks.push_back(absl::StrCat("observed uid ", *uids.begin(), " but the manifest sets runAsUser ",
-                                         eff_user, "; kept the manifest's value"));
-      }
-    }
-    if (gids.size() == 1) {
-      if (eff_group.empty()) {
-        sc["runAsGroup"] = Int(*gids.begin());
-        out.changes.push_back(absl::StrCat("`runAsGroup: ", *gids.begin(), "` as observed"));
-      } else if (eff_group != std::to_string(*gids.begin())) {
-        out.risks.push_back(absl::StrCat("observed gid ", *gids.begin(), " but the manifest sets runAsGroup ",
-                                         eff_group, "; kept the manifest's value"));
-      }
-    }
-  }
-
-  // --- seccomp ---
-  std::set<std::string> allowed(prof.syscalls.begin(), prof.syscalls.end());
-  std::set<std::string> observed = allowed;
-  for (const auto& s : RuntimeRequiredSyscalls()) {
-    if (allowed.insert(s).second) out.runtime_only.push_back(s);
-  }
-  out.seccomp_allowed.assign(allowed.begin(), allowed.end());
-  out.seccomp_name = SeccompName(ctx.namespace_, ctx.workload_name, out.name);
-  std::string localhost = absl::StrCat("minpriv/", out.seccomp_name, ".json");
-  YAML::Node seccomp = Child(sc, "seccompProfile");
-  bool container_level = seccomp.IsDefined();
-  if (!container_level) seccomp.reset(Child(pod_sc, "seccompProfile"));
-  std::string type = ScalarAt(seccomp, "type");
-  std::string existing_lh = ScalarAt(seccomp, "localhostProfile");
-  const auto& rd = RuntimeDefaultSyscalls();
-  std::set<std::string> runtime_default(rd.begin(), rd.end());
-  std::vector<std::string> outside_default;
-  for (const auto& s : allowed) {
-    if (runtime_default.count(s) == 0) outside_default.push_back(s);
-  }
-  size_t removed = 0;
-  for (const auto& s : rd) removed += allowed.count(s) == 0 ? 1 : 0;
-  bool apply = true;
-  if (type == "Localhost" && !absl::StartsWith(existing_lh, "minpriv/")) {
-    apply = false;
-    out.risks.push_back(absl::StrCat("the manifest already uses its own seccomp profile ", Code(existing_lh),
-                                     "; kept it (minpriv's profile is written to seccomp/", out.seccomp_name,
-                                     ".json for comparison)"));
-  } else if (type == "RuntimeDefault" && !outside_default.empty()) {
-    apply = false;
-    out.risks.push_back(absl::StrCat("kept `seccompProfile: RuntimeDefault`: the generated allow list would add ",
-                                     CodeList(outside_default), " which RuntimeDefault denies"));
-  }
-  if (apply) {
-    YAML::Node want = NewMap();
-    want["type"] = Str("Localhost");
-    want["localhostProfile"] = Str(localhost);
-    if (!container_level || !NodesEqual(Child(sc, "seccompProfile"), want)) sc["seccompProfile"] = want;
-    out.seccomp_referenced = true;
-    out.changes.push_back(absl::StrCat(
-        "seccomp: `Localhost` ", Code(localhost), " allows ", allowed.size(), " syscalls (", observed.size(),
-        " observed + ", out.runtime_only.size(), " for the runtime: ", CodeList(out.runtime_only), ")",
-        " instead of the ", runtime_default.size(), " RuntimeDefault allows; removes ", removed,
-        outside_default.empty() ? "" : absl::StrCat("; beyond RuntimeDefault: ", CodeList(outside_default)),
-        type.empty() ? " (the manifest had no seccomp profile: Unconfined)" : absl::StrCat(" (was ", type, ")")));
-  }
+  NarrowCapabilities(sc, prof, out);
+  NarrowPrivilegeEscalation(sc, prof, out);
+  NarrowFileSystem(container, sc, prof, ctx, out);
+  NarrowUsers(sc, pod_sc, prof, out);
+  NarrowSeccomp(sc, pod_sc, prof, ctx, out);
 }
 
-// ---- patches ----
-
-std::string MergeKey(const std::string& field) {
-  if (field == "containers" || field == "initContainers" || field == "ephemeralContainers" ||
-      field == "volumes" || field == "env" || field == "imagePullSecrets") {
-    return "name";
+// One workload: its profiles merged, each profiled container narrowed, its NetworkPolicy.
+absl::StatusOr<WorkloadProposal> ProposeWorkload(size_t idx, const ManifestObject& info,
+                                                 const std::vector<const ProfileInput*>& group,
+                                                 Proposal& proposal, const Inventory& inventory) {
+  MergedProfiles merged = MergeReplicaProfiles(group);
+  const ProfileInput& pin = merged.merged;
+  const crd::WorkloadProfile& prof = pin.profile;
+  YAML::Node doc = proposal.narrowed_objects[idx];
+  YAML::Node tmpl = PodTemplate(doc);
+  YAML::Node pod_spec = Child(tmpl, "spec");
+  if (!tmpl.IsDefined() || !pod_spec.IsDefined() || !pod_spec.IsMap()) {
+    return absl::InvalidArgumentError(absl::StrCat(info.where, ": ", info.kind, " '", info.name,
+                                                   "' has no pod template spec; fix the manifest"));
   }
-  if (field == "volumeMounts") return "mountPath";
-  if (field == "volumeDevices") return "devicePath";
-  return "";
-}
-
-// Strategic-merge patch turning `a` into `b` (maps); undefined node when equal.
-YAML::Node StrategicDiff(const YAML::Node& a, const YAML::Node& b) {
-  YAML::Node patch = NewMap();
-  bool any = false;
-  for (const auto& kv : b) {
-    std::string key = kv.first.Scalar();
-    YAML::Node old = Child(a, key.c_str());
-    if (old.IsDefined() && NodesEqual(old, kv.second)) continue;
-    any = true;
-    if (old.IsDefined() && old.IsMap() && kv.second.IsMap()) {
-      YAML::Node sub = StrategicDiff(old, kv.second);
-      patch[kv.first] = sub.IsDefined() ? sub : NewMap();
-      continue;
-    }
-    std::string mk = MergeKey(key);
-    if (!mk.empty() && old.IsDefined() && old.IsSequence() && kv.second.IsSequence()) {
-      YAML::Node items = NewSeq();
-      for (const auto& item : kv.second) {
-        std::string id = ScalarAt(item, mk.c_str());
-        YAML::Node match(YAML::NodeType::Undefined);
-        for (const auto& o : old) {
-          if (ScalarAt(o, mk.c_str()) == id && !match.IsDefined()) match.reset(o);
-        }
-        if (!match.IsDefined()) {
-          items.push_back(item);
-        } else if (!NodesEqual(match, item)) {
-          YAML::Node sub = StrategicDiff(match, item);
-          YAML::Node entry = NewMap();
-          entry[mk] = Str(id);
-          for (const auto& s : sub) {
-            if (s.first.Scalar() != mk) entry[s.first] = s.second;
-          }
-          items.push_back(entry);
-        }
-      }
-      patch[kv.first] = items;
-      continue;
-    }
-    patch[kv.first] = kv.second;
+  if (auto s = CheckPodSpecTypes(Child(PodTemplate(proposal.original_objects[idx]), "spec"), info.source);
+      !s.ok()) {
+    return s;
   }
-  for (const auto& kv : a) {
-    if (!Child(b, kv.first.Scalar().c_str()).IsDefined()) {
-      any = true;
-      patch[kv.first] = YAML::Node(YAML::NodeType::Null);
-    }
-  }
-  if (!any) return YAML::Node(YAML::NodeType::Undefined);
-  return patch;
-}
+  WorkloadProposal wp;
+  wp.api_version = info.api_version;
+  wp.kind = info.kind;
+  wp.name = info.name;
+  // The manifest's namespace (empty: applied to the namespace of the kubectl context, where
+  // the NetworkPolicy, also without one, lands too).
+  wp.namespace_ = info.namespace_;
+  wp.location = info.where;
+  wp.profile_source = pin.source;
+  wp.profile_count = group.size();
+  wp.divergence = std::move(merged.divergence);
+  wp.profile = prof;
+  wp.status = prof.status;
+  wp.object = idx;
 
-std::string PointerEscape(std::string_view s) {
-  std::string out;
-  for (char c : s) {
-    if (c == '~') {
-      out += "~0";
-    } else if (c == '/') {
-      out += "~1";
-    } else {
-      out.push_back(c);
-    }
-  }
-  return out;
-}
-
-Json Op(const char* op, const std::string& path, const Json* value) {
-  Json o = Json::Object();
-  o.Set("op", Json::String(op));
-  o.Set("path", Json::String(path));
-  if (value != nullptr) o.Set("value", *value);
-  return o;
-}
-
-const Json* Member(const Json& obj, const std::string& key) {
-  for (const auto& kv : obj.members()) {
-    if (kv.first == key) return &kv.second;
-  }
-  return nullptr;
-}
-
-void JsonDiff(const Json& a, const Json& b, const std::string& path, Json& ops) {
-  if (a.DumpCompact() == b.DumpCompact()) return;
-  if (a.type() == Json::Type::kObject && b.type() == Json::Type::kObject) {
-    for (const auto& kv : a.members()) {
-      if (Member(b, kv.first) == nullptr) ops.Push(Op("remove", path + "/" + PointerEscape(kv.first), nullptr));
-    }
-    for (const auto& kv : b.members()) {
-      const Json* old = Member(a, kv.first);
-      std::string p = path + "/" + PointerEscape(kv.first);
-      if (old == nullptr) {
-        ops.Push(Op("add", p, &kv.second));
-      } else {
-        JsonDiff(*old, kv.second, p, ops);
-      }
-    }
-    return;
-  }
-  if (a.type() == Json::Type::kArray && b.type() == Json::Type::kArray) {
-    size_t common = std::min(a.items().size(), b.items().size());
-    for (size_t i = 0; i < common; ++i) {
-      JsonDiff(a.items()[i], b.items()[i], absl::StrCat(path, "/", i), ops);
-    }
-    for (size_t i = common; i < b.items().size(); ++i) {
-      ops.Push(Op("add", absl::StrCat(path, "/", i), &b.items()[i]));
-    }
-    for (size_t i = a.items().size(); i > common; --i) {
-      ops.Push(Op("remove", absl::StrCat(path, "/", i - 1), nullptr));
-    }
-    return;
-  }
-  ops.Push(Op("replace", path, &b));
-}
-
-Json SeccompJson(const ContainerProposal& c) {
-  Json j = Json::Object();
-  j.Set("defaultAction", Json::String("SCMP_ACT_ERRNO"));
-  j.Set("defaultErrnoRet", Json::Number(1));
-  j.Set("architectures", Json::StringArray({"SCMP_ARCH_X86_64", "SCMP_ARCH_X86", "SCMP_ARCH_X32",
-                                            "SCMP_ARCH_AARCH64", "SCMP_ARCH_ARM"}));
-  Json rule = Json::Object();
-  rule.Set("names", Json::StringArray(c.seccomp_allowed));
-  rule.Set("action", Json::String("SCMP_ACT_ALLOW"));
-  Json syscalls = Json::Array();
-  syscalls.Push(rule);
-  j.Set("syscalls", syscalls);
-  return j;
-}
-
-YAML::Node SeccompProfileObject(const WorkloadProposal& w, const ContainerProposal& c) {
-  YAML::Node obj = NewMap();
-  obj["apiVersion"] = Str("security-profiles-operator.x-k8s.io/v1beta1");
-  obj["kind"] = Str("SeccompProfile");
-  YAML::Node meta = NewMap();
-  meta["name"] = Str(DnsLabel(c.seccomp_name));
-  if (!w.namespace_.empty()) meta["namespace"] = Str(w.namespace_);
-  YAML::Node labels = NewMap();
-  labels[Str("app.kubernetes.io/managed-by")] = Str("minpriv");
-  meta["labels"] = labels;
-  obj["metadata"] = meta;
-  YAML::Node spec = NewMap();
-  spec["defaultAction"] = Str("SCMP_ACT_ERRNO");
-  YAML::Node arch = NewSeq();
-  for (const char* a : {"SCMP_ARCH_X86_64", "SCMP_ARCH_X86", "SCMP_ARCH_X32", "SCMP_ARCH_AARCH64", "SCMP_ARCH_ARM"}) {
-    arch.push_back(Str(a));
-  }
-  spec["architectures"] = arch;
-  YAML::Node rule = NewMap();
-  rule["action"] = Str("SCMP_ACT_ALLOW");
-  YAML::Node names = NewSeq();
-  for (const auto& s : c.seccomp_allowed) names.push_back(Str(s));
-  rule["names"] = names;
-  YAML::Node rules = NewSeq();
-  rules.push_back(rule);
-  spec["syscalls"] = rules;
-  obj["spec"] = spec;
-  return obj;
-}
-
-std::string WorkloadTitle(const WorkloadProposal& w) {
-  return absl::StrCat(w.kind, " ", w.namespace_.empty() ? "" : absl::StrCat(w.namespace_, "/"), w.name);
-}
-
-bool HasDirective(std::string_view text) {
-  return (!text.empty() && text.front() == '%') || text.find("\n%") != std::string_view::npos;
-}
-
-// Whether the first line that is not blank or a comment is a "---" document marker.
-bool StartsWithDocumentMarker(std::string_view text) {
-  size_t at = 0;
-  while (at < text.size()) {
-    size_t eol = text.find('\n', at);
-    std::string_view line = text.substr(at, eol == std::string_view::npos ? eol : eol - at);
-    size_t first = line.find_first_not_of(' ');
-    if (first != std::string_view::npos && line[first] != '#') {
-      return line.substr(0, 3) == "---" && (line.size() == 3 || line[3] == ' ');
-    }
-    if (eol == std::string_view::npos) break;
-    at = eol + 1;
-  }
-  return false;
-}
-
-// Every input file's text with its narrowed documents edited in place (comments and layout
-// kept); a file that cannot be edited in place is emitted afresh, noted in `reemitted`.
-std::string NarrowedManifests(const Proposal& p, std::vector<std::string>* reemitted) {
-  std::string out;
-  for (const ManifestFile& m : p.manifests) {
-    std::vector<YAML::Node> originals(p.originals.begin() + m.first,
-                                      p.originals.begin() + m.first + m.count);
-    std::vector<YAML::Node> narrowed(p.documents.begin() + m.first,
-                                     p.documents.begin() + m.first + m.count);
-    std::string part;
-    auto text = RewriteYamlText(m.text, originals, narrowed);
-    // A `%` directive is only valid at the start of a stream: not after another file's text.
-    if (text.ok() && p.manifests.size() > 1 && HasDirective(m.text)) {
-      text = absl::FailedPreconditionError("the file has a YAML directive");
-    }
-    if (text.ok()) {
-      part = *std::move(text);
-    } else {
-      part = EmitYamlDocuments(narrowed);
-      reemitted->push_back(absl::StrCat(Code(m.source), " (", text.status().message(), ")"));
-    }
-    if (m.count == 0) continue;
-    if (!out.empty()) {
-      if (out.back() != '\n') out += '\n';
-      if (!StartsWithDocumentMarker(part)) out += "---\n";
-    }
-    out += part;
-  }
-  if (!out.empty() && out.back() != '\n') out += '\n';
-  // The files joined must still read as exactly the narrowed documents.
-  bool same = false;
-  try {
-    std::vector<YAML::Node> back;
-    for (const YAML::Node& n : YAML::LoadAll(out)) {
-      if (n.IsDefined() && !n.IsNull()) back.push_back(n);
-    }
-    same = back.size() == p.documents.size();
-    for (size_t i = 0; same && i < back.size(); ++i) same = SameYamlValue(back[i], p.documents[i]);
-  } catch (const YAML::Exception&) {
-    same = false;
-  }
-  if (!same) {
-    reemitted->assign({"every input file (joined, they did not read back as the narrowed documents)"});
-    return EmitYamlDocuments(p.documents);
-  }
-  return out;
-}
-
-std::string RenderReport(const Proposal& p, const std::vector<std::string>& reemitted) {
-  std::string r = "# minpriv proposal\n\n";
-  absl::StrAppend(&r, "Generated by `minpriv propose` from learned WorkloadProfiles. Syscalls are compared with the ",
-                  RuntimeDefaultSyscalls().size(),
-                  " that containerd/Docker's default seccomp profile (RuntimeDefault) allows on x86_64; "
-                  "capabilities with the runtime's default set (",
-                  absl::StrJoin(RuntimeDefaultCapabilities(), " "), ").\n\n");
-  absl::StrAppend(&r, "Apply with `kubectl apply -k <this directory>` (narrowed workloads + NetworkPolicies). "
-                      "Seccomp profiles must be installed on every node as "
-                      "`/var/lib/kubelet/seccomp/minpriv/<name>.json` (or through the Security Profiles Operator "
-                      "with `seccompprofiles.yaml`, adjusting `localhostProfile` to the operator's path).\n");
-  if (reemitted.empty()) {
-    absl::StrAppend(&r, "\n`narrowed.yaml` is the input manifests' own text, comments and layout kept, "
-                        "with only the narrowed fields edited.\n");
-  } else {
-    absl::StrAppend(&r, "\n`narrowed.yaml` keeps the input manifests' text, comments and layout, except "
-                        "these files, written afresh (same objects, comments lost): ",
-                    absl::StrJoin(reemitted, "; "), ".\n");
-  }
-  for (const auto& w : p.workloads) {
-    absl::StrAppend(&r, "\n## ", WorkloadTitle(w), "\n\n");
-    absl::StrAppend(&r, "- manifest: ", Code(w.location), "\n");
-    if (w.profile_count > 1) {
-      absl::StrAppend(&r, "- profiles: ", w.profile_count, " merged (", Code(w.profile_source),
-                      "); whatever any of them saw is allowed\n");
-    } else {
-      absl::StrAppend(&r, "- profile: ", Code(w.profile_source), "\n");
-    }
-    absl::StrAppend(&r, "- learning window: ", w.status.window.start.empty() ? "unknown" : w.status.window.start,
-                    " → ", w.status.window.end.empty() ? "unknown" : w.status.window.end,
-                    w.status.complete ? " (complete)" : " (INCOMPLETE)", ", dropped events: ",
-                    w.status.dropped_events, "\n");
-    for (const auto& warn : w.status.warnings) absl::StrAppend(&r, "- learner warning: ", warn, "\n");
-    std::vector<std::string> risks = w.risks;
-    if (!risks.empty()) {
-      absl::StrAppend(&r, "\n### Risks for the reviewer (pod)\n\n");
-      for (const auto& x : risks) absl::StrAppend(&r, "- ", x, "\n");
-    }
-    if (!w.divergence.empty()) {
-      absl::StrAppend(&r, "\n### Replicas that behaved differently\n\n"
-                          "Seen in some profiles only. All of it is allowed; a behaviour that one replica "
-                          "showed and the others did not suggests the learning window did not exercise "
-                          "every path everywhere.\n\n");
-      for (const auto& x : w.divergence) absl::StrAppend(&r, "- ", x, "\n");
-    }
-    for (const auto& c : w.containers) {
-      absl::StrAppend(&r, "\n### ", c.init ? "Init container " : "Container ", Code(c.name), "\n\n");
-      absl::StrAppend(&r, "Changes and evidence:\n\n");
-      for (const auto& x : c.changes) absl::StrAppend(&r, "- ", x, "\n");
-      absl::StrAppend(&r, "\nWhat it removes:\n\n");
-      std::string syscalls_line;
-      if (c.seccomp_referenced) {
-        syscalls_line = absl::StrCat(c.policy.allowed_syscalls.size(), " allowed instead of ",
-                                     RuntimeDefaultSyscalls().size(),
-                                     " (RuntimeDefault); every other syscall fails with EPERM");
-      } else if (c.policy.syscalls_unrestricted) {
-        syscalls_line = c.policy.seccomp_unknown
-                            ? absl::StrCat("unchanged: the manifest's own profile ", Code(c.policy.seccomp_localhost))
-                            : "none: no seccomp filter applies";
-      } else {
-        syscalls_line = absl::StrCat("unchanged: ", c.policy.seccomp_type, " (", c.policy.allowed_syscalls.size(),
-                                     " syscalls) kept");
-      }
-      absl::StrAppend(&r, "- syscalls: ", syscalls_line, "\n");
-      absl::StrAppend(&r, "- capabilities dropped compared with the runtime default: ", CodeList(c.caps_dropped), "\n");
-      absl::StrAppend(&r, "- writable paths: ",
-                      c.policy.read_only_root ? CodeList(c.policy.writable_paths)
-                                              : "the whole root file system (not read-only)", "\n");
-      absl::StrAppend(&r, c.seccomp_referenced ? "- allowed syscalls (" : "- generated but not applied: allowed syscalls (",
-                      c.seccomp_allowed.size(), ", † = for the container runtime only): ");
-      std::set<std::string> rt(c.runtime_only.begin(), c.runtime_only.end());
-      std::vector<std::string> shown;
-      for (const auto& s : c.seccomp_allowed) shown.push_back(rt.count(s) ? absl::StrCat(s, "†") : s);
-      absl::StrAppend(&r, absl::StrJoin(shown, " "), "\n");
-      std::vector<std::string> crisks = c.risks;
-      if (!w.status.complete) {
-        crisks.push_back(absl::StrCat("the profile is incomplete (", absl::StrJoin(w.status.incomplete_reasons, "; "),
-                                      "): behaviour not seen while learning will be denied"));
-      }
-      if (w.status.dropped_events > 0) {
-        crisks.push_back(absl::StrCat(w.status.dropped_events, " events were dropped while learning: "
-                                      "the profile may miss behaviour"));
-      }
-      if (!crisks.empty()) {
-        absl::StrAppend(&r, "\nRisks for the reviewer:\n\n");
-        for (const auto& x : crisks) absl::StrAppend(&r, "- ", x, "\n");
-      }
-    }
-    absl::StrAppend(&r, "\n### Network (NetworkPolicy `", NetworkPolicyName(w.name), "`)\n\n");
-    absl::StrAppend(&r, "Reachable peers after the change; every other connection is denied.\n\n");
-    absl::StrAppend(&r, "Ingress:\n\n");
-    if (w.network.ingress.empty()) absl::StrAppend(&r, "- none: all inbound connections denied\n");
-    for (const auto& x : w.network.ingress) absl::StrAppend(&r, "- ", x, "\n");
-    absl::StrAppend(&r, "\nEgress:\n\n");
-    if (w.network.egress.empty()) absl::StrAppend(&r, "- none: all outbound connections denied\n");
-    for (const auto& x : w.network.egress) absl::StrAppend(&r, "- ", x, "\n");
-    if (!w.network.notes.empty()) {
-      absl::StrAppend(&r, "\nNotes:\n\n");
-      for (const auto& x : w.network.notes) absl::StrAppend(&r, "- ", x, "\n");
-    }
-  }
-  return r;
-}
-
-std::vector<std::string> PeerSummaries(const YAML::Node& rules, const char* peers_key) {
-  std::vector<std::string> out;
-  if (!rules.IsDefined() || !rules.IsSequence()) return out;
-  for (const auto& rule : rules) {
-    std::vector<std::string> ports;
-    YAML::Node ps = Child(rule, "ports");
-    if (ps.IsDefined() && ps.IsSequence()) {
-      for (const auto& p : ps) ports.push_back(absl::StrCat(ScalarAt(p, "port"), "/", ScalarAt(p, "protocol")));
-    }
-    YAML::Node peers = Child(rule, peers_key);
-    if (!peers.IsDefined()) {
-      out.push_back(absl::StrCat("any ", absl::StrJoin(ports, ",")));  // every source
-      continue;
-    }
-    if (!peers.IsSequence()) continue;
-    for (const auto& peer : peers) {
-      std::string who;
-      YAML::Node block = Child(peer, "ipBlock");
-      if (block.IsDefined()) {
-        who = ScalarAt(block, "cidr");
-      } else {
-        who = SelectorKey(peer);
-      }
-      out.push_back(absl::StrCat(who, " ", absl::StrJoin(ports, ",")));
-    }
-  }
-  return out;
-}
-
-Json RenderSummary(const Proposal& p) {
-  Json arr = Json::Array();
-  for (const auto& w : p.workloads) {
-    YAML::Node spec = Child(w.network.policy, "spec");
-    std::vector<std::string> egress = PeerSummaries(Child(spec, "egress"), "to");
-    std::vector<std::string> ingress = PeerSummaries(Child(spec, "ingress"), "from");
-    for (const auto& c : w.containers) {
-      Json o = Json::Object();
-      o.Set("workload", Json::String(w.name));
-      o.Set("namespace", Json::String(w.namespace_));
-      o.Set("kind", Json::String(w.kind));
-      o.Set("container", Json::String(c.name));
-      o.Set("initContainer", Json::Bool(c.init));
-      Json sys = Json::Object();
-      // null: no seccomp filter the proposal knows of (unconfined, or the manifest's own profile).
-      sys.Set("allowed", c.policy.syscalls_unrestricted
-                             ? Json::Null()
-                             : Json::Number(static_cast<int64_t>(c.policy.allowed_syscalls.size())));
-      sys.Set("observed", Json::Number(static_cast<int64_t>(c.profile.syscalls.size())));
-      sys.Set("runtimeDefault", Json::Number(static_cast<int64_t>(RuntimeDefaultSyscalls().size())));
-      o.Set("syscalls", sys);
-      Json caps = Json::Object();
-      caps.Set("added", Json::StringArray(c.caps_added));
-      caps.Set("dropped", Json::StringArray(c.caps_dropped));
-      o.Set("capabilities", caps);
-      o.Set("privileged", Json::Bool(c.policy.privileged));
-      o.Set("allowPrivilegeEscalation", Json::Bool(c.policy.allow_privilege_escalation));
-      o.Set("readOnlyRootFilesystem", Json::Bool(c.policy.read_only_root));
-      o.Set("writablePaths", Json::StringArray(c.policy.writable_paths));
-      o.Set("runAsNonRoot", Json::Bool(c.policy.run_as_non_root));
-      o.Set("runAsUser", c.policy.run_as_user ? Json::Number(*c.policy.run_as_user) : Json::Null());
-      o.Set("egress", Json::StringArray(egress));
-      o.Set("ingress", Json::StringArray(ingress));
-      o.Set("dns", Json::Bool(w.network.dns));
-      o.Set("seccompProfile", c.seccomp_referenced ? Json::String(absl::StrCat("seccomp/", c.seccomp_name, ".json"))
-                                                   : Json::Null());
-      o.Set("risks", Json::Number(static_cast<int64_t>(c.risks.size() + w.risks.size())));
-      arr.Push(o);
-    }
-  }
-  Json root = Json::Object();
-  root.Set("apiVersion", Json::String("minpriv.dev/v1alpha1"));
-  root.Set("kind", Json::String("ProposalSummary"));
-  root.Set("containers", arr);
-  return root;
-}
-
-}  // namespace
-
-std::vector<std::string> CollapseWritableDirs(const std::vector<crd::FileWrite>& writes) {
-  std::set<std::string> dirs;
-  for (const auto& w : writes) {
-    if (w.path.empty() || w.path[0] != '/') continue;
-    std::string d = w.summarized ? w.path : Parent(w.path);
-    dirs.insert(ScratchRoot(d));
-  }
-  for (int round = 0; round < 3; ++round) {
-    // Remove nested directories.
-    std::vector<std::string> flat;
-    for (const auto& d : dirs) {
-      bool nested = false;
-      for (const auto& o : dirs) nested = nested || (o != d && util::PathUnder(d, o));
-      if (!nested) flat.push_back(d);
-    }
-    // Merge three or more siblings into their parent (never into "/" or a top-level dir).
-    std::map<std::string, std::vector<std::string>> by_parent;
-    for (const auto& d : flat) by_parent[Parent(d)].push_back(d);
-    std::set<std::string> next;
-    for (const auto& [parent, children] : by_parent) {
-      if (children.size() >= 3 && Depth(parent) >= 2) {
-        next.insert(parent);
-      } else {
-        next.insert(children.begin(), children.end());
-      }
-    }
-    if (next == dirs) break;
-    dirs = next;
-  }
-  return {dirs.begin(), dirs.end()};
-}
-
-namespace {
-
-// The pod spec fields minpriv reads and writes must have their Kubernetes types; a wrong
-// type (`containers: foo`) is reported where it is, not taken for an empty list.
-absl::Status CheckPodSpecTypes(const YAML::Node& pod_spec, const std::string& source) {
-  auto wrong = [&source](const YAML::Node& node, const std::string& field, const char* want) {
-    return absl::InvalidArgumentError(absl::StrCat(
-        Where(source, node), ": ", field, " must be ", want, " (found ",
-        node.IsScalar() ? absl::StrCat("'", node.Scalar(), "'")
-        : node.IsSequence() ? std::string("a list")
-        : node.IsMap()      ? std::string("a mapping")
-                            : std::string("nothing"),
-        "); fix the manifest"));
-  };
-  auto check_security_context = [&](const YAML::Node& parent, const std::string& field) {
-    YAML::Node sc = Child(parent, "securityContext");
-    if (sc.IsDefined() && !sc.IsNull() && !sc.IsMap()) {
-      return wrong(sc, field, "a mapping");
-    }
-    return absl::OkStatus();
-  };
-  if (auto st = check_security_context(pod_spec, "spec.securityContext"); !st.ok()) return st;
+  WorkloadContext ctx;
+  ctx.workload_name = info.name;
+  ctx.namespace_ = wp.namespace_;
+  ctx.pod_spec.reset(pod_spec);
   YAML::Node vols = Child(pod_spec, "volumes");
-  if (vols.IsDefined() && !vols.IsNull()) {
-    if (!vols.IsSequence()) return wrong(vols, "spec.volumes", "a list of volumes");
+  if (vols.IsDefined() && vols.IsSequence()) {
     for (const auto& v : vols) {
-      if (!v.IsMap()) return wrong(v, "each entry of spec.volumes", "a mapping with a name");
+      std::string vn = ScalarAt(v, "name");
+      ctx.volume_names.insert(vn);
+      ctx.volumes_by_name.emplace(vn, v);
+      YAML::Node hp = Child(v, "hostPath");
+      if (hp.IsDefined()) {
+        wp.risks.push_back(absl::StrCat("hostPath volume ", Code(vn), " mounts the node's ",
+                                        Code(ScalarAt(hp, "path")), ": host files are reachable from the pod"));
+      }
     }
   }
-  for (const char* list : {"containers", "initContainers"}) {
+  for (const char* ns_field : {"hostNetwork", "hostPID", "hostIPC"}) {
+    if (IsTrue(pod_spec, ns_field)) {
+      wp.risks.push_back(absl::StrCat("`", ns_field, ": true` shares the node's namespace",
+                                      std::string(ns_field) == "hostNetwork"
+                                          ? "; NetworkPolicies do not apply to host-network pods"
+                                          : ""));
+    }
+  }
+
+  // Containers of the manifest, by name.
+  std::map<std::string, std::pair<YAML::Node, bool>> by_name;
+  std::vector<std::string> names;
+  for (const char* list : {"initContainers", "containers"}) {
     YAML::Node seq = Child(pod_spec, list);
-    std::string field = absl::StrCat("spec.", list);
-    if (!seq.IsDefined() || seq.IsNull()) {
-      if (std::strcmp(list, "containers") == 0) {
-        return absl::InvalidArgumentError(absl::StrCat(
-            Where(source, pod_spec), ": pod spec without containers; add spec.containers"));
-      }
+    if (!seq.IsDefined() || !seq.IsSequence()) continue;
+    for (size_t i = 0; i < seq.size(); ++i) {
+      YAML::Node c = seq[i];
+      std::string cname = ScalarAt(c, "name");
+      by_name.emplace(cname, std::make_pair(c, std::strcmp(list, "initContainers") == 0));
+      names.push_back(cname);
+    }
+  }
+  std::map<std::string, const crd::ContainerProfile*> prof_by_name;
+  for (const auto& cp : prof.containers) {
+    if (by_name.count(cp.name) == 0) {
+      return absl::InvalidArgumentError(absl::StrCat(
+          pin.source, ": profile container '", cp.name, "' is not in ", info.kind, " '", info.name, "' (",
+          info.where, ") whose containers are: ", absl::StrJoin(names, ", "),
+          "; fix the container name in the profile or use the matching manifest"));
+    }
+    prof_by_name[cp.name] = &cp;
+  }
+  // Pod labels for the NetworkPolicy; a template without labels gets one.
+  std::map<std::string, std::string> labels;
+  YAML::Node lab = Child(Child(tmpl, "metadata"), "labels");
+  if (lab.IsDefined() && lab.IsMap()) {
+    for (const auto& kv : lab) labels[kv.first.Scalar()] = kv.second.Scalar();
+  }
+  if (labels.empty()) {
+    labels["minpriv.dev/workload"] = info.name;
+    YAML::Node meta = EnsureMap(tmpl, "metadata");
+    YAML::Node l = EnsureMap(meta, "labels");
+    l[Str("minpriv.dev/workload")] = Str(info.name);
+    wp.risks.push_back(absl::StrCat("the pod template had no labels; added `minpriv.dev/workload: ", info.name,
+                                    "` so the NetworkPolicy can select its pods"));
+  }
+  std::vector<crd::ContainerProfile> profiled;
+  for (const auto& cname : names) {
+    auto pit = prof_by_name.find(cname);
+    if (pit == prof_by_name.end()) {
+      wp.risks.push_back(absl::StrCat("container ", Code(cname),
+                                      " has no profile: left unchanged, but the pod's NetworkPolicy "
+                                      "restricts its traffic too"));
       continue;
     }
-    if (!seq.IsSequence()) return wrong(seq, field, "a list of containers");
-    for (const auto& c : seq) {
-      if (!c.IsMap()) return wrong(c, absl::StrCat("each entry of ", field), "a mapping with a name");
-      YAML::Node name = Child(c, "name");
-      if (!name.IsDefined() || !name.IsScalar() || name.Scalar().empty()) {
-        return absl::InvalidArgumentError(absl::StrCat(
-            Where(source, c), ": a container of ", field, " has no name; add name:"));
-      }
-      std::string where = absl::StrCat(field, "[", name.Scalar(), "]");
-      if (auto st = check_security_context(c, where + ".securityContext"); !st.ok()) return st;
-      YAML::Node mounts = Child(c, "volumeMounts");
-      if (mounts.IsDefined() && !mounts.IsNull()) {
-        if (!mounts.IsSequence()) return wrong(mounts, where + ".volumeMounts", "a list of mounts");
-        for (const auto& m : mounts) {
-          if (!m.IsMap()) {
-            return wrong(m, absl::StrCat("each entry of ", where, ".volumeMounts"),
-                         "a mapping with name and mountPath");
-          }
-        }
-      }
-    }
+    ContainerProposal cp;
+    cp.name = cname;
+    cp.init = by_name[cname].second;
+    cp.profile = *pit->second;
+    NarrowContainer(by_name[cname].first, *pit->second, ctx, cp);
+    profiled.push_back(*pit->second);
+    wp.containers.push_back(std::move(cp));
   }
-  return absl::OkStatus();
+  wp.network = BuildNetworkPolicy(info.name, wp.namespace_, labels, profiled, inventory);
+  if (!wp.network.open_ports.empty()) {
+    wp.risks.push_back(absl::StrCat(
+        "ingress to ", absl::StrJoin(wp.network.open_ports, ", "),
+        " stays open to every source: the workload serves it but no client from outside the "
+        "pod was seen while learning; restrict `from` to its real clients (learn in the cluster, "
+        "or add them by hand)"));
+  }
+  std::map<std::string, std::set<std::string>> seccomp;
+  for (const auto& cp : wp.containers) {
+    seccomp[absl::StrCat("minpriv/", cp.seccomp_name, ".json")] =
+        std::set<std::string>(cp.seccomp_allowed.begin(), cp.seccomp_allowed.end());
+  }
+  for (auto& cp : wp.containers) {
+    auto policy = PolicyFromWorkload(doc, cp.name, seccomp, wp.network.policy);
+    if (!policy.ok()) return policy.status();
+    cp.policy = *std::move(policy);
+  }
+  return wp;
 }
 
 }  // namespace
-
-// The facts of one container, as a reviewer reads them.
-std::set<std::string> ContainerFacts(const crd::ContainerProfile& c) {
-  std::set<std::string> f;
-  for (const auto& s : c.syscalls) f.insert(absl::StrCat("syscall ", s));
-  for (const auto& cap : c.capabilities) f.insert(absl::StrCat("capability ", cap));
-  for (const auto& w : c.file_writes) f.insert(absl::StrCat("write ", w.path));
-  for (const auto& e : c.execs) f.insert(absl::StrCat("exec ", e.path));
-  for (const auto& u : c.users) f.insert(absl::StrCat("user ", u.uid, ":", u.gid));
-  for (const auto& l : c.network.listen) f.insert(absl::StrCat("listen ", l.port, "/", l.protocol));
-  for (const auto& p : c.network.ingress) {
-    f.insert(absl::StrCat("ingress from ", p.ip, " to port ", p.port, "/", p.protocol));
-  }
-  for (const auto& p : c.network.egress) {
-    f.insert(absl::StrCat("egress to ", EndpointText(p.ip, p.port, p.protocol)));
-  }
-  for (const auto& d : c.network.dns) f.insert(absl::StrCat("DNS name ", d));
-  return f;
-}
-
-// What only some of several profiles of one workload saw, per container (sorted, at most
-// kShown lines per container and a count of the rest).
-std::vector<std::string> ReplicaDivergence(const std::vector<const ProfileInput*>& group) {
-  constexpr size_t kShown = 25;
-  std::set<std::string> names;
-  for (const ProfileInput* in : group) {
-    for (const auto& c : in->profile.containers) names.insert(c.name);
-  }
-  std::vector<std::string> out;
-  for (const std::string& name : names) {
-    std::vector<size_t> present;
-    std::map<std::string, std::vector<size_t>> seen;  // fact → the profiles that saw it
-    for (size_t i = 0; i < group.size(); ++i) {
-      for (const auto& c : group[i]->profile.containers) {
-        if (c.name != name) continue;
-        present.push_back(i);
-        for (const std::string& fact : ContainerFacts(c)) seen[fact].push_back(i);
-      }
-    }
-    auto sources = [&](const std::vector<size_t>& idx) {
-      std::vector<std::string> s;
-      for (size_t i : idx) s.push_back(group[i]->source);
-      return absl::StrJoin(s, ", ");
-    };
-    if (present.size() < group.size()) {
-      out.push_back(absl::StrCat("container ", Code(name), " is in ", present.size(), " of ",
-                                 group.size(), " profiles only (", sources(present), ")"));
-    }
-    size_t shown = 0, more = 0;
-    for (const auto& [fact, who] : seen) {
-      if (who.size() == present.size()) continue;
-      if (shown == kShown) {
-        ++more;
-        continue;
-      }
-      ++shown;
-      out.push_back(absl::StrCat("container ", Code(name), ": ", fact, ", seen in ", who.size(),
-                                 " of ", present.size(), " profiles (", sources(who), ")"));
-    }
-    if (more > 0) {
-      out.push_back(absl::StrCat("container ", Code(name), ": ", more,
-                                 " more behaviours seen in some profiles only (compare the profiles)"));
-    }
-  }
-  return out;
-}
 
 absl::StatusOr<Proposal> Propose(const std::vector<ProfileInput>& profiles,
                                  const std::vector<ManifestInput>& manifests,
                                  const Inventory& inventory) {
   Proposal proposal;
-  struct DocInfo {
-    std::string source;
-    std::string where;
-    std::string kind, api_version, name, namespace_;
-  };
-  std::vector<DocInfo> infos;
-  for (const auto& m : manifests) {
-    auto docs = ParseYamlDocuments(m.text, m.source);
-    if (!docs.ok()) return docs.status();
-    proposal.manifests.push_back({m.source, m.text, proposal.originals.size(), docs->size()});
-    for (const auto& d : *docs) {
-      // One object: a document, or an item of a `kind: List` document.
-      auto describe = [&](const YAML::Node& node, bool list_item) -> absl::StatusOr<DocInfo> {
-        std::string where = Where(d.source, node);
-        if (!node.IsMap()) {
-          return absl::InvalidArgumentError(absl::StrCat(
-              where, ": ", list_item ? "List item" : "document",
-              " is not a Kubernetes object (expected a mapping with apiVersion, kind and metadata)"));
-        }
-        DocInfo info;
-        info.source = d.source;
-        info.where = where;
-        info.kind = ObjectKind(node);
-        info.api_version = ScalarAt(node, "apiVersion");
-        info.name = ObjectName(node);
-        info.namespace_ = ObjectNamespace(node);
-        if (info.kind.empty() || info.api_version.empty()) {
-          return absl::InvalidArgumentError(absl::StrCat(
-              where, ": object without ", info.kind.empty() ? "kind" : "apiVersion",
-              "; every document must be a Kubernetes object with apiVersion and kind"));
-        }
-        if (IsBuiltinApiVersion(info.api_version) && !IsKnownBuiltinKind(info.kind)) {
-          YAML::Node kind_node = Child(node, "kind");
-          return absl::InvalidArgumentError(absl::StrCat(
-              Where(d.source, kind_node), ": unknown kind '", info.kind, "' for apiVersion ", info.api_version,
-              "; fix the kind (workload kinds minpriv narrows: ", absl::StrJoin(WorkloadKinds(), ", "), ")"));
-        }
-        bool is_list = IsListObject(node);
-        if (list_item && is_list) {
-          return absl::InvalidArgumentError(absl::StrCat(where, ": a List inside a List; flatten it"));
-        }
-        if (info.name.empty() && !is_list) {
-          return absl::InvalidArgumentError(absl::StrCat(where, ": ", info.kind,
-                                                         " without metadata.name; add a name"));
-        }
-        return info;
-      };
-      auto info = describe(d.node, false);
-      if (!info.ok()) return info.status();
-      proposal.originals.push_back(d.node);
-      // A deep copy: a YAML alias must not make two containers share one securityContext.
-      proposal.documents.push_back(DeepCopy(d.node));
-      if (!IsListObject(d.node)) {
-        proposal.original_objects.push_back(proposal.originals.back());
-        proposal.narrowed_objects.push_back(proposal.documents.back());
-        infos.push_back(*std::move(info));
-        continue;
-      }
-      YAML::Node items = Child(d.node, "items");
-      if (!items.IsDefined() || items.IsNull()) continue;
-      if (!items.IsSequence()) {
-        return absl::InvalidArgumentError(absl::StrCat(Where(d.source, items),
-                                                       ": List items must be a sequence of objects"));
-      }
-      YAML::Node original_items = Child(proposal.originals.back(), "items");
-      YAML::Node narrowed_items = Child(proposal.documents.back(), "items");
-      for (size_t k = 0; k < original_items.size(); ++k) {
-        YAML::Node original_item = original_items[k];
-        auto item = describe(original_item, true);
-        if (!item.ok()) return item.status();
-        proposal.original_objects.push_back(original_item);
-        proposal.narrowed_objects.push_back(narrowed_items[k]);
-        infos.push_back(*std::move(item));
-      }
-    }
+  auto objects = IndexManifests(manifests, proposal);
+  if (!objects.ok()) return objects.status();
+  // Several profiles of one workload (its replicas, or runs on several nodes) are merged:
+  // whatever any of them saw is allowed.
+  auto matches = MatchProfiles(profiles, *objects, proposal.original_objects);
+  if (!matches.ok()) return matches.status();
+  std::vector<WorkloadProposal> built;  // in the order of the first profile of each
+  for (size_t idx : matches->objects) {
+    auto wp = ProposeWorkload(idx, (*objects)[idx], matches->profiles[idx], proposal, inventory);
+    if (!wp.ok()) return wp.status();
+    built.push_back(*std::move(wp));
   }
-
-  // Each profile's workload; several profiles of one workload (its replicas, or runs on
-  // several nodes) are merged: whatever any of them saw is allowed.
-  std::vector<size_t> order;                                // documents, first profile first
-  std::map<size_t, std::vector<const ProfileInput*>> by_doc;
-  for (const auto& pin : profiles) {
-    const crd::WorkloadProfile& prof = pin.profile;
-    std::vector<size_t> matches, other_kind;
-    for (size_t i = 0; i < infos.size(); ++i) {
-      if (infos[i].name != prof.name) continue;
-      if (!prof.namespace_.empty() && !infos[i].namespace_.empty() && infos[i].namespace_ != prof.namespace_) continue;
-      if (IsWorkloadKind(infos[i].kind)) {
-        matches.push_back(i);
-      } else if (Child(Child(proposal.original_objects[i], "spec"), "template").IsDefined() ||
-                 Child(Child(proposal.original_objects[i], "spec"), "containers").IsDefined()) {
-        other_kind.push_back(i);
-      }
-    }
-    std::string who = absl::StrCat(prof.namespace_.empty() ? "" : absl::StrCat(prof.namespace_, "/"), prof.name);
-    if (matches.empty()) {
-      if (!other_kind.empty()) {
-        const auto& info = infos[other_kind.front()];
-        return absl::InvalidArgumentError(absl::StrCat(
-            info.where, ": profile ", pin.source, " targets '", who, "', a ", info.kind,
-            ", which is not a kind minpriv can narrow (supported: ", absl::StrJoin(WorkloadKinds(), ", "), ")"));
-      }
-      return absl::InvalidArgumentError(absl::StrCat(
-          pin.source, ": profile for '", who, "' matches no workload in the manifests; check the profile's "
-          "metadata.name/namespace or pass the manifest that defines it with --manifest"));
-    }
-    if (matches.size() > 1) {
-      std::vector<std::string> where;
-      for (size_t i : matches) where.push_back(absl::StrCat(infos[i].kind, " at ", infos[i].where));
-      return absl::InvalidArgumentError(absl::StrCat(
-          pin.source, ": profile for '", who, "' matches several workloads (", absl::StrJoin(where, ", "),
-          "); set metadata.namespace in the profile or split the manifests"));
-    }
-    size_t idx = matches.front();
-    if (by_doc[idx].empty()) order.push_back(idx);
-    by_doc[idx].push_back(&pin);
-  }
-
-  for (size_t idx : order) {
-    const std::vector<const ProfileInput*>& group = by_doc[idx];
-    ProfileInput merged;
-    std::vector<std::string> divergence;
-    if (group.size() == 1) {
-      merged = *group.front();
-    } else {
-      std::vector<crd::WorkloadProfile> each;
-      std::vector<std::string> sources;
-      for (const ProfileInput* in : group) {
-        crd::WorkloadProfile one = in->profile;
-        // Which input a reason came from stays visible after the merge.
-        for (std::string& r : one.status.incomplete_reasons) r = absl::StrCat(in->source, ": ", r);
-        for (std::string& w : one.status.warnings) w = absl::StrCat(in->source, ": ", w);
-        each.push_back(std::move(one));
-        sources.push_back(in->source);
-      }
-      merged.source = absl::StrJoin(sources, ", ");
-      merged.profile = crd::MergeProfiles(each);
-      divergence = ReplicaDivergence(group);
-    }
-    const ProfileInput& pin = merged;
-    const crd::WorkloadProfile& prof = pin.profile;
-    const DocInfo& info = infos[idx];
-    YAML::Node doc = proposal.narrowed_objects[idx];
-    YAML::Node tmpl = PodTemplate(doc);
-    YAML::Node pod_spec = Child(tmpl, "spec");
-    if (!tmpl.IsDefined() || !pod_spec.IsDefined() || !pod_spec.IsMap()) {
-      return absl::InvalidArgumentError(absl::StrCat(info.where, ": ", info.kind, " '", info.name,
-                                                     "' has no pod template spec; fix the manifest"));
-    }
-    if (auto s = CheckPodSpecTypes(Child(PodTemplate(proposal.original_objects[idx]), "spec"), info.source);
-        !s.ok()) {
-      return s;
-    }
-    WorkloadProposal wp;
-    wp.api_version = info.api_version;
-    wp.kind = info.kind;
-    wp.name = info.name;
-    // The manifest's namespace (empty: applied to the namespace of the kubectl context, where
-    // the NetworkPolicy, also without one, lands too).
-    wp.namespace_ = info.namespace_;
-    wp.location = info.where;
-    wp.profile_source = pin.source;
-    wp.profile_count = group.size();
-    wp.divergence = std::move(divergence);
-    wp.profile = prof;
-    wp.status = prof.status;
-    wp.object = idx;
-
-    WorkloadContext ctx;
-    ctx.profile = &prof;
-    ctx.workload_name = info.name;
-    ctx.namespace_ = wp.namespace_;
-    ctx.pod_spec.reset(pod_spec);
-    YAML::Node vols = Child(pod_spec, "volumes");
-    if (vols.IsDefined() && vols.IsSequence()) {
-      for (const auto& v : vols) {
-        std::string vn = ScalarAt(v, "name");
-        ctx.volume_names.insert(vn);
-        ctx.volumes_by_name.emplace(vn, v);
-        YAML::Node hp = Child(v, "hostPath");
-        if (hp.IsDefined()) {
-          wp.risks.push_back(absl::StrCat("hostPath volume ", Code(vn), " mounts the node's ",
-                                          Code(ScalarAt(hp, "path")), ": host files are reachable from the pod"));
-        }
-      }
-    }
-    for (const char* ns_field : {"hostNetwork", "hostPID", "hostIPC"}) {
-      if (IsTrue(pod_spec, ns_field)) {
-        wp.risks.push_back(absl::StrCat("`", ns_field, ": true` shares the node's namespace",
-                                        std::string(ns_field) == "hostNetwork"
-                                            ? "; NetworkPolicies do not apply to host-network pods"
-                                            : ""));
-      }
-    }
-
-    // Containers of the manifest, by name.
-    std::map<std::string, std::pair<YAML::Node, bool>> by_name;
-    std::vector<std::string> order;
-    for (const char* list : {"initContainers", "containers"}) {
-      YAML::Node seq = Child(pod_spec, list);
-      if (!seq.IsDefined() || !seq.IsSequence()) continue;
-      for (size_t i = 0; i < seq.size(); ++i) {
-        YAML::Node c = seq[i];
-        std::string cname = ScalarAt(c, "name");
-        by_name.emplace(cname, std::make_pair(c, std::strcmp(list, "initContainers") == 0));
-        order.push_back(cname);
-      }
-    }
-    std::map<std::string, const crd::ContainerProfile*> prof_by_name;
-    for (const auto& cp : prof.containers) {
-      if (by_name.count(cp.name) == 0) {
-        return absl::InvalidArgumentError(absl::StrCat(
-            pin.source, ": profile container '", cp.name, "' is not in ", info.kind, " '", info.name, "' (",
-            info.where, ") whose containers are: ", absl::StrJoin(order, ", "),
-            "; fix the container name in the profile or use the matching manifest"));
-      }
-      prof_by_name[cp.name] = &cp;
-    }
-    // Pod labels for the NetworkPolicy; a template without labels gets one.
-    std::map<std::string, std::string> labels;
-    YAML::Node lab = Child(Child(tmpl, "metadata"), "labels");
-    if (lab.IsDefined() && lab.IsMap()) {
-      for (const auto& kv : lab) labels[kv.first.Scalar()] = kv.second.Scalar();
-    }
-    if (labels.empty()) {
-      labels["minpriv.dev/workload"] = info.name;
-      YAML::Node meta = EnsureMap(tmpl, "metadata");
-      YAML::Node l = EnsureMap(meta, "labels");
-      l[Str("minpriv.dev/workload")] = Str(info.name);
-      wp.risks.push_back(absl::StrCat("the pod template had no labels; added `minpriv.dev/workload: ", info.name,
-                                      "` so the NetworkPolicy can select its pods"));
-    }
-    std::vector<crd::ContainerProfile> profiled;
-    for (const auto& cname : order) {
-      auto pit = prof_by_name.find(cname);
-      if (pit == prof_by_name.end()) {
-        wp.risks.push_back(absl::StrCat("container ", Code(cname),
-                                        " has no profile: left unchanged, but the pod's NetworkPolicy "
-                                        "restricts its traffic too"));
-        continue;
-      }
-      ContainerProposal cp;
-      cp.name = cname;
-      cp.init = by_name[cname].second;
-      cp.profile = *pit->second;
-      NarrowContainer(by_name[cname].first, *pit->second, ctx, cp);
-      profiled.push_back(*pit->second);
-      wp.containers.push_back(std::move(cp));
-    }
-    wp.network = BuildNetworkPolicy(info.name, wp.namespace_, labels, profiled, inventory);
-    if (!wp.network.open_ports.empty()) {
-      wp.risks.push_back(absl::StrCat(
-          "ingress to ", absl::StrJoin(wp.network.open_ports, ", "),
-          " stays open to every source: the workload serves it but no client from outside the "
-          "pod was seen while learning; restrict `from` to its real clients (learn in the cluster, "
-          "or add them by hand)"));
-    }
-    std::map<std::string, std::set<std::string>> seccomp;
-    for (const auto& cp : wp.containers) {
-      seccomp[absl::StrCat("minpriv/", cp.seccomp_name, ".json")] =
-          std::set<std::string>(cp.seccomp_allowed.begin(), cp.seccomp_allowed.end());
-    }
-    for (auto& cp : wp.containers) {
-      auto policy = PolicyFromWorkload(doc, cp.name, seccomp, wp.network.policy);
-      if (!policy.ok()) return policy.status();
-      cp.policy = *std::move(policy);
-    }
-    proposal.workloads.push_back(std::move(wp));
-  }
-  std::sort(proposal.workloads.begin(), proposal.workloads.end(),
-            [](const WorkloadProposal& a, const WorkloadProposal& b) {
-              return std::tie(a.namespace_, a.name, a.kind) < std::tie(b.namespace_, b.name, b.kind);
-            });
+  // Sorted by namespace, name, kind: an order of indices, then each proposal moved once into
+  // its place. Never sort (assign) WorkloadProposals themselves: assigning a YAML::Node writes
+  // into the node it shares with its copies, so two workloads would end up with one
+  // NetworkPolicy.
+  std::vector<size_t> order(built.size());
+  for (size_t i = 0; i < order.size(); ++i) order[i] = i;
+  std::stable_sort(order.begin(), order.end(), [&built](size_t a, size_t b) {
+    return std::tie(built[a].namespace_, built[a].name, built[a].kind) <
+           std::tie(built[b].namespace_, built[b].name, built[b].kind);
+  });
+  for (size_t i : order) proposal.workloads.push_back(std::move(built[i]));
   return proposal;
 }
 
@@ -1380,61 +216,17 @@ std::map<std::string, std::string> RenderProposal(const Proposal& p) {
   std::map<std::string, std::string> files;
   std::vector<std::string> reemitted;
   files["narrowed.yaml"] = NarrowedManifests(p, &reemitted);
-
-  std::vector<YAML::Node> patches, policies, spo;
-  Json jsonpatch = Json::Array();
+  AddPatchFiles(p, files);
+  std::vector<YAML::Node> policies;
   for (const auto& w : p.workloads) {
-    const YAML::Node& orig = p.original_objects[w.object];
-    const YAML::Node& narrowed = p.narrowed_objects[w.object];
-    YAML::Node diff = StrategicDiff(orig, narrowed);
-    if (diff.IsDefined()) {
-      YAML::Node patch = NewMap();
-      patch["apiVersion"] = Str(w.api_version);
-      patch["kind"] = Str(w.kind);
-      YAML::Node meta = NewMap();
-      meta["name"] = Str(w.name);
-      std::string ns = ObjectNamespace(orig);
-      if (!ns.empty()) meta["namespace"] = Str(ns);
-      patch["metadata"] = meta;
-      for (const auto& kv : diff) {
-        std::string k = kv.first.Scalar();
-        if (k == "apiVersion" || k == "kind" || k == "metadata") continue;
-        patch[kv.first] = kv.second;
-      }
-      patches.push_back(patch);
-      Json ops = Json::Array();
-      JsonDiff(YamlToJson(orig), YamlToJson(narrowed), "", ops);
-      Json target = Json::Object();
-      target.Set("apiVersion", Json::String(w.api_version));
-      target.Set("kind", Json::String(w.kind));
-      target.Set("name", Json::String(w.name));
-      target.Set("namespace", Json::String(ns));
-      Json entry = Json::Object();
-      entry.Set("target", target);
-      entry.Set("patch", ops);
-      jsonpatch.Push(entry);
-    }
     policies.push_back(w.network.policy);
     files[absl::StrCat("profiles/", w.namespace_.empty() ? "" : w.namespace_ + "-", w.name,
                        ".yaml")] = crd::EmitWorkloadProfile(w.profile);
-    for (const auto& c : w.containers) {
-      files[absl::StrCat("seccomp/", c.seccomp_name, ".json")] = SeccompJson(c).Dump();
-      spo.push_back(SeccompProfileObject(w, c));
-    }
   }
-  files["patch.yaml"] = EmitYamlDocuments(patches);
-  files["jsonpatch.json"] = jsonpatch.Dump();
   files["networkpolicy.yaml"] = EmitYamlDocuments(policies);
-  files["seccompprofiles.yaml"] = EmitYamlDocuments(spo);
-  files["kustomization.yaml"] =
-      "# Renders the narrowed workloads and their NetworkPolicies: kubectl kustomize <dir>\n"
-      "apiVersion: kustomize.config.k8s.io/v1beta1\n"
-      "kind: Kustomization\n"
-      "resources:\n"
-      "  - narrowed.yaml\n"
-      "  - networkpolicy.yaml\n";
+  AddSeccompFiles(p, files);
   files["report.md"] = RenderReport(p, reemitted);
-  files["summary.json"] = RenderSummary(p).Dump();
+  files["summary.json"] = RenderSummary(p);
   return files;
 }
 

@@ -1,9 +1,14 @@
 // The proposal: profiles + manifests (+ inventory) → narrowed manifests, seccomp profiles,
-// NetworkPolicies, patches and a report; and the proposal directory writer.
+// NetworkPolicies, patches and a report; and the proposal directory writer. The public API
+// of the remediator's proposer; its parts: manifest_index.h (objects and matching),
+// narrow_*.h (one kind of narrowing each, contract in narrowing.h), replica_divergence.h,
+// network_policy.h, render_*.h (one output file each) and writer.cc.
 //
 // Proposal directory (a contract shared with the verifier):
-//   narrowed.yaml          every input document, in order, matched workloads narrowed
-//                          (re-serialised: comments of the input are not preserved)
+//   narrowed.yaml          every input document, in order, matched workloads narrowed: each
+//                          input file's own text edited in place (comments and layout kept,
+//                          yaml_text.h); a file that cannot be edited so is re-serialised
+//                          (its comments lost) and report.md names it
 //   patch.yaml             strategic-merge patches, one document per changed object
 //   jsonpatch.json         [{target: {apiVersion, kind, name, namespace}, patch: [RFC 6902 ops
 //                          against the original object]}], sorted by namespace/name/kind

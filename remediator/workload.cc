@@ -5,6 +5,7 @@
 
 #include "absl/strings/ascii.h"
 #include "absl/strings/match.h"
+#include "remediator/yaml_io.h"
 
 namespace minpriv::remediator {
 
@@ -55,6 +56,45 @@ YAML::Node Child(const YAML::Node& map, const char* key) {
   YAML::Node v = cmap[key];
   if (!v.IsDefined()) return YAML::Node(YAML::NodeType::Undefined);
   return v;
+}
+
+std::map<std::string, std::string> StringMap(const YAML::Node& map) {
+  std::map<std::string, std::string> out;
+  if (!map.IsDefined() || !map.IsMap()) return out;
+  for (const auto& kv : map) {
+    if (kv.first.IsScalar() && kv.second.IsScalar()) out[kv.first.Scalar()] = kv.second.Scalar();
+  }
+  return out;
+}
+
+YAML::Node EnsureMap(YAML::Node parent, const char* key) {
+  YAML::Node existing = Child(parent, key);
+  if (!existing.IsDefined() || !existing.IsMap()) {
+    parent[key] = NewMap();
+  }
+  return parent[key];
+}
+
+YAML::Node EnsureSeq(YAML::Node parent, const char* key) {
+  YAML::Node existing = Child(parent, key);
+  if (!existing.IsDefined() || !existing.IsSequence()) {
+    parent[key] = NewSeq();
+  }
+  return parent[key];
+}
+
+std::optional<bool> BoolAt(const YAML::Node& map, const char* key) {
+  std::string s = ScalarAt(map, key);
+  if (s == "true" || s == "True" || s == "TRUE") return true;
+  if (s == "false" || s == "False" || s == "FALSE") return false;
+  return std::nullopt;
+}
+
+bool ReadOnlyVolumeSource(const YAML::Node& volume) {
+  for (const char* key : {"configMap", "secret", "downwardAPI", "projected"}) {
+    if (Child(volume, key).IsDefined()) return true;
+  }
+  return false;
 }
 
 std::string ScalarAt(const YAML::Node& map, const char* key) {

@@ -2,6 +2,8 @@
 #ifndef MINPRIV_REMEDIATOR_WORKLOAD_H_
 #define MINPRIV_REMEDIATOR_WORKLOAD_H_
 
+#include <map>
+#include <optional>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -26,6 +28,21 @@ YAML::Node PodTemplate(const YAML::Node& object);
 std::string ScalarAt(const YAML::Node& map, const char* key);
 // Child node (const lookup: never inserts).
 YAML::Node Child(const YAML::Node& map, const char* key);
+// A map of scalars (labels, selectors) as strings; other entries are skipped. Empty when
+// `map` is absent or not a map.
+std::map<std::string, std::string> StringMap(const YAML::Node& map);
+// Map child for writing: `key` of `parent`, created as an empty map (or list) when absent or
+// of another type.
+YAML::Node EnsureMap(YAML::Node parent, const char* key);
+YAML::Node EnsureSeq(YAML::Node parent, const char* key);
+// A boolean at a map key as Kubernetes spells it (true/True/TRUE, false/False/FALSE);
+// nullopt when absent or anything else.
+std::optional<bool> BoolAt(const YAML::Node& map, const char* key);
+inline bool IsTrue(const YAML::Node& map, const char* key) { return BoolAt(map, key) == true; }
+inline bool IsFalse(const YAML::Node& map, const char* key) { return BoolAt(map, key) == false; }
+// Volumes whose file systems are read-only whatever the mount says (configMap, secret,
+// downwardAPI, projected).
+bool ReadOnlyVolumeSource(const YAML::Node& volume);
 
 std::string ObjectKind(const YAML::Node& object);
 // `kind: List`, as `kubectl get -o yaml` prints several objects.

@@ -269,4 +269,9 @@ Json YamlToJson(const YAML::Node& node) {
   return Json::String(v);
 }
 
+bool NodesEqual(const YAML::Node& a, const YAML::Node& b) {
+  return YamlToJson(a).DumpCompact(Json::KeyOrder::kSorted) ==
+         YamlToJson(b).DumpCompact(Json::KeyOrder::kSorted);
+}
+
 }  // namespace minpriv::remediator

@@ -68,6 +68,9 @@ std::string EmitYamlDocuments(const std::vector<YAML::Node>& nodes);
 // plain numbers → numbers, null → null, everything quoted → string).
 Json YamlToJson(const YAML::Node& node);
 
+// Equality of meaning as JSON, whatever the key order (YamlToJson of both, keys sorted).
+bool NodesEqual(const YAML::Node& a, const YAML::Node& b);
+
 }  // namespace minpriv::remediator
 
 #endif  // MINPRIV_REMEDIATOR_YAML_IO_H_
