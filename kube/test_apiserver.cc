@@ -7,10 +7,12 @@
 #include <poll.h>
 #include <signal.h>
 #include <sys/socket.h>
+#include <sys/stat.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
 #include <algorithm>
+#include <cerrno>
 #include <filesystem>
 
 #include "absl/strings/numbers.h"
@@ -29,21 +31,21 @@ absl::StatusOr<std::unique_ptr<TestApiServer>> TestApiServer::Start(
   std::vector<std::string> argv = {MINPRIV_TEST_APISERVER, "--kubeconfig-out",
                                    server->kubeconfig_};
   argv.insert(argv.end(), extra_args.begin(), extra_args.end());
-  int fds[2];
-  if (pipe2(fds, O_CLOEXEC) != 0) return absl::InternalError("pipe failed");
-  pid_t pid = fork();
-  if (pid < 0) return absl::InternalError("fork failed");
-  if (pid == 0) {
-    setpgid(0, 0);
-    dup2(fds[1], 1);
-    std::vector<char*> args;
-    for (const std::string& a : argv) args.push_back(const_cast<char*>(a.c_str()));
-    args.push_back(nullptr);
-    execv(args[0], args.data());
-    _exit(127);
+  // The server's stdout is a FIFO we hold open for reading before it starts, so its first
+  // line (the URL) is the readiness signal and nothing it prints later can block it.
+  std::string fifo = server->dir_ + "/stdout";
+  if (mkfifo(fifo.c_str(), 0600) != 0) return absl::InternalError("mkfifo failed");
+  int fds[1] = {open(fifo.c_str(), O_RDONLY | O_NONBLOCK | O_CLOEXEC)};
+  if (fds[0] < 0) return absl::InternalError("cannot open the server's stdout FIFO");
+  util::SpawnOptions options;
+  options.stdout_path = fifo;
+  options.search_path = false;
+  absl::StatusOr<util::Process> child = util::Process::Spawn(argv, options);
+  if (!child.ok()) {
+    close(fds[0]);
+    return child.status();
   }
-  close(fds[1]);
-  server->child_ = util::ChildProcess(pid, /*kill_process_group=*/true);
+  server->child_ = *std::move(child);
   // The first stdout line is the URL; read it with a deadline.
   std::string line;
   absl::Time deadline = absl::Now() + absl::Seconds(30);
@@ -56,6 +58,7 @@ absl::StatusOr<std::unique_ptr<TestApiServer>> TestApiServer::Start(
     }
     char buf[256];
     ssize_t n = read(fds[0], buf, sizeof buf);
+    if (n < 0 && errno == EAGAIN) continue;
     if (n <= 0) {
       close(fds[0]);
       return absl::UnavailableError("the test API server exited before printing its URL");
@@ -65,6 +68,7 @@ absl::StatusOr<std::unique_ptr<TestApiServer>> TestApiServer::Start(
   // Keep reading (and dropping) later output so the server never blocks on, or dies of, a
   // full or closed pipe.
   int out = fds[0];
+  fcntl(out, F_SETFL, fcntl(out, F_GETFL) & ~O_NONBLOCK);
   server->drain_ = std::thread([out] {
     char buf[4096];
     while (read(out, buf, sizeof buf) > 0) {
@@ -76,11 +80,7 @@ absl::StatusOr<std::unique_ptr<TestApiServer>> TestApiServer::Start(
 }
 
 TestApiServer::~TestApiServer() {
-  if (child_.pid() > 0 && !child_.reaped()) {
-    kill(-child_.pid(), SIGTERM);
-    for (int i = 0; i < 100 && !child_.Reap(); ++i) absl::SleepFor(absl::Milliseconds(20));
-  }
-  child_.KillAndReap();
+  child_.Stop(absl::Seconds(2));
   if (drain_.joinable()) drain_.join();  // EOF once the server's process group is gone
   if (!dir_.empty()) std::filesystem::remove_all(dir_);
 }

@@ -11,7 +11,7 @@
 
 #include "absl/status/statusor.h"
 #include "absl/synchronization/mutex.h"
-#include "util/subprocess.h"
+#include "util/process.h"
 
 namespace minpriv::kube::testing {
 
@@ -29,7 +29,7 @@ class TestApiServer {
 
  private:
   TestApiServer() = default;
-  util::ChildProcess child_;
+  util::Process child_;
   std::thread drain_;
   std::string url_;
   std::string kubeconfig_;
