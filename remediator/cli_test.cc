@@ -124,5 +124,22 @@ TEST_F(CliTest, UserErrorsExitTwoWithPositionAndWriteNothing) {
                   "(.|\n)*unknown flag '--bogus'(.|\n)*");
 }
 
+// Issue 12, §4: a ~600-byte alias bomb in a manifest is a user error at once (exit 2), not
+// minutes and gigabytes.
+TEST_F(CliTest, AnAliasBombIsAUserError) {
+  std::string profile = testing::TestData() + "/helm-deployment/profile.yaml";
+  std::string bomb = "apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: bomb\n  annotations:\n"
+                     "    a: &a [x, x, x, x, x, x, x, x, x]\n";
+  for (char level = 'b'; level <= 'i'; ++level) {
+    std::string prev(1, static_cast<char>(level - 1));
+    absl::StrAppend(&bomb, "    ", std::string(1, level), ": &", std::string(1, level), " [");
+    for (int i = 0; i < 9; ++i) absl::StrAppend(&bomb, i ? ", " : "", "*", prev);
+    absl::StrAppend(&bomb, "]\n");
+  }
+  Write("bomb.yaml", bomb);
+  ExpectUserError(absl::StrCat("--profile ", profile, " --manifest ", Path("bomb.yaml")),
+                  "(.|\n)*bomb\\.yaml:1:1: YAML aliases \\(\\*name\\) expand this document(.|\n)*");
+}
+
 }  // namespace
 }  // namespace minpriv::remediator

@@ -13,6 +13,25 @@
 
 namespace minpriv::remediator {
 
+namespace {
+
+// `key` (runAsUser or runAsGroup) set to the one id observed when the manifest sets none (in
+// effect: `effective`); a manifest value that differs is kept, as a risk.
+void ProposeId(YAML::Node sc, const char* key, const char* what, const std::set<uint32_t>& ids,
+               const std::string& effective, ContainerProposal& out) {
+  if (ids.size() != 1) return;
+  uint32_t id = *ids.begin();
+  if (effective.empty()) {
+    sc[key] = Int(id);
+    out.changes.push_back(absl::StrCat("`", key, ": ", id, "` as observed"));
+  } else if (effective != std::to_string(id)) {
+    out.risks.push_back(absl::StrCat("observed ", what, " ", id, " but the manifest sets ", key, " ", effective,
+                                     "; kept the manifest's value"));
+  }
+}
+
+}  // namespace
+
 void NarrowUsers(YAML::Node sc, const YAML::Node& pod_sc, const crd::ContainerProfile& prof,
                  ContainerProposal& out) {
   std::set<uint32_t> uids, gids;
@@ -51,24 +70,8 @@ void NarrowUsers(YAML::Node sc, const YAML::Node& pod_sc, const crd::ContainerPr
       sc["runAsNonRoot"] = Bool(true);
       out.changes.push_back(absl::StrCat("`runAsNonRoot: true`: ran as uid(s) ", absl::StrJoin(uids, ", ")));
     }
-    if (uids.size() == 1) {
-      if (eff_user.empty()) {
-        sc["runAsUser"] = Int(*uids.begin());
-        out.changes.push_back(absl::StrCat("`runAsUser: ", *uids.begin(), "` as observed"));
-      } else if (eff_user != std::to_string(*uids.begin())) {
-        out.risks.push_back(absl::StrCat("observed uid ", *uids.begin(), " but the manifest sets runAsUser ",
-                                         eff_user, "; kept the manifest's value"));
-      }
-    }
-    if (gids.size() == 1) {
-      if (eff_group.empty()) {
-        sc["runAsGroup"] = Int(*gids.begin());
-        out.changes.push_back(absl::StrCat("`runAsGroup: ", *gids.begin(), "` as observed"));
-      } else if (eff_group != std::to_string(*gids.begin())) {
-        out.risks.push_back(absl::StrCat("observed gid ", *gids.begin(), " but the manifest sets runAsGroup ",
-                                         eff_group, "; kept the manifest's value"));
-      }
-    }
+    ProposeId(sc, "runAsUser", "uid", uids, eff_user, out);
+    ProposeId(sc, "runAsGroup", "gid", gids, eff_group, out);
   }
 }
 

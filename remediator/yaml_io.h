@@ -28,7 +28,9 @@ struct YamlDocument {
 };
 
 // Every document of a multi-document stream (empty documents skipped). Syntax errors:
-// InvalidArgument "SOURCE:LINE:COLUMN: ...".
+// InvalidArgument "SOURCE:LINE:COLUMN: ...". Also InvalidArgument, before any work that grows
+// with it: a text over 64 MiB, and documents whose YAML aliases expand them to more than ten
+// nodes per byte of the text (plus 100,000), as an alias bomb does.
 absl::StatusOr<std::vector<YamlDocument>> ParseYamlDocuments(std::string_view text,
                                                              std::string_view source);
 
