@@ -1,5 +1,6 @@
 #include "webhooks/https_server.h"
 
+#include <array>
 #include <condition_variable>
 #include <mutex>
 #include <optional>
@@ -132,7 +133,23 @@ class Session : public std::enable_shared_from_this<Session> {
 
   void SendError(int status, std::string message) {
     server_.metrics.RecordHttpError(status);
+    linger_ = true;
     Send(status, "text/plain; charset=utf-8", std::move(message), false, 11);
+  }
+
+  // After an error response the client may still be sending (the rest of a body over the
+  // limit): closing now would reset the connection and lose the response, so read and discard
+  // for a little while (as nginx's lingering close does), then close.
+  void Linger() {
+    Arm(Phase::kShutdown, std::chrono::milliseconds(2000));
+    ContinueLinger();
+  }
+  void ContinueLinger() {
+    stream_.async_read_some(net::buffer(scratch_),
+                            [self = shared_from_this()](beast::error_code ec, size_t) {
+                              if (ec) return self->Close();
+                              self->ContinueLinger();
+                            });
   }
 
   void Send(int status, const std::string& content_type, std::string body, bool keep_alive,
@@ -148,6 +165,7 @@ class Session : public std::enable_shared_from_this<Session> {
                       [self = shared_from_this(), keep_alive](beast::error_code ec, size_t) {
                         self->Disarm();
                         if (ec) return self->Close();
+                        if (self->linger_) return self->Linger();
                         if (!keep_alive) return self->Shutdown();
                         self->DoRead();
                       });
@@ -175,6 +193,8 @@ class Session : public std::enable_shared_from_this<Session> {
   Phase phase_ = Phase::kHandshake;
   uint64_t gen_ = 0;
   bool timed_out_ = false;
+  bool linger_ = false;
+  std::array<char, 16384> scratch_;
   std::chrono::steady_clock::time_point read_started_;
 };
 

@@ -40,6 +40,7 @@ inline void WriteProposal(const std::string& test_case, const std::string& out) 
   auto proposal = remediator::Propose({{"profile.yaml", *profile}},
                                       {{"manifest.yaml", *manifest}}, remediator::Inventory());
   ASSERT_TRUE(proposal.ok()) << proposal.status();
+  std::filesystem::create_directories(std::filesystem::path(out).parent_path());
   ASSERT_TRUE(remediator::WriteProposalDir(remediator::RenderProposal(*proposal), out, false).ok());
 }
 
