@@ -232,9 +232,9 @@ TEST_F(ServerTest, ServesConcurrentClientsInParallel) {
 }
 
 TEST_F(ServerTest, RotatedCertificateServesNewHandshakesWithoutDroppingConnections) {
+  MakeCertificates(dir_, "next-");  // first: key generation may outlast the idle timeout
   Client old_conn(server_->port(), dir_ + "/ca.pem");
   ASSERT_EQ(old_conn.Request("GET", "/healthz").first, 200);
-  MakeCertificates(dir_, "next-");
   // cert-manager style: new files renamed over the old ones.
   std::filesystem::copy_file(dir_ + "/next-server.pem", dir_ + "/server.pem.tmp");
   std::filesystem::copy_file(dir_ + "/next-server.key", dir_ + "/server.key.tmp");
