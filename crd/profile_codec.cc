@@ -207,7 +207,7 @@ class Parser {
     }
     std::set<std::string> seen;
     for (auto it = node.begin(); it != node.end(); ++it) {
-      const YAML::Node& key = it->first;
+      const YAML::Node key = it->first;  // a copy: it->first lives in a temporary
       if (!key.IsScalar()) Fail(key, absl::StrCat("non-string key in ", where), "use plain key names");
       std::string k = key.Scalar();
       bool ok = false;

@@ -2,11 +2,15 @@
 # Installs everything minpriv needs to build, test and demo on a fresh Debian machine (run as root).
 # Idempotent: only missing packages are installed.
 set -euo pipefail
+# nlohmann-json3-dev: the project's JSON library; libboost1.74-dev: Beast/Asio (the webhook's
+# HTTPS server); libclang-rt-14-dev: libFuzzer for the fuzz targets; nghttp2-client: h2load
+# (bench/webhook.sh).
 # linux-libc-dev: asm/unistd_64.h and unistd_32.h, the input of scripts/gen_syscall_tables.sh.
 PKGS=(build-essential cmake pkg-config clang llvm bpftool libbpf-dev libelf-dev zlib1g-dev
       linux-libc-dev libcpprest-dev libyaml-cpp-dev libabsl-dev libre2-dev libgtest-dev libgmock-dev
       libspdlog-dev libfmt-dev libssl-dev runc git nginx-light redis-server bpftrace iproute2 procps
-      python3 curl nlohmann-json3-dev unzip nodejs)
+      python3 curl unzip nodejs
+      nlohmann-json3-dev libboost1.74-dev libclang-rt-14-dev nghttp2-client)
 if [ "$(id -u)" -ne 0 ]; then
   echo "minpriv setup: must run as root (installs packages and loads BPF programs)" >&2
   exit 1

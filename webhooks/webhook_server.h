@@ -1,0 +1,71 @@
+// `minpriv webhook`: the admission webhook assembled from its parts (policy source, TLS
+// certificate store, admission handler, HTTPS server, metrics). Options → Validate → Run, so
+// the cli/ subcommand only wires flags to RunWebhookServer.
+#ifndef MINPRIV_WEBHOOKS_WEBHOOK_SERVER_H_
+#define MINPRIV_WEBHOOKS_WEBHOOK_SERVER_H_
+
+#include <atomic>
+#include <memory>
+#include <string>
+#include <thread>
+
+#include "absl/status/status.h"
+#include "absl/status/statusor.h"
+#include "webhooks/admission_handler.h"
+#include "webhooks/https_server.h"
+#include "webhooks/metrics.h"
+#include "webhooks/policy.h"
+#include "webhooks/proposal_dir_source.h"
+#include "webhooks/tls_certificate.h"
+
+namespace minpriv::webhooks {
+
+struct WebhookOptions {
+  std::string listen = "0.0.0.0:8443";  // ADDR:PORT ([v6addr]:PORT); port 0 picks one
+  std::string tls_cert;
+  std::string tls_key;
+  std::string kubeconfig;  // cluster mode: RemediationProposals through an informer
+  std::string proposals;   // a proposal directory, or a directory of them
+  Mode default_mode = Mode::kAudit;
+  HttpsServerOptions http;  // host and port come from `listen`
+  std::chrono::milliseconds policy_reload_interval{2000};
+};
+
+// The usage text of the flags, for --help.
+extern const char kWebhookUsage[];
+
+// Parses `minpriv webhook` flags (argv[0] is the subcommand). *help is set for -h/--help.
+absl::StatusOr<WebhookOptions> ParseWebhookFlags(int argc, char** argv, bool* help);
+// InvalidArgument with a hint for a missing or contradictory flag.
+absl::Status ValidateWebhookOptions(WebhookOptions& options);
+
+class WebhookServer {
+ public:
+  // Loads the policies and the certificate, binds, serves. Errors: the flags' (InvalidArgument),
+  // cluster mode (Unimplemented until the Kubernetes client lands).
+  static absl::StatusOr<std::unique_ptr<WebhookServer>> Start(WebhookOptions options);
+  ~WebhookServer();
+  uint16_t port() const { return http_->port(); }
+  CertificateStore& certificates() { return *certs_; }
+  void Stop();
+
+ private:
+  WebhookServer() = default;
+  HttpReply Route(std::string_view method, std::string_view target, std::string&& body);
+
+  WebhookOptions options_;
+  Metrics metrics_;
+  std::unique_ptr<ProposalDirSource> source_;
+  std::unique_ptr<CertificateStore> certs_;
+  std::unique_ptr<AdmissionHandler> handler_;
+  std::unique_ptr<HttpsServer> http_;
+  std::thread reloader_;
+  std::atomic<bool> stopping_{false};
+};
+
+// Serves until SIGINT or SIGTERM.
+absl::Status RunWebhookServer(const WebhookOptions& options);
+
+}  // namespace minpriv::webhooks
+
+#endif  // MINPRIV_WEBHOOKS_WEBHOOK_SERVER_H_
