@@ -11,6 +11,8 @@
 // "SOURCE:LINE:COLUMN: what; how to fix" (1-based line and column).
 #include "crd/profile_codec.h"
 
+#include "crd/yaml_input.h"
+
 #include <arpa/inet.h>
 
 #include <cctype>
@@ -572,7 +574,9 @@ absl::StatusOr<WorkloadProfile> ParseWorkloadProfile(std::string_view yaml,
   Parser parser(source);
   const std::string src(source);
   try {
-    std::vector<YAML::Node> docs = YAML::LoadAll(std::string(yaml));
+    absl::StatusOr<std::vector<YAML::Node>> loaded = LoadYamlDocuments(yaml, source, "profile");
+    if (!loaded.ok()) return loaded.status();
+    std::vector<YAML::Node>& docs = *loaded;
     if (docs.empty()) {
       parser.Fail(YAML::Mark(), "the input is empty", "write a WorkloadProfile document");
     }

@@ -315,7 +315,7 @@ TEST(ProfileCodecErrorsTest, WrongTypes) {
 TEST(ProfileCodecErrorsTest, MalformedYaml) {
   std::string msg = ErrorOf("apiVersion: [unclosed\nkind: x\n");
   EXPECT_THAT(msg, StartsWith("in.yaml:"));
-  EXPECT_THAT(msg, HasSubstr("malformed YAML"));
+  EXPECT_THAT(msg, HasSubstr("invalid YAML"));
   EXPECT_THAT(ErrorOf(""), StartsWith("in.yaml:1:1: the input is empty"));
   EXPECT_THAT(ErrorOf("- a\n"), StartsWith("in.yaml:1:1: the document must be a WorkloadProfile"));
 }
@@ -362,3 +362,17 @@ TEST(ProfileCodecTest, AwkwardPathsRoundTrip) {
 
 }  // namespace
 }  // namespace minpriv::crd
+
+// yaml-cpp's LoadAll yields empty documents forever on a stray ',' where a document starts;
+// the reader must stop with the position instead of hanging (found by the profile fuzzer).
+TEST(ProfileCodecTest, AStrayCommaIsAnErrorNotAHang) {
+  for (const char* text : {",", ",a-", "---\n,\n"}) {
+    absl::StatusOr<minpriv::crd::WorkloadProfile> p =
+        minpriv::crd::ParseWorkloadProfile(text, "p.yaml");
+    ASSERT_FALSE(p.ok()) << text;
+    EXPECT_EQ(p.status().code(), absl::StatusCode::kInvalidArgument);
+    EXPECT_THAT(std::string(p.status().message()),
+                testing::MatchesRegex("p\\.yaml:[0-9]+:[0-9]+: invalid YAML: unexpected ','.*"))
+        << text;
+  }
+}

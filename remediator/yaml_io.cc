@@ -1,5 +1,7 @@
 #include "remediator/yaml_io.h"
 
+#include "crd/yaml_input.h"
+
 #include <cstdlib>
 
 #include "absl/strings/str_cat.h"
@@ -85,68 +87,18 @@ void EmitNode(YAML::Emitter& out, const YAML::Node& node) {
 
 }  // namespace
 
-namespace {
-
-// Bounds on what one manifest may cost: its size, and how far YAML aliases may multiply it.
-// Without aliases a document has fewer nodes than bytes; a nested `&a`/`*a` list of a few
-// hundred bytes expands to billions of nodes in every walk that follows (an alias bomb).
-constexpr size_t kMaxYamlBytes = size_t{64} << 20;
-constexpr size_t kAliasExpansionFactor = 10;
-constexpr size_t kMinNodeBudget = 100000;
-
-// Whether `node`, every alias expanded, has at most `*budget` nodes; spends them from
-// `*budget`. Stops as soon as the budget is spent.
-bool WithinNodeBudget(const YAML::Node& node, size_t* budget) {
-  std::vector<YAML::Node> stack{node};
-  while (!stack.empty()) {
-    if (*budget == 0) return false;
-    --*budget;
-    YAML::Node n(stack.back());
-    stack.pop_back();
-    if (n.IsSequence()) {
-      for (const auto& item : n) stack.push_back(item);
-    } else if (n.IsMap()) {
-      for (const auto& kv : n) {
-        stack.push_back(kv.first);
-        stack.push_back(kv.second);
-      }
-    }
-  }
-  return true;
-}
-
-}  // namespace
-
 absl::StatusOr<std::vector<YamlDocument>> ParseYamlDocuments(std::string_view text,
                                                              std::string_view source) {
-  if (text.size() > kMaxYamlBytes) {
-    return absl::InvalidArgumentError(absl::StrCat(
-        std::string(source), ": ", text.size(), " bytes, more than the ", kMaxYamlBytes >> 20,
-        " MiB a manifest may have; split the file"));
-  }
-  std::vector<YAML::Node> nodes;
-  try {
-    nodes = YAML::LoadAll(std::string(text));
-  } catch (const YAML::Exception& e) {
-    return absl::InvalidArgumentError(absl::StrCat(
-        std::string(source), ":", e.mark.line + 1, ":", e.mark.column + 1, ": invalid YAML: ", e.msg,
-        "; fix the syntax at that position (check indentation and quoting)"));
-  }
+  absl::StatusOr<std::vector<YAML::Node>> nodes = crd::LoadYamlDocuments(text, source, "manifest");
+  if (!nodes.ok()) return nodes.status();
   std::vector<YamlDocument> docs;
-  size_t budget = kAliasExpansionFactor * text.size() + kMinNodeBudget;
-  for (size_t i = 0; i < nodes.size(); ++i) {
-    if (nodes[i].IsNull() || !nodes[i].IsDefined()) continue;
-    if (!WithinNodeBudget(nodes[i], &budget)) {
-      return absl::InvalidArgumentError(absl::StrCat(
-          Where(std::string(source), nodes[i]), ": YAML aliases (*name) expand this document to more than ",
-          kAliasExpansionFactor, " times the file's size (an alias bomb?); write the repeated parts out "
-          "instead of aliasing them"));
-    }
+  for (size_t i = 0; i < nodes->size(); ++i) {
+    if ((*nodes)[i].IsNull() || !(*nodes)[i].IsDefined()) continue;
     YamlDocument doc;
-    doc.node = nodes[i];
+    doc.node = (*nodes)[i];
     doc.source = std::string(source);
     doc.index = static_cast<int>(i);
-    YAML::Mark mark = nodes[i].Mark();
+    YAML::Mark mark = (*nodes)[i].Mark();
     doc.line = mark.is_null() ? 0 : mark.line + 1;
     doc.column = mark.is_null() ? 0 : mark.column + 1;
     docs.push_back(std::move(doc));

@@ -57,5 +57,14 @@ TEST(YamlIoTest, ATextOverTheSizeLimitIsRefusedBeforeParsing) {
   EXPECT_THAT(docs.status().message(), HasSubstr("huge.yaml: 67108869 bytes, more than the 64 MiB"));
 }
 
+// Found by the manifest fuzzer: yaml-cpp's LoadAll yielded empty documents forever on a
+// stray ',' where a document starts, so propose hung.
+TEST(YamlIoTest, AStrayCommaIsAnErrorWithItsPositionNotAHang) {
+  auto docs = ParseYamlDocuments("apiVersion: v1\nkind: Pod\n---\n,a-\n", "comma.yaml");
+  ASSERT_FALSE(docs.ok());
+  EXPECT_EQ(docs.status().code(), absl::StatusCode::kInvalidArgument);
+  EXPECT_THAT(docs.status().message(), HasSubstr("comma.yaml:4:1: invalid YAML: unexpected ','"));
+}
+
 }  // namespace
 }  // namespace minpriv::remediator

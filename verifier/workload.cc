@@ -6,6 +6,7 @@
 
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_join.h"
+#include "crd/yaml_input.h"
 
 namespace minpriv::verifier {
 
@@ -257,9 +258,10 @@ absl::StatusOr<std::vector<PodTemplate>> ParseWorkloads(std::string_view yaml,
                                                         std::string_view source_view) {
   const std::string source(source_view);
   std::vector<PodTemplate> out;
+  absl::StatusOr<std::vector<YAML::Node>> docs = crd::LoadYamlDocuments(yaml, source, "manifest");
+  if (!docs.ok()) return docs.status();
   try {
-    std::vector<YAML::Node> docs = YAML::LoadAll(std::string(yaml));
-    for (const auto& doc : docs) {
+    for (const auto& doc : *docs) {
       if (!doc || doc.IsNull()) continue;
       if (!doc.IsMap()) Fail(doc, "a manifest document must be a mapping");
       std::string kind = doc["kind"] ? Str(doc["kind"], "kind") : "";
