@@ -4,10 +4,13 @@
 # Each module may include itself and the modules listed for it below, nothing else of ours.
 # Tests (*_test.cc, test_util.*, tests/, bench/, examples/) may reach into any layer; no
 # module's own code may include anything under tests/.
-# Usage: check_layers.sh [ROOT]   (default: the repository this script is in)
+# Usage: check_layers.sh [--graph] [ROOT]   (default: the repository this script is in)
 # Prints each violation as FILE:LINE: MODULE must not include "HEADER" and exits 1; exits 0
-# when the graph is one-way.
+# when the graph is one-way. --graph prints instead, for docs/architecture.md, each module
+# and the modules its own (non-test) code includes.
 set -euo pipefail
+graph=0
+if [ "${1:-}" = --graph ]; then graph=1; shift; fi
 root=${1:-$(cd "$(dirname "$0")/.." && pwd)}
 declare -A allowed=(
   [util]=""
@@ -29,6 +32,7 @@ declare -A allowed=(
 )
 modules=" ${!allowed[*]} "
 status=0
+declare -A edges=()
 cd "$root"
 while IFS= read -r file; do
   module=${file%%/*}
@@ -38,6 +42,7 @@ while IFS= read -r file; do
   while IFS=: read -r line header; do
     dep=${header%%/*}
     [[ "$modules" == *" $dep "* ]] || continue   # not one of ours (absl/, spdlog/, ...)
+    [ "$dep" != "$module" ] && edges[$module]+=" $dep"
     [[ "${allowed[$module]}" == "*" || "$ok" == *" $dep "* ]] && continue
     echo "$file:$line: $module must not include \"$header\" (allowed: ${allowed[$module]:-nothing of ours})"
     status=1
@@ -45,4 +50,12 @@ while IFS= read -r file; do
              | sed -E 's/^([0-9]+):.*"([^"]+)".*/\1:\2/')
 done < <(find . -path ./build -prune -o -path './build*' -prune -o -type f \
            \( -name '*.h' -o -name '*.cc' -o -name '*.c' \) -print | sed 's|^\./||' | sort)
+if [ $graph = 1 ]; then
+  for m in $(printf '%s\n' "${!allowed[@]}" | sort); do
+    [ -d "$m" ] && [ "$m" != tests ] || continue
+    deps=$(tr ' ' '\n' <<<"${edges[$m]:-}" | sed '/^$/d' | sort -u | tr '\n' ' ')
+    printf '%-11s → %s\n' "$m" "${deps:-(nothing of ours)}"
+  done
+  exit 0
+fi
 exit $status
