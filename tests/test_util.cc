@@ -9,6 +9,7 @@
 
 #include <cerrno>
 #include <filesystem>
+#include <utility>
 
 #include "gtest/gtest.h"
 #include "util/files.h"
@@ -16,30 +17,40 @@
 
 namespace minpriv::test {
 
-RunResult RunBinary(const std::string& binary, const std::vector<std::string>& args,
-                    const std::string& dir, const std::string& tag, bool merge_stderr) {
-  const std::string out_path = dir + "/" + tag + ".stdout";
-  const std::string err_path = dir + "/" + tag + ".stderr";
+util::Process SpawnOrFail(const std::vector<std::string>& argv,
+                          const util::SpawnOptions& options) {
+  auto child = util::Process::Spawn(argv, options);
+  if (!child.ok()) {
+    ADD_FAILURE() << child.status();
+    return util::Process();
+  }
+  return std::move(*child);
+}
+
+util::Process StartBinary(const std::string& binary, const std::vector<std::string>& args,
+                          const std::string& dir, const std::string& tag, bool merge_stderr) {
   std::vector<std::string> argv = {binary};
   argv.insert(argv.end(), args.begin(), args.end());
   util::SpawnOptions options;
   options.stdin_path = "/dev/null";
-  options.stdout_path = out_path;
+  options.stdout_path = dir + "/" + tag + ".stdout";
   if (merge_stderr) {
     options.stderr_to_stdout = true;
   } else {
-    options.stderr_path = err_path;
+    options.stderr_path = dir + "/" + tag + ".stderr";
   }
   options.search_path = false;
+  return SpawnOrFail(argv, options);
+}
+
+RunResult RunBinary(const std::string& binary, const std::vector<std::string>& args,
+                    const std::string& dir, const std::string& tag, bool merge_stderr) {
   RunResult r;
-  auto child = util::Process::Spawn(argv, options);
-  if (!child.ok()) {
-    ADD_FAILURE() << child.status();
-    return r;
-  }
-  r.exit_code = util::ExitCodeOf(child->Wait());
-  r.out = util::ReadFile(out_path).value_or("");
-  if (!merge_stderr) r.err = util::ReadFile(err_path).value_or("");
+  util::Process child = StartBinary(binary, args, dir, tag, merge_stderr);
+  if (child.pid() <= 0) return r;
+  r.exit_code = util::ExitCodeOf(child.Wait());
+  r.out = util::ReadFile(dir + "/" + tag + ".stdout").value_or("");
+  if (!merge_stderr) r.err = util::ReadFile(dir + "/" + tag + ".stderr").value_or("");
   return r;
 }
 

@@ -7,6 +7,8 @@
 #include <system_error>
 #include <vector>
 
+#include "util/process.h"
+
 namespace minpriv::test {
 
 struct RunResult {
@@ -20,6 +22,18 @@ struct RunResult {
 // inspection; with `merge_stderr` both go to DIR/TAG.stdout, as with 2>&1.
 RunResult RunBinary(const std::string& binary, const std::vector<std::string>& args,
                     const std::string& dir, const std::string& tag, bool merge_stderr = false);
+
+// util::Process::Spawn for tests: an empty handle (pid -1), and a test failure, when argv
+// could not start.
+util::Process SpawnOrFail(const std::vector<std::string>& argv,
+                          const util::SpawnOptions& options);
+
+// Starts `binary` as RunBinary does, without waiting for it: in a process group of its own,
+// which the handle kills when it goes. An empty handle (pid -1), and a test failure, when it
+// could not start.
+util::Process StartBinary(const std::string& binary, const std::vector<std::string>& args,
+                          const std::string& dir, const std::string& tag,
+                          bool merge_stderr = false);
 
 #ifdef MINPRIV_BINARY
 // The minpriv binary of this build (the test target defines MINPRIV_BINARY).

@@ -2,15 +2,14 @@
 // review found: a capability check that failed harmlessly while learning too, the learned
 // profile carried in the proposal, init containers, a mistyped CMD, an unwritable --report
 // destination, and SIGINT/SIGTERM during the replay.
-#include <fcntl.h>
-#include <poll.h>
 #include <signal.h>
 #include <sys/stat.h>
-#include <sys/wait.h>
 #include <unistd.h>
 
+#include <chrono>
 #include <filesystem>
 #include <string>
+#include <thread>
 #include <vector>
 
 #include "absl/strings/str_cat.h"
@@ -18,6 +17,7 @@
 #include "gtest/gtest.h"
 #include "tests/test_util.h"
 #include "util/files.h"
+#include "util/process.h"
 
 namespace minpriv {
 namespace {
@@ -176,46 +176,31 @@ TEST_F(VerifyProposalTest, UnwritableReportDestinationIsAUsageErrorBeforeTheRepl
   }
 }
 
-// Runs verify on a long-lived command, waits until it is replaying, sends `sig`.
 // Runs verify, interrupts it with `sig` once the replay is under way; `*verify_pid` gets its
 // pid (its runc container is "minpriv-verify-<pid>").
 RunResult InterruptVerify(const std::string& dir, int sig, pid_t* verify_pid = nullptr) {
   RunResult result;
-  int out[2];
-  if (pipe2(out, O_CLOEXEC) != 0) return result;
-  std::vector<std::string> args = {MINPRIV_BINARY, "verify",    "--proposal", dir + "/proposal",
-                                   "--container",  "tiny",      "--grace", "1s", "--", "/bin/sleep",
-                                   "600"};
-  pid_t pid = fork();
-  if (pid == 0) {
-    dup2(out[1], 1);
-    dup2(out[1], 2);
-    int devnull = open("/dev/null", O_RDONLY);
-    dup2(devnull, 0);
-    std::vector<char*> argv;
-    for (auto& a : args) argv.push_back(a.data());
-    argv.push_back(nullptr);
-    execv(argv[0], argv.data());
-    _exit(127);
-  }
-  close(out[1]);
-  if (verify_pid != nullptr) *verify_pid = pid;
+  const std::string tag = absl::StrCat("interrupt-", sig);
+  util::Process verify = test::StartBinary(
+      MINPRIV_BINARY,
+      {"verify", "--proposal", dir + "/proposal", "--container", "tiny", "--grace", "1s", "--",
+       "/bin/sleep", "600"},
+      dir, tag, /*merge_stderr=*/true);
+  if (verify.pid() <= 0) return result;
+  if (verify_pid != nullptr) *verify_pid = verify.pid();
+  const std::string out_path = dir + "/" + tag + ".stdout";
   bool signalled = false;
-  char buf[4096];
-  for (;;) {
-    ssize_t n = read(out[0], buf, sizeof(buf));
-    if (n <= 0) break;
-    result.out.append(buf, n);
+  while (!verify.Poll()) {
     // The replay has begun (signal handling is in place) once verify says so.
-    if (!signalled && result.out.find("verifying Pod/tiny") != std::string::npos) {
-      kill(pid, sig);
+    if (!signalled &&
+        util::ReadFile(out_path).value_or("").find("verifying Pod/tiny") != std::string::npos) {
+      verify.Signal(sig);
       signalled = true;
     }
+    std::this_thread::sleep_for(std::chrono::milliseconds(20));
   }
-  close(out[0]);
-  int st = 0;
-  waitpid(pid, &st, 0);
-  result.exit_code = WIFEXITED(st) ? WEXITSTATUS(st) : 128 + WTERMSIG(st);
+  result.exit_code = util::ExitCodeOf(verify.wait_status());
+  result.out = util::ReadFile(out_path).value_or("");
   return result;
 }
 

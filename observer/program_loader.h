@@ -1,0 +1,46 @@
+// Loading minpriv's BPF skeleton: open → set rodata → load → attach the global tracing
+// programs, every step checked, with load-time feature detection: a hook this kernel lacks
+// is switched off (bpf_program__set_autoload(false)) with a warning when the observer can
+// do without it, and is an error otherwise. Internal to observer/.
+#ifndef MINPRIV_OBSERVER_PROGRAM_LOADER_H_
+#define MINPRIV_OBSERVER_PROGRAM_LOADER_H_
+
+#include <set>
+#include <span>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "absl/status/statusor.h"
+#include "observer/bpf_handles.h"
+#include "observer/observer.h"
+
+namespace minpriv::observer {
+
+// A program of the skeleton and what observation it gives.
+struct ProgramInfo {
+  const char* name;
+  const char* what;
+  bool optional;  // its absence degrades observation (with a warning) instead of failing
+  bool cgroup;    // attached per watched cgroup (Observer::Watch), not at load
+};
+
+// Every program of the skeleton, in attach order.
+std::span<const ProgramInfo> Programs();
+
+// The program called `name` in the loaded object; nullptr when there is none.
+bpf_program* FindProgram(const minpriv_bpf& skel, std::string_view name);
+
+struct LoadedPrograms {
+  SkelPtr skel;
+  std::vector<LinkPtr> links;         // the global tracing programs, attached
+  std::set<std::string> disabled;     // programs not loaded
+  std::vector<std::string> warnings;  // what is not observed on this kernel (unsorted)
+};
+
+// Loads the skeleton for `options` and attaches its global tracing programs.
+absl::StatusOr<LoadedPrograms> LoadPrograms(const Options& options);
+
+}  // namespace minpriv::observer
+
+#endif  // MINPRIV_OBSERVER_PROGRAM_LOADER_H_
