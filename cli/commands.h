@@ -1,5 +1,5 @@
 // Subcommands of the `minpriv` binary. Each parses its own flags (Options), validates them
-// and runs; each returns the process exit code (0 ok, 2 usage/input error, 1 other failure).
+// and runs; each returns the process exit code (util/exit_codes.h).
 #ifndef MINPRIV_CLI_COMMANDS_H_
 #define MINPRIV_CLI_COMMANDS_H_
 

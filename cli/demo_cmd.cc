@@ -19,8 +19,10 @@
 #include "absl/time/clock.h"
 #include "absl/time/time.h"
 #include "cli/commands.h"
+#include "cli/demo_flags.h"
 #include "cli/demo_manifest.h"
 #include "cpprest/json.h"
+#include "util/exit_codes.h"
 #include "util/fd.h"
 #include "util/files.h"
 #include "util/process.h"
@@ -29,13 +31,6 @@ namespace minpriv::cli {
 namespace {
 
 namespace fs = std::filesystem;
-
-constexpr char kUsage[] =
-    "usage: minpriv demo [--work-dir DIR]\n"
-    "\n"
-    "Learns the bundled sample service (shopfront), proposes least privilege for its\n"
-    "manifest, verifies the proposal under runc, and shows that a misbehaving variant is\n"
-    "rejected. Artefacts go to DIR (default ./minpriv-demo), replaced on each run.\n";
 
 constexpr char kMarker[] = ".minpriv-demo";
 constexpr int kPort = 18080;
@@ -55,10 +50,6 @@ constexpr char kCacheDir[] = "/var/cache/shopfront";
 constexpr char kLogDir[] = "/var/log/shopfront";
 constexpr char kStrayFile[] = "/etc/shopfront-stray";
 
-struct Options {
-  std::string work_dir = "minpriv-demo";
-};
-
 struct Paths {
   std::string work, manifest, inventory_file, profile, proposal, verify_report, misbehave_report,
       logs;
@@ -73,23 +64,6 @@ std::string Bold(std::string_view s) {
 
 void Step(int n, std::string_view what) {
   std::cout << "\n" << Bold(absl::StrCat("[", n, "/5] ", std::string(what))) << std::endl;
-}
-
-absl::StatusOr<Options> Parse(int argc, char** argv) {
-  Options o;
-  for (int i = 1; i < argc; ++i) {
-    std::string a = argv[i];
-    if (a == "--help" || a == "-h") {
-      std::cout << kUsage;
-      std::exit(0);
-    }
-    if (a == "--work-dir" && i + 1 < argc) {
-      o.work_dir = argv[++i];
-    } else {
-      return absl::InvalidArgumentError(absl::StrCat("unknown or incomplete flag '", a, "'"));
-    }
-  }
-  return o;
 }
 
 // Replaces the work dir, but only one that an earlier demo made (it has our marker).
@@ -276,9 +250,9 @@ void PrintSummary(const Paths& p, int verified, int misbehave) {
   } else {
     std::cout << "  (summary.json not readable; see report.md)\n";
   }
-  Row("verification", "-", verified == 0 ? "PASSED: starts, serves, no denial" : "FAILED");
+  Row("verification", "-", verified == util::kExitOk ? "PASSED: starts, serves, no denial" : "FAILED");
   Row("misbehaving variant", "-",
-      misbehave == 3 ? "REJECTED with each break named" : "NOT rejected (unexpected)");
+      misbehave == util::kExitBroken ? "REJECTED with each break named" : "NOT rejected (unexpected)");
   std::cout << "\n" << Bold("Artefacts") << " in " << p.work << "/\n"
             << "  profile.yaml                 the learned WorkloadProfile\n"
             << "  proposal/report.md           every change with its evidence and risks\n"
@@ -292,7 +266,7 @@ void PrintSummary(const Paths& p, int verified, int misbehave) {
             << "  logs/                        the sample services' own output\n";
 }
 
-absl::Status Prepare(const Options& o, Paths& p) {
+absl::Status Prepare(const DemoOptions& o, Paths& p) {
   if (geteuid() != 0) {
     return absl::PermissionDeniedError(
         "minpriv demo must run as root (it loads BPF programs and runs runc)");
@@ -354,10 +328,14 @@ int Fail(const absl::Status& st) {
 }  // namespace
 
 int RunDemo(int argc, char** argv) {
-  auto opts = Parse(argc, argv);
+  auto opts = ParseDemoFlags(argc, argv);
   if (!opts.ok()) {
-    std::cerr << "minpriv demo: " << opts.status().message() << "\n" << kUsage;
-    return 2;
+    std::cerr << "minpriv demo: " << opts.status().message() << "\n" << DemoHelp();
+    return util::kExitUsage;
+  }
+  if (opts->help) {
+    std::cout << DemoHelp();
+    return util::kExitOk;
   }
   DemoLock lock;
   absl::Time start = absl::Now();
@@ -394,7 +372,7 @@ int RunDemo(int argc, char** argv) {
                                  "--exercise", Exercise(), "--"},
                                 ShopfrontCmd(p, false)));
   if (!learn.ok()) return Fail(learn.status());
-  if (*learn != 0) {
+  if (*learn != util::kExitOk) {
     return Fail(absl::InternalError(absl::StrCat("learning failed (exit ", *learn, ")")));
   }
   std::cout << "  profile written: " << p.profile << "\n";
@@ -403,7 +381,7 @@ int RunDemo(int argc, char** argv) {
   auto propose = util::Run({p.self, "propose", "--profile", p.profile, "--manifest", p.manifest,
                             "--inventory", p.inventory_file, "--out-dir", p.proposal});
   if (!propose.ok()) return Fail(propose.status());
-  if (*propose != 0) {
+  if (*propose != util::kExitOk) {
     return Fail(absl::InternalError(absl::StrCat("propose failed (exit ", *propose, ")")));
   }
   std::cout << "  proposal written: " << p.proposal << "/\n";
@@ -440,8 +418,8 @@ int RunDemo(int argc, char** argv) {
   std::cout << "\nDone in " << absl::FormatDuration(absl::Trunc(absl::Now() - start,
                                                                 absl::Milliseconds(100)))
             << ".\n";
-  bool ok = *verify == 0 && *misbehave == 3 && !stray_written;
-  return ok ? 0 : 1;
+  bool ok = *verify == util::kExitOk && *misbehave == util::kExitBroken && !stray_written;
+  return ok ? util::kExitOk : util::kExitFailure;
 }
 
 }  // namespace minpriv::cli

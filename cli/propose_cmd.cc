@@ -1,5 +1,6 @@
 // `minpriv propose`: profiles + manifests (+ inventory) → proposal directory.
-// Options → Validate → Run. Exit 0 ok, 2 for the user's mistakes (nothing written), 1 otherwise.
+// Options → Validate → Run. Exit kExitOk, kExitUsage for the user's mistakes (nothing written),
+// kExitFailure otherwise (util/exit_codes.h).
 #include <cstdio>
 #include <string>
 #include <string_view>
@@ -9,65 +10,74 @@
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_join.h"
 #include "cli/commands.h"
+#include "cli/propose_cmd.h"
 #include "crd/profile_codec.h"
 #include "remediator/proposer.h"
 #include "util/files.h"
-#include "util/flags.h"
+#include "util/exit_codes.h"
 
 namespace minpriv::cli {
 namespace {
 
-constexpr char kProposeUsage[] =
-    "usage: minpriv propose --profile FILE [--profile FILE...] --manifest FILE [--manifest FILE...]\n"
-    "                       [--inventory FILE] --out-dir DIR [--force]\n"
-    "\n"
-    "Turns learned WorkloadProfiles and the workloads' manifests into a proposal directory:\n"
-    "narrowed.yaml, patch.yaml, jsonpatch.json, kustomization.yaml, networkpolicy.yaml,\n"
-    "seccomp/*.json, seccompprofiles.yaml, report.md and summary.json.\n"
-    "\n"
-    "  --profile FILE    WorkloadProfile YAML (repeatable; several profiles of one workload,\n"
-    "                    e.g. of its replicas, are merged: whatever any of them saw is allowed)\n"
-    "  --manifest FILE   multi-document Kubernetes YAML (repeatable)\n"
-    "  --inventory FILE  `kubectl get pods,services,namespaces -A -o yaml` output, to resolve\n"
-    "                    peer addresses to workloads in NetworkPolicies\n"
-    "  --out-dir DIR     written all or nothing; must not exist or be empty unless --force\n"
-    "  --force           replace an existing DIR (atomically)\n";
-
-struct ProposeOptions {
-  std::vector<std::string> profiles;
-  std::vector<std::string> manifests;
-  std::string inventory;
-  std::string out_dir;
-  bool force = false;
-  bool help = false;
-};
-
-absl::Status ParseFlags(int argc, char** argv, ProposeOptions& opts) {
-  const util::FlagSpec spec = {{"--profile", "--manifest", "--inventory", "--out-dir"},
-                               {"--force"},
-                               "; see 'minpriv propose --help'",
-                               /*repeatable=*/{"--profile", "--manifest"},
-                               /*takes_command=*/false};
-  auto on_flag = [&opts](const std::string& flag, const std::string& value) -> absl::Status {
-    if (flag == "--force") {
-      opts.force = true;
-      return absl::OkStatus();
-    }
-    if (value.empty()) return absl::InvalidArgumentError(absl::StrCat(flag, " needs a non-empty value"));
-    if (flag == "--profile") {
-      opts.profiles.push_back(value);
-    } else if (flag == "--manifest") {
-      opts.manifests.push_back(value);
-    } else if (flag == "--inventory") {
-      opts.inventory = value;
-    } else if (flag == "--out-dir") {
-      opts.out_dir = value;
-    }
-    return absl::OkStatus();
-  };
-  std::vector<std::string> command;  // stays empty: takes_command is false
-  return util::ParseFlags(argc, argv, spec, on_flag, &command, &opts.help);
+CommandText ProposeText() {
+  CommandText t;
+  t.name = "minpriv propose";
+  t.synopsis =
+      "minpriv propose --profile FILE [--profile FILE...] --manifest FILE [--manifest FILE...]\n"
+      "                       [--inventory FILE] --out-dir DIR [--force]";
+  t.description =
+      "Turns learned WorkloadProfiles and the workloads' manifests into a proposal directory:\n"
+      "narrowed.yaml, patch.yaml, jsonpatch.json, kustomization.yaml, networkpolicy.yaml,\n"
+      "seccomp/*.json, seccompprofiles.yaml, report.md and summary.json.";
+  t.flag_column = 20;
+  t.rest = CommandText::Rest::kNothing;
+  t.error_hint = "; see 'minpriv propose --help'";
+  return t;
 }
+
+// CLI11 reports a failed check as "FLAG: <what this returns>".
+CLI::Validator NonEmpty() {
+  return CLI::Validator(
+      [](std::string& value) { return value.empty() ? std::string("needs a non-empty value") : ""; },
+      "", "NON-EMPTY");
+}
+
+}  // namespace
+
+std::unique_ptr<CommandLine> ProposeCommandLine(ProposeOptions* o) {
+  auto cl = std::make_unique<CommandLine>(ProposeText());
+  cl->AddRepeated("--profile", &o->profiles, "FILE",
+                  "WorkloadProfile YAML (repeatable; several profiles of one workload,\n"
+                  "e.g. of its replicas, are merged: whatever any of them saw is allowed)")
+      ->check(NonEmpty());
+  cl->AddRepeated("--manifest", &o->manifests, "FILE",
+                  "multi-document Kubernetes YAML (repeatable)")
+      ->check(NonEmpty());
+  cl->AddValue("--inventory", &o->inventory, "FILE",
+               "`kubectl get pods,services,namespaces -A -o yaml` output, to resolve\n"
+               "peer addresses to workloads in NetworkPolicies")
+      ->check(NonEmpty());
+  cl->AddValue("--out-dir", &o->out_dir, "DIR",
+               "written all or nothing; must not exist or be empty unless --force")
+      ->check(NonEmpty());
+  cl->AddSwitch("--force", &o->force, "replace an existing DIR (atomically)");
+  return cl;
+}
+
+absl::StatusOr<ProposeOptions> ParseProposeFlags(int argc, char** argv) {
+  ProposeOptions o;
+  auto cl = ProposeCommandLine(&o);
+  if (absl::Status s = cl->Parse(argc, argv); !s.ok()) return s;
+  o.help = cl->help_requested();
+  return o;
+}
+
+std::string ProposeHelp() {
+  ProposeOptions unused;
+  return ProposeCommandLine(&unused)->Help();
+}
+
+namespace {
 
 absl::Status Validate(const ProposeOptions& opts) {
   if (opts.profiles.empty()) return absl::InvalidArgumentError("at least one --profile FILE is required");
@@ -119,32 +129,27 @@ absl::Status Run(const ProposeOptions& opts) {
   return absl::OkStatus();
 }
 
-// A permission error on an input file is the user's to fix: exit 2 like other input errors.
-int ExitCode(const absl::Status& s) {
-  if (s.code() == absl::StatusCode::kPermissionDenied) return 2;
-  return util::ExitCodeFor(s);
-}
-
 }  // namespace
 
 int RunPropose(int argc, char** argv) {
-  ProposeOptions opts;
-  absl::Status s = ParseFlags(argc, argv, opts);
-  if (s.ok() && opts.help) {
-    std::fputs(kProposeUsage, stdout);
-    return 0;
+  absl::StatusOr<ProposeOptions> opts = ParseProposeFlags(argc, argv);
+  if (opts.ok() && opts->help) {
+    std::fputs(ProposeHelp().c_str(), stdout);
+    return util::kExitOk;
   }
-  if (s.ok()) s = Validate(opts);
+  absl::Status s = opts.ok() ? Validate(*opts) : opts.status();
   if (!s.ok()) {
-    std::fprintf(stderr, "minpriv propose: %s\n\n%s", std::string(s.message()).c_str(), kProposeUsage);
-    return 2;
+    std::fprintf(stderr, "minpriv propose: %s\n\n%s", std::string(s.message()).c_str(),
+                 ProposeHelp().c_str());
+    return util::kExitUsage;
   }
-  s = Run(opts);
+  s = Run(*opts);
   if (!s.ok()) {
     std::fprintf(stderr, "minpriv propose: %s\n", std::string(s.message()).c_str());
-    return ExitCode(s);
+    // propose reads and writes only the user's paths: a permission error is theirs to fix.
+    return util::ExitCodeFor(s, util::PermissionDenied::kUserInput);
   }
-  return 0;
+  return util::kExitOk;
 }
 
 }  // namespace minpriv::cli

@@ -5,112 +5,121 @@
 #include <cstdio>
 #include <cstring>
 
+#include "cli/command_line.h"
 #include "cli/commands.h"
 #include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
 #include "util/files.h"
-#include "util/flags.h"
+#include "util/exit_codes.h"
 #include "verifier/verify.h"
 
 namespace minpriv::cli {
 
+namespace {
 
-const char kVerifyUsage[] =
-    "usage: minpriv verify --proposal DIR [--workload NAME] [--container NAME]\n"
-    "                      [--exercise 'SHELL COMMAND'] [--duration DUR] [--ready-timeout DUR]\n"
-    "                      [--grace DUR] [--expect-exit N] [--profile FILE] [--report FILE]\n"
-    "                      [--keep-bundle] -- CMD [ARG...]\n"
-    "\n"
-    "Replays CMD under the proposal with the real OCI runtime (runc): the narrowed pod and\n"
-    "container securityContext, volumes and seccomp profile become an OCI runtime spec the\n"
-    "way containerd's CRI plugin builds one; the host's root file system serves as the\n"
-    "(read-only) image and the host network namespace is kept, so the exercise reaches the\n"
-    "workload on loopback and the NetworkPolicy is checked against the flows observed.\n"
-    "The eBPF observer watches the replay and every break is named on its own line:\n"
-    "  seccomp denied SYSCALL | capability missing CAP | read-only file system: PATH |\n"
-    "  network policy would deny egress to IP:PORT/PROTO (ingress, DNS) | ...\n"
-    "\n"
-    "  --proposal DIR        proposal directory written by 'minpriv propose' (required)\n"
-    "  --workload NAME       workload in DIR/narrowed.yaml (default: the only one)\n"
-    "  --container NAME      container of that workload (default: the only one); an init\n"
-    "                        container must run to completion with exit status 0\n"
-    "  --exercise CMD        once the workload is up, run this with /bin/sh -c on the host\n"
-    "                        (not observed); it must exit 0; then the workload is stopped\n"
-    "  --duration DUR        bound on the replay, e.g. 30s (default: until CMD exits)\n"
-    "  --ready-timeout DUR   how long to wait for the workload to come up (default 30s)\n"
-    "  --grace DUR           SIGTERM to SIGKILL grace period when stopping (default 5s)\n"
-    "  --expect-exit N       CMD exiting with status N is not a break (0 never is)\n"
-    "  --profile FILE        the learned WorkloadProfile (default: the copy in\n"
-    "                        DIR/profiles/): loopback peers (which no NetworkPolicy\n"
-    "                        judges) must be among the learned ones; a capability check\n"
-    "                        that failed at the same call site while learning is no break\n"
-    "  --report FILE         also write the verdict as JSON\n"
-    "  --keep-bundle         keep the OCI bundle (config.json) and print where it is\n"
-    "\n"
-    "exit status: 0 verified, 3 broken (each break printed), 2 usage or input error (also\n"
-    "CMD not found in the image), 1 environment error (not root, runc missing, eBPF\n"
-    "unavailable), 130/143 interrupted by SIGINT/SIGTERM (the container is removed)\n";
+CommandText VerifyText() {
+  CommandText t;
+  t.name = "minpriv verify";
+  t.synopsis =
+      "minpriv verify --proposal DIR [--workload NAME] [--container NAME]\n"
+      "                      [--exercise 'SHELL COMMAND'] [--duration DUR] [--ready-timeout DUR]\n"
+      "                      [--grace DUR] [--expect-exit N] [--profile FILE] [--report FILE]\n"
+      "                      [--keep-bundle] -- CMD [ARG...]";
+  t.description =
+      "Replays CMD under the proposal with the real OCI runtime (runc): the narrowed pod and\n"
+      "container securityContext, volumes and seccomp profile become an OCI runtime spec the\n"
+      "way containerd's CRI plugin builds one; the host's root file system serves as the\n"
+      "(read-only) image and the host network namespace is kept, so the exercise reaches the\n"
+      "workload on loopback and the NetworkPolicy is checked against the flows observed.\n"
+      "The eBPF observer watches the replay and every break is named on its own line:\n"
+      "  seccomp denied SYSCALL | capability missing CAP | read-only file system: PATH |\n"
+      "  network policy would deny egress to IP:PORT/PROTO (ingress, DNS) | ...";
+  t.footer =
+      "exit status: 0 verified, 3 broken (each break printed), 2 usage or input error (also\n"
+      "CMD not found in the image), 1 environment error (not root, runc missing, eBPF\n"
+      "unavailable), 130/143 interrupted by SIGINT/SIGTERM (the container is removed)";
+  t.flag_column = 24;
+  t.rest = CommandText::Rest::kCommand;
+  t.error_hint = "; see 'minpriv verify --help'";
+  return t;
+}
+
+absl::Status ParseExpectExit(const std::string& value, int* out) {
+  int n = 0;
+  if (!absl::SimpleAtoi(value, &n) || n < 0 || n > 255) {
+    return absl::InvalidArgumentError(
+        absl::StrCat("--expect-exit: '", value, "' is not an exit status; give a number 0..255"));
+  }
+  *out = n;
+  return absl::OkStatus();
+}
+
+}  // namespace
+
+std::unique_ptr<CommandLine> VerifyCommandLine(verifier::VerifyOptions* o) {
+  auto cl = std::make_unique<CommandLine>(VerifyText());
+  cl->AddValue("--proposal", &o->proposal, "DIR",
+               "proposal directory written by 'minpriv propose' (required)");
+  cl->AddValue("--workload", &o->workload, "NAME",
+               "workload in DIR/narrowed.yaml (default: the only one)");
+  cl->AddValue("--container", &o->container, "NAME",
+               "container of that workload (default: the only one); an init\n"
+               "container must run to completion with exit status 0");
+  cl->AddValue("--exercise", &o->exercise, "CMD",
+               "once the workload is up, run this with /bin/sh -c on the host\n"
+               "(not observed); it must exit 0; then the workload is stopped");
+  cl->AddDuration("--duration", &o->duration, &o->duration_set,
+                  "bound on the replay, e.g. 30s (default: until CMD exits)");
+  cl->AddDuration("--ready-timeout", &o->ready_timeout, nullptr,
+                  "how long to wait for the workload to come up (default 30s)");
+  cl->AddDuration("--grace", &o->grace, nullptr,
+                  "SIGTERM to SIGKILL grace period when stopping (default 5s)");
+  cl->AddParsed("--expect-exit", "N", "CMD exiting with status N is not a break (0 never is)",
+                [o](const std::string& value) {
+                  int n = 0;
+                  absl::Status s = ParseExpectExit(value, &n);
+                  if (s.ok()) o->expect_exit = n;
+                  return s;
+                });
+  cl->AddValue("--profile", &o->profile, "FILE",
+               "the learned WorkloadProfile (default: the copy in\n"
+               "DIR/profiles/): loopback peers (which no NetworkPolicy\n"
+               "judges) must be among the learned ones; a capability check\n"
+               "that failed at the same call site while learning is no break");
+  cl->AddValue("--report", &o->report, "FILE", "also write the verdict as JSON");
+  cl->AddSwitch("--keep-bundle", &o->keep_bundle,
+                "keep the OCI bundle (config.json) and print where it is");
+  return cl;
+}
 
 absl::StatusOr<verifier::VerifyOptions> ParseVerifyFlags(int argc, char** argv) {
   verifier::VerifyOptions o;
-  const util::FlagSpec spec = {
-      {"--proposal", "--workload", "--container", "--exercise", "--duration", "--ready-timeout",
-       "--grace", "--expect-exit", "--profile", "--report"},
-      {"--keep-bundle"},
-      "; see 'minpriv verify --help'"};
-  auto on_flag = [&o](const std::string& flag, const std::string& value) -> absl::Status {
-    if (flag == "--keep-bundle") {
-      o.keep_bundle = true;
-    } else if (flag == "--proposal") {
-      o.proposal = value;
-    } else if (flag == "--workload") {
-      o.workload = value;
-    } else if (flag == "--container") {
-      o.container = value;
-    } else if (flag == "--exercise") {
-      o.exercise = value;
-    } else if (flag == "--duration") {
-      if (auto s = util::ParseDurationFlag(flag, value, &o.duration); !s.ok()) return s;
-      o.duration_set = true;
-    } else if (flag == "--ready-timeout") {
-      return util::ParseDurationFlag(flag, value, &o.ready_timeout);
-    } else if (flag == "--grace") {
-      return util::ParseDurationFlag(flag, value, &o.grace);
-    } else if (flag == "--expect-exit") {
-      int n = 0;
-      if (!absl::SimpleAtoi(value, &n) || n < 0 || n > 255) {
-        return absl::InvalidArgumentError(absl::StrCat(
-            "--expect-exit: '", value, "' is not an exit status; give a number 0..255"));
-      }
-      o.expect_exit = n;
-    } else if (flag == "--profile") {
-      o.profile = value;
-    } else if (flag == "--report") {
-      o.report = value;
-    }
-    return absl::OkStatus();
-  };
-  if (absl::Status s = util::ParseFlags(argc, argv, spec, on_flag, &o.command, &o.help); !s.ok()) {
-    return s;
-  }
+  auto cl = VerifyCommandLine(&o);
+  if (absl::Status s = cl->Parse(argc, argv); !s.ok()) return s;
+  o.command = cl->command();
+  o.help = cl->help_requested();
   return o;
 }
 
+std::string VerifyHelp() {
+  verifier::VerifyOptions unused;
+  return VerifyCommandLine(&unused)->Help();
+}
 
 int RunVerify(int argc, char** argv) {
   auto options = ParseVerifyFlags(argc, argv);
   if (!options.ok()) {
     std::fprintf(stderr, "minpriv verify: %s\n\n%s", std::string(options.status().message()).c_str(),
-                 kVerifyUsage);
-    return 2;
+                 VerifyHelp().c_str());
+    return util::kExitUsage;
   }
   if (options->help) {
-    std::fputs(kVerifyUsage, stdout);
-    return 0;
+    std::fputs(VerifyHelp().c_str(), stdout);
+    return util::kExitOk;
   }
   if (auto s = verifier::ValidateVerifyOptions(*options); !s.ok()) {
     std::fprintf(stderr, "minpriv verify: %s\n", std::string(s.message()).c_str());
-    return 2;
+    return util::kExitUsage;
   }
   auto factory = [] {
     observer::Options opts;
@@ -127,7 +136,7 @@ int RunVerify(int argc, char** argv) {
     if (auto s = util::WriteFileAtomic(options->report, verifier::VerifyReportJson(*result));
         !s.ok()) {
       std::fprintf(stderr, "minpriv verify: %s\n", std::string(s.message()).c_str());
-      return 1;
+      return util::kExitFailure;
     }
   }
   for (const auto& note : result->notes) std::fprintf(stderr, "note: %s\n", note.c_str());
@@ -142,7 +151,7 @@ int RunVerify(int argc, char** argv) {
                  "minpriv verify: interrupted by SIG%s before a verdict; the container was "
                  "stopped and removed\n",
                  name ? name : "?");
-    return 128 + result->interrupted_by;
+    return util::ExitCodeForSignal(result->interrupted_by);
   }
   if (result->verified()) {
     const char* how = result->exercise_ran ? "exercise passed"
@@ -151,7 +160,7 @@ int RunVerify(int argc, char** argv) {
     std::printf("VERIFIED: %s container %s works under the proposal (%s)\n",
                 result->workload.c_str(), result->container.c_str(), how);
     std::fflush(stdout);
-    return 0;
+    return util::kExitOk;
   }
   std::printf("BROKEN: %s container %s: %zu break(s) under the proposal\n",
               result->workload.c_str(), result->container.c_str(), result->breaks.size());
@@ -163,7 +172,7 @@ int RunVerify(int argc, char** argv) {
     }
   }
   std::fflush(stdout);
-  return verifier::kVerifyBroken;
+  return util::kExitBroken;
 }
 
 }  // namespace minpriv::cli

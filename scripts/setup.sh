@@ -8,6 +8,7 @@ set -euo pipefail
 # linux-libc-dev: asm/unistd_64.h and unistd_32.h, the input of scripts/gen_syscall_tables.sh.
 PKGS=(build-essential cmake pkg-config clang llvm bpftool libbpf-dev libelf-dev zlib1g-dev
       linux-libc-dev libcpprest-dev libyaml-cpp-dev libabsl-dev libre2-dev libgtest-dev libgmock-dev
+      libcli11-dev
       libspdlog-dev libfmt-dev libssl-dev runc git nginx-light redis-server bpftrace iproute2 procps
       python3 curl unzip nodejs
       nlohmann-json3-dev libboost1.74-dev libclang-rt-14-dev nghttp2-client)

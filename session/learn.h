@@ -54,8 +54,9 @@ struct LearnResult {
   int stop_signal = 0;            // SIGINT or SIGTERM that interrupted learning, else 0
 };
 
-// The exit status of `minpriv learn` for a session that wrote its profile: 128+signal when
-// interrupted (130 for SIGINT, 143 for SIGTERM), 1 when the exercise failed, else 0.
+// The exit status of `minpriv learn` for a session that wrote its profile (util/exit_codes.h):
+// ExitCodeForSignal when interrupted (130 for SIGINT, 143 for SIGTERM), kExitFailure when the
+// exercise failed, else kExitOk.
 int LearnExitCode(const LearnResult& result);
 
 // Runs the learning session and writes the profile atomically to options.out, also when

@@ -14,6 +14,7 @@
 #include "absl/strings/str_cat.h"
 #include "session/learn.h"
 #include "util/cgroup.h"
+#include "util/exit_codes.h"
 
 namespace minpriv::session {
 
@@ -78,9 +79,9 @@ std::string BaseName(std::string_view path) {
 }  // namespace
 
 int LearnExitCode(const LearnResult& result) {
-  if (result.stop_signal > 0) return 128 + result.stop_signal;
-  if (result.exercise_failed) return 1;
-  return 0;
+  if (result.stop_signal > 0) return util::ExitCodeForSignal(result.stop_signal);
+  if (result.exercise_failed) return util::kExitFailure;
+  return util::kExitOk;
 }
 
 absl::Status ValidateLearnOptions(LearnOptions& o) {

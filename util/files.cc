@@ -70,18 +70,6 @@ absl::Status WriteFileAtomic(const std::string& path, std::string_view contents)
   return absl::OkStatus();
 }
 
-int ExitCodeFor(const absl::Status& status) {
-  if (status.ok()) return 0;
-  switch (status.code()) {
-    case absl::StatusCode::kInvalidArgument:
-    case absl::StatusCode::kNotFound:
-    case absl::StatusCode::kOutOfRange:
-      return 2;
-    default:
-      return 1;
-  }
-}
-
 bool PathUnder(const std::string& path, const std::string& dir) {
   if (dir == "/") return true;
   return path == dir || (path.size() > dir.size() && path.compare(0, dir.size(), dir) == 0 &&

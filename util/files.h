@@ -17,10 +17,6 @@ absl::StatusOr<std::string> ReadFile(const std::string& path);
 // `path`: readers see the old file or the new one, never half of it.
 absl::Status WriteFileAtomic(const std::string& path, std::string_view contents);
 
-// Exit code for a failed command: 2 for the user's mistakes (bad input, missing file,
-// bad flag), 1 for everything else (environment, internal).
-int ExitCodeFor(const absl::Status& status);
-
 // Whether `path` is `dir` or lies below it (by path components; "/" holds every path).
 bool PathUnder(const std::string& path, const std::string& dir);
 // Whether `path` is under /dev, /proc or /sys (kernel file systems a runtime mounts).

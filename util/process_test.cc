@@ -11,7 +11,6 @@
 #include "gtest/gtest.h"
 #include "util/cgroup.h"
 #include "util/files.h"
-#include "util/flags.h"
 #include "util/signals.h"
 #include "util/process.h"
 
@@ -188,106 +187,6 @@ TEST(ScopedStopSignalsTest, PollUntilReturnsTheFirstErrorAndHonoursDoneAndDeadli
     return absl::OkStatus();
   }).ok());
   EXPECT_EQ(steps, 0);
-}
-
-absl::Status Parse(std::vector<std::string> args, std::vector<std::string>* seen,
-                   std::vector<std::string>* command, bool* help) {
-  args.insert(args.begin(), "sub");
-  std::vector<char*> argv;
-  for (auto& a : args) argv.push_back(a.data());
-  FlagSpec spec = {{"--out", "--n"}, {"--keep"}, "; see --help"};
-  return ParseFlags(
-      static_cast<int>(argv.size()), argv.data(), spec,
-      [&](const std::string& flag, const std::string& value) {
-        if (flag == "--n" && value == "bad") return absl::InvalidArgumentError("--n: bad");
-        seen->push_back(flag + "=" + value);
-        return absl::OkStatus();
-      },
-      command, help);
-}
-
-TEST(ParseFlagsTest, ValuesSwitchesHelpAndCommand) {
-  std::vector<std::string> seen, command;
-  bool help = false;
-  ASSERT_TRUE(Parse({"--out", "a", "--keep", "--n=2", "-h", "--", "cmd", "--out", "x"}, &seen,
-                    &command, &help)
-                  .ok());
-  EXPECT_EQ(seen, (std::vector<std::string>{"--out=a", "--keep=", "--n=2"}));
-  EXPECT_EQ(command, (std::vector<std::string>{"cmd", "--out", "x"}));
-  EXPECT_TRUE(help);
-}
-
-TEST(ParseFlagsTest, ErrorsInOrder) {
-  std::vector<std::string> seen, command;
-  bool help = false;
-  EXPECT_EQ(Parse({"--bogus"}, &seen, &command, &help).message(),
-            "unknown flag '--bogus'; see --help");
-  EXPECT_EQ(Parse({"--keep=1"}, &seen, &command, &help).message(),
-            "unknown flag '--keep'; see --help");
-  EXPECT_EQ(Parse({"stray"}, &seen, &command, &help).message(),
-            "unexpected argument 'stray'; put the workload command after '--'");
-  EXPECT_EQ(Parse({"--out"}, &seen, &command, &help).message(), "--out needs a value");
-  // The first error wins: a bad value before an unknown flag.
-  EXPECT_EQ(Parse({"--n", "bad", "--bogus"}, &seen, &command, &help).message(), "--n: bad");
-}
-
-// Parses `args` against a spec where --tag is repeatable and --out is not.
-absl::Status ParseSpec(const FlagSpec& spec, std::vector<std::string> args,
-                       std::vector<std::string>* seen, std::vector<std::string>* command) {
-  args.insert(args.begin(), "sub");
-  std::vector<char*> argv;
-  for (auto& a : args) argv.push_back(a.data());
-  bool help = false;
-  return ParseFlags(
-      static_cast<int>(argv.size()), argv.data(), spec,
-      [&](const std::string& flag, const std::string& value) {
-        seen->push_back(flag + "=" + value);
-        return absl::OkStatus();
-      },
-      command, &help);
-}
-
-TEST(ParseFlagsTest, SingleValueFlagGivenTwiceIsAnError) {
-  FlagSpec spec = {{"--out", "--tag"}, {"--keep"}, "", {"--tag"}};
-  std::vector<std::string> seen, command;
-  absl::Status s = ParseSpec(spec, {"--out", "a", "--out", "b"}, &seen, &command);
-  EXPECT_EQ(s.code(), absl::StatusCode::kInvalidArgument);
-  EXPECT_EQ(s.message(), "flag --out given twice; give it once");
-  EXPECT_EQ(seen, (std::vector<std::string>{"--out=a"}));  // the second never applies
-  seen.clear();
-  EXPECT_EQ(ParseSpec(spec, {"--out=a", "--out=a"}, &seen, &command).message(),
-            "flag --out given twice; give it once");
-  // Repeatable flags and switches may repeat; flags after "--" belong to the command.
-  seen.clear();
-  ASSERT_TRUE(ParseSpec(spec, {"--tag", "x", "--tag=y", "--keep", "--keep", "--out", "o", "--",
-                               "cmd", "--out", "z"},
-                        &seen, &command)
-                  .ok());
-  EXPECT_EQ(seen, (std::vector<std::string>{"--tag=x", "--tag=y", "--keep=", "--keep=",
-                                            "--out=o"}));
-  EXPECT_EQ(command, (std::vector<std::string>{"cmd", "--out", "z"}));
-}
-
-TEST(ParseFlagsTest, WithoutACommandDashDashAndBareArgumentsAreErrors) {
-  FlagSpec spec = {{"--out"}, {}, "; see --help", {}, /*takes_command=*/false};
-  std::vector<std::string> seen, command;
-  EXPECT_EQ(ParseSpec(spec, {"--out", "a", "--", "cmd"}, &seen, &command).message(),
-            "unexpected argument '--'; see --help");
-  EXPECT_EQ(ParseSpec(spec, {"stray"}, &seen, &command).message(),
-            "unexpected argument 'stray'; see --help");
-  EXPECT_TRUE(command.empty());
-}
-
-TEST(ParseDurationFlagTest, PositiveFiniteOnly) {
-  absl::Duration d;
-  ASSERT_TRUE(ParseDurationFlag("--grace", "1500ms", &d).ok());
-  EXPECT_EQ(d, absl::Milliseconds(1500));
-  for (const char* bad : {"0s", "-1s", "inf", "soon"}) {
-    absl::Status s = ParseDurationFlag("--grace", bad, &d);
-    EXPECT_EQ(s.code(), absl::StatusCode::kInvalidArgument) << bad;
-    EXPECT_EQ(s.message(), absl::StrCat("--grace: '", bad,
-                                        "' is not a positive duration; write it like 30s, 2m or 1h"));
-  }
 }
 
 TEST(PathUnderTest, ByComponents) {

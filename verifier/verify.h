@@ -8,8 +8,9 @@
 //
 // Options → Validate → Run, each testable without the CLI (the flags are cli/verify_cmd.cc's).
 // The parts: verify_options.cc (checks before anything runs), replay.cc (the session under
-// runc), classify.cc (what the replay did, as breaks), report.cc (the verdict as JSON). Exit codes: 0 verified,
-// 3 broken (kVerifyBroken), 2 usage/input error, 1 environment (runc missing, not root).
+// runc), classify.cc (what the replay did, as breaks), report.cc (the verdict as JSON). Exit codes
+// (util/exit_codes.h): kExitOk verified, kExitBroken broken, kExitUsage usage/input error,
+// kExitFailure environment (runc missing, not root).
 #ifndef MINPRIV_VERIFIER_VERIFY_H_
 #define MINPRIV_VERIFIER_VERIFY_H_
 
@@ -29,8 +30,6 @@
 #include "verifier/oci_spec.h"
 
 namespace minpriv::verifier {
-
-inline constexpr int kVerifyBroken = 3;
 
 struct VerifyOptions {
   std::string proposal;   // proposal directory (required)
