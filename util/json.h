@@ -15,6 +15,8 @@
 #include <utility>
 #include <vector>
 
+#include "util/json_format.h"  // JsonEscape
+
 namespace minpriv::util {
 
 class Json {
@@ -73,9 +75,6 @@ class Json {
   std::vector<Json> array_;
   Members object_;
 };
-
-// JSON string escaping (without the surrounding quotes).
-std::string JsonEscape(std::string_view s);
 
 }  // namespace minpriv::util
 
