@@ -4,6 +4,8 @@
 #include <string>
 
 #include "crd/test_objects.h"
+#include "crd/yaml_json.h"
+#include "util/files.h"
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
 
@@ -80,6 +82,26 @@ TEST(SettingsTest, ResolutionOrder) {
   // Kind matters: a StatefulSet named legacy is not the Deployment.
   EXPECT_EQ(ResolveSettings(defaults, &cluster, &ns, "StatefulSet", "legacy").enforcement,
             EnforcementMode::kEnforce);
+}
+
+TEST(SettingsTest, DocumentedExampleDecodes) {
+  std::string path = std::string(MINPRIV_CRD_TESTDATA) + "/minprivsettings.yaml";
+  auto text = util::ReadFile(path);
+  ASSERT_TRUE(text.ok()) << text.status();
+  auto docs = ParseYamlDocuments(*text, path);
+  ASSERT_TRUE(docs.ok()) << docs.status();
+  ASSERT_EQ(docs->size(), 1u);
+  auto s = MinprivSettingsFromJson(docs->at(0));
+  ASSERT_TRUE(s.ok()) << s.status();
+  EXPECT_EQ(s->metadata.namespace_, "shop");
+  EXPECT_EQ(s->spec.enforcement, EnforcementMode::kEnforce);
+  ASSERT_EQ(s->workloads.size(), 2u);
+  EXPECT_EQ(s->workloads[1].values.enforcement, EnforcementMode::kOff);
+  EXPECT_EQ(s->workloads[1].values.learning, false);
+  EffectiveSettings e = ResolveSettings(EffectiveSettings{}, nullptr, &*s, "CronJob", "nightly-report");
+  EXPECT_EQ(e.max_window, absl::Hours(168));
+  EXPECT_EQ(e.min_window, absl::Hours(24));
+  EXPECT_EQ(e.delivery, Delivery::kPullRequest);
 }
 
 }  // namespace
