@@ -1,14 +1,13 @@
 #include "crd/yaml_json.h"
 
-#include <cctype>
 #include <cstdlib>
 #include <set>
 
 #include <yaml-cpp/yaml.h>
 
-#include "absl/strings/ascii.h"
 #include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
+#include "crd/profile_codec.h"  // LooksLikeNonString
 #include "re2/re2.h"
 
 namespace minpriv::crd {
@@ -115,28 +114,6 @@ Json ToJson(const YAML::Node& n) {
 }
 
 }  // namespace
-
-bool LooksLikeNonString(const std::string& s) {
-  if (s.empty()) return true;
-  std::string lower = absl::AsciiStrToLower(s);
-  static const std::set<std::string> kWords = {"true", "false", "yes", "no", "on", "off",
-                                               "y",    "n",     "null", "~", ".nan",
-                                               ".inf", "-.inf", "+.inf"};
-  if (kWords.count(lower)) return true;
-  char c = s[0];
-  if (std::isdigit(static_cast<unsigned char>(c)) || c == '+' || c == '-' || c == '.') {
-    // Numbers, version-like and date-like strings: quote anything starting like a number
-    // that is made only of number/date characters.
-    for (char ch : s) {
-      if (!(std::isalnum(static_cast<unsigned char>(ch)) || ch == '.' || ch == '-' ||
-            ch == '+' || ch == ':' || ch == '_')) {
-        return false;
-      }
-    }
-    return true;
-  }
-  return false;
-}
 
 std::string EmitYaml(const Json& j) {
   YAML::Emitter out;
