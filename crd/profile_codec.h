@@ -6,6 +6,7 @@
 
 #include <string>
 #include <string_view>
+#include <vector>
 
 #include "absl/status/statusor.h"
 #include "crd/workload_profile.h"
@@ -16,6 +17,13 @@ namespace minpriv::crd {
 absl::StatusOr<WorkloadProfile> ParseWorkloadProfile(std::string_view yaml,
                                                      std::string_view source);
 absl::StatusOr<WorkloadProfile> ReadWorkloadProfileFile(const std::string& path);
+
+// True for strings a YAML reader would take for something else (numbers, booleans, null,
+// dates, the empty string): the emitters (this codec's and EmitYaml's) double-quote them.
+bool LooksLikeNonString(const std::string& s);
+
+// The file operations fileWrites[].ops may name (sorted), for schemas and messages.
+const std::vector<std::string>& FileOperationNames();
 
 // Canonical YAML of the resource (canonicalises a copy first).
 std::string EmitWorkloadProfile(const WorkloadProfile& profile);
