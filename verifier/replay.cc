@@ -13,6 +13,7 @@
 
 #include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
+#include "crd/capabilities.h"
 #include "crd/profile_codec.h"
 #include "remediator/network_policy.h"
 #include "remediator/runtime_syscalls.h"
@@ -55,6 +56,59 @@ class ContainerWorkload : public session::Workload {
 
  private:
   RuncContainer& container_;
+};
+
+// The container's init process is the runtime's until it execs the workload's command: its
+// task comm is "runc:[2:INIT]" until then. Its capability checks and identities (root, with
+// the runtime's privileges, before it switches to the container's user) are the runtime's,
+// not the workload's: they are set apart (ignored(), with why) and everything else goes on
+// to the builder.
+bool IsRuntimeInit(const std::string& comm) { return absl::StartsWith(comm, "runc:["); }
+
+class RuntimeInitFilter : public observer::ObservationSink {
+ public:
+  explicit RuntimeInitFilter(profiler::ProfileBuilder& builder) : b_(builder) {}
+  const std::set<std::string>& ignored() const { return ignored_; }
+
+  void OnSyscall(absl::Time t, const observer::SyscallObservation& o) override {
+    b_.OnSyscall(t, o);
+  }
+  void OnCapability(absl::Time t, const observer::CapabilityObservation& o) override {
+    if (IsRuntimeInit(o.comm)) {
+      const char* name = crd::CapabilityName(o.cap);
+      ignored_.insert(absl::StrCat("capability ", name ? name : absl::StrCat(o.cap),
+                                   o.allowed ? " used" : " failed", " at ", o.call_site, " by ",
+                                   o.comm, kWhy));
+      return;
+    }
+    b_.OnCapability(t, o);
+  }
+  void OnFileWrite(absl::Time t, const observer::FileWriteObservation& o) override {
+    b_.OnFileWrite(t, o);
+  }
+  void OnExec(absl::Time t, const observer::ExecObservation& o) override { b_.OnExec(t, o); }
+  void OnIdentity(absl::Time t, const observer::IdentityObservation& o) override {
+    if (IsRuntimeInit(o.comm)) {
+      ignored_.insert(absl::StrCat("identity uid ", o.uid, " gid ", o.gid, " of ", o.comm, kWhy));
+      return;
+    }
+    b_.OnIdentity(t, o);
+  }
+  void OnListen(absl::Time t, const observer::ListenObservation& o) override {
+    b_.OnListen(t, o);
+  }
+  void OnFlow(absl::Time t, const observer::FlowObservation& o) override { b_.OnFlow(t, o); }
+  void OnDns(absl::Time t, const observer::DnsObservation& o) override { b_.OnDns(t, o); }
+  void OnDenial(absl::Time t, const observer::DenialObservation& o) override {
+    b_.OnDenial(t, o);
+  }
+
+ private:
+  static constexpr char kWhy[] =
+      ": the runtime's own, before it switched to the container's user and exec'd the "
+      "workload";
+  profiler::ProfileBuilder& b_;
+  std::set<std::string> ignored_;
 };
 
 }  // namespace
@@ -158,6 +212,7 @@ absl::StatusOr<VerifyResult> RunVerifySession(const VerifyOptions& o,
   session::Session session;
   if (auto s = session.OpenObserver(make_observer); !s.ok()) return s;
   profiler::ProfileBuilder builder(sel->container.name);
+  RuntimeInitFilter runtime_init(builder);
 
   // runc create: the container's init waits for `runc start`; watch its cgroup first so
   // that the runtime's own work after installing the filter is observed too.
@@ -177,7 +232,7 @@ absl::StatusOr<VerifyResult> RunVerifySession(const VerifyOptions& o,
   }
   auto cgroup = CgroupOfPid(container->init_pid());
   if (!cgroup.ok()) return cgroup.status();
-  if (auto s = session.observer().Watch(*cgroup, &builder); !s.ok()) return s;
+  if (auto s = session.observer().Watch(*cgroup, &runtime_init); !s.ok()) return s;
   session.Begin(o.duration);
   if (auto s = container->Start(); !s.ok()) {
     result.breaks.push_back({"start", "runc start",
@@ -327,6 +382,8 @@ absl::StatusOr<VerifyResult> RunVerifySession(const VerifyOptions& o,
                                         "may be missing"));
   }
   for (const auto& w : result.stats.warnings) result.notes.push_back(w);
+  result.ignored.insert(result.ignored.end(), runtime_init.ignored().begin(),
+                        runtime_init.ignored().end());
   std::sort(result.notes.begin(), result.notes.end());
   std::sort(result.ignored.begin(), result.ignored.end());
   result.ignored.erase(std::unique(result.ignored.begin(), result.ignored.end()),
