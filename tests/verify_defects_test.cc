@@ -1,6 +1,6 @@
 // `minpriv verify` end to end (real binaries, runc, the kernel) for defects a real-workload
 // trial found (ISSUE12 §4): the runtime's own work before it execs the workload is not the
-// workload's.
+// workload's; a command the profile was not learned from is named.
 #include <unistd.h>
 
 #include <string>
@@ -72,6 +72,19 @@ TEST_F(VerifyNonRootTest, TheRuntimesWorkBeforeExecIsNotTheWorkloads) {
   // Set apart, with why.
   EXPECT_THAT(v.err, HasSubstr("not a break: identity uid 0 gid 0 of runc:[2:INIT]: the "
                                "runtime's own"));
+}
+
+TEST_F(VerifyNonRootTest, ACommandTheProfileWasNotLearnedFromIsABreak) {
+  RunResult v = Verify({"--", "/bin/false"}, "other");
+  EXPECT_EQ(v.exit_code, 3) << v.out << v.err;
+  EXPECT_THAT(v.out, Not(HasSubstr("VERIFIED")));
+  EXPECT_THAT(v.out, HasSubstr("/bin/false was never executed while learning: the proposal was "
+                               "not learned from this program"));
+  std::string report = test::ReadFileOrFail(dir_ + "/other.json");
+  EXPECT_THAT(report, HasSubstr("\"kind\": \"exec\"")) << report;
+  // The learned program itself, by another spelling of its path, is the learned one.
+  RunResult same = Verify({"--", "true"}, "same");
+  EXPECT_EQ(same.exit_code, 0) << same.out << same.err;
 }
 
 }  // namespace

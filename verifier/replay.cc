@@ -1,6 +1,8 @@
 // `minpriv verify`'s replay: the proposal read, the OCI bundle built, the container run by
 // runc as a session (session/session.h) under the observer in verification mode, and what
 // it did judged (classify.cc).
+#include <limits.h>
+#include <stdlib.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
 #include <unistd.h>
@@ -13,6 +15,7 @@
 
 #include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
+#include "absl/strings/str_join.h"
 #include "crd/capabilities.h"
 #include "crd/profile_codec.h"
 #include "remediator/network_policy.h"
@@ -44,6 +47,31 @@ absl::StatusOr<std::string> CgroupOfPid(pid_t pid) {
   return absl::InternalError(absl::StrCat("process ", pid, " has no cgroup v2 entry"));
 }
 
+
+// A path as the host root (the image here) resolves it, symbolic links followed (/bin/sh is
+// /usr/bin/dash); the path itself when it does not resolve.
+std::string RealPath(const std::string& path) {
+  char buf[PATH_MAX];
+  return realpath(path.c_str(), buf) != nullptr ? std::string(buf) : path;
+}
+
+// The command replayed must be one the profile was learned from (among its executables):
+// otherwise the proposal says nothing about it, and a clean replay would prove nothing.
+std::optional<Break> CommandNotLearned(const std::string& command,
+                                       const crd::ContainerProfile& learned) {
+  if (learned.execs.empty()) return std::nullopt;  // nothing recorded to compare with
+  const std::string real = RealPath(command);
+  std::vector<std::string> learned_paths;
+  for (const auto& e : learned.execs) {
+    if (e.path == command || RealPath(e.path) == real) return std::nullopt;
+    learned_paths.push_back(e.path);
+  }
+  return Break{"exec", command,
+               absl::StrCat(command, " was never executed while learning: the proposal was not "
+                            "learned from this program"),
+               absl::StrCat("the learned profile's executables: ",
+                            absl::StrJoin(learned_paths, ", "))};
+}
 
 // The container as the session's workload: gone once its process exited; stopped through
 // runc (SIGTERM, then SIGKILL to everything in it).
@@ -169,9 +197,10 @@ absl::StatusOr<VerifyResult> RunVerifySession(const VerifyOptions& o,
   for (const auto& e : sel->container.env) {
     if (e.name == "PATH" && !e.from_source) path_env = e.value;
   }
-  if (auto resolved = ResolveCommand(o.command[0], path_env); !resolved.ok()) {
-    return resolved.status();
-  }
+  auto resolved = ResolveCommand(o.command[0], path_env);
+  if (!resolved.ok()) return resolved.status();
+  std::optional<Break> not_learned;
+  if (learned) not_learned = CommandNotLearned(*resolved, *learned);
 
   // The bundle and the runtime spec.
   auto bundle = Bundle::Create();
@@ -365,6 +394,7 @@ absl::StatusOr<VerifyResult> RunVerifySession(const VerifyOptions& o,
                         "start (the runtime died before its calls could be observed)")});
     }
   }
+  if (not_learned) result.breaks.push_back(*not_learned);
   std::sort(result.breaks.begin(), result.breaks.end());
   result.breaks.erase(std::unique(result.breaks.begin(), result.breaks.end()),
                       result.breaks.end());
