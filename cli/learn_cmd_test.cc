@@ -185,6 +185,21 @@ TEST_F(LearnTest, WorkloadThatFailsOrIsKilledIsReportedAndOneThatSucceedsIsCompl
   }
 }
 
+TEST_F(LearnTest, WorkloadThatIgnoresSigtermIsKilledAfterTheGracePeriodAndSaysSo) {
+  auto o = Parse({"--out", out_, "--duration", "1s", "--grace", "1s", "--", "/bin/sh", "-c",
+                  "trap '' TERM; sleep 30"});
+  ASSERT_TRUE(o.ok()) << o.status();
+  auto r = session::RunLearnSession(*o, Fake(), false);
+  ASSERT_TRUE(r.ok()) << r.status();
+  EXPECT_EQ(r->stop_note, "killed after the grace period (SIGTERM ignored for 1s)");
+  // A workload that stops on SIGTERM gets no such note.
+  auto o2 = Parse({"--out", out_, "--duration", "1s", "--grace", "5s", "--", "/bin/sleep", "30"});
+  ASSERT_TRUE(o2.ok()) << o2.status();
+  auto r2 = session::RunLearnSession(*o2, Fake(), false);
+  ASSERT_TRUE(r2.ok()) << r2.status();
+  EXPECT_EQ(r2->stop_note, "");
+}
+
 TEST_F(LearnTest, DropsAndMissingHooksMakeProfileIncomplete) {
   auto o = Parse({"--out", out_, "--", "/bin/true"});
   ASSERT_TRUE(o.ok()) << o.status();

@@ -249,6 +249,11 @@ absl::StatusOr<LearnResult> RunLearnSession(const LearnOptions& o, ObserverFacto
     workload->Update();
     result.workload_exited = workload->process().exited();
     session.Stop(o.grace);
+    if (session.killed_after_grace()) {
+      result.stop_note = session.StopNote(o.grace);
+      progress.BreakLine();
+      spdlog::warn("the workload was {}", result.stop_note);
+    }
   }
 
   auto stats = session.Finish();

@@ -54,6 +54,8 @@ struct LearnResult {
   // Run mode: the main process exited non-zero or was killed by a signal before learning
   // asked it to stop: the profile says complete: false.
   bool workload_failed = false;
+  // Stopping needed SIGKILL after --grace: the workload ignored SIGTERM (the note says so).
+  std::string stop_note;
   int stop_signal = 0;            // SIGINT or SIGTERM that interrupted learning, else 0
 };
 

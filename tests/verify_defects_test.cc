@@ -1,6 +1,8 @@
 // `minpriv verify` end to end (real binaries, runc, the kernel) for defects a real-workload
 // trial found (ISSUE12 §4): the runtime's own work before it execs the workload is not the
-// workload's; a command the profile was not learned from is named.
+// workload's; a command the profile was not learned from is named; a workload that ignores
+// SIGTERM is said to have been killed after the grace period.
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include <string>
@@ -85,6 +87,33 @@ TEST_F(VerifyNonRootTest, ACommandTheProfileWasNotLearnedFromIsABreak) {
   // The learned program itself, by another spelling of its path, is the learned one.
   RunResult same = Verify({"--", "true"}, "same");
   EXPECT_EQ(same.exit_code, 0) << same.out << same.err;
+}
+
+TEST(VerifyGraceTest, AWorkloadThatIgnoresSigtermIsSaidToBeKilledAfterTheGracePeriod) {
+  test::TempDir tmp("/tmp/minpriv-verify-grace-");
+  const std::string dir = tmp.path();
+  ASSERT_FALSE(dir.empty());
+  ASSERT_EQ(mkdir((dir + "/proposal").c_str(), 0755), 0);
+  ASSERT_TRUE(util::WriteFileAtomic(dir + "/proposal/narrowed.yaml", R"(apiVersion: v1
+kind: Pod
+metadata: {name: tiny}
+spec:
+  containers:
+  - name: tiny
+    securityContext:
+      readOnlyRootFilesystem: true
+      allowPrivilegeEscalation: false
+      capabilities: {drop: [ALL]}
+)").ok());
+  // sleep as the container's PID 1 has no SIGTERM handler: the kernel ignores the signal.
+  RunResult v = RunMinpriv({"verify", "--proposal", dir + "/proposal", "--exercise", "true",
+                            "--grace", "1s", "--report", dir + "/r.json", "--", "sleep", "60"},
+                           dir, "verify");
+  EXPECT_EQ(v.exit_code, 0) << v.out << v.err;
+  EXPECT_THAT(v.out, HasSubstr("VERIFIED"));
+  const std::string note = "killed after the grace period (SIGTERM ignored for 1s)";
+  EXPECT_THAT(v.out + v.err, HasSubstr(note));
+  EXPECT_THAT(test::ReadFileOrFail(dir + "/r.json"), HasSubstr(note));
 }
 
 }  // namespace

@@ -314,6 +314,10 @@ absl::StatusOr<VerifyResult> RunVerifySession(const VerifyOptions& o,
   if (!result.exited) {
     stopping_since = absl::Now();
     session.Stop(o.grace);
+    if (session.killed_after_grace()) {
+      result.notes.push_back(absl::StrCat("the workload was ", session::Session::StopNote(o.grace),
+                                          ", as the kubelet would do"));
+    }
   }
   result.wait_status = container->wait_status();
   auto stats = session.Finish();
