@@ -272,6 +272,9 @@ absl::StatusOr<LearnResult> RunLearnSession(const LearnOptions& o, ObserverFacto
                                         util::DescribeWaitStatus(st), " while it was learned"));
     }
   }
+  // Attached to processes already running: their start-up (the dynamic loader, libc's
+  // initialisation) happened before the window.
+  if (!workload) incomplete.push_back(crd::kReasonStartupNotObserved);
 
   // The profile.
   crd::WorkloadProfile& p = result.profile;
