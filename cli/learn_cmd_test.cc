@@ -151,9 +151,53 @@ TEST_F(LearnTest, RunsCommandUntilItExitsAndWritesProfile) {
   EXPECT_EQ(p->containers[0].name, "sh");
   // The fake only reports once the workload is in the watched cgroup.
   EXPECT_THAT(p->containers[0].syscalls, ElementsAre("execve"));
-  EXPECT_TRUE(p->status.complete);
+  // It failed while it was learned (ISSUE12 §4): what it would have done next is missing.
+  EXPECT_FALSE(p->status.complete);
+  EXPECT_THAT(p->status.incomplete_reasons,
+              ElementsAre("the workload exited with status 3 while it was learned"));
+  EXPECT_EQ(session::LearnExitCode(*r), 1);
   EXPECT_FALSE(p->status.window.start.empty());
   EXPECT_LE(p->status.window.start, p->status.window.end);
+}
+
+TEST_F(LearnTest, WorkloadThatFailsOrIsKilledIsReportedAndOneThatSucceedsIsComplete) {
+  struct Case {
+    std::vector<std::string> command;
+    bool complete;
+    std::string reason;
+  };
+  for (const Case& c : std::vector<Case>{
+           {{"/bin/false"}, false, "the workload exited with status 1 while it was learned"},
+           {{"/bin/sh", "-c", "kill -KILL $$"}, false,
+            "the workload was killed by SIGKILL while it was learned"},
+           {{"/bin/true"}, true, ""}}) {
+    std::vector<std::string> args = {"--out", out_, "--"};
+    args.insert(args.end(), c.command.begin(), c.command.end());
+    auto o = Parse(args);
+    ASSERT_TRUE(o.ok()) << o.status();
+    auto r = session::RunLearnSession(*o, Fake(), false);
+    ASSERT_TRUE(r.ok()) << r.status();
+    auto p = crd::ReadWorkloadProfileFile(out_);
+    ASSERT_TRUE(p.ok()) << p.status();
+    EXPECT_EQ(p->status.complete, c.complete) << c.command[0];
+    EXPECT_EQ(session::LearnExitCode(*r), c.complete ? 0 : 1) << c.command[0];
+    if (!c.complete) EXPECT_THAT(p->status.incomplete_reasons, ElementsAre(c.reason));
+  }
+}
+
+TEST_F(LearnTest, WorkloadThatIgnoresSigtermIsKilledAfterTheGracePeriodAndSaysSo) {
+  auto o = Parse({"--out", out_, "--duration", "1s", "--grace", "1s", "--", "/bin/sh", "-c",
+                  "trap '' TERM; sleep 30"});
+  ASSERT_TRUE(o.ok()) << o.status();
+  auto r = session::RunLearnSession(*o, Fake(), false);
+  ASSERT_TRUE(r.ok()) << r.status();
+  EXPECT_EQ(r->stop_note, "killed after the grace period (SIGTERM ignored for 1s)");
+  // A workload that stops on SIGTERM gets no such note.
+  auto o2 = Parse({"--out", out_, "--duration", "1s", "--grace", "5s", "--", "/bin/sleep", "30"});
+  ASSERT_TRUE(o2.ok()) << o2.status();
+  auto r2 = session::RunLearnSession(*o2, Fake(), false);
+  ASSERT_TRUE(r2.ok()) << r2.status();
+  EXPECT_EQ(r2->stop_note, "");
 }
 
 TEST_F(LearnTest, DropsAndMissingHooksMakeProfileIncomplete) {

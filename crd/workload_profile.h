@@ -118,6 +118,13 @@ struct Target {
   bool operator==(const Target&) const = default;
 };
 
+// The status.incompleteReasons entry of a profile learned by attaching to processes that
+// were already running (learn --cgroup/--container): their start-up (the dynamic loader,
+// libc's initialisation) was not observed. Exact text: the remediator keys on it to allow
+// the start-up calls nevertheless.
+inline constexpr char kReasonStartupNotObserved[] =
+    "attached to a running workload: its start-up was not observed";
+
 struct WorkloadProfile {
   std::string name;
   std::string namespace_;  // empty: unspecified (matches any namespace)

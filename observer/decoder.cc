@@ -263,7 +263,7 @@ absl::Status EventDecoder::Dispatch(const void* data, size_t size,
     case MP_EV_IDENTITY: {
       auto ev = As<mp_identity_event>(data, size);
       if (!ev.ok()) return bad(ev.status());
-      sink->OnIdentity(t, IdentityObservation{(*ev)->uid, (*ev)->gid});
+      sink->OnIdentity(t, IdentityObservation{(*ev)->uid, (*ev)->gid, Comm(h)});
       return absl::OkStatus();
     }
     case MP_EV_CAPABILITY: {

@@ -70,6 +70,7 @@ struct ExecObservation {
 struct IdentityObservation {
   uint32_t uid = 0;
   uint32_t gid = 0;
+  std::string comm;  // task comm of the process first seen with this identity
 };
 
 enum class Protocol { kTcp, kUdp };

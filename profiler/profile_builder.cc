@@ -20,7 +20,33 @@ bool IsIp(const std::string& ip) {
   return inet_pton(AF_INET, ip.c_str(), buf) == 1 || inet_pton(AF_INET6, ip.c_str(), buf) == 1;
 }
 
+bool AllDigits(std::string_view s) {
+  return !s.empty() && std::all_of(s.begin(), s.end(), [](char c) { return c >= '0' && c <= '9'; });
+}
+
+// Splits "first/rest" of `s` (no leading slash): first component and what follows it
+// (with its leading slash, or empty).
+std::pair<std::string_view, std::string_view> Head(std::string_view s) {
+  size_t slash = s.find('/');
+  if (slash == std::string_view::npos) return {s, {}};
+  return {s.substr(0, slash), s.substr(slash)};
+}
+
 }  // namespace
+
+std::string NormaliseProcPath(const std::string& path) {
+  constexpr std::string_view kProc = "/proc/";
+  if (path.compare(0, kProc.size(), kProc) != 0) return path;
+  auto [who, rest] = Head(std::string_view(path).substr(kProc.size()));
+  if (who == "thread-self") return "/proc/self" + std::string(rest);
+  if (who != "self" && !AllDigits(who)) return path;
+  // /proc/<pid or self>/task/<tid>/X: the thread's view of the process's entry.
+  if (rest.substr(0, 6) == "/task/") {
+    auto [tid, after] = Head(rest.substr(6));
+    if (AllDigits(tid)) rest = after;
+  }
+  return "/proc/self" + std::string(rest);
+}
 
 std::string Rfc3339Millis(absl::Time t) {
   return absl::FormatTime("%Y-%m-%d%ET%H:%M:%E3SZ", t, absl::UTCTimeZone());
@@ -77,12 +103,13 @@ void ProfileBuilder::OnFileWrite(absl::Time t, const observer::FileWriteObservat
                         "' is not listed in fileWrites"));
     return;
   }
-  FileFacts& f = files_[o.path];
+  const std::string path = NormaliseProcPath(o.path);
+  FileFacts& f = files_[path];
   const char* op = observer::FileOpName(o.op);
   f.ops.insert(op);
   // One fact per (path, op); the file's count is the modifications of the path (the
   // observer sends the extra ops of one syscall with count 0).
-  bool is_new = file_ops_seen_.emplace(o.path, op).second;
+  bool is_new = file_ops_seen_.emplace(path, op).second;
   f.seen.known = true;
   f.seen.count += o.count;
   f.seen.first = std::min(f.seen.first, t);
@@ -98,7 +125,7 @@ void ProfileBuilder::OnExec(absl::Time t, const observer::ExecObservation& o) {
     Reject(absl::StrCat("an exec of an unresolved path '", o.path, "' is not listed in execs"));
     return;
   }
-  auto& e = execs_[o.path];
+  auto& e = execs_[NormaliseProcPath(o.path)];
   e.first = e.first || o.privilege_gain;
   Note(e.second, t, o.count);
 }

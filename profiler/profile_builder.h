@@ -44,6 +44,11 @@ namespace minpriv::profiler {
 // RFC3339 in UTC with milliseconds: 2026-01-31T12:00:00.250Z.
 std::string Rfc3339Millis(absl::Time t);
 
+// A per-process /proc path in its /proc/self form, so that a profile does not depend on pids
+// and thread ids: /proc/<pid>/X, /proc/self/task/<tid>/X, /proc/<pid>/task/<tid>/X and
+// /proc/thread-self/X become /proc/self/X. Any other path is returned as it is.
+std::string NormaliseProcPath(const std::string& path);
+
 struct ProfileBuilderOptions {
   size_t summarize_threshold = 8;  // > this many files in one directory: summarise
   size_t max_examples = 5;

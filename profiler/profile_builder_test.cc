@@ -259,6 +259,34 @@ TEST(ProfileBuilderTest, UnrepresentableObservationsBecomeWarningsNotBadYaml) {
   EXPECT_TRUE(parsed.ok()) << parsed.status();
 }
 
+TEST(ProfileBuilderTest, PerProcessProcPathsAreNormalisedToProcSelf) {
+  EXPECT_EQ(NormaliseProcPath("/proc/1234/comm"), "/proc/self/comm");
+  EXPECT_EQ(NormaliseProcPath("/proc/self/task/4321/comm"), "/proc/self/comm");
+  EXPECT_EQ(NormaliseProcPath("/proc/77/task/78/attr/current"), "/proc/self/attr/current");
+  EXPECT_EQ(NormaliseProcPath("/proc/thread-self/comm"), "/proc/self/comm");
+  EXPECT_EQ(NormaliseProcPath("/proc/42"), "/proc/self");
+  EXPECT_EQ(NormaliseProcPath("/proc/sys/vm/overcommit_memory"), "/proc/sys/vm/overcommit_memory");
+  EXPECT_EQ(NormaliseProcPath("/proc/12ab/x"), "/proc/12ab/x");
+  EXPECT_EQ(NormaliseProcPath("/procfs/1/x"), "/procfs/1/x");
+  EXPECT_EQ(NormaliseProcPath("/var/lib/1/x"), "/var/lib/1/x");
+  // Two runs of one program (other pids and thread ids) give the same profile.
+  auto run = [](int pid, int tid) {
+    ProfileBuilder b("app");
+    b.OnFileWrite(T(1), {observer::FileOp::kWrite, absl::StrCat("/proc/self/task/", tid, "/comm"),
+                         "app"});
+    b.OnFileWrite(T(2), {observer::FileOp::kWrite, absl::StrCat("/proc/", pid, "/oom_score_adj"),
+                         "app"});
+    crd::WorkloadProfile p;
+    p.name = "app";
+    p.containers.push_back(b.Build());
+    return crd::EmitWorkloadProfile(p);
+  };
+  std::string first = run(100, 101);
+  EXPECT_EQ(first, run(2000, 2001));
+  EXPECT_EQ(first.find("/proc/100"), std::string::npos) << first;
+  EXPECT_NE(first.find("/proc/self/comm"), std::string::npos) << first;
+}
+
 TEST(ProfileBuilderTest, DenialsAreKeptApartFromTheProfile) {
   ProfileBuilder b("app");
   observer::DenialObservation d;

@@ -26,6 +26,9 @@ struct WorkloadContext {
   YAML::Node pod_spec;                                // narrowed pod spec (writable)
   std::set<std::string> volume_names;                 // existing + added
   std::map<std::string, YAML::Node> volumes_by_name;  // original volumes
+  // The profile was learned by attaching to a running workload (crd::kReasonStartupNotObserved):
+  // its start-up calls are missing from the observed syscalls.
+  bool startup_not_observed = false;
 };
 
 }  // namespace minpriv::remediator

@@ -82,6 +82,9 @@ absl::StatusOr<WorkloadProposal> ProposeWorkload(size_t idx, const ManifestObjec
   WorkloadContext ctx;
   ctx.workload_name = info.name;
   ctx.namespace_ = wp.namespace_;
+  ctx.startup_not_observed =
+      std::find(prof.status.incomplete_reasons.begin(), prof.status.incomplete_reasons.end(),
+                crd::kReasonStartupNotObserved) != prof.status.incomplete_reasons.end();
   ctx.pod_spec.reset(pod_spec);
   YAML::Node vols = Child(pod_spec, "volumes");
   if (vols.IsDefined() && vols.IsSequence()) {

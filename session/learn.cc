@@ -249,6 +249,11 @@ absl::StatusOr<LearnResult> RunLearnSession(const LearnOptions& o, ObserverFacto
     workload->Update();
     result.workload_exited = workload->process().exited();
     session.Stop(o.grace);
+    if (session.killed_after_grace()) {
+      result.stop_note = session.StopNote(o.grace);
+      progress.BreakLine();
+      spdlog::warn("the workload was {}", result.stop_note);
+    }
   }
 
   auto stats = session.Finish();
@@ -257,6 +262,19 @@ absl::StatusOr<LearnResult> RunLearnSession(const LearnOptions& o, ObserverFacto
   progress.Report(true);
   progress.BreakLine();
   if (workload) result.workload_wait_status = workload->process().wait_status();
+  // A main process that failed by itself (before the exercise or the window's end asked it
+  // to stop) failed while it was learned: what it would have done next is missing.
+  if (workload && result.workload_exited && !session.stop_requested() && !exercise_failed) {
+    const int st = result.workload_wait_status;
+    if (!WIFEXITED(st) || WEXITSTATUS(st) != 0) {
+      result.workload_failed = true;
+      incomplete.push_back(absl::StrCat("the workload ", WIFSIGNALED(st) ? "was " : "",
+                                        util::DescribeWaitStatus(st), " while it was learned"));
+    }
+  }
+  // Attached to processes already running: their start-up (the dynamic loader, libc's
+  // initialisation) happened before the window.
+  if (!workload) incomplete.push_back(crd::kReasonStartupNotObserved);
 
   // The profile.
   crd::WorkloadProfile& p = result.profile;

@@ -51,12 +51,17 @@ struct LearnResult {
   // The exercise failed (non-zero exit or killed), could not run (the workload was gone)
   // or did not finish within --duration: the profile says complete: false.
   bool exercise_failed = false;
+  // Run mode: the main process exited non-zero or was killed by a signal before learning
+  // asked it to stop: the profile says complete: false.
+  bool workload_failed = false;
+  // Stopping needed SIGKILL after --grace: the workload ignored SIGTERM (the note says so).
+  std::string stop_note;
   int stop_signal = 0;            // SIGINT or SIGTERM that interrupted learning, else 0
 };
 
 // The exit status of `minpriv learn` for a session that wrote its profile (util/exit_codes.h):
 // ExitCodeForSignal when interrupted (130 for SIGINT, 143 for SIGTERM), kExitFailure when the
-// exercise failed, else kExitOk.
+// exercise or the workload failed, else kExitOk.
 int LearnExitCode(const LearnResult& result);
 
 // Runs the learning session and writes the profile atomically to options.out, also when

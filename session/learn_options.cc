@@ -80,7 +80,7 @@ std::string BaseName(std::string_view path) {
 
 int LearnExitCode(const LearnResult& result) {
   if (result.stop_signal > 0) return util::ExitCodeForSignal(result.stop_signal);
-  if (result.exercise_failed) return util::kExitFailure;
+  if (result.exercise_failed || result.workload_failed) return util::kExitFailure;
   return util::kExitOk;
 }
 

@@ -86,8 +86,14 @@ void Session::Stop(absl::Duration grace) {
   workload_->Terminate();
   poll_until(absl::Now() + grace);
   if (workload_->Gone()) return;
+  killed_after_grace_ = true;
   workload_->Kill();
   poll_until(absl::Now() + kAfterKill);
+}
+
+std::string Session::StopNote(absl::Duration grace) {
+  return "killed after the grace period (SIGTERM ignored for " + absl::FormatDuration(grace) +
+         ")";
 }
 
 absl::StatusOr<observer::Stats> Session::Finish() {

@@ -89,6 +89,11 @@ class Session {
   // Stops the workload like the kubelet: Terminate(), up to `grace` for it to go (polling
   // the observer meanwhile), then Kill() and a bounded wait for it to go.
   void Stop(absl::Duration grace);
+  // The last Stop() needed SIGKILL: the workload did not go within the grace period after
+  // SIGTERM (a PID 1 without a handler ignores it), as the kubelet would then do.
+  bool killed_after_grace() const { return killed_after_grace_; }
+  // "killed after the grace period (SIGTERM ignored for 5s)".
+  static std::string StopNote(absl::Duration grace);
 
   // Dispatches what is buffered, then detaches the observer; its statistics.
   absl::StatusOr<observer::Stats> Finish();
@@ -100,6 +105,7 @@ class Session {
   std::function<void()> on_poll_;
   absl::Time start_ = absl::InfinitePast();
   absl::Time deadline_ = absl::InfiniteFuture();
+  bool killed_after_grace_ = false;
 };
 
 }  // namespace minpriv::session

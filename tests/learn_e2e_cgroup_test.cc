@@ -91,7 +91,12 @@ TEST_F(LearnE2eTest, APodsContainersAreLearnedEachInItsOwnCgroup) {
   bool touch = std::any_of(p->containers[0].execs.begin(), p->containers[0].execs.end(),
                            [](const crd::Exec& e) { return absl::EndsWith(e.path, "/touch"); });
   EXPECT_TRUE(touch);
-  EXPECT_TRUE(p->status.complete) << crd::EmitWorkloadProfile(*p);
+  // Attached to running processes: their start-up was not seen, and the profile says so in
+  // the exact words the proposer keys on (crd::kReasonStartupNotObserved).
+  EXPECT_FALSE(p->status.complete) << crd::EmitWorkloadProfile(*p);
+  EXPECT_THAT(p->status.incomplete_reasons,
+              ::testing::ElementsAre("attached to a running workload: its start-up was not "
+                                     "observed"));
 }
 
 TEST_F(LearnE2eTest, ContainerFlagsAreCheckedBeforeAnythingRuns) {

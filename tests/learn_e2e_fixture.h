@@ -28,8 +28,8 @@ class LearnE2eTest : public ::testing::Test {
     return test::RunMinpriv(args, dir_, "minpriv");
   }
 
-  crd::ContainerProfile Profile(const RunResult& r) {
-    EXPECT_EQ(r.exit_code, 0) << r.err;
+  crd::ContainerProfile Profile(const RunResult& r, int expected_exit = 0) {
+    EXPECT_EQ(r.exit_code, expected_exit) << r.err;
     auto p = crd::ReadWorkloadProfileFile(out_);
     EXPECT_TRUE(p.ok()) << p.status();
     if (!p.ok() || p->containers.size() != 1) {

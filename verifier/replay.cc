@@ -1,6 +1,8 @@
 // `minpriv verify`'s replay: the proposal read, the OCI bundle built, the container run by
 // runc as a session (session/session.h) under the observer in verification mode, and what
 // it did judged (classify.cc).
+#include <limits.h>
+#include <stdlib.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
 #include <unistd.h>
@@ -13,6 +15,8 @@
 
 #include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
+#include "absl/strings/str_join.h"
+#include "crd/capabilities.h"
 #include "crd/profile_codec.h"
 #include "remediator/network_policy.h"
 #include "remediator/runtime_syscalls.h"
@@ -44,6 +48,31 @@ absl::StatusOr<std::string> CgroupOfPid(pid_t pid) {
 }
 
 
+// A path as the host root (the image here) resolves it, symbolic links followed (/bin/sh is
+// /usr/bin/dash); the path itself when it does not resolve.
+std::string RealPath(const std::string& path) {
+  char buf[PATH_MAX];
+  return realpath(path.c_str(), buf) != nullptr ? std::string(buf) : path;
+}
+
+// The command replayed must be one the profile was learned from (among its executables):
+// otherwise the proposal says nothing about it, and a clean replay would prove nothing.
+std::optional<Break> CommandNotLearned(const std::string& command,
+                                       const crd::ContainerProfile& learned) {
+  if (learned.execs.empty()) return std::nullopt;  // nothing recorded to compare with
+  const std::string real = RealPath(command);
+  std::vector<std::string> learned_paths;
+  for (const auto& e : learned.execs) {
+    if (e.path == command || RealPath(e.path) == real) return std::nullopt;
+    learned_paths.push_back(e.path);
+  }
+  return Break{"exec", command,
+               absl::StrCat(command, " was never executed while learning: the proposal was not "
+                            "learned from this program"),
+               absl::StrCat("the learned profile's executables: ",
+                            absl::StrJoin(learned_paths, ", "))};
+}
+
 // The container as the session's workload: gone once its process exited; stopped through
 // runc (SIGTERM, then SIGKILL to everything in it).
 class ContainerWorkload : public session::Workload {
@@ -55,6 +84,59 @@ class ContainerWorkload : public session::Workload {
 
  private:
   RuncContainer& container_;
+};
+
+// The container's init process is the runtime's until it execs the workload's command: its
+// task comm is "runc:[2:INIT]" until then. Its capability checks and identities (root, with
+// the runtime's privileges, before it switches to the container's user) are the runtime's,
+// not the workload's: they are set apart (ignored(), with why) and everything else goes on
+// to the builder.
+bool IsRuntimeInit(const std::string& comm) { return absl::StartsWith(comm, "runc:["); }
+
+class RuntimeInitFilter : public observer::ObservationSink {
+ public:
+  explicit RuntimeInitFilter(profiler::ProfileBuilder& builder) : b_(builder) {}
+  const std::set<std::string>& ignored() const { return ignored_; }
+
+  void OnSyscall(absl::Time t, const observer::SyscallObservation& o) override {
+    b_.OnSyscall(t, o);
+  }
+  void OnCapability(absl::Time t, const observer::CapabilityObservation& o) override {
+    if (IsRuntimeInit(o.comm)) {
+      const char* name = crd::CapabilityName(o.cap);
+      ignored_.insert(absl::StrCat("capability ", name ? name : absl::StrCat(o.cap),
+                                   o.allowed ? " used" : " failed", " at ", o.call_site, " by ",
+                                   o.comm, kWhy));
+      return;
+    }
+    b_.OnCapability(t, o);
+  }
+  void OnFileWrite(absl::Time t, const observer::FileWriteObservation& o) override {
+    b_.OnFileWrite(t, o);
+  }
+  void OnExec(absl::Time t, const observer::ExecObservation& o) override { b_.OnExec(t, o); }
+  void OnIdentity(absl::Time t, const observer::IdentityObservation& o) override {
+    if (IsRuntimeInit(o.comm)) {
+      ignored_.insert(absl::StrCat("identity uid ", o.uid, " gid ", o.gid, " of ", o.comm, kWhy));
+      return;
+    }
+    b_.OnIdentity(t, o);
+  }
+  void OnListen(absl::Time t, const observer::ListenObservation& o) override {
+    b_.OnListen(t, o);
+  }
+  void OnFlow(absl::Time t, const observer::FlowObservation& o) override { b_.OnFlow(t, o); }
+  void OnDns(absl::Time t, const observer::DnsObservation& o) override { b_.OnDns(t, o); }
+  void OnDenial(absl::Time t, const observer::DenialObservation& o) override {
+    b_.OnDenial(t, o);
+  }
+
+ private:
+  static constexpr char kWhy[] =
+      ": the runtime's own, before it switched to the container's user and exec'd the "
+      "workload";
+  profiler::ProfileBuilder& b_;
+  std::set<std::string> ignored_;
 };
 
 }  // namespace
@@ -115,9 +197,10 @@ absl::StatusOr<VerifyResult> RunVerifySession(const VerifyOptions& o,
   for (const auto& e : sel->container.env) {
     if (e.name == "PATH" && !e.from_source) path_env = e.value;
   }
-  if (auto resolved = ResolveCommand(o.command[0], path_env); !resolved.ok()) {
-    return resolved.status();
-  }
+  auto resolved = ResolveCommand(o.command[0], path_env);
+  if (!resolved.ok()) return resolved.status();
+  std::optional<Break> not_learned;
+  if (learned) not_learned = CommandNotLearned(*resolved, *learned);
 
   // The bundle and the runtime spec.
   auto bundle = Bundle::Create();
@@ -158,6 +241,7 @@ absl::StatusOr<VerifyResult> RunVerifySession(const VerifyOptions& o,
   session::Session session;
   if (auto s = session.OpenObserver(make_observer); !s.ok()) return s;
   profiler::ProfileBuilder builder(sel->container.name);
+  RuntimeInitFilter runtime_init(builder);
 
   // runc create: the container's init waits for `runc start`; watch its cgroup first so
   // that the runtime's own work after installing the filter is observed too.
@@ -177,7 +261,7 @@ absl::StatusOr<VerifyResult> RunVerifySession(const VerifyOptions& o,
   }
   auto cgroup = CgroupOfPid(container->init_pid());
   if (!cgroup.ok()) return cgroup.status();
-  if (auto s = session.observer().Watch(*cgroup, &builder); !s.ok()) return s;
+  if (auto s = session.observer().Watch(*cgroup, &runtime_init); !s.ok()) return s;
   session.Begin(o.duration);
   if (auto s = container->Start(); !s.ok()) {
     result.breaks.push_back({"start", "runc start",
@@ -230,6 +314,10 @@ absl::StatusOr<VerifyResult> RunVerifySession(const VerifyOptions& o,
   if (!result.exited) {
     stopping_since = absl::Now();
     session.Stop(o.grace);
+    if (session.killed_after_grace()) {
+      result.notes.push_back(absl::StrCat("the workload was ", session::Session::StopNote(o.grace),
+                                          ", as the kubelet would do"));
+    }
   }
   result.wait_status = container->wait_status();
   auto stats = session.Finish();
@@ -310,6 +398,7 @@ absl::StatusOr<VerifyResult> RunVerifySession(const VerifyOptions& o,
                         "start (the runtime died before its calls could be observed)")});
     }
   }
+  if (not_learned) result.breaks.push_back(*not_learned);
   std::sort(result.breaks.begin(), result.breaks.end());
   result.breaks.erase(std::unique(result.breaks.begin(), result.breaks.end()),
                       result.breaks.end());
@@ -327,6 +416,8 @@ absl::StatusOr<VerifyResult> RunVerifySession(const VerifyOptions& o,
                                         "may be missing"));
   }
   for (const auto& w : result.stats.warnings) result.notes.push_back(w);
+  result.ignored.insert(result.ignored.end(), runtime_init.ignored().begin(),
+                        runtime_init.ignored().end());
   std::sort(result.notes.begin(), result.notes.end());
   std::sort(result.ignored.begin(), result.ignored.end());
   result.ignored.erase(std::unique(result.ignored.begin(), result.ignored.end()),
