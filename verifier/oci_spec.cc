@@ -328,6 +328,13 @@ absl::StatusOr<OciSpec> BuildOciSpec(const SpecInputs& in) {
       return absl::InvalidArgumentError(absl::StrCat(
           where, ": two volume mounts at ", dest, "; the API server rejects duplicates"));
     }
+    const std::string inside = CleanPath("/v/" + vm.sub_path);
+    if (!vm.sub_path.empty() &&
+        (vm.sub_path[0] == '/' || (inside != "/v" && inside.rfind("/v/", 0) != 0))) {
+      return absl::InvalidArgumentError(absl::StrCat(
+          where, ": subPath '", vm.sub_path, "' of volume mount ", vm.name,
+          " leaves its volume; the API server rejects absolute paths and '..'"));
+    }
     auto it = volumes.find(vm.name);
     if (it == volumes.end()) {
       return absl::InvalidArgumentError(absl::StrCat(where, ": volume mount ", vm.name,

@@ -97,6 +97,19 @@ TEST(OciSpecIsolationTest, BindIsNamedInTheNotes) {
   EXPECT_TRUE(NoteContains(*spec, "--host-paths=bind"));
 }
 
+TEST(OciSpecIsolationTest, SubPathCannotLeaveTheScratchDirectory) {
+  for (const char* sub : {"../../../etc", "/etc", "a/../../b"}) {
+    SpecInputs in = Inputs(HostPathPod("/var/lib/x", ""));
+    in.container.volume_mounts[0].sub_path = sub;
+    EXPECT_EQ(BuildOciSpec(in).status().code(), absl::StatusCode::kInvalidArgument) << sub;
+  }
+  SpecInputs ok = Inputs(HostPathPod("/var/lib/x", ""));
+  ok.container.volume_mounts[0].sub_path = "a/b";
+  auto spec = BuildOciSpec(ok);
+  ASSERT_TRUE(spec.ok()) << spec.status();
+  EXPECT_EQ((*MountAt(*spec, "/data"))["source"], "/B/hostpath-h/a/b");
+}
+
 TEST(OciSpecIsolationTest, ModeNamesRoundTrip) {
   for (auto mode : {HostPathMode::kScratch, HostPathMode::kReadOnly, HostPathMode::kBind}) {
     EXPECT_EQ(ParseHostPathMode(HostPathModeName(mode)), mode);
