@@ -11,6 +11,7 @@
 #include "absl/strings/str_cat.h"
 #include "util/files.h"
 #include "util/exit_codes.h"
+#include "verifier/junit.h"
 #include "verifier/verify.h"
 
 namespace minpriv::cli {
@@ -24,7 +25,8 @@ CommandText VerifyText() {
       "minpriv verify --proposal DIR [--workload NAME] [--container NAME]\n"
       "                      [--exercise 'SHELL COMMAND'] [--duration DUR] [--ready-timeout DUR]\n"
       "                      [--grace DUR] [--expect-exit N] [--profile FILE] [--report FILE]\n"
-      "                      [--keep-bundle] -- CMD [ARG...]";
+      "                      [--junit FILE] [--host-paths scratch|readonly|bind] [--keep-bundle]\n"
+      "                      -- CMD [ARG...]";
   t.description =
       "Replays CMD under the proposal with the real OCI runtime (runc): the narrowed pod and\n"
       "container securityContext, volumes and seccomp profile become an OCI runtime spec the\n"
@@ -87,6 +89,23 @@ std::unique_ptr<CommandLine> VerifyCommandLine(verifier::VerifyOptions* o) {
                "judges) must be among the learned ones; a capability check\n"
                "that failed at the same call site while learning is no break");
   cl->AddValue("--report", &o->report, "FILE", "also write the verdict as JSON");
+  cl->AddValue("--junit", &o->junit, "FILE",
+               "also write the verdict as a JUnit XML report (a failure per\n"
+               "break) for CI; see docs/ci.md");
+  cl->AddParsed("--host-paths", "MODE",
+                "what a hostPath volume becomes: scratch (default: an empty\n"
+                "directory of the bundle), readonly (this host's path mounted\n"
+                "ro,nosuid,nodev) or bind (writes reach this host; warns)",
+                [o](const std::string& value) {
+                  auto mode = verifier::ParseHostPathMode(value);
+                  if (!mode) {
+                    return absl::InvalidArgumentError(absl::StrCat(
+                        "--host-paths: '", value, "' is not a mode; use scratch, readonly or "
+                        "bind"));
+                  }
+                  o->host_paths = *mode;
+                  return absl::OkStatus();
+                });
   cl->AddSwitch("--keep-bundle", &o->keep_bundle,
                 "keep the OCI bundle (config.json) and print where it is");
   return cl;
@@ -121,6 +140,12 @@ int RunVerify(int argc, char** argv) {
     std::fprintf(stderr, "minpriv verify: %s\n", std::string(s.message()).c_str());
     return util::kExitUsage;
   }
+  if (options->host_paths == verifier::HostPathMode::kBind) {
+    std::fprintf(stderr,
+                 "minpriv verify: warning: --host-paths=bind mounts the manifest's hostPath "
+                 "volumes from this machine as written: the replayed command can write on this "
+                 "host\n");
+  }
   auto factory = [] {
     observer::Options opts;
     opts.verify_mode = true;
@@ -134,6 +159,14 @@ int RunVerify(int argc, char** argv) {
   }
   if (!options->report.empty()) {
     if (auto s = util::WriteFileAtomic(options->report, verifier::VerifyReportJson(*result));
+        !s.ok()) {
+      std::fprintf(stderr, "minpriv verify: %s\n", std::string(s.message()).c_str());
+      return util::kExitFailure;
+    }
+  }
+  if (!options->junit.empty()) {
+    if (auto s = util::WriteFileAtomic(options->junit,
+                                       verifier::VerifyJUnitXml(*options, *result));
         !s.ok()) {
       std::fprintf(stderr, "minpriv verify: %s\n", std::string(s.message()).c_str());
       return util::kExitFailure;

@@ -1,5 +1,6 @@
 #include "verifier/bundle.h"
 
+#include <fcntl.h>
 #include <ftw.h>
 #include <sys/mount.h>
 #include <sys/stat.h>
@@ -130,6 +131,41 @@ absl::StatusOr<std::string> Bundle::AddEmptyDir(const std::string& name, int64_t
   }
   chmod(path.c_str(), mode);  // not subject to the umask
   return path;
+}
+
+absl::StatusOr<std::string> Bundle::AddScratch(const std::string& name, bool file) {
+  std::string path = absl::StrCat(dir_, "/volumes/hostpath-", name);
+  if (file) {
+    int fd = open(path.c_str(), O_CREAT | O_EXCL | O_WRONLY | O_CLOEXEC | O_NOFOLLOW, 0666);
+    if (fd < 0) return absl::InternalError(absl::StrCat("create ", path, ": ", strerror(errno)));
+    close(fd);
+    chmod(path.c_str(), 0666);
+    return path;
+  }
+  if (auto s = Mkdir(path, 0777); !s.ok()) return s;
+  chmod(path.c_str(), 0777);  // not subject to the umask
+  return path;
+}
+
+absl::StatusOr<std::string> Bundle::AddPlaceholder(const std::string& name,
+                                                   const std::vector<std::string>& keys) {
+  std::string root = absl::StrCat(dir_, "/volumes/placeholder-", name);
+  if (auto s = Mkdir(root, 0755); !s.ok()) return s;
+  for (const auto& key : keys) {
+    if (key.empty() || key[0] == '/' || key.find("..") != std::string::npos) {
+      return absl::InvalidArgumentError(absl::StrCat("volume ", name, ": key path '", key,
+                                                     "' must be relative without '..'"));
+    }
+    for (size_t slash = key.find('/'); slash != std::string::npos;
+         slash = key.find('/', slash + 1)) {
+      if (auto s = Mkdir(absl::StrCat(root, "/", key.substr(0, slash)), 0755); !s.ok()) return s;
+    }
+    std::string path = absl::StrCat(root, "/", key);
+    int fd = open(path.c_str(), O_CREAT | O_WRONLY | O_CLOEXEC | O_NOFOLLOW, 0644);
+    if (fd < 0) return absl::InternalError(absl::StrCat("create ", path, ": ", strerror(errno)));
+    close(fd);
+  }
+  return root;
 }
 
 absl::Status Bundle::WriteConfig(const nlohmann::json& config) {

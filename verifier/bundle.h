@@ -39,6 +39,15 @@ class Bundle {
   // group `fs_group` with the setgid bit when fs_group >= 0).
   absl::StatusOr<std::string> AddEmptyDir(const std::string& name, int64_t fs_group);
 
+  // An empty scratch directory (or, with `file`, an empty file) standing in for the hostPath
+  // volume `name`: nothing of the host, gone with the bundle.
+  absl::StatusOr<std::string> AddScratch(const std::string& name, bool file);
+
+  // A directory of empty files named `keys` (relative paths) standing in for the secret,
+  // configMap, projected or downwardAPI volume `name`.
+  absl::StatusOr<std::string> AddPlaceholder(const std::string& name,
+                                             const std::vector<std::string>& keys);
+
   absl::Status WriteConfig(const nlohmann::json& config);
 
   // Leave the directory (config.json, volumes) in place on destruction; mounts are still

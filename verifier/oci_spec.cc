@@ -1,11 +1,14 @@
 #include "verifier/oci_spec.h"
 
+#include <sys/stat.h>
+
 #include <algorithm>
 #include <set>
 
 #include "absl/strings/ascii.h"
 #include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
+#include "absl/strings/str_join.h"
 #include "absl/strings/str_split.h"
 #include "crd/capabilities.h"
 #include "util/files.h"
@@ -85,7 +88,76 @@ std::string CleanPath(const std::string& p) {
   return out.empty() ? "/" : out;
 }
 
+bool IsFileType(const std::string& t) { return t == "File" || t == "FileOrCreate"; }
+bool IsDirectoryType(const std::string& t) {
+  return t == "Directory" || t == "DirectoryOrCreate";
+}
+
+// The mount standing in for a hostPath volume under in.host_paths, with a note saying which.
+absl::StatusOr<nlohmann::json> HostPathMount(const SpecInputs& in, const Volume& vol,
+                                             const VolumeMount& vm, const std::string& dest,
+                                             const std::string& where,
+                                             std::set<std::string>& notes) {
+  const std::string ro = vm.read_only ? "ro" : "rw";
+  const std::string mode = HostPathModeName(in.host_paths);
+  if (in.host_paths == HostPathMode::kScratch) {
+    auto src = in.host_path_sources.find(vol.name);
+    if (src == in.host_path_sources.end()) {
+      return absl::InternalError(absl::StrCat("no scratch prepared for hostPath ", vol.name));
+    }
+    std::string source = src->second;
+    if (!vm.sub_path.empty()) source = absl::StrCat(source, "/", vm.sub_path);
+    notes.insert(absl::StrCat("hostPath volume ", vol.name, " (", vol.host_path,
+                              ") is an empty scratch ",
+                              IsFileType(vol.host_path_type) ? "file" : "directory",
+                              " of the bundle (--host-paths=scratch): nothing of this host is "
+                              "mounted and writes vanish with the replay"));
+    return Mount(dest, "bind", source, {"rbind", "rprivate", "nosuid", "nodev", ro});
+  }
+  std::string source = vol.host_path;
+  if (!vm.sub_path.empty()) source = absl::StrCat(source, "/", vm.sub_path);
+  struct stat st;
+  if (stat(source.c_str(), &st) != 0) {
+    return absl::InvalidArgumentError(absl::StrCat(
+        where, ": hostPath volume ", vol.name, ": ", source, " does not exist on this machine "
+        "(--host-paths=", mode, " never creates it); create it or use --host-paths=scratch"));
+  }
+  if ((IsFileType(vol.host_path_type) && !S_ISREG(st.st_mode)) ||
+      (IsDirectoryType(vol.host_path_type) && !S_ISDIR(st.st_mode))) {
+    return absl::InvalidArgumentError(absl::StrCat(
+        where, ": hostPath volume ", vol.name, " has type ", vol.host_path_type, " but ",
+        source, " is ", S_ISDIR(st.st_mode) ? "a directory" : "not a directory",
+        " on this machine; fix hostPath.type or use --host-paths=scratch"));
+  }
+  if (in.host_paths == HostPathMode::kReadOnly) {
+    notes.insert(absl::StrCat("hostPath volume ", vol.name, " is this host's ", vol.host_path,
+                              " mounted read-only (--host-paths=readonly): writes to it fail "
+                              "with EROFS here"));
+    return Mount(dest, "bind", source, {"rbind", "rprivate", "nosuid", "nodev", "ro"});
+  }
+  notes.insert(absl::StrCat("hostPath volume ", vol.name, " is this host's ", vol.host_path,
+                            " bind-mounted ", ro, " (--host-paths=bind): the replay's writes "
+                            "reach this machine"));
+  return Mount(dest, "bind", source, {"rbind", "rprivate", ro});
+}
+
 }  // namespace
+
+const char* HostPathModeName(HostPathMode mode) {
+  switch (mode) {
+    case HostPathMode::kScratch: return "scratch";
+    case HostPathMode::kReadOnly: return "readonly";
+    case HostPathMode::kBind: return "bind";
+  }
+  return "scratch";
+}
+
+std::optional<HostPathMode> ParseHostPathMode(const std::string& name) {
+  if (name == "scratch") return HostPathMode::kScratch;
+  if (name == "readonly") return HostPathMode::kReadOnly;
+  if (name == "bind") return HostPathMode::kBind;
+  return std::nullopt;
+}
 
 const std::vector<std::string>& RuntimeDefaultCapabilities() {
   static const std::vector<std::string> caps = [] {
@@ -256,6 +328,13 @@ absl::StatusOr<OciSpec> BuildOciSpec(const SpecInputs& in) {
       return absl::InvalidArgumentError(absl::StrCat(
           where, ": two volume mounts at ", dest, "; the API server rejects duplicates"));
     }
+    const std::string inside = CleanPath("/v/" + vm.sub_path);
+    if (!vm.sub_path.empty() &&
+        (vm.sub_path[0] == '/' || (inside != "/v" && inside.rfind("/v/", 0) != 0))) {
+      return absl::InvalidArgumentError(absl::StrCat(
+          where, ": subPath '", vm.sub_path, "' of volume mount ", vm.name,
+          " leaves its volume; the API server rejects absolute paths and '..'"));
+    }
     auto it = volumes.find(vm.name);
     if (it == volumes.end()) {
       return absl::InvalidArgumentError(absl::StrCat(where, ": volume mount ", vm.name,
@@ -286,11 +365,29 @@ absl::StatusOr<OciSpec> BuildOciSpec(const SpecInputs& in) {
       if (!vm.sub_path.empty()) source = absl::StrCat(source, "/", vm.sub_path);
       vol_mounts.emplace_back(dest, Mount(dest, "bind", source, {"rbind", "rprivate", ro}));
     } else if (vol.type == Volume::Type::kHostPath) {
-      std::string source = vol.host_path;
+      auto mount = HostPathMount(in, vol, vm, dest, where, notes);
+      if (!mount.ok()) return mount.status();
+      vol_mounts.emplace_back(dest, *std::move(mount));
+      if (in.host_paths == HostPathMode::kReadOnly) continue;  // never writable
+    } else if (vol.type == Volume::Type::kPlaceholder) {
+      auto src = in.placeholder_sources.find(vol.name);
+      if (src == in.placeholder_sources.end()) {
+        return absl::InternalError(absl::StrCat("no placeholder prepared for volume ", vol.name));
+      }
+      std::string source = src->second;
       if (!vm.sub_path.empty()) source = absl::StrCat(source, "/", vm.sub_path);
-      notes.insert(absl::StrCat("hostPath volume ", vol.name, " is bind-mounted from this host's ",
-                                vol.host_path));
-      vol_mounts.emplace_back(dest, Mount(dest, "bind", source, {"rbind", "rprivate", ro}));
+      std::string what =
+          vol.keys.empty() ? "no keys"
+                           : absl::StrCat("the keys ", absl::StrJoin(vol.keys, ", "),
+                                          " as empty files");
+      notes.insert(absl::StrCat(
+          "volume ", vol.name, " (", vol.other_kind, ") is a read-only placeholder with ", what,
+          vol.keys_known ? "" : "; its other keys are unknown (the manifest names no items)",
+          ": nothing of this host or the cluster"));
+      vol_mounts.emplace_back(
+          dest, Mount(dest, "bind", source,
+                      {"rbind", "rprivate", "nosuid", "nodev", "noexec", "ro"}));
+      continue;  // never writable
     } else {
       notes.insert(absl::StrCat("volume ", vol.name, " (", vol.other_kind.empty() ? "unknown"
                                 : vol.other_kind, ") is not reproduced: the host's files at ",
@@ -351,15 +448,22 @@ absl::StatusOr<OciSpec> BuildOciSpec(const SpecInputs& in) {
   nlohmann::json linux;
   nlohmann::json namespaces = nlohmann::json::array();
   for (const char* ns : {"pid", "ipc", "uts", "mount"}) {
-    if ((std::string(ns) == "pid" && in.pod.host_pid) ||
-        (std::string(ns) == "ipc" && in.pod.host_ipc)) {
-      continue;
-    }
     nlohmann::json n;
     n["type"] = ns;
     namespaces.push_back(std::move(n));
   }
   linux["namespaces"] = std::move(namespaces);
+  if (in.pod.host_pid || in.pod.host_ipc) {
+    notes.insert(absl::StrCat(in.pod.host_pid ? "hostPID" : "",
+                              in.pod.host_pid && in.pod.host_ipc ? " and " : "",
+                              in.pod.host_ipc ? "hostIPC" : "",
+                              " not reproduced: the replay keeps its own pid and ipc namespaces, "
+                              "isolated from this host"));
+  }
+  if (in.pod.host_network) {
+    notes.insert("hostNetwork is not reproduced as such: the replay shares this host's network "
+                 "namespace as every replay does today; its other namespaces stay its own");
+  }
   if (!in.pod.host_network) {
     notes.insert("the container shares the host's network namespace so that the exercise can "
                  "reach it at the host's addresses; the NetworkPolicy is checked against the "
@@ -377,6 +481,20 @@ absl::StatusOr<OciSpec> BuildOciSpec(const SpecInputs& in) {
   devrule["access"] = "rwm";
   nlohmann::json resources;
   resources["devices"].push_back(devrule);
+  uint64_t memory = kDefaultMemoryLimit;
+  if (!in.container.memory_limit.empty()) {
+    auto bytes = ParseQuantity(in.container.memory_limit);
+    if (!bytes || *bytes == 0) {
+      return absl::InvalidArgumentError(absl::StrCat(
+          where, ": resources.limits.memory '", in.container.memory_limit,
+          "' is not a quantity; write e.g. 256Mi"));
+    }
+    memory = *bytes;
+  } else {
+    notes.insert("the manifest sets no memory limit: the replay is limited to 1Gi");
+  }
+  resources["memory"]["limit"] = memory;
+  resources["pids"]["limit"] = kDefaultPidsLimit;
   linux["resources"] = std::move(resources);
   if (out.seccomp) linux["seccomp"] = SeccompToOci(*out.seccomp);
 

@@ -16,9 +16,17 @@
 //                   Unconfined/unset → none; RuntimeDefault → none, with a note.
 //   mounts          runtime defaults (/proc, /dev, /dev/pts, /dev/shm, /dev/mqueue, /sys ro,
 //                   /sys/fs/cgroup ro), then volume mounts by depth: emptyDir → bind of a
-//                   fresh host directory (tmpfs for medium Memory), hostPath → bind.
+//                   fresh host directory (tmpfs for medium Memory), hostPath → an empty
+//                   scratch directory of the bundle (--host-paths=readonly: the host's
+//                   path bound ro,nosuid,nodev; --host-paths=bind: bound as written);
+//                   secret/configMap/projected/downwardAPI → a read-only placeholder
+//                   directory of empty files named by the manifest's items.
 //   masked/readonly paths  containerd's defaults (none when privileged).
-//   namespaces      pid, ipc, uts, mount (network: the host's, see notes).
+//   namespaces      pid, ipc, uts, mount, always (hostPID/hostIPC are not reproduced;
+//                   network: the host's, see notes).
+//   resources       devices: none beyond the runtime's defaults; memory: the container's
+//                   resources.limits.memory, else 1 GiB; pids: 4096 (a node setting, not
+//                   the manifest's).
 #ifndef MINPRIV_VERIFIER_OCI_SPEC_H_
 #define MINPRIV_VERIFIER_OCI_SPEC_H_
 
@@ -35,12 +43,28 @@
 
 namespace minpriv::verifier {
 
+// What a hostPath volume becomes (--host-paths). Nothing of the verifying machine is
+// writable by default.
+enum class HostPathMode {
+  kScratch,   // an empty directory (or file, for type File) inside the bundle
+  kReadOnly,  // the host's path bind-mounted ro, nosuid, nodev
+  kBind,      // the host's path bind-mounted as the manifest says (writes reach the host)
+};
+// "scratch" | "readonly" | "bind".
+const char* HostPathModeName(HostPathMode mode);
+std::optional<HostPathMode> ParseHostPathMode(const std::string& name);
+
 struct SpecInputs {
   PodTemplate pod;
   Container container;
   std::vector<std::string> args;  // the process to run (CMD ...)
   // Host directory that backs each disk-medium emptyDir volume, by volume name.
   std::map<std::string, std::string> empty_dir_sources;
+  HostPathMode host_paths = HostPathMode::kScratch;
+  // Scratch directory (or file) in the bundle standing in for each hostPath volume (kScratch).
+  std::map<std::string, std::string> host_path_sources;
+  // Placeholder directory for each secret/configMap/projected/downwardAPI volume.
+  std::map<std::string, std::string> placeholder_sources;
   // Where `localhostProfile` files live: DIR/seccomp (basename of localhostProfile).
   std::string seccomp_dir;
   std::string cgroups_path;  // linux.cgroupsPath
@@ -65,6 +89,10 @@ struct OciSpec {
 };
 
 absl::StatusOr<OciSpec> BuildOciSpec(const SpecInputs& inputs);
+
+// Resource limits of the replay when the manifest sets none (linux.resources).
+inline constexpr uint64_t kDefaultMemoryLimit = 1ull << 30;  // 1 GiB
+inline constexpr int64_t kDefaultPidsLimit = 4096;
 
 // PATH of a container whose image and manifest set none (containerd's default).
 inline constexpr char kDefaultContainerPath[] =

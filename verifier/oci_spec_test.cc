@@ -46,6 +46,9 @@ SpecInputs FromManifest(const std::string& yaml, const std::string& container) {
     if (v.type == Volume::Type::kEmptyDir && !v.memory_medium) {
       in.empty_dir_sources[v.name] = "/BUNDLE/volumes/" + v.name;
     }
+    if (v.type == Volume::Type::kPlaceholder) {
+      in.placeholder_sources[v.name] = "/BUNDLE/volumes/placeholder-" + v.name;
+    }
   }
   return in;
 }
@@ -77,7 +80,7 @@ TEST(OciSpecTest, GoldenNarrowedDeployment) {
             (std::vector<std::string>{"/dev", "/dev/mqueue", "/dev/pts", "/dev/shm",
                                       "/var/cache/nginx", "/var/run/nginx"}));
   EXPECT_TRUE(std::any_of(spec.notes.begin(), spec.notes.end(), [](const std::string& n) {
-    return n.find("volume config (configMap) is not reproduced") != std::string::npos;
+    return n.find("volume config (configMap) is a read-only placeholder") != std::string::npos;
   }));
 }
 

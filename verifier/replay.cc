@@ -214,8 +214,23 @@ absl::StatusOr<VerifyResult> RunVerifySession(const VerifyOptions& o,
   const std::string id = absl::StrCat("minpriv-verify-", getpid());
   in.cgroups_path = absl::StrCat("/minpriv/verify-", getpid());
   int64_t fs_group = sel->pod.security_context.fs_group.value_or(-1);
+  in.host_paths = o.host_paths;
   for (const auto& vm : sel->container.volume_mounts) {
     for (const auto& v : sel->pod.volumes) {
+      if (v.name == vm.name && v.type == Volume::Type::kHostPath &&
+          o.host_paths == HostPathMode::kScratch && !in.host_path_sources.count(v.name)) {
+        bool file = v.host_path_type == "File" || v.host_path_type == "FileOrCreate";
+        auto scratch = bundle->AddScratch(v.name, file && vm.sub_path.empty());
+        if (!scratch.ok()) return scratch.status();
+        in.host_path_sources[v.name] = *scratch;
+        if (!vm.sub_path.empty()) mkdir(absl::StrCat(*scratch, "/", vm.sub_path).c_str(), 0777);
+      }
+      if (v.name == vm.name && v.type == Volume::Type::kPlaceholder &&
+          !in.placeholder_sources.count(v.name)) {
+        auto dir = bundle->AddPlaceholder(v.name, v.keys);
+        if (!dir.ok()) return dir.status();
+        in.placeholder_sources[v.name] = *dir;
+      }
       if (v.name != vm.name || v.type != Volume::Type::kEmptyDir || v.memory_medium) continue;
       if (in.empty_dir_sources.count(v.name)) continue;
       auto dir = bundle->AddEmptyDir(v.name, fs_group);

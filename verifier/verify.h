@@ -4,7 +4,7 @@
 //   minpriv verify --proposal DIR [--workload NAME] [--container NAME]
 //                  [--exercise 'SHELL COMMAND'] [--duration DUR] [--ready-timeout DUR]
 //                  [--grace DUR] [--expect-exit N] [--profile FILE] [--report FILE]
-//                  [--keep-bundle] -- CMD [ARG...]
+//                  [--junit FILE] [--host-paths MODE] [--keep-bundle] -- CMD [ARG...]
 //
 // Options → Validate → Run, each testable without the CLI (the flags are cli/verify_cmd.cc's).
 // The parts: verify_options.cc (checks before anything runs), replay.cc (the session under
@@ -43,7 +43,9 @@ struct VerifyOptions {
   std::optional<int> expect_exit;           // exit status that is not a break
   std::string profile;  // learned WorkloadProfile; default: DIR/profiles/<[ns-]name>.yaml
   std::string report;                       // JSON report to write
+  std::string junit;                        // JUnit XML report to write (verifier/junit.h)
   bool keep_bundle = false;
+  HostPathMode host_paths = HostPathMode::kScratch;  // --host-paths
   std::vector<std::string> command;  // CMD [ARG...]
   bool help = false;
 };

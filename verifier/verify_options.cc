@@ -38,6 +38,9 @@ absl::Status ValidateVerifyOptions(VerifyOptions& o) {
   if (!o.report.empty()) {
     if (auto s = CheckWritableDestination("--report", o.report); !s.ok()) return s;
   }
+  if (!o.junit.empty()) {
+    if (auto s = CheckWritableDestination("--junit", o.junit); !s.ok()) return s;
+  }
   return absl::OkStatus();
 }
 

@@ -153,7 +153,59 @@ Container ParseContainer(const YAML::Node& node) {
     }
   }
   c.security_context = ParseSecurityContext(node["securityContext"], /*pod=*/false);
+  if (auto r = node["resources"]; r && r.IsMap()) {
+    if (auto l = r["limits"]; l && l.IsMap() && l["memory"]) {
+      c.memory_limit = Str(l["memory"], "resources.limits.memory");
+    }
+  }
   return c;
+}
+
+const std::set<std::string>& PlaceholderKinds() {
+  static const std::set<std::string> kinds = {"secret", "configMap", "projected", "downwardAPI"};
+  return kinds;
+}
+
+// The file names a secret/configMap/downwardAPI/projected volume source gives; `known`
+// turns false for a secret or configMap without items (its keys live in the cluster).
+void PlaceholderKeys(const YAML::Node& src, const std::string& kind, std::set<std::string>& keys,
+                     bool& known) {
+  if (!src || !src.IsMap()) {
+    known = false;
+    return;
+  }
+  if (kind == "projected") {
+    YAML::Node sources = src["sources"];
+    if (!sources || !sources.IsSequence()) return;
+    for (const auto& s : sources) {
+      if (!s.IsMap()) Fail(s, "projected.sources entries must be mappings");
+      for (const auto& kv : s) {
+        std::string k = kv.first.as<std::string>();
+        if (k == "serviceAccountToken") {
+          keys.insert(kv.second["path"] ? Str(kv.second["path"], "serviceAccountToken.path")
+                                        : "token");
+        } else if (k == "secret" || k == "configMap" || k == "downwardAPI") {
+          PlaceholderKeys(kv.second, k, keys, known);
+        } else {
+          known = false;
+        }
+      }
+    }
+    return;
+  }
+  YAML::Node items = src["items"];
+  if (!items || !items.IsSequence() || items.size() == 0) {
+    if (kind != "downwardAPI") known = false;
+    return;
+  }
+  for (const auto& item : items) {
+    if (!item.IsMap() || !item["path"]) Fail(item, kind + ".items entries need a path");
+    std::string path = Str(item["path"], kind + ".items.path");
+    if (path.empty() || path[0] == '/' || path.find("..") != std::string::npos) {
+      Fail(item["path"], kind + ".items.path must be a relative path without '..'");
+    }
+    keys.insert(path);
+  }
 }
 
 // Returns the pod spec node of a workload object, or an undefined node for other kinds.
@@ -204,10 +256,17 @@ PodTemplate ParsePod(const YAML::Node& doc, const std::string& kind, const std::
         vol.type = Volume::Type::kHostPath;
         if (!hp.IsMap() || !hp["path"]) Fail(hp, "hostPath needs path");
         vol.host_path = Str(hp["path"], "hostPath.path");
+        if (auto t = hp["type"]) vol.host_path_type = Str(t, "hostPath.type");
       } else {
         for (const auto& kv : v) {
           std::string k = kv.first.as<std::string>();
           if (k != "name") vol.other_kind = k;
+        }
+        if (PlaceholderKinds().count(vol.other_kind)) {
+          vol.type = Volume::Type::kPlaceholder;
+          std::set<std::string> keys;
+          PlaceholderKeys(v[vol.other_kind], vol.other_kind, keys, vol.keys_known);
+          vol.keys.assign(keys.begin(), keys.end());
         }
       }
       pod.volumes.push_back(std::move(vol));

@@ -47,11 +47,17 @@ struct SecurityContext {
 
 struct Volume {
   std::string name;
-  enum class Type { kEmptyDir, kHostPath, kOther } type = Type::kOther;
+  // kPlaceholder: secret, configMap, projected, downwardAPI (content from the cluster).
+  enum class Type { kEmptyDir, kHostPath, kPlaceholder, kOther } type = Type::kOther;
   bool memory_medium = false;  // emptyDir.medium: Memory (tmpfs)
   std::string size_limit;      // emptyDir.sizeLimit as written
   std::string host_path;       // hostPath.path
+  std::string host_path_type;  // hostPath.type as written ("" when unset)
   std::string other_kind;      // e.g. "configMap", for messages
+  // kPlaceholder: the file names the manifest gives (items[].path, sorted, unique) and
+  // whether they are all of them (false: a source without items projects unknown keys).
+  std::vector<std::string> keys;
+  bool keys_known = true;
   bool operator==(const Volume&) const = default;
 };
 
@@ -78,6 +84,7 @@ struct Container {
   std::vector<EnvVar> env;
   std::vector<VolumeMount> volume_mounts;
   SecurityContext security_context;
+  std::string memory_limit;  // resources.limits.memory as written ("" when unset)
   bool operator==(const Container&) const = default;
 };
 
