@@ -26,6 +26,7 @@ struct WorkloadContext {
   YAML::Node pod_spec;                                // narrowed pod spec (writable)
   std::set<std::string> volume_names;                 // existing + added
   std::map<std::string, YAML::Node> volumes_by_name;  // original volumes
+  bool seccomp_reachable = true;  // --seccomp reachable: allow what the binaries import
 };
 
 }  // namespace minpriv::remediator
