@@ -386,8 +386,11 @@ int RunDemo(int argc, char** argv) {
   std::cout << "  profile written: " << p.profile << "\n";
 
   Step(3, "Proposing least privilege for the manifest");
+  // --seccomp observed: the misbehaving variant is the same binary with a flag, so what it
+  // imports (ptrace, chown) is reachable by import; the demo shows unlearned behaviour caught.
   auto propose = util::Run({p.self, "propose", "--profile", p.profile, "--manifest", p.manifest,
-                            "--inventory", p.inventory_file, "--out-dir", p.proposal});
+                            "--inventory", p.inventory_file, "--seccomp", "observed",
+                            "--out-dir", p.proposal});
   if (!propose.ok()) return Fail(propose.status());
   if (*propose != util::kExitOk) {
     return Fail(absl::InternalError(absl::StrCat("propose failed (exit ", *propose, ")")));

@@ -24,7 +24,8 @@ CommandText ProposeText() {
   t.name = "minpriv propose";
   t.synopsis =
       "minpriv propose --profile FILE [--profile FILE...] --manifest FILE [--manifest FILE...]\n"
-      "                       [--inventory FILE] --out-dir DIR [--force]";
+      "                       [--inventory FILE] --out-dir DIR [--force]\n"
+      "                       [--seccomp observed|reachable]";
   t.description =
       "Turns learned WorkloadProfiles and the workloads' manifests into a proposal directory:\n"
       "narrowed.yaml, patch.yaml, jsonpatch.json, kustomization.yaml, networkpolicy.yaml,\n"
@@ -61,6 +62,12 @@ std::unique_ptr<CommandLine> ProposeCommandLine(ProposeOptions* o) {
                "written all or nothing; must not exist or be empty unless --force")
       ->check(NonEmpty());
   cl->AddSwitch("--force", &o->force, "replace an existing DIR (atomically)");
+  cl->AddValue("--seccomp", &o->seccomp, "MODE",
+               "observed: allow what learning observed plus the runtime's needs;\n"
+               "reachable (default): also what the executed binaries import from the\n"
+               "C library (profiles learned with reachability), so paths learning\n"
+               "did not take keep working")
+      ->check(CLI::IsMember({"observed", "reachable"}));
   return cl;
 }
 
@@ -118,7 +125,10 @@ absl::Status Run(const ProposeOptions& opts) {
     if (!inv.ok()) return inv.status();
     inventory = *std::move(inv);
   }
-  auto proposal = remediator::Propose(profiles, manifests, inventory);
+  remediator::ProposeOptions propose_options;
+  propose_options.seccomp = opts.seccomp == "observed" ? remediator::SeccompMode::kObserved
+                                                       : remediator::SeccompMode::kReachable;
+  auto proposal = remediator::Propose(profiles, manifests, inventory, propose_options);
   if (!proposal.ok()) return proposal.status();
   auto files = remediator::RenderProposal(*proposal);
   if (auto s = remediator::WriteProposalDir(files, opts.out_dir, opts.force); !s.ok()) return s;

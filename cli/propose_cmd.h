@@ -17,6 +17,7 @@ struct ProposeOptions {
   std::string inventory;
   std::string out_dir;
   bool force = false;
+  std::string seccomp = "reachable";  // observed | reachable
   bool help = false;
 };
 

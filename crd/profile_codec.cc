@@ -176,6 +176,16 @@ void EmitContainer(YAML::Emitter& out, const ContainerProfile& c) {
   EmitPeers(out, "egress", c.network.egress);
   KeyStringList(out, "dns", c.network.dns);
   out << YAML::EndMap;
+  if (c.reachable.has_value()) {
+    out << YAML::Key << "reachable" << YAML::Value << YAML::BeginMap;
+    KeyObjectList(out, "syscalls", c.reachable->syscalls, [&](const ReachableSyscall& r) {
+      KeyString(out, "name", r.name);
+      KeyStringList(out, "evidence", r.evidence);
+    });
+    KeyStringList(out, "staticBinaries", c.reachable->static_binaries);
+    KeyNumber(out, "unmappedImports", c.reachable->unmapped_imports);
+    out << YAML::EndMap;
+  }
 }
 
 // ---------------------------------------------------------------------------------------
@@ -438,7 +448,7 @@ class Parser {
     ContainerProfile c;
     const std::string w = "spec.containers[]";
     auto fields = Map(n, w, {"name", "syscalls", "capabilities", "capabilityEvidence",
-                             "fileWrites", "execs", "users", "network"});
+                             "fileWrites", "execs", "users", "network", "reachable"});
     for (auto& [k, v] : fields) {
       if (k == "name") {
         c.name = NonEmptyString(v, "container name");
@@ -522,10 +532,39 @@ class Parser {
         }
       } else if (k == "network") {
         c.network = Network(v);
+      } else if (k == "reachable") {
+        c.reachable = Reachable(v);
       }
     }
     if (c.name.empty()) Fail(n, "container without name", "add `name: NAME`");
     return c;
+  }
+
+  Reachability Reachable(const YAML::Node& n) {
+    Reachability r;
+    for (auto& [rk, rv] : Map(n, "reachable", {"syscalls", "staticBinaries", "unmappedImports"})) {
+      if (rk == "syscalls") {
+        for (const YAML::Node& e : List(rv, "reachable.syscalls")) {
+          ReachableSyscall sc;
+          for (auto& [sk, sv] : Map(e, "reachable.syscalls[]", {"name", "evidence"})) {
+            if (sk == "name") sc.name = NonEmptyString(sv, "syscall");
+            if (sk == "evidence") sc.evidence = StringList(sv, "evidence");
+          }
+          if (!util::SyscallNumber(sc.name).has_value()) {
+            Fail(e, absl::StrCat("unknown reachable syscall '", sc.name, "'"),
+                 "use an x86_64 Linux syscall name such as sendfile");
+          }
+          r.syscalls.push_back(std::move(sc));
+        }
+      }
+      if (rk == "staticBinaries") {
+        for (const YAML::Node& x : List(rv, "staticBinaries")) {
+          r.static_binaries.push_back(AbsolutePath(x, "static binary"));
+        }
+      }
+      if (rk == "unmappedImports") r.unmapped_imports = Unsigned(rv, "unmappedImports", UINT64_MAX);
+    }
+    return r;
   }
 
   std::vector<Peer> Peers(const YAML::Node& n, const std::string& what) {

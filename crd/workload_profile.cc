@@ -92,6 +92,30 @@ void CanonicalizeContainer(ContainerProfile& c) {
       c.users, [](const User& u) { return std::tie(u.uid, u.gid); },
       [](User&, const User&) {});
   CanonicalizeNetwork(c.network);
+  if (c.reachable.has_value()) {
+    for (ReachableSyscall& r : c.reachable->syscalls) SortUnique(r.evidence);
+    SortMerge(
+        c.reachable->syscalls, [](const ReachableSyscall& r) { return std::tie(r.name); },
+        [](ReachableSyscall& into, const ReachableSyscall& from) {
+          into.evidence.insert(into.evidence.end(), from.evidence.begin(), from.evidence.end());
+          SortUnique(into.evidence);
+        });
+    SortUnique(c.reachable->static_binaries);
+  }
+}
+
+// Unites `from` into `into`; either may be absent (absent stays absent only when both are).
+void MergeReachability(std::optional<Reachability>& into,
+                       const std::optional<Reachability>& from) {
+  if (!from.has_value()) return;
+  if (!into.has_value()) {
+    into = from;
+    return;
+  }
+  into->syscalls.insert(into->syscalls.end(), from->syscalls.begin(), from->syscalls.end());
+  into->static_binaries.insert(into->static_binaries.end(), from->static_binaries.begin(),
+                               from->static_binaries.end());
+  into->unmapped_imports = std::max(into->unmapped_imports, from->unmapped_imports);
 }
 
 template <typename T>
@@ -116,6 +140,7 @@ void Canonicalize(WorkloadProfile& profile) {
         Append(into.network.ingress, from.network.ingress);
         Append(into.network.egress, from.network.egress);
         Append(into.network.dns, from.network.dns);
+        MergeReachability(into.reachable, from.reachable);
       });
   for (ContainerProfile& c : profile.containers) CanonicalizeContainer(c);
   SortUnique(profile.status.incomplete_reasons);

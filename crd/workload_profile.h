@@ -9,6 +9,7 @@
 
 #include <cstdint>
 #include <map>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -82,6 +83,23 @@ struct NetworkProfile {
   bool operator==(const NetworkProfile&) const = default;
 };
 
+// One system call the container's binaries can reach through their imports from the C
+// library, with why ("imported by /usr/sbin/nginx as sendfile64").
+struct ReachableSyscall {
+  std::string name;                   // x86_64 syscall name
+  std::vector<std::string> evidence;  // sorted, unique
+  bool operator==(const ReachableSyscall&) const = default;
+};
+
+// What the executed binaries can reach (computed at the end of learning). Absent from a
+// profile when not computed, so older profiles keep their bytes.
+struct Reachability {
+  std::vector<ReachableSyscall> syscalls;    // sorted by name
+  std::vector<std::string> static_binaries;  // statically linked: only observed calls known
+  uint64_t unmapped_imports = 0;             // C library imports the table does not know
+  bool operator==(const Reachability&) const = default;
+};
+
 struct ContainerProfile {
   std::string name;
   std::vector<std::string> syscalls;      // sorted syscall names (x86_64 names)
@@ -91,6 +109,7 @@ struct ContainerProfile {
   std::vector<Exec> execs;                         // sorted by path
   std::vector<User> users;                         // sorted by uid, gid
   NetworkProfile network;
+  std::optional<Reachability> reachable;  // absent: not computed
   bool operator==(const ContainerProfile&) const = default;
 };
 

@@ -44,7 +44,8 @@ TEST_P(GoldenTest, WholeDirectoryMatches) {
 
 INSTANTIATE_TEST_SUITE_P(Cases, GoldenTest,
                          ::testing::Values("helm-deployment", "statefulset", "cronjob",
-                                           "multi-container-pod", "kubectl-list"));
+                                           "multi-container-pod", "kubectl-list",
+                                           "reachable-statefulset"));
 
 }  // namespace
 }  // namespace minpriv::remediator

@@ -7,6 +7,7 @@
 #include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
 #include "remediator/markdown.h"
+#include "remediator/reachable_syscalls.h"
 #include "remediator/runtime_syscalls.h"
 #include "remediator/workload.h"
 #include "remediator/yaml_io.h"
@@ -48,6 +49,7 @@ void NarrowSeccomp(YAML::Node sc, const YAML::Node& pod_sc, const crd::Container
           CodeList(added), " unobserved; learn it from its start to know them"));
     }
   }
+  if (ctx.seccomp_reachable) AddReachableSyscalls(prof, allowed, out);
   out.seccomp_allowed.assign(allowed.begin(), allowed.end());
   out.seccomp_name = SeccompName(ctx.namespace_, ctx.workload_name, out.name);
   std::string localhost = absl::StrCat("minpriv/", out.seccomp_name, ".json");
@@ -82,7 +84,8 @@ void NarrowSeccomp(YAML::Node sc, const YAML::Node& pod_sc, const crd::Container
   out.seccomp_referenced = true;
   out.changes.push_back(absl::StrCat(
       "seccomp: `Localhost` ", Code(localhost), " allows ", allowed.size(), " syscalls (", observed.size(),
-      " observed + ", out.runtime_only.size(), " for the runtime: ", CodeList(out.runtime_only), ")",
+      " observed + ", out.runtime_only.size(), " for the runtime: ", CodeList(out.runtime_only),
+      ReachableChangeNote(out), ")",
       " instead of the ", runtime_default.size(), " RuntimeDefault allows; removes ", removed,
       outside_default.empty() ? "" : absl::StrCat("; beyond RuntimeDefault: ", CodeList(outside_default)),
       type.empty() ? " (the manifest had no seccomp profile: Unconfined)" : absl::StrCat(" (was ", type, ")")));

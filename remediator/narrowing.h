@@ -29,6 +29,7 @@ struct WorkloadContext {
   // The profile was learned by attaching to a running workload (crd::kReasonStartupNotObserved):
   // its start-up calls are missing from the observed syscalls.
   bool startup_not_observed = false;
+  bool seccomp_reachable = true;  // --seccomp reachable: allow what the binaries import
 };
 
 }  // namespace minpriv::remediator

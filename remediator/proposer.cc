@@ -49,7 +49,8 @@ void NarrowContainer(YAML::Node container, const crd::ContainerProfile& prof, Wo
 // One workload: its profiles merged, each profiled container narrowed, its NetworkPolicy.
 absl::StatusOr<WorkloadProposal> ProposeWorkload(size_t idx, const ManifestObject& info,
                                                  const std::vector<const ProfileInput*>& group,
-                                                 Proposal& proposal, const Inventory& inventory) {
+                                                 Proposal& proposal, const Inventory& inventory,
+                                                 const ProposeOptions& options) {
   MergedProfiles merged = MergeReplicaProfiles(group);
   const ProfileInput& pin = merged.merged;
   const crd::WorkloadProfile& prof = pin.profile;
@@ -85,6 +86,7 @@ absl::StatusOr<WorkloadProposal> ProposeWorkload(size_t idx, const ManifestObjec
   ctx.startup_not_observed =
       std::find(prof.status.incomplete_reasons.begin(), prof.status.incomplete_reasons.end(),
                 crd::kReasonStartupNotObserved) != prof.status.incomplete_reasons.end();
+  ctx.seccomp_reachable = options.seccomp == SeccompMode::kReachable;
   ctx.pod_spec.reset(pod_spec);
   YAML::Node vols = Child(pod_spec, "volumes");
   if (vols.IsDefined() && vols.IsSequence()) {
@@ -187,7 +189,7 @@ absl::StatusOr<WorkloadProposal> ProposeWorkload(size_t idx, const ManifestObjec
 
 absl::StatusOr<Proposal> Propose(const std::vector<ProfileInput>& profiles,
                                  const std::vector<ManifestInput>& manifests,
-                                 const Inventory& inventory) {
+                                 const Inventory& inventory, const ProposeOptions& options) {
   Proposal proposal;
   auto objects = IndexManifests(manifests, proposal);
   if (!objects.ok()) return objects.status();
@@ -197,7 +199,8 @@ absl::StatusOr<Proposal> Propose(const std::vector<ProfileInput>& profiles,
   if (!matches.ok()) return matches.status();
   std::vector<WorkloadProposal> built;  // in the order of the first profile of each
   for (size_t idx : matches->objects) {
-    auto wp = ProposeWorkload(idx, (*objects)[idx], matches->profiles[idx], proposal, inventory);
+    auto wp = ProposeWorkload(idx, (*objects)[idx], matches->profiles[idx], proposal, inventory,
+                              options);
     if (!wp.ok()) return wp.status();
     built.push_back(*std::move(wp));
   }

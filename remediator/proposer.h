@@ -49,6 +49,13 @@ struct ManifestInput {
   std::string text;
 };
 
+// A syscall allowed because an executed binary imports a C library function that makes it,
+// not because it was observed nor for the runtime.
+struct ReachableOnlySyscall {
+  std::string name;
+  std::vector<std::string> evidence;  // "imported by /usr/sbin/nginx as sendfile64"
+};
+
 struct ContainerProposal {
   std::string name;
   bool init = false;
@@ -56,6 +63,11 @@ struct ContainerProposal {
   std::string seccomp_name;                  // file stem under seccomp/
   std::vector<std::string> seccomp_allowed;  // allow list written (sorted)
   std::vector<std::string> runtime_only;     // allowed for the runtime, not seen in the workload
+  // Set when the profile carries `reachable` and --seccomp reachable applies: the allow list
+  // then also holds `reachable_only`; `static_binaries` get a risk line; a complain-mode
+  // variant seccomp/<name>-complain.json is written and referenced.
+  bool reachability = false;
+  std::vector<ReachableOnlySyscall> reachable_only;  // sorted by name
   bool seccomp_referenced = false;           // the container's seccompProfile points at it
   std::vector<std::string> caps_added;
   std::vector<std::string> caps_dropped;     // runtime default capabilities no longer granted
@@ -104,6 +116,15 @@ struct Proposal {
   std::vector<WorkloadProposal> workloads;  // sorted by namespace, name, kind
 };
 
+enum class SeccompMode {
+  kObserved,   // observed ∪ runtime needs
+  kReachable,  // observed ∪ runtime needs ∪ reachable by import (when the profile has it)
+};
+
+struct ProposeOptions {
+  SeccompMode seccomp = SeccompMode::kReachable;
+};
+
 // Errors (InvalidArgument, with file:line:column where there is one): malformed YAML, pod
 // spec fields of the wrong type (containers, initContainers, volumes, volumeMounts,
 // securityContext),
@@ -112,7 +133,8 @@ struct Proposal {
 // container missing from its workload. Several profiles of one workload are merged.
 absl::StatusOr<Proposal> Propose(const std::vector<ProfileInput>& profiles,
                                  const std::vector<ManifestInput>& manifests,
-                                 const Inventory& inventory);
+                                 const Inventory& inventory,
+                                 const ProposeOptions& options = {});
 
 // Every file of the proposal directory: relative path → contents. Deterministic.
 std::map<std::string, std::string> RenderProposal(const Proposal& proposal);

@@ -6,6 +6,7 @@
 #include "absl/strings/str_join.h"
 #include "remediator/markdown.h"
 #include "remediator/network_policy.h"
+#include "remediator/render_seccomp.h"
 #include "remediator/runtime_syscalls.h"
 
 namespace minpriv::remediator {
@@ -13,6 +14,22 @@ namespace {
 
 std::string WorkloadTitle(const WorkloadProposal& w) {
   return absl::StrCat(w.kind, " ", w.namespace_.empty() ? "" : absl::StrCat(w.namespace_, "/"), w.name);
+}
+
+// The allow list's three sources counted apart, the evidence for what is allowed only by
+// reachability, and the complain-mode variant (profiles that carry reachability only).
+void AppendReachableSyscalls(const ContainerProposal& c, std::string& r) {
+  const size_t observed = c.seccomp_allowed.size() - c.runtime_only.size() - c.reachable_only.size();
+  absl::StrAppend(&r, "- allowed syscalls by source: ", observed, " observed, ", c.runtime_only.size(),
+                  " for the runtime, ", c.reachable_only.size(),
+                  " reachable by import only (not observed; allowed so that paths the learning run "
+                  "did not take still work)\n");
+  for (const auto& s : c.reachable_only) {
+    absl::StrAppend(&r, "  - ", Code(s.name), ": ",
+                    s.evidence.empty() ? "reachable" : absl::StrJoin(s.evidence, "; "), "\n");
+  }
+  absl::StrAppend(&r, "- complain-mode variant for a staged rollout (logs what it would deny): ",
+                  Code(SeccompComplainFile(c)), "\n");
 }
 
 }  // namespace
@@ -91,6 +108,7 @@ std::string RenderReport(const Proposal& p, const std::vector<std::string>& reem
       std::vector<std::string> shown;
       for (const auto& s : c.seccomp_allowed) shown.push_back(rt.count(s) ? absl::StrCat(s, "†") : s);
       absl::StrAppend(&r, absl::StrJoin(shown, " "), "\n");
+      if (c.reachability) AppendReachableSyscalls(c, r);
       std::vector<std::string> crisks = c.risks;
       if (!w.status.complete) {
         crisks.push_back(absl::StrCat("the profile is incomplete (", absl::StrJoin(w.status.incomplete_reasons, "; "),

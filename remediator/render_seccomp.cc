@@ -17,10 +17,15 @@ using nlohmann::ordered_json;
 constexpr const char* kArchitectures[] = {"SCMP_ARCH_X86_64", "SCMP_ARCH_X86", "SCMP_ARCH_X32",
                                           "SCMP_ARCH_AARCH64", "SCMP_ARCH_ARM"};
 
-ordered_json SeccompJson(const ContainerProposal& c) {
+// `complain`: the staged-rollout variant, logging instead of denying what is not allowed.
+ordered_json SeccompJson(const ContainerProposal& c, bool complain = false) {
   ordered_json j = ordered_json::object();
-  j["defaultAction"] = "SCMP_ACT_ERRNO";
-  j["defaultErrnoRet"] = 1;
+  if (complain) {
+    j["defaultAction"] = "SCMP_ACT_LOG";
+  } else {
+    j["defaultAction"] = "SCMP_ACT_ERRNO";
+    j["defaultErrnoRet"] = 1;
+  }
   j["architectures"] = std::vector<std::string>(std::begin(kArchitectures), std::end(kArchitectures));
   ordered_json rule = ordered_json::object();
   rule["names"] = c.seccomp_allowed;
@@ -61,11 +66,18 @@ YAML::Node SeccompProfileObject(const WorkloadProposal& w, const ContainerPropos
 
 }  // namespace
 
+std::string SeccompComplainFile(const ContainerProposal& c) {
+  return absl::StrCat("seccomp/", c.seccomp_name, "-complain.json");
+}
+
 void AddSeccompFiles(const Proposal& p, std::map<std::string, std::string>& files) {
   std::vector<YAML::Node> spo;
   for (const auto& w : p.workloads) {
     for (const auto& c : w.containers) {
       files[absl::StrCat("seccomp/", c.seccomp_name, ".json")] = util::DumpPretty(SeccompJson(c));
+      if (c.reachability) {
+        files[SeccompComplainFile(c)] = util::DumpPretty(SeccompJson(c, /*complain=*/true));
+      }
       spo.push_back(SeccompProfileObject(w, c));
     }
   }

@@ -12,8 +12,12 @@ namespace minpriv::remediator {
 
 // Adds seccomp/<seccomp_name>.json for every proposed container (applied or not) and
 // seccompprofiles.yaml with the same profiles as SeccompProfile objects, in the order of
-// Proposal::workloads and their containers.
+// Proposal::workloads and their containers; for containers with `reachability`, also the
+// complain-mode variant (SCMP_ACT_LOG) at SeccompComplainFile.
 void AddSeccompFiles(const Proposal& p, std::map<std::string, std::string>& files);
+
+// "seccomp/<seccomp_name>-complain.json".
+std::string SeccompComplainFile(const ContainerProposal& c);
 
 }  // namespace minpriv::remediator
 

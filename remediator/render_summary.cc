@@ -5,6 +5,7 @@
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_join.h"
 #include "remediator/network_policy.h"
+#include "remediator/render_seccomp.h"
 #include "remediator/runtime_syscalls.h"
 #include "remediator/workload.h"
 #include "remediator/yaml_io.h"
@@ -64,6 +65,14 @@ ordered_json Summary(const Proposal& p) {
                            : ordered_json(c.policy.allowed_syscalls.size());
       sys["observed"] = c.profile.syscalls.size();
       sys["runtimeDefault"] = RuntimeDefaultSyscalls().size();
+      if (c.reachability) {  // only for profiles that carry reachability
+        sys["runtime"] = c.runtime_only.size();
+        sys["reachableOnly"] = c.reachable_only.size();
+        ordered_json evidence = ordered_json::object();
+        for (const auto& r : c.reachable_only) evidence[r.name] = r.evidence;
+        sys["reachableOnlyEvidence"] = std::move(evidence);
+        sys["complainProfile"] = SeccompComplainFile(c);
+      }
       o["syscalls"] = std::move(sys);
       ordered_json caps = ordered_json::object();
       caps["added"] = c.caps_added;

@@ -15,6 +15,7 @@
 #include "crd/profile_codec.h"
 #include "profiler/profile_builder.h"
 #include "session/progress.h"
+#include "session/reachability.h"
 #include "util/cgroup.h"
 #include "util/files.h"
 #include "util/process.h"
@@ -296,6 +297,11 @@ absl::StatusOr<LearnResult> RunLearnSession(const LearnOptions& o, ObserverFacto
     std::string whose = builders.size() > 1 ? absl::StrCat("container ", b->name(), ": ") : "";
     for (const std::string& w : b->Warnings()) warnings.push_back(whose + w);
     for (const std::string& r : b->IncompleteReasons()) incomplete.push_back(whose + r);
+  }
+  // What the executed binaries can reach beyond what they did (read from their ELF files).
+  for (size_t i = 0; i < builders.size(); ++i) {
+    std::string whose = builders.size() > 1 ? absl::StrCat("container ", p.containers[i].name, ": ") : "";
+    AddReachability(p.containers[i], workload == nullptr, builders[i].first, whose, warnings);
   }
   p.status.complete = incomplete.empty();
   p.status.incomplete_reasons = incomplete;
