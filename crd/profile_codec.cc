@@ -3,8 +3,9 @@
 // Emission rule (deterministic): every key the schema lists is always written, empty
 // lists as `[]`; optional extras (metadata.namespace, summarized/examples on file writes,
 // denied on capability evidence, address on listen ports, firstSeen when unknown) are
-// omitted when empty/false. Strings a YAML reader could take for another type (numbers,
-// booleans, null, timestamps, empty) are double-quoted.
+// omitted when empty/false, and so are the cluster fields metadata.labels and spec.target.
+// Strings a YAML reader could take for another type (numbers, booleans, null, timestamps,
+// empty) are double-quoted.
 //
 // Parsing is strict: unknown keys, duplicate keys, wrong types, unknown syscalls or
 // capabilities, relative paths, bad ports/addresses/times are errors of the form
@@ -16,6 +17,8 @@
 #include <arpa/inet.h>
 
 #include <cctype>
+#include <iterator>
+#include <map>
 #include <set>
 #include <string>
 #include <utility>
@@ -30,6 +33,7 @@
 #include "absl/strings/str_join.h"
 #include "absl/time/time.h"
 #include "crd/capabilities.h"
+#include "crd/yaml_json.h"
 #include "util/files.h"
 #include "util/syscalls.h"
 
@@ -44,30 +48,6 @@ constexpr const char* kFileOps[] = {"chmod",  "chown",   "create",  "link",
 // ---------------------------------------------------------------------------------------
 // Emitter
 // ---------------------------------------------------------------------------------------
-
-bool LooksLikeNonString(const std::string& s) {
-  if (s.empty()) return true;
-  std::string lower = absl::AsciiStrToLower(s);
-  static const std::set<std::string> kWords = {"true", "false", "yes", "no", "on", "off",
-                                               "y",    "n",     "null", "~", ".nan",
-                                               ".inf", "-.inf", "+.inf"};
-  if (kWords.count(lower)) return true;
-  char c = s[0];
-  if (std::isdigit(static_cast<unsigned char>(c)) || c == '+' || c == '-' || c == '.') {
-    // Numbers, version-like and date-like strings: quote anything starting like a number
-    // that is made only of number/date characters.
-    bool numeric_chars = true;
-    for (char ch : s) {
-      if (!(std::isalnum(static_cast<unsigned char>(ch)) || ch == '.' || ch == '-' ||
-            ch == '+' || ch == ':' || ch == '_')) {
-        numeric_chars = false;
-        break;
-      }
-    }
-    if (numeric_chars) return true;
-  }
-  return false;
-}
 
 void EmitString(YAML::Emitter& out, const std::string& s) {
   if (LooksLikeNonString(s)) {
@@ -372,15 +352,19 @@ class Parser {
         }
       } else if (k == "metadata") {
         have_meta = true;
-        for (auto& [mk, mv] : Map(v, "metadata", {"name", "namespace"})) {
+        for (auto& [mk, mv] : Map(v, "metadata", {"name", "namespace", "labels"})) {
           if (mk == "name") p.name = NonEmptyString(mv, "metadata.name");
           if (mk == "namespace") p.namespace_ = String(mv, "metadata.namespace");
+          if (mk == "labels") p.labels = Labels(mv);
         }
         if (p.name.empty()) Fail(v, "metadata.name is missing", "add `name: NAME` under metadata");
       } else if (k == "spec") {
         have_spec = true;
-        for (auto& [sk, sv] : Map(v, "spec", {"containers"})) {
-          for (const YAML::Node& c : List(sv, "spec.containers")) p.containers.push_back(Container(c));
+        for (auto& [sk, sv] : Map(v, "spec", {"target", "containers"})) {
+          if (sk == "target") p.target = TargetOf(sv);
+          if (sk == "containers") {
+            for (const YAML::Node& c : List(sv, "spec.containers")) p.containers.push_back(Container(c));
+          }
         }
       } else if (k == "status") {
         p.status = Status(v);
@@ -391,6 +375,36 @@ class Parser {
     if (!have_meta) Fail(root, "metadata is missing", "add metadata: {name: NAME}");
     if (!have_spec) Fail(root, "spec is missing", "add spec: {containers: [...]}");
     return p;
+  }
+
+  std::map<std::string, std::string> Labels(const YAML::Node& n) const {
+    std::map<std::string, std::string> labels;
+    if (n.IsNull()) return labels;
+    if (!n.IsMap()) {
+      Fail(n, absl::StrCat("metadata.labels must be a mapping, found ", Kind(n)),
+           "write it as `key: value` lines");
+    }
+    for (auto it = n.begin(); it != n.end(); ++it) {
+      std::string key = NonEmptyString(it->first, "label key");
+      if (!labels.emplace(key, String(it->second, absl::StrCat("label '", key, "'"))).second) {
+        Fail(it->first, absl::StrCat("duplicate label '", key, "'"), "keep only one");
+      }
+    }
+    return labels;
+  }
+
+  Target TargetOf(const YAML::Node& n) const {
+    Target t;
+    for (auto& [tk, tv] : Map(n, "spec.target", {"apiVersion", "kind", "name"})) {
+      if (tk == "apiVersion") t.api_version = NonEmptyString(tv, "spec.target.apiVersion");
+      if (tk == "kind") t.kind = NonEmptyString(tv, "spec.target.kind");
+      if (tk == "name") t.name = NonEmptyString(tv, "spec.target.name");
+    }
+    if (t.api_version.empty() || t.kind.empty() || t.name.empty()) {
+      Fail(n, "spec.target needs apiVersion, kind and name",
+           "write {apiVersion: apps/v1, kind: Deployment, name: NAME}");
+    }
+    return t;
   }
 
   ContainerProfile Container(const YAML::Node& n) {
@@ -602,6 +616,11 @@ absl::StatusOr<WorkloadProfile> ParseWorkloadProfile(std::string_view yaml,
   }
 }
 
+const std::vector<std::string>& FileOperationNames() {
+  static const std::vector<std::string> kNames(std::begin(kFileOps), std::end(kFileOps));
+  return kNames;
+}
+
 absl::StatusOr<WorkloadProfile> ReadWorkloadProfileFile(const std::string& path) {
   absl::StatusOr<std::string> text = util::ReadFile(path);
   if (!text.ok()) return text.status();
@@ -619,8 +638,20 @@ std::string EmitWorkloadProfile(const WorkloadProfile& input) {
   out << YAML::Key << "metadata" << YAML::Value << YAML::BeginMap;
   KeyString(out, "name", p.name);
   if (!p.namespace_.empty()) KeyString(out, "namespace", p.namespace_);
+  if (!p.labels.empty()) {
+    out << YAML::Key << "labels" << YAML::Value << YAML::BeginMap;
+    for (const auto& [key, value] : p.labels) KeyString(out, key.c_str(), value);
+    out << YAML::EndMap;
+  }
   out << YAML::EndMap;
   out << YAML::Key << "spec" << YAML::Value << YAML::BeginMap;
+  if (!p.target.empty()) {
+    out << YAML::Key << "target" << YAML::Value << YAML::BeginMap;
+    KeyString(out, "apiVersion", p.target.api_version);
+    KeyString(out, "kind", p.target.kind);
+    KeyString(out, "name", p.target.name);
+    out << YAML::EndMap;
+  }
   KeyObjectList(out, "containers", p.containers,
                 [&](const ContainerProfile& c) { EmitContainer(out, c); });
   out << YAML::EndMap;

@@ -6,6 +6,7 @@
 
 #include <string>
 #include <string_view>
+#include <vector>
 
 #include "absl/status/statusor.h"
 #include "crd/workload_profile.h"
@@ -16,6 +17,9 @@ namespace minpriv::crd {
 absl::StatusOr<WorkloadProfile> ParseWorkloadProfile(std::string_view yaml,
                                                      std::string_view source);
 absl::StatusOr<WorkloadProfile> ReadWorkloadProfileFile(const std::string& path);
+
+// The file operations fileWrites[].ops may name (sorted), for schemas and messages.
+const std::vector<std::string>& FileOperationNames();
 
 // Canonical YAML of the resource (canonicalises a copy first).
 std::string EmitWorkloadProfile(const WorkloadProfile& profile);

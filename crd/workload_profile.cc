@@ -1,5 +1,6 @@
 // Canonicalize(): sorted, duplicate-free lists so equal facts give equal objects and bytes.
 #include <algorithm>
+#include <iterator>
 #include <tuple>
 #include <utility>
 
@@ -125,8 +126,15 @@ WorkloadProfile MergeProfiles(const std::vector<WorkloadProfile>& profiles) {
   WorkloadProfile out;
   if (profiles.empty()) return out;
   out.name = profiles.front().name;
+  out.labels = profiles.front().labels;
   for (const WorkloadProfile& p : profiles) {
     if (out.namespace_.empty()) out.namespace_ = p.namespace_;
+    if (out.target.empty()) out.target = p.target;
+    for (auto it = out.labels.begin(); it != out.labels.end();) {
+      auto found = p.labels.find(it->first);
+      it = (found == p.labels.end() || found->second != it->second) ? out.labels.erase(it)
+                                                                     : std::next(it);
+    }
     Append(out.containers, p.containers);
     const ProfileStatus& s = p.status;
     out.status.window.start = EarlierTime(out.status.window.start, s.window.start);

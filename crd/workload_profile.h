@@ -8,6 +8,7 @@
 #define MINPRIV_CRD_WORKLOAD_PROFILE_H_
 
 #include <cstdint>
+#include <map>
 #include <string>
 #include <vector>
 
@@ -108,9 +109,23 @@ struct ProfileStatus {
   bool operator==(const ProfileStatus&) const = default;
 };
 
+// The workload a profile (or proposal) is about, e.g. {apps/v1, Deployment, shopfront}.
+struct Target {
+  std::string api_version;
+  std::string kind;
+  std::string name;
+  bool empty() const { return api_version.empty() && kind.empty() && name.empty(); }
+  bool operator==(const Target&) const = default;
+};
+
 struct WorkloadProfile {
   std::string name;
   std::string namespace_;  // empty: unspecified (matches any namespace)
+  // Cluster use (absent in files learned on one machine; then nothing is written for them):
+  // metadata.labels (minpriv.dev/node, minpriv.dev/workload-kind, minpriv.dev/workload-name)
+  // and spec.target.
+  std::map<std::string, std::string> labels;
+  Target target;  // empty: not written
   std::vector<ContainerProfile> containers;  // sorted by name
   ProfileStatus status;
   bool operator==(const WorkloadProfile&) const = default;
@@ -123,7 +138,9 @@ void Canonicalize(WorkloadProfile& profile);
 // Several profiles of one workload (its replicas, or learning runs on several nodes) as one:
 // every fact any of them saw (counts summed, earliest first-seen), the window spanning all of
 // them, complete only when all are, dropped events summed, reasons and warnings united. Name
-// and namespace are the first profile's (a namespace any of them gives when it has none).
+// and namespace are the first profile's (a namespace any of them gives when it has none);
+// the target is the first one given; labels are those every profile has with the same value
+// (so the partials of several nodes merge without a minpriv.dev/node label).
 WorkloadProfile MergeProfiles(const std::vector<WorkloadProfile>& profiles);
 
 }  // namespace minpriv::crd

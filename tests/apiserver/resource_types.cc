@@ -49,6 +49,21 @@ ResourceRegistry::ResourceRegistry() {
               false),
       Builtin("events.k8s.io", "events", "event", "Event", true, false, {"ev"}),
       Builtin("coordination.k8s.io", "leases", "lease", "Lease", true, false),
+      // What minpriv's chart and manifests install (deploy/): RBAC, disruption budgets and
+      // admission webhook configurations.
+      Builtin("rbac.authorization.k8s.io", "clusterroles", "clusterrole", "ClusterRole", false,
+              false),
+      Builtin("rbac.authorization.k8s.io", "clusterrolebindings", "clusterrolebinding",
+              "ClusterRoleBinding", false, false),
+      Builtin("rbac.authorization.k8s.io", "roles", "role", "Role", true, false),
+      Builtin("rbac.authorization.k8s.io", "rolebindings", "rolebinding", "RoleBinding", true,
+              false),
+      Builtin("policy", "poddisruptionbudgets", "poddisruptionbudget", "PodDisruptionBudget",
+              true, true, {"pdb"}),
+      Builtin("admissionregistration.k8s.io", "validatingwebhookconfigurations",
+              "validatingwebhookconfiguration", "ValidatingWebhookConfiguration", false, false),
+      Builtin("admissionregistration.k8s.io", "mutatingwebhookconfigurations",
+              "mutatingwebhookconfiguration", "MutatingWebhookConfiguration", false, false),
       Builtin("apiextensions.k8s.io", "customresourcedefinitions", "customresourcedefinition",
               "CustomResourceDefinition", false, true, {"crd", "crds"}, {"api-extensions"}),
   };

@@ -17,12 +17,16 @@ std::optional<json> EvalPath(const json& obj, std::string path) {
   while (i < path.size()) {
     if (path[i] == '.') {
       ++i;
-      size_t end = path.find_first_of(".[", i);
-      std::string key = path.substr(i, end == std::string::npos ? std::string::npos : end - i);
+      // A key ends at an unescaped '.' or '['; "\." is a dot inside the key, as in
+      // client-go's jsonpath (.metadata.labels.app\.kubernetes\.io/name).
+      std::string key;
+      while (i < path.size() && path[i] != '.' && path[i] != '[') {
+        if (path[i] == '\\' && i + 1 < path.size()) ++i;
+        key += path[i++];
+      }
       if (key.empty()) continue;
       if (!cur->is_object() || !cur->contains(key)) return std::nullopt;
       cur = &(*cur)[key];
-      i = end == std::string::npos ? path.size() : end;
     } else if (path[i] == '[') {
       size_t end = path.find(']', i);
       if (end == std::string::npos) return std::nullopt;

@@ -1,0 +1,29 @@
+// JSON codec of RemediationProposal (the API's form). Encoding is deterministic (keys
+// sorted, empty optional fields omitted, `status` omitted while it is empty). Decoding is
+// strict: unknown fields, wrong JSON types, unknown enum values and malformed embedded
+// objects are InvalidArgument naming the field, e.g.
+//   "spec.decision: 'Maybe' is not one of Pending, Approved, Rejected"
+// Metadata fields the API server adds are accepted (see ObjectMetaFromJson).
+#ifndef MINPRIV_CRD_REMEDIATION_PROPOSAL_JSON_H_
+#define MINPRIV_CRD_REMEDIATION_PROPOSAL_JSON_H_
+
+#include <string_view>
+
+#include <nlohmann/json.hpp>
+
+#include "absl/status/statusor.h"
+#include "crd/remediation_proposal.h"
+
+namespace minpriv::crd {
+
+nlohmann::json RemediationProposalToJson(const RemediationProposal& proposal);
+absl::StatusOr<RemediationProposal> RemediationProposalFromJson(const nlohmann::json& j);
+absl::StatusOr<RemediationProposal> ParseRemediationProposalJson(std::string_view text);
+
+// The parts, for a status-subresource update or a reconciler that reads one field.
+nlohmann::json ProposalStatusToJson(const ProposalStatus& status);
+absl::StatusOr<ProposalStatus> ProposalStatusFromJson(const nlohmann::json& j);
+
+}  // namespace minpriv::crd
+
+#endif  // MINPRIV_CRD_REMEDIATION_PROPOSAL_JSON_H_
