@@ -14,6 +14,9 @@ int main(int argc, char** argv) {
       {"verify", "replay a workload under a proposal with runc and prove it still works",
        cli::RunVerify},
       {"demo", "learn, propose and verify the bundled sample service", cli::RunDemo},
+      {"controller",
+       "run the cluster controller: merge profiles, propose, apply approved proposals",
+       cli::RunController},
   };
   return cli::Dispatch(subcommands, argc, argv);
 }
