@@ -69,6 +69,10 @@ std::string FormatApiTime(absl::Time t) {
   return absl::FormatTime("%Y-%m-%dT%H:%M:%SZ", t, absl::UTCTimeZone());
 }
 
+std::string FormatPreciseTime(absl::Time t) {
+  return absl::FormatTime("%Y-%m-%dT%H:%M:%E3SZ", t, absl::UTCTimeZone());
+}
+
 std::optional<absl::Time> ParseApiTime(const std::string& text) {
   absl::Time t;
   std::string err;
@@ -139,11 +143,13 @@ MergeResult Merge(const MergeInput& in) {
   const absl::Duration max_left = in.windows.max_window - (in.now - since);
   std::vector<std::string> waiting;
   if (quiet_left > absl::ZeroDuration()) {
-    waiting.push_back(absl::StrCat("QuietPeriod: new behaviour ", FormatApiTime(last_change),
-                                   ", quiet period ends in ", absl::FormatDuration(quiet_left)));
+    waiting.push_back(absl::StrCat("QuietPeriod: new behaviour at ", FormatApiTime(last_change),
+                                   ", quiet until ",
+                                   FormatApiTime(last_change + in.windows.quiet_period)));
   }
   if (min_left > absl::ZeroDuration()) {
-    waiting.push_back(absl::StrCat("MinWindow: ends in ", absl::FormatDuration(min_left)));
+    waiting.push_back(
+        absl::StrCat("MinWindow: learning until ", FormatApiTime(since + in.windows.min_window)));
   }
   if (!unobserved.empty()) {
     waiting.push_back(absl::StrCat("PodsNotObserved: ", absl::StrJoin(unobserved, ", ")));
@@ -174,8 +180,8 @@ MergeResult Merge(const MergeInput& in) {
   json desired = crd::WorkloadProfileToJson(profile);
   json& meta = desired["metadata"];
   json& annotations = meta["annotations"];
-  annotations[kLearningSinceAnnotation] = FormatApiTime(since);
-  annotations[kLastChangeAnnotation] = FormatApiTime(last_change);
+  annotations[kLearningSinceAnnotation] = FormatPreciseTime(since);
+  annotations[kLastChangeAnnotation] = FormatPreciseTime(last_change);
   annotations[kBehaviourAnnotation] = hash;
   annotations[kSourcesAnnotation] = absl::StrJoin(r.partial_names, ",");
   if (!r.divergence.empty()) meta["annotations"][kDivergenceAnnotation] = json(r.divergence).dump();

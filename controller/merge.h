@@ -69,8 +69,10 @@ struct MergeResult {
 
 MergeResult Merge(const MergeInput& in);
 
-// RFC 3339 in UTC with seconds, and back (nullopt when it does not parse).
+// RFC 3339 in UTC with seconds (with milliseconds: Precise), and back (nullopt when it does
+// not parse).
 std::string FormatApiTime(absl::Time t);
+std::string FormatPreciseTime(absl::Time t);
 std::optional<absl::Time> ParseApiTime(const std::string& text);
 
 }  // namespace minpriv::controller

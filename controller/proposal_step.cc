@@ -106,16 +106,29 @@ absl::Status Reconciler::ReconcileProposal(const WorkloadKey& key, const json& w
           return absl::OkStatus();  // already said
         }
       }
-      events_.Record(workload, "Warning", "InvalidProposal", absl::StrCat(name, ": ", message));
       metrics_->writes.fetch_add(1);
-      return client_
-          .PatchStatus(kProposals, key.ns, name, kube::PatchType::kMerge,
-                       {{"status", {{"conditions", json::array({valid})}}}})
-          .status();
+      absl::Status patched =
+          client_
+              .PatchStatus(kProposals, key.ns, name, kube::PatchType::kMerge,
+                           {{"status", {{"conditions", json::array({valid})}}}})
+              .status();
+      if (patched.ok()) {
+        events_.Record(workload, "Warning", "InvalidProposal", absl::StrCat(name, ": ", message));
+      }
+      return patched;
     }
     spdlog::warn("proposal status unreadable, rewritten proposal={}/{}", key.ns, name);
   }
   crd::RemediationProposal rp = *std::move(decoded);
+  // Events are recorded once the writes they tell of succeeded.
+  struct PendingEvent {
+    std::string type, reason, message;
+  };
+  std::vector<PendingEvent> pending;
+  auto record = [&pending](const json&, std::string type, std::string reason,
+                           std::string message) {
+    pending.push_back({std::move(type), std::move(reason), std::move(message)});
+  };
   crd::ProposalStatus st = rp.status;
   const crd::ProposalStatus before = rp.status;
   const crd::Decision decision_before = rp.spec.decision;
@@ -148,7 +161,7 @@ absl::Status Reconciler::ReconcileProposal(const WorkloadKey& key, const json& w
                                 ": review and approve it again"),
                    st.observed_generation);
     }
-    events_.Record(workload, reason == "Proposed" ? "Normal" : "Warning", reason,
+    record(workload, reason == "Proposed" ? "Normal" : "Warning", reason,
                    absl::StrCat(name, " revision ", revision, ": ", why, "; ",
                                 content.numbers ? content.numbers->syscalls_allowed : 0,
                                 " syscalls allowed, ",
@@ -172,14 +185,14 @@ absl::Status Reconciler::ReconcileProposal(const WorkloadKey& key, const json& w
         SetCondition(st, crd::kConditionApplied, ConditionStatus::kFalse, "Reverted",
                      "rejected after it was applied: the patch and the NetworkPolicy were undone",
                      st.observed_generation);
-        events_.Record(workload, "Normal", "Reverted", absl::StrCat(name, " reverted"));
+        record(workload, "Normal", "Reverted", absl::StrCat(name, " reverted"));
       } else if (absl::IsInvalidArgument(reverted.status())) {
         phase = ProposalPhase::kFailed;
         SetCondition(st, crd::kConditionApplied, ConditionStatus::kTrue, "RevertFailed",
                      absl::StrCat("the workload changed after the patch was applied; not reverted "
                                   "blindly: ", reverted.status().message()),
                      st.observed_generation);
-        events_.Record(workload, "Warning", "RevertFailed", absl::StrCat(name, ": workload changed since it was applied"));
+        record(workload, "Warning", "RevertFailed", absl::StrCat(name, ": workload changed since it was applied"));
       } else {
         return reverted.status();
       }
@@ -191,7 +204,7 @@ absl::Status Reconciler::ReconcileProposal(const WorkloadKey& key, const json& w
   } else if (!merged.complete) {
     if (phase == ProposalPhase::kProposed || phase == ProposalPhase::kApproved) {
       phase = ProposalPhase::kSuperseded;
-      events_.Record(workload, "Normal", "Superseded",
+      record(workload, "Normal", "Superseded",
                      absl::StrCat(name, " revision ", revision, " superseded: ", merged.complete_message));
     } else if (phase != ProposalPhase::kSuperseded) {
       phase = ProposalPhase::kLearning;
@@ -204,7 +217,7 @@ absl::Status Reconciler::ReconcileProposal(const WorkloadKey& key, const json& w
       phase = ProposalPhase::kFailed;
       SetCondition(st, crd::kConditionValid, ConditionStatus::kFalse, "ProposeFailed",
                    std::string(content.status().message()), st.observed_generation);
-      events_.Record(workload, "Warning", "ProposeFailed", std::string(content.status().message()));
+      record(workload, "Warning", "ProposeFailed", std::string(content.status().message()));
     } else if (phase != ProposalPhase::kProposed && phase != ProposalPhase::kApproved) {
       repropose(*content, "Proposed", "learning converged");
     } else if (!SameContent(*content, st)) {
@@ -263,20 +276,20 @@ absl::Status Reconciler::ReconcileProposal(const WorkloadKey& key, const json& w
         } else if (!patched.ok()) {
           return patched.status();
         } else {
-          crd::AppliedRecord record;
-          record.time = FormatApiTime(absl::Now());
-          record.target_resource_version = StringAt(*patched, "/metadata/resourceVersion");
-          record.patch = st.patch;
-          record.revert_patch = RevertOps(TestsOf(st.patch), *patched);
-          record.network_policy = policy_name;
-          st.applied = record;
+          crd::AppliedRecord applied_record;
+          applied_record.time = FormatApiTime(absl::Now());
+          applied_record.target_resource_version = StringAt(*patched, "/metadata/resourceVersion");
+          applied_record.patch = st.patch;
+          applied_record.revert_patch = RevertOps(TestsOf(st.patch), *patched);
+          applied_record.network_policy = policy_name;
+          st.applied = applied_record;
           phase = ProposalPhase::kApplied;
           SetCondition(st, crd::kConditionApplied, ConditionStatus::kTrue, "Applied",
                        absl::StrCat("revision ", revision, " applied to ", key.kind, "/",
                                     key.name,
                                     policy_name.empty() ? "" : " with NetworkPolicy " + policy_name),
                        st.observed_generation);
-          events_.Record(workload, "Normal", "Applied",
+          record(workload, "Normal", "Applied",
                          absl::StrCat(name, " revision ", revision, " applied"));
         }
       }
@@ -314,6 +327,7 @@ absl::Status Reconciler::ReconcileProposal(const WorkloadKey& key, const json& w
     spdlog::info("proposal status proposal={}/{} phase={} revision={} decision={}", key.ns, name,
                  crd::PhaseName(phase), revision, crd::DecisionName(rp.spec.decision));
   }
+  for (const PendingEvent& e : pending) events_.Record(workload, e.type, e.reason, e.message);
   return result;
 }
 
