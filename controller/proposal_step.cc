@@ -75,7 +75,7 @@ json TestsOf(const json& patch) {
 absl::Status Reconciler::ReconcileProposal(const WorkloadKey& key, const json& workload,
                                            const MergeResult& merged) {
   const std::string name = crd::MergedProfileName(key.kind, key.name);
-  std::optional<json> cached = caches_.proposals->Get(key.ns + "/" + name);
+  std::optional<json> cached = written_proposals_.Newest(*caches_.proposals, key.ns + "/" + name);
   json object;
   if (cached) {
     object = *std::move(cached);
@@ -83,6 +83,7 @@ absl::Status Reconciler::ReconcileProposal(const WorkloadKey& key, const json& w
     absl::StatusOr<json> created = CreateProposal(key, workload);
     if (!created.ok()) return created.status();
     object = *std::move(created);
+    written_proposals_.Remember(kube::ObjectKey(object), object);
   }
   const int64_t generation = object.value("metadata", json::object()).value("generation", 0);
   absl::StatusOr<crd::RemediationProposal> decoded = crd::RemediationProposalFromJson(object);
@@ -306,6 +307,7 @@ absl::Status Reconciler::ReconcileProposal(const WorkloadKey& key, const json& w
     metrics_->writes.fetch_add(1);
     if (!updated.ok()) return updated.status();
     object = *std::move(updated);
+    written_proposals_.Remember(kube::ObjectKey(object), object);
     st.observed_generation = object["metadata"].value("generation", st.observed_generation);
   }
   if (!(st == before)) {
@@ -316,6 +318,7 @@ absl::Status Reconciler::ReconcileProposal(const WorkloadKey& key, const json& w
       absl::StatusOr<json> updated = client_.UpdateStatus(kProposals, key.ns, update);
       metrics_->writes.fetch_add(1);
       written = updated.status();
+      if (updated.ok()) written_proposals_.Remember(kube::ObjectKey(*updated), *updated);
       // A conflict is retried on the fresh object only once the workload was changed (what
       // was applied or reverted must be recorded); otherwise the next reconcile decides anew.
       if (updated.ok() || !kube::IsConflict(written) || before.phase == phase) break;

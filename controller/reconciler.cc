@@ -2,6 +2,7 @@
 
 #include <vector>
 
+#include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
 #include "absl/time/clock.h"
 #include "crd/names.h"
@@ -62,6 +63,56 @@ std::shared_ptr<const remediator::Inventory> InventoryCache::Get(const Caches& c
   return inventory_;
 }
 
+namespace {
+int64_t ResourceVersion(const json& obj) {
+  int64_t v = -1;
+  if (!absl::SimpleAtoi(StringAt(obj, "/metadata/resourceVersion"), &v)) return -1;
+  return v;
+}
+}  // namespace
+
+void MutationCache::Remember(const std::string& key, const json& object) {
+  absl::MutexLock lock(&mu_);
+  written_[key] = object;
+}
+
+std::optional<json> MutationCache::Newest(const kube::Store& store, const std::string& key) {
+  std::optional<json> cached = store.Get(key);
+  absl::MutexLock lock(&mu_);
+  auto it = written_.find(key);
+  if (it == written_.end()) return cached;
+  if (cached && ResourceVersion(*cached) >= ResourceVersion(it->second)) {
+    written_.erase(it);  // the cache caught up
+    return cached;
+  }
+  return it->second;
+}
+
+void PartialIndex::Upsert(const json& profile) {
+  if (StringAt(profile, "/metadata/labels/minpriv.dev~1node").empty()) return;
+  std::optional<WorkloadKey> k = TargetKey(profile);
+  if (!k) return;
+  absl::MutexLock lock(&mu_);
+  by_workload_[k->String()].insert(kube::ObjectKey(profile));
+}
+
+void PartialIndex::Remove(const json& profile) {
+  std::optional<WorkloadKey> k = TargetKey(profile);
+  if (!k) return;
+  absl::MutexLock lock(&mu_);
+  auto it = by_workload_.find(k->String());
+  if (it == by_workload_.end()) return;
+  it->second.erase(kube::ObjectKey(profile));
+  if (it->second.empty()) by_workload_.erase(it);
+}
+
+std::vector<std::string> PartialIndex::Of(const std::string& workload_key) const {
+  absl::MutexLock lock(&mu_);
+  auto it = by_workload_.find(workload_key);
+  if (it == by_workload_.end()) return {};
+  return {it->second.begin(), it->second.end()};
+}
+
 ReconcileResult Reconciler::Reconcile(const WorkloadKey& key) {
   metrics_->reconciles.fetch_add(1);
   const WorkloadKind* kind = FindWorkloadKind(key.kind);
@@ -75,10 +126,11 @@ ReconcileResult Reconciler::Reconcile(const WorkloadKey& key) {
   in.key = key;
   in.workload_api_version = kind->api_version;
   in.workload_uid = StringAt(*workload, "/metadata/uid");
-  for (json& p : caches_.profiles->ListNamespace(key.ns)) {
-    if (StringAt(p, "/metadata/labels/minpriv.dev~1node").empty()) continue;
-    std::optional<WorkloadKey> k = TargetKey(p);
-    if (k && *k == key) in.partials.push_back(std::move(p));
+  for (const std::string& partial : caches_.partials->Of(key.String())) {
+    std::optional<json> p = caches_.profiles->Get(partial);
+    if (!p || StringAt(*p, "/metadata/labels/minpriv.dev~1node").empty()) continue;
+    std::optional<WorkloadKey> k = TargetKey(*p);
+    if (k && *k == key) in.partials.push_back(*std::move(p));
   }
   for (const json& pod : caches_.pods->ListNamespace(key.ns)) {
     if (StringAt(pod, "/status/phase") != "Running" || !SelectsPod(*workload, pod)) continue;
@@ -86,7 +138,7 @@ ReconcileResult Reconciler::Reconcile(const WorkloadKey& key) {
         {StringAt(pod, "/metadata/name"), StringAt(pod, "/spec/nodeName")});
   }
   const std::string merged_name = crd::MergedProfileName(key.kind, key.name);
-  in.existing = caches_.profiles->Get(key.ns + "/" + merged_name);
+  in.existing = written_profiles_.Newest(*caches_.profiles, key.ns + "/" + merged_name);
   in.now = absl::Now();
   in.windows = options_.windows;
   MergeResult merged = Merge(in);
@@ -113,6 +165,7 @@ absl::Status Reconciler::WriteMergedProfile(const WorkloadKey& key, const MergeR
     metrics_->writes.fetch_add(1);
     if (!created.ok()) return created.status();
     current = *std::move(created);
+    written_profiles_.Remember(kube::ObjectKey(current), current);
     spdlog::info("merged profile created workload={} profile={}", key.String(),
                  StringAt(current, "/metadata/name"));
   } else {
@@ -127,6 +180,7 @@ absl::Status Reconciler::WriteMergedProfile(const WorkloadKey& key, const MergeR
       metrics_->writes.fetch_add(1);
       if (!updated.ok()) return updated.status();
       current = *std::move(updated);
+      written_profiles_.Remember(kube::ObjectKey(current), current);
     }
   }
   if (current.value("status", json::object()) != status) {
@@ -135,6 +189,7 @@ absl::Status Reconciler::WriteMergedProfile(const WorkloadKey& key, const MergeR
     absl::StatusOr<json> updated = client_.UpdateStatus(kProfiles, key.ns, update);
     metrics_->writes.fetch_add(1);
     if (!updated.ok()) return updated.status();
+    written_profiles_.Remember(kube::ObjectKey(*updated), *updated);
     spdlog::info("merged profile status workload={} complete={}", key.String(),
                  merged.complete);
   }

@@ -9,6 +9,8 @@
 #include <map>
 #include <memory>
 #include <optional>
+#include <set>
+#include <vector>
 #include <string>
 
 #include <nlohmann/json.hpp>
@@ -27,7 +29,33 @@
 
 namespace minpriv::controller {
 
+// What this controller wrote last, per object, until the informer's cache has caught up: a
+// reconcile that runs before the watch event of its own previous write arrives reads the
+// written object, not the stale one (no conflicting rewrite, no escalating backoff).
+class MutationCache {
+ public:
+  void Remember(const std::string& key, const nlohmann::json& object);
+  std::optional<nlohmann::json> Newest(const kube::Store& store, const std::string& key);
+
+ private:
+  absl::Mutex mu_;
+  std::map<std::string, nlohmann::json> written_ ABSL_GUARDED_BY(mu_);
+};
+
+// The partial profiles of each workload (store keys), kept by the profiles informer.
+class PartialIndex {
+ public:
+  void Upsert(const nlohmann::json& profile);
+  void Remove(const nlohmann::json& profile);
+  std::vector<std::string> Of(const std::string& workload_key) const;
+
+ private:
+  mutable absl::Mutex mu_;
+  std::map<std::string, std::set<std::string>> by_workload_ ABSL_GUARDED_BY(mu_);
+};
+
 struct Caches {
+  const PartialIndex* partials = nullptr;
   const kube::Store* profiles = nullptr;
   const kube::Store* proposals = nullptr;
   const kube::Store* pods = nullptr;
@@ -88,6 +116,8 @@ class Reconciler {
   ReconcilerOptions options_;
   Metrics* metrics_;
   EventRecorder events_;
+  MutationCache written_profiles_;
+  MutationCache written_proposals_;
 };
 
 // The workload object with apiVersion and kind set (list items lack them).
