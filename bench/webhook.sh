@@ -32,7 +32,7 @@ mkdir -p "$TMP/proposals"
 openssl req -x509 -newkey rsa:2048 -nodes -days 1 -subj /CN=minpriv-webhook \
   -addext subjectAltName=IP:127.0.0.1 -keyout "$TMP/key.pem" -out "$TMP/cert.pem" 2>/dev/null
 PORT=${PORT:-18443}
-"$BUILD/webhooks/minpriv-webhook" --listen 127.0.0.1:$PORT --tls-cert "$TMP/cert.pem" \
+"$BUILD/minpriv" webhook --listen 127.0.0.1:$PORT --tls-cert "$TMP/cert.pem" \
   --tls-key "$TMP/key.pem" --proposals "$TMP/proposals" --default-mode enforce \
   >"$TMP/server.log" 2>&1 &
 SERVER=$!
@@ -52,7 +52,7 @@ percentiles() {
           printf "%d requests  p50 %.2f ms  p99 %.2f ms  max %.2f ms\n", NR, p50/1000, p99/1000, mx/1000 }'
 }
 
-echo "minpriv webhook bench: $(nproc) cores, server $(basename "$BUILD")/webhooks/minpriv-webhook"
+echo "minpriv webhook bench: $(nproc) cores, server $(basename "$BUILD")/minpriv webhook"
 echo "bodies: Deployment $(stat -c %s "$TMP/deployment.json") B, Pod $(stat -c %s "$TMP/pod.json") B"
 # Warm up (TLS session, page cache).
 h2load --h1 -n 200 -c 2 -d "$TMP/pod.json" "${H[@]}" "$URL" >/dev/null

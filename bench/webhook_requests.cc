@@ -8,6 +8,7 @@
 #include "nlohmann/json.hpp"
 #include "remediator/workload.h"
 #include "remediator/yaml_io.h"
+#include "util/json_format.h"
 #include "util/files.h"
 
 using nlohmann::json;
@@ -44,7 +45,7 @@ int main(int argc, char** argv) {
   if (!docs.ok()) return 1;
   for (const auto& d : *docs) {
     if (minpriv::remediator::ObjectKind(d.node) != "Deployment") continue;
-    json deployment = json::parse(minpriv::remediator::YamlToJson(d.node).DumpCompact());
+    json deployment = json::parse(minpriv::util::DumpCompact(minpriv::remediator::YamlToJson(d.node)));
     json pod = deployment["spec"]["template"];
     std::string rs = deployment["metadata"]["name"].get<std::string>() + "-7d4b9c8f5d";
     pod["apiVersion"] = "v1";

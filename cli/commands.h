@@ -10,6 +10,7 @@ int RunLearn(int argc, char** argv);
 int RunPropose(int argc, char** argv);
 int RunVerify(int argc, char** argv);
 int RunDemo(int argc, char** argv);
+int RunWebhook(int argc, char** argv);
 int RunController(int argc, char** argv);
 
 }  // namespace minpriv::cli

@@ -21,10 +21,10 @@
 #include "cli/commands.h"
 #include "cli/demo_flags.h"
 #include "cli/demo_manifest.h"
-#include "cpprest/json.h"
 #include "util/exit_codes.h"
 #include "util/fd.h"
 #include "util/files.h"
+#include "util/json_format.h"
 #include "util/process.h"
 
 namespace minpriv::cli {
@@ -160,40 +160,42 @@ std::vector<std::string> Concat(std::vector<std::string> a, const std::vector<st
   return a;
 }
 
-web::json::value ReadJson(const std::string& path) {
+// summary.json, or null when it cannot be read.
+nlohmann::json ReadJson(const std::string& path) {
   auto text = util::ReadFile(path);
-  if (!text.ok()) return web::json::value::null();
-  try {
-    return web::json::value::parse(*text);
-  } catch (const std::exception&) {
-    return web::json::value::null();
-  }
+  if (!text.ok()) return nullptr;
+  nlohmann::json j = nlohmann::json::parse(*text, nullptr, /*allow_exceptions=*/false);
+  return j.is_discarded() ? nlohmann::json() : j;
 }
 
-std::string JoinArray(const web::json::value& v, std::string_view empty) {
-  if (!v.is_array() || v.as_array().size() == 0) return std::string(empty);
+// The string member `key` of an object, or nullptr.
+const std::string* StringAt(const nlohmann::json& v, const char* key) {
+  auto it = v.find(key);
+  return it != v.end() && it->is_string() ? it->get_ptr<const std::string*>() : nullptr;
+}
+
+std::string JoinArray(const nlohmann::json& v, std::string_view empty) {
+  if (!v.is_array() || v.empty()) return std::string(empty);
   std::vector<std::string> parts;
-  for (const auto& e : v.as_array()) {
+  for (const auto& e : v) {
     if (e.is_string()) {
-      parts.push_back(e.as_string());
+      parts.push_back(e.get<std::string>());
     } else if (e.is_object()) {
       // A peer: {ip|cidr|selector..., port, protocol}.
       std::string s;
       for (const char* k : {"peer", "ip", "cidr", "to", "from"}) {
-        if (e.has_field(k) && e.at(k).is_string()) {
-          s = e.at(k).as_string();
+        if (const std::string* text = StringAt(e, k)) {
+          s = *text;
           break;
         }
       }
-      if (e.has_field("port") && e.at("port").is_integer()) {
-        absl::StrAppend(&s, ":", e.at("port").as_integer());
+      if (auto port = e.find("port"); port != e.end() && port->is_number_integer()) {
+        absl::StrAppend(&s, ":", port->get<int64_t>());
       }
-      if (e.has_field("protocol") && e.at("protocol").is_string()) {
-        absl::StrAppend(&s, "/", e.at("protocol").as_string());
-      }
-      parts.push_back(s.empty() ? e.serialize() : s);
+      if (const std::string* protocol = StringAt(e, "protocol")) absl::StrAppend(&s, "/", *protocol);
+      parts.push_back(s.empty() ? util::DumpCompact(e) : s);
     } else {
-      parts.push_back(e.serialize());
+      parts.push_back(util::DumpCompact(e));
     }
   }
   return absl::StrJoin(parts, ", ");
@@ -201,19 +203,21 @@ std::string JoinArray(const web::json::value& v, std::string_view empty) {
 
 // Finds the shopfront container's entry in summary.json (an array of entries, or an object
 // holding one under "containers"/"workloads").
-web::json::value FindSummary(const web::json::value& summary) {
-  auto pick = [](const web::json::value& arr) -> web::json::value {
-    if (!arr.is_array()) return web::json::value::null();
-    for (const auto& e : arr.as_array()) {
-      if (e.has_field("container") && e.at("container").as_string() == "shopfront") return e;
+nlohmann::json FindSummary(const nlohmann::json& summary) {
+  auto pick = [](const nlohmann::json& arr) -> nlohmann::json {
+    if (!arr.is_array()) return nullptr;
+    for (const auto& e : arr) {
+      const std::string* container = e.is_object() ? StringAt(e, "container") : nullptr;
+      if (container != nullptr && *container == "shopfront") return e;
     }
-    return web::json::value::null();
+    return nullptr;
   };
   if (summary.is_array()) return pick(summary);
+  if (!summary.is_object()) return nullptr;
   for (const char* k : {"containers", "workloads"}) {
-    if (summary.has_field(k)) return pick(summary.at(k));
+    if (summary.contains(k)) return pick(summary.at(k));
   }
-  return web::json::value::null();
+  return nullptr;
 }
 
 void Row(std::string_view what, std::string_view before, std::string_view after) {
@@ -222,30 +226,34 @@ void Row(std::string_view what, std::string_view before, std::string_view after)
 }
 
 void PrintSummary(const Paths& p, int verified, int misbehave) {
-  web::json::value s = FindSummary(ReadJson(p.proposal + "/summary.json"));
+  nlohmann::json s = FindSummary(ReadJson(p.proposal + "/summary.json"));
   std::cout << "\n" << Bold("Before → after for shop/shopfront") << "\n";
   Row("", "before (runtime defaults)", "after (minpriv proposal)");
   if (!s.is_null()) {
-    const auto& sc = s.at("syscalls");
-    Row("syscalls allowed", absl::StrCat(sc.at("runtimeDefault").as_integer()),
-        absl::StrCat(sc.at("allowed").as_integer(), " (deny by default)"));
-    const auto& caps = s.at("capabilities");
-    Row("capabilities", absl::StrCat(caps.at("dropped").size() + caps.at("added").size(),
-                                     " runtime defaults"),
-        absl::StrCat("add: ", JoinArray(caps.at("added"), "none"), " (drop ALL)"));
-    bool ro = s.has_field("readOnlyRootFilesystem") && s.at("readOnlyRootFilesystem").as_bool();
-    Row("root file system", "writable everywhere",
-        ro ? absl::StrCat("read-only; writable: ", JoinArray(s.at("writablePaths"), "none"))
-           : "writable");
-    Row("privilege escalation", "allowed", "denied (allowPrivilegeEscalation: false)");
-    Row("ingress", "any peer, any port",
-        JoinArray(s.has_field("ingress") ? s.at("ingress") : web::json::value(), "none"));
-    Row("egress", "anywhere",
-        JoinArray(s.has_field("egress") ? s.at("egress") : web::json::value(), "none"));
-    if (s.has_field("dns")) {
-      Row("DNS", "any", s.at("dns").is_boolean() && s.at("dns").as_bool()
-                            ? "cluster DNS only"
-                            : JoinArray(s.at("dns"), "none"));
+    try {
+      const auto& sc = s.at("syscalls");
+      Row("syscalls allowed", absl::StrCat(sc.at("runtimeDefault").get<int64_t>()),
+          absl::StrCat(sc.at("allowed").get<int64_t>(), " (deny by default)"));
+      const auto& caps = s.at("capabilities");
+      Row("capabilities", absl::StrCat(caps.at("dropped").size() + caps.at("added").size(),
+                                       " runtime defaults"),
+          absl::StrCat("add: ", JoinArray(caps.at("added"), "none"), " (drop ALL)"));
+      bool ro = s.contains("readOnlyRootFilesystem") && s.at("readOnlyRootFilesystem").get<bool>();
+      Row("root file system", "writable everywhere",
+          ro ? absl::StrCat("read-only; writable: ", JoinArray(s.at("writablePaths"), "none"))
+             : "writable");
+      Row("privilege escalation", "allowed", "denied (allowPrivilegeEscalation: false)");
+      Row("ingress", "any peer, any port",
+          JoinArray(s.contains("ingress") ? s.at("ingress") : nlohmann::json(), "none"));
+      Row("egress", "anywhere",
+          JoinArray(s.contains("egress") ? s.at("egress") : nlohmann::json(), "none"));
+      if (s.contains("dns")) {
+        Row("DNS", "any", s.at("dns").is_boolean() && s.at("dns").get<bool>()
+                              ? "cluster DNS only"
+                              : JoinArray(s.at("dns"), "none"));
+      }
+    } catch (const nlohmann::json::exception& e) {  // a member missing or of another type
+      std::cout << "  (summary.json not as expected: " << e.what() << "; see report.md)\n";
     }
   } else {
     std::cout << "  (summary.json not readable; see report.md)\n";

@@ -13,6 +13,8 @@ int main(int argc, char** argv) {
        cli::RunPropose},
       {"verify", "replay a workload under a proposal with runc and prove it still works",
        cli::RunVerify},
+      {"webhook", "admission webhook: keep approved workloads from widening again",
+       cli::RunWebhook},
       {"demo", "learn, propose and verify the bundled sample service", cli::RunDemo},
       {"controller",
        "run the cluster controller: merge profiles, propose, apply approved proposals",

@@ -33,7 +33,6 @@
 #include "absl/strings/str_join.h"
 #include "absl/time/time.h"
 #include "crd/capabilities.h"
-#include "crd/yaml_json.h"
 #include "util/files.h"
 #include "util/syscalls.h"
 
@@ -44,6 +43,34 @@ constexpr const char* kFileOps[] = {"chmod",  "chown",   "create",  "link",
                                     "mkdir",  "mknod",   "rename",  "replace", "rmdir",
                                     "symlink", "truncate", "unlink", "utime",
                                     "write",   "xattr"};
+
+}  // namespace
+
+bool LooksLikeNonString(const std::string& s) {
+  if (s.empty()) return true;
+  std::string lower = absl::AsciiStrToLower(s);
+  static const std::set<std::string> kWords = {"true", "false", "yes", "no", "on", "off",
+                                               "y",    "n",     "null", "~", ".nan",
+                                               ".inf", "-.inf", "+.inf"};
+  if (kWords.count(lower)) return true;
+  char c = s[0];
+  if (std::isdigit(static_cast<unsigned char>(c)) || c == '+' || c == '-' || c == '.') {
+    // Numbers, version-like and date-like strings: quote anything starting like a number
+    // that is made only of number/date characters.
+    bool numeric_chars = true;
+    for (char ch : s) {
+      if (!(std::isalnum(static_cast<unsigned char>(ch)) || ch == '.' || ch == '-' ||
+            ch == '+' || ch == ':' || ch == '_')) {
+        numeric_chars = false;
+        break;
+      }
+    }
+    if (numeric_chars) return true;
+  }
+  return false;
+}
+
+namespace {
 
 // ---------------------------------------------------------------------------------------
 // Emitter

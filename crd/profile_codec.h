@@ -18,6 +18,10 @@ absl::StatusOr<WorkloadProfile> ParseWorkloadProfile(std::string_view yaml,
                                                      std::string_view source);
 absl::StatusOr<WorkloadProfile> ReadWorkloadProfileFile(const std::string& path);
 
+// True for strings a YAML reader would take for something else (numbers, booleans, null,
+// dates, the empty string): the emitters (this codec's and EmitYaml's) double-quote them.
+bool LooksLikeNonString(const std::string& s);
+
 // The file operations fileWrites[].ops may name (sorted), for schemas and messages.
 const std::vector<std::string>& FileOperationNames();
 

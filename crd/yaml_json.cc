@@ -1,14 +1,15 @@
 #include "crd/yaml_json.h"
 
-#include <cctype>
+#include "crd/yaml_input.h"
+
 #include <cstdlib>
 #include <set>
 
 #include <yaml-cpp/yaml.h>
 
-#include "absl/strings/ascii.h"
 #include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
+#include "crd/profile_codec.h"  // LooksLikeNonString
 #include "re2/re2.h"
 
 namespace minpriv::crd {
@@ -116,28 +117,6 @@ Json ToJson(const YAML::Node& n) {
 
 }  // namespace
 
-bool LooksLikeNonString(const std::string& s) {
-  if (s.empty()) return true;
-  std::string lower = absl::AsciiStrToLower(s);
-  static const std::set<std::string> kWords = {"true", "false", "yes", "no", "on", "off",
-                                               "y",    "n",     "null", "~", ".nan",
-                                               ".inf", "-.inf", "+.inf"};
-  if (kWords.count(lower)) return true;
-  char c = s[0];
-  if (std::isdigit(static_cast<unsigned char>(c)) || c == '+' || c == '-' || c == '.') {
-    // Numbers, version-like and date-like strings: quote anything starting like a number
-    // that is made only of number/date characters.
-    for (char ch : s) {
-      if (!(std::isalnum(static_cast<unsigned char>(ch)) || ch == '.' || ch == '-' ||
-            ch == '+' || ch == ':' || ch == '_')) {
-        return false;
-      }
-    }
-    return true;
-  }
-  return false;
-}
-
 std::string EmitYaml(const Json& j) {
   YAML::Emitter out;
   out.SetIndent(2);
@@ -147,19 +126,19 @@ std::string EmitYaml(const Json& j) {
 
 absl::StatusOr<std::vector<Json>> ParseYamlDocuments(std::string_view yaml,
                                                      std::string_view source) {
+  absl::StatusOr<std::vector<YAML::Node>> loaded = LoadYamlDocuments(yaml, source, "document");
+  if (!loaded.ok()) return loaded.status();
+  std::vector<Json> docs;
   try {
-    std::vector<Json> docs;
-    for (const YAML::Node& doc : YAML::LoadAll(std::string(yaml))) {
+    for (const YAML::Node& doc : *loaded) {
       if (doc.IsNull()) continue;
       docs.push_back(ToJson(doc));
     }
-    return docs;
   } catch (const YAML::Exception& e) {
-    int line = e.mark.is_null() ? 1 : e.mark.line + 1;
-    int column = e.mark.is_null() ? 1 : e.mark.column + 1;
-    return absl::InvalidArgumentError(
-        absl::StrCat(std::string(source), ":", line, ":", column, ": malformed YAML: ", e.msg));
+    return absl::InvalidArgumentError(absl::StrCat(std::string(source), ":", e.mark.line + 1, ":",
+                                                   e.mark.column + 1, ": invalid YAML: ", e.msg));
   }
+  return docs;
 }
 
 }  // namespace minpriv::crd

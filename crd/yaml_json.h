@@ -13,12 +13,9 @@
 
 namespace minpriv::crd {
 
-// True for strings a YAML reader would take for something else (numbers, booleans, null,
-// dates, the empty string): the emitters double-quote them.
-bool LooksLikeNonString(const std::string& s);
-
 // Block-style YAML of `j` (one document, ending in a newline; keys in the json's order,
-// which for nlohmann::json is sorted). Arrays of scalars are written in flow style `[a, b]`.
+// which for nlohmann::json is sorted). Arrays of scalars are written in flow style `[a, b]`;
+// strings a reader would take for another type (LooksLikeNonString) are double-quoted.
 std::string EmitYaml(const nlohmann::json& j);
 
 // Every document of a YAML stream as JSON; empty documents (a lone `---`, comments only) are

@@ -15,6 +15,7 @@
 #include "remediator/workload.h"
 #include "remediator/yaml_io.h"
 #include "util/files.h"
+#include "util/json_parse.h"
 
 namespace minpriv::remediator {
 namespace {
@@ -315,22 +316,22 @@ absl::StatusOr<ContainerPolicy> PolicyFromWorkload(
 
 absl::StatusOr<std::set<std::string>> ParseSeccompAllowList(const std::string& json,
                                                             const std::string& source) {
-  YAML::Node root;
-  try {
-    root = YAML::Load(json);
-  } catch (const YAML::Exception& e) {
-    return absl::InvalidArgumentError(absl::StrCat(source, ":", e.mark.line + 1, ":",
-                                                   e.mark.column + 1, ": invalid JSON: ", e.msg));
-  }
-  if (!root.IsMap()) {
+  auto root = util::ParseJson(json, source);
+  if (!root.ok()) return root.status();
+  if (!root->is_object()) {
     return absl::InvalidArgumentError(absl::StrCat(source, ": not a seccomp profile object"));
   }
+  // Lenient like the runtimes' readers: rules and names of other shapes are skipped.
   std::set<std::string> allowed;
-  YAML::Node syscalls = Child(root, "syscalls");
-  if (syscalls.IsDefined() && syscalls.IsSequence()) {
-    for (const auto& rule : syscalls) {
-      if (ScalarAt(rule, "action") != "SCMP_ACT_ALLOW") continue;
-      for (const auto& n : ScalarSet(Child(rule, "names"), false)) allowed.insert(n);
+  auto syscalls = root->find("syscalls");
+  if (syscalls != root->end() && syscalls->is_array()) {
+    for (const auto& rule : *syscalls) {
+      if (!rule.is_object() || rule.value("action", nlohmann::json()) != "SCMP_ACT_ALLOW") continue;
+      auto names = rule.find("names");
+      if (names == rule.end() || !names->is_array()) continue;
+      for (const auto& n : *names) {
+        if (n.is_string()) allowed.insert(n.get<std::string>());
+      }
     }
   }
   return allowed;

@@ -11,6 +11,7 @@
 #include "remediator/test_util.h"
 #include "tests/test_util.h"
 #include "remediator/yaml_io.h"
+#include "util/json_parse.h"
 
 namespace minpriv::remediator {
 namespace {
@@ -167,10 +168,11 @@ TEST(SeccompTest, GeneratedProfilesAreValidOciJson) {
   std::string path = testing::TestData() + "/helm-deployment/golden/seccomp/shop-shop-web-nginx.json";
   auto text = util::ReadFile(path);
   ASSERT_TRUE(text.ok());
-  YAML::Node root = YAML::Load(*text);
-  EXPECT_EQ(root["defaultAction"].as<std::string>(), "SCMP_ACT_ERRNO");
-  EXPECT_EQ(root["defaultErrnoRet"].as<int>(), 1);
-  EXPECT_EQ(root["architectures"][0].as<std::string>(), "SCMP_ARCH_X86_64");
+  auto root = util::ParseJson(*text, path);
+  ASSERT_TRUE(root.ok()) << root.status();
+  EXPECT_EQ((*root)["defaultAction"].get<std::string>(), "SCMP_ACT_ERRNO");
+  EXPECT_EQ((*root)["defaultErrnoRet"].get<int>(), 1);
+  EXPECT_EQ((*root)["architectures"][0].get<std::string>(), "SCMP_ARCH_X86_64");
   auto allowed = ParseSeccompAllowList(*text, path);
   ASSERT_TRUE(allowed.ok());
   for (const auto& s : RuntimeRequiredSyscalls()) EXPECT_EQ(allowed->count(s), 1u) << s;

@@ -16,6 +16,8 @@
 #include "tests/test_util.h"
 #include "remediator/workload.h"
 #include "remediator/yaml_io.h"
+#include "util/json_format.h"
+#include "util/json_parse.h"
 
 namespace minpriv::remediator {
 namespace {
@@ -65,8 +67,8 @@ bool KustomizeV2() {
 }
 
 // kustomize's patch target: the group and version of apiVersion ("apps/v1"; "" for "v1").
-std::string Json6902Target(const YAML::Node& target) {
-  std::string api = target["apiVersion"].as<std::string>();
+std::string Json6902Target(const nlohmann::json& target) {
+  std::string api = target.at("apiVersion").get<std::string>();
   std::string group, version = api;
   if (size_t slash = api.find('/'); slash != std::string::npos) {
     group = api.substr(0, slash);
@@ -74,39 +76,40 @@ std::string Json6902Target(const YAML::Node& target) {
   }
   std::string out = "    target:\n";
   if (!group.empty()) absl::StrAppend(&out, "      group: ", group, "\n");
-  absl::StrAppend(&out, "      version: ", version, "\n      kind: ", target["kind"].as<std::string>(),
-                  "\n      name: ", target["name"].as<std::string>(), "\n");
-  std::string ns = target["namespace"].as<std::string>();
+  absl::StrAppend(&out, "      version: ", version, "\n      kind: ", target.at("kind").get<std::string>(),
+                  "\n      name: ", target.at("name").get<std::string>(), "\n");
+  std::string ns = target.at("namespace").get<std::string>();
   if (!ns.empty()) absl::StrAppend(&out, "      namespace: ", ns, "\n");
   return out;
 }
 
 // JSON with object keys sorted and merge-keyed lists (name / mountPath) sorted, so that
 // strategic merge's ordering of new list items does not matter.
-Json Canonical(const Json& j) {
-  if (j.type() == Json::Type::kObject) {
-    std::vector<std::pair<std::string, Json>> members = j.members();
+nlohmann::ordered_json Canonical(const nlohmann::ordered_json& j) {
+  using nlohmann::ordered_json;
+  if (j.is_object()) {
+    std::vector<std::pair<std::string, ordered_json>> members;
+    for (const auto& [k, v] : j.items()) members.emplace_back(k, v);
     std::sort(members.begin(), members.end(), [](const auto& a, const auto& b) { return a.first < b.first; });
-    Json out = Json::Object();
-    for (const auto& [k, v] : members) out.Set(k, Canonical(v));
+    ordered_json out = ordered_json::object();
+    for (const auto& [k, v] : members) out[k] = Canonical(v);
     return out;
   }
-  if (j.type() == Json::Type::kArray) {
-    std::vector<Json> items;
-    for (const auto& i : j.items()) items.push_back(Canonical(i));
-    auto key = [](const Json& x) -> std::string {
-      if (x.type() != Json::Type::kObject) return "";
-      for (const auto& [k, v] : x.members()) {
-        if (k == "name" || k == "mountPath") return v.text();
+  if (j.is_array()) {
+    std::vector<ordered_json> items;
+    for (const auto& i : j) items.push_back(Canonical(i));
+    auto key = [](const ordered_json& x) -> std::string {
+      if (!x.is_object()) return "";
+      for (const auto& [k, v] : x.items()) {
+        if (k == "name" || k == "mountPath") return v.is_string() ? v.get<std::string>() : util::DumpCompact(v);
       }
       return "";
     };
     if (!items.empty() && !key(items[0]).empty()) {
-      std::stable_sort(items.begin(), items.end(), [&](const Json& a, const Json& b) { return key(a) < key(b); });
+      std::stable_sort(items.begin(), items.end(),
+                       [&](const ordered_json& a, const ordered_json& b) { return key(a) < key(b); });
     }
-    Json out = Json::Array();
-    for (auto& i : items) out.Push(i);
-    return out;
+    return ordered_json(std::move(items));
   }
   return j;
 }
@@ -118,7 +121,7 @@ std::map<std::string, std::string> Objects(const std::string& rendered) {
   if (!docs.ok()) return {{"error", std::string(docs.status().message())}};
   for (const auto& d : *docs) {
     if (ObjectKind(d.node) == "NetworkPolicy") continue;
-    out[absl::StrCat(ObjectKind(d.node), "/", ObjectName(d.node))] = Canonical(YamlToJson(d.node)).DumpCompact();
+    out[absl::StrCat(ObjectKind(d.node), "/", ObjectName(d.node))] = util::DumpCompact(Canonical(YamlToJson(d.node)));
   }
   return out;
 }
@@ -200,13 +203,14 @@ TEST_P(KustomizeTest, RendersNarrowedWorkloadsAndPolicies) {
   for (size_t i = 0; i < inputs.manifests.size(); ++i) {
     std::filesystem::copy_file(inputs.manifests[i], jp + absl::StrCat("/m", i, ".yaml"));
   }
-  YAML::Node patches = YAML::Load(files.at("jsonpatch.json"));
+  auto patches = util::ParseJson(files.at("jsonpatch.json"), "jsonpatch.json");
+  ASSERT_TRUE(patches.ok()) << patches.status();
   std::string kust = absl::StrCat("resources:\n", resources, "patchesJson6902:\n");
   int n = 0;
-  for (const auto& entry : patches) {
+  for (const auto& entry : *patches) {
     std::string file = absl::StrCat("p", n++, ".json");
-    WriteText(jp + "/" + file, YamlToJson(entry["patch"]).Dump());
-    absl::StrAppend(&kust, "  - path: ", file, "\n", Json6902Target(entry["target"]));
+    WriteText(jp + "/" + file, util::DumpPretty(entry.at("patch")));
+    absl::StrAppend(&kust, "  - path: ", file, "\n", Json6902Target(entry.at("target")));
   }
   WriteText(jp + "/kustomization.yaml", kust);
   std::string jp_rendered = Kustomize(jp, &status);

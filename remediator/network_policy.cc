@@ -9,6 +9,8 @@
 #include "absl/strings/str_join.h"
 #include "remediator/workload.h"
 #include "remediator/yaml_io.h"
+#include "util/json_format.h"
+#include "util/json_parse.h"
 
 namespace minpriv::remediator {
 namespace {
@@ -60,7 +62,7 @@ std::string SelectorText(const YAML::Node& selector) {
   std::string out = LabelText(StringMap(Child(selector, "matchLabels")));
   YAML::Node exprs = Child(selector, "matchExpressions");
   if (exprs.IsDefined() && exprs.IsSequence() && exprs.size() > 0) {
-    absl::StrAppend(&out, ";", YamlToJson(exprs).DumpCompact());
+    absl::StrAppend(&out, ";", util::DumpCompact(YamlToJson(exprs)));
   }
   return out;
 }
@@ -294,18 +296,16 @@ NetworkPolicyBuild BuildNetworkPolicy(const std::string& workload_name,
   meta["name"] = Str(NetworkPolicyName(workload_name));
   if (!namespace_.empty()) meta["namespace"] = Str(namespace_);
   meta["labels"] = LabelMap({{"app.kubernetes.io/managed-by", "minpriv"}});
-  Json resolved = Json::Object();
+  nlohmann::ordered_json resolved = nlohmann::ordered_json::object();
   for (auto* dir : {&egress, &ingress}) {
-    Json side = Json::Object();
+    nlohmann::ordered_json side = nlohmann::ordered_json::object();
     for (const auto& [key, g] : *dir) {
-      if (g.selector && !g.endpoints.empty()) {
-        side.Set(key, Json::StringArray({g.endpoints.begin(), g.endpoints.end()}));
-      }
+      if (g.selector && !g.endpoints.empty()) side[key] = g.endpoints;
     }
-    resolved.Set(dir == &egress ? "egress" : "ingress", side);
+    resolved[dir == &egress ? "egress" : "ingress"] = std::move(side);
   }
   YAML::Node annotations = NewMap();
-  annotations[Str(kResolvedPeersAnnotation)] = Str(resolved.DumpCompact());
+  annotations[Str(kResolvedPeersAnnotation)] = Str(util::DumpCompact(resolved));
   meta["annotations"] = annotations;
   policy["metadata"] = meta;
   YAML::Node spec = NewMap();
@@ -360,19 +360,17 @@ absl::StatusOr<NetworkRules> NetworkRulesFromPolicy(const YAML::Node& policy) {
   std::string annotation =
       ScalarAt(Child(Child(policy, "metadata"), "annotations"), kResolvedPeersAnnotation);
   if (!annotation.empty()) {
-    YAML::Node ann;
-    try {
-      ann = YAML::Load(annotation);
-    } catch (const YAML::Exception& e) {
-      return absl::InvalidArgumentError(absl::StrCat(out.policy, ": annotation ",
-                                                     kResolvedPeersAnnotation, " is not JSON: ", e.msg));
-    }
+    auto ann = util::ParseJson(
+        annotation, absl::StrCat(out.policy, ": annotation ", kResolvedPeersAnnotation));
+    if (!ann.ok()) return ann.status();
     for (auto [side, target] : {std::pair{"ingress", &resolved_in}, std::pair{"egress", &resolved_eg}}) {
-      YAML::Node m = Child(ann, side);
-      if (!m.IsDefined() || !m.IsMap()) continue;
-      for (const auto& kv : m) {
-        if (!kv.second.IsSequence()) continue;
-        for (const auto& e : kv.second) (*target)[kv.first.Scalar()].insert(e.Scalar());
+      auto m = ann->find(side);
+      if (m == ann->end() || !m->is_object()) continue;
+      for (const auto& [key, endpoints] : m->items()) {
+        if (!endpoints.is_array()) continue;
+        for (const auto& e : endpoints) {
+          if (e.is_string()) (*target)[key].insert(e.get<std::string>());
+        }
       }
     }
   }

@@ -14,6 +14,7 @@
 #include "tests/test_util.h"
 #include "remediator/workload.h"
 #include "remediator/yaml_io.h"
+#include "util/json_format.h"
 
 namespace minpriv::remediator {
 namespace {
@@ -258,10 +259,10 @@ spec:
   auto out = ParseYamlDocuments(narrowed, "out");
   ASSERT_TRUE(orig.ok() && out.ok());
   ASSERT_EQ(out->size(), 3u);
-  EXPECT_EQ(YamlToJson((*orig)[0].node).DumpCompact(), YamlToJson((*out)[0].node).DumpCompact());
-  EXPECT_EQ(YamlToJson((*orig)[1].node).DumpCompact(), YamlToJson((*out)[1].node).DumpCompact());
-  EXPECT_THAT(YamlToJson((*out)[2].node).DumpCompact(), HasSubstr(R"("args":["--port","8080"])"));
-  EXPECT_THAT(YamlToJson((*out)[2].node).DumpCompact(), HasSubstr(R"("annotations":{"note":"true"})"));
+  EXPECT_EQ(util::DumpCompact(YamlToJson((*orig)[0].node)), util::DumpCompact(YamlToJson((*out)[0].node)));
+  EXPECT_EQ(util::DumpCompact(YamlToJson((*orig)[1].node)), util::DumpCompact(YamlToJson((*out)[1].node)));
+  EXPECT_THAT(util::DumpCompact(YamlToJson((*out)[2].node)), HasSubstr(R"("args":["--port","8080"])"));
+  EXPECT_THAT(util::DumpCompact(YamlToJson((*out)[2].node)), HasSubstr(R"("annotations":{"note":"true"})"));
 }
 
 TEST(ProposerTest, ErrorsCarryPositionsAndHints) {
@@ -415,7 +416,7 @@ TEST(ProposerTest, NarrowedYamlEditsTheManifestsOwnTextAndSaysWhenItCannot) {
   ASSERT_TRUE(back.ok()) << back.status();
   ASSERT_EQ(back->size(), p->documents.size());
   for (size_t i = 0; i < back->size(); ++i) {
-    EXPECT_EQ(YamlToJson((*back)[i].node).DumpCompact(), YamlToJson(p->documents[i]).DumpCompact());
+    EXPECT_EQ(util::DumpCompact(YamlToJson((*back)[i].node)), util::DumpCompact(YamlToJson(p->documents[i])));
   }
   EXPECT_THAT(files["report.md"], HasSubstr("written afresh (same objects, comments lost): "
                                             "`pod-manifest.yaml` (the file has CRLF line ends)"));
@@ -431,7 +432,7 @@ TEST(ProposerTest, NarrowedYamlEditsTheManifestsOwnTextAndSaysWhenItCannot) {
   auto dback = ParseYamlDocuments(dfiles["narrowed.yaml"], "narrowed.yaml");
   ASSERT_TRUE(dback.ok()) << dback.status() << dfiles["narrowed.yaml"];
   ASSERT_EQ(dback->size(), 2u);
-  EXPECT_EQ(YamlToJson((*dback)[1].node).DumpCompact(), YamlToJson(d->documents[1]).DumpCompact());
+  EXPECT_EQ(util::DumpCompact(YamlToJson((*dback)[1].node)), util::DumpCompact(YamlToJson(d->documents[1])));
   EXPECT_THAT(dfiles["report.md"], HasSubstr("`web-manifest.yaml` (the file has a YAML directive)"));
 }
 
@@ -570,7 +571,7 @@ TEST(ProposerTest, ContainersSharingASecurityContextByYamlAliasAreNarrowedEachOn
   EXPECT_THAT(files["report.md"], HasSubstr("anchors and aliases"));
   auto back = ParseYamlDocuments(files["narrowed.yaml"], "narrowed.yaml");
   ASSERT_TRUE(back.ok()) << back.status();
-  EXPECT_EQ(YamlToJson((*back)[0].node).DumpCompact(), YamlToJson(p->documents[0]).DumpCompact());
+  EXPECT_EQ(util::DumpCompact(YamlToJson((*back)[0].node)), util::DumpCompact(YamlToJson(p->documents[0])));
 }
 
 TEST(ProposerTest, AnAtomicSaveMakesItsDirectoryAnEmptyDirAndTheReportSaysWhatItHides) {

@@ -7,9 +7,12 @@
 #include "absl/strings/str_cat.h"
 #include "remediator/workload.h"
 #include "remediator/yaml_io.h"
+#include "util/json_format.h"
 
 namespace minpriv::remediator {
 namespace {
+
+using nlohmann::ordered_json;
 
 std::string MergeKey(const std::string& field) {
   if (field == "containers" || field == "initContainers" || field == "ephemeralContainers" ||
@@ -85,59 +88,54 @@ std::string PointerEscape(std::string_view s) {
   return out;
 }
 
-Json Op(const char* op, const std::string& path, const Json* value) {
-  Json o = Json::Object();
-  o.Set("op", Json::String(op));
-  o.Set("path", Json::String(path));
-  if (value != nullptr) o.Set("value", *value);
+ordered_json Op(const char* op, const std::string& path, const ordered_json* value) {
+  ordered_json o = ordered_json::object();
+  o["op"] = op;
+  o["path"] = path;
+  if (value != nullptr) o["value"] = *value;
   return o;
 }
 
-const Json* Member(const Json& obj, const std::string& key) {
-  for (const auto& kv : obj.members()) {
-    if (kv.first == key) return &kv.second;
-  }
-  return nullptr;
-}
-
-void JsonDiff(const Json& a, const Json& b, const std::string& path, Json& ops) {
-  if (a.DumpCompact() == b.DumpCompact()) return;
-  if (a.type() == Json::Type::kObject && b.type() == Json::Type::kObject) {
-    for (const auto& kv : a.members()) {
-      if (Member(b, kv.first) == nullptr) ops.Push(Op("remove", path + "/" + PointerEscape(kv.first), nullptr));
+void JsonDiff(const ordered_json& a, const ordered_json& b, const std::string& path,
+              ordered_json& ops) {
+  // Equal as written (1 and 1.0 differ here, as they do in the files).
+  if (util::DumpCompact(a) == util::DumpCompact(b)) return;
+  if (a.is_object() && b.is_object()) {
+    for (const auto& [key, value] : a.items()) {
+      if (!b.contains(key)) ops.push_back(Op("remove", path + "/" + PointerEscape(key), nullptr));
     }
-    for (const auto& kv : b.members()) {
-      const Json* old = Member(a, kv.first);
-      std::string p = path + "/" + PointerEscape(kv.first);
-      if (old == nullptr) {
-        ops.Push(Op("add", p, &kv.second));
+    for (const auto& [key, value] : b.items()) {
+      auto old = a.find(key);
+      std::string p = path + "/" + PointerEscape(key);
+      if (old == a.end()) {
+        ops.push_back(Op("add", p, &value));
       } else {
-        JsonDiff(*old, kv.second, p, ops);
+        JsonDiff(*old, value, p, ops);
       }
     }
     return;
   }
-  if (a.type() == Json::Type::kArray && b.type() == Json::Type::kArray) {
-    size_t common = std::min(a.items().size(), b.items().size());
+  if (a.is_array() && b.is_array()) {
+    size_t common = std::min(a.size(), b.size());
     for (size_t i = 0; i < common; ++i) {
-      JsonDiff(a.items()[i], b.items()[i], absl::StrCat(path, "/", i), ops);
+      JsonDiff(a[i], b[i], absl::StrCat(path, "/", i), ops);
     }
-    for (size_t i = common; i < b.items().size(); ++i) {
-      ops.Push(Op("add", absl::StrCat(path, "/", i), &b.items()[i]));
+    for (size_t i = common; i < b.size(); ++i) {
+      ops.push_back(Op("add", absl::StrCat(path, "/", i), &b[i]));
     }
-    for (size_t i = a.items().size(); i > common; --i) {
-      ops.Push(Op("remove", absl::StrCat(path, "/", i - 1), nullptr));
+    for (size_t i = a.size(); i > common; --i) {
+      ops.push_back(Op("remove", absl::StrCat(path, "/", i - 1), nullptr));
     }
     return;
   }
-  ops.Push(Op("replace", path, &b));
+  ops.push_back(Op("replace", path, &b));
 }
 
 }  // namespace
 
 void AddPatchFiles(const Proposal& p, std::map<std::string, std::string>& files) {
   std::vector<YAML::Node> patches;
-  Json jsonpatch = Json::Array();
+  ordered_json jsonpatch = ordered_json::array();
   for (const auto& w : p.workloads) {
     const YAML::Node& orig = p.original_objects[w.object];
     const YAML::Node& narrowed = p.narrowed_objects[w.object];
@@ -157,20 +155,20 @@ void AddPatchFiles(const Proposal& p, std::map<std::string, std::string>& files)
       patch[kv.first] = kv.second;
     }
     patches.push_back(patch);
-    Json ops = Json::Array();
+    ordered_json ops = ordered_json::array();
     JsonDiff(YamlToJson(orig), YamlToJson(narrowed), "", ops);
-    Json target = Json::Object();
-    target.Set("apiVersion", Json::String(w.api_version));
-    target.Set("kind", Json::String(w.kind));
-    target.Set("name", Json::String(w.name));
-    target.Set("namespace", Json::String(ns));
-    Json entry = Json::Object();
-    entry.Set("target", target);
-    entry.Set("patch", ops);
-    jsonpatch.Push(entry);
+    ordered_json target = ordered_json::object();
+    target["apiVersion"] = w.api_version;
+    target["kind"] = w.kind;
+    target["name"] = w.name;
+    target["namespace"] = ns;
+    ordered_json entry = ordered_json::object();
+    entry["target"] = std::move(target);
+    entry["patch"] = std::move(ops);
+    jsonpatch.push_back(std::move(entry));
   }
   files["patch.yaml"] = EmitYamlDocuments(patches);
-  files["jsonpatch.json"] = jsonpatch.Dump();
+  files["jsonpatch.json"] = util::DumpPretty(jsonpatch);
   files["kustomization.yaml"] =
       "# Renders the narrowed workloads and their NetworkPolicies: kubectl kustomize <dir>\n"
       "apiVersion: kustomize.config.k8s.io/v1beta1\n"

@@ -6,26 +6,26 @@
 #include "absl/strings/str_cat.h"
 #include "remediator/dns_label.h"
 #include "remediator/yaml_io.h"
+#include "util/json_format.h"
 
 namespace minpriv::remediator {
 namespace {
+
+using nlohmann::ordered_json;
 
 // The architectures every profile names (the runtime maps x86_64 names onto the others).
 constexpr const char* kArchitectures[] = {"SCMP_ARCH_X86_64", "SCMP_ARCH_X86", "SCMP_ARCH_X32",
                                           "SCMP_ARCH_AARCH64", "SCMP_ARCH_ARM"};
 
-Json SeccompJson(const ContainerProposal& c) {
-  Json j = Json::Object();
-  j.Set("defaultAction", Json::String("SCMP_ACT_ERRNO"));
-  j.Set("defaultErrnoRet", Json::Number(1));
-  j.Set("architectures", Json::StringArray(std::vector<std::string>(std::begin(kArchitectures),
-                                                                     std::end(kArchitectures))));
-  Json rule = Json::Object();
-  rule.Set("names", Json::StringArray(c.seccomp_allowed));
-  rule.Set("action", Json::String("SCMP_ACT_ALLOW"));
-  Json syscalls = Json::Array();
-  syscalls.Push(rule);
-  j.Set("syscalls", syscalls);
+ordered_json SeccompJson(const ContainerProposal& c) {
+  ordered_json j = ordered_json::object();
+  j["defaultAction"] = "SCMP_ACT_ERRNO";
+  j["defaultErrnoRet"] = 1;
+  j["architectures"] = std::vector<std::string>(std::begin(kArchitectures), std::end(kArchitectures));
+  ordered_json rule = ordered_json::object();
+  rule["names"] = c.seccomp_allowed;
+  rule["action"] = "SCMP_ACT_ALLOW";
+  j["syscalls"] = ordered_json::array({std::move(rule)});
   return j;
 }
 
@@ -65,7 +65,7 @@ void AddSeccompFiles(const Proposal& p, std::map<std::string, std::string>& file
   std::vector<YAML::Node> spo;
   for (const auto& w : p.workloads) {
     for (const auto& c : w.containers) {
-      files[absl::StrCat("seccomp/", c.seccomp_name, ".json")] = SeccompJson(c).Dump();
+      files[absl::StrCat("seccomp/", c.seccomp_name, ".json")] = util::DumpPretty(SeccompJson(c));
       spo.push_back(SeccompProfileObject(w, c));
     }
   }

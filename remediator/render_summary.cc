@@ -8,9 +8,12 @@
 #include "remediator/runtime_syscalls.h"
 #include "remediator/workload.h"
 #include "remediator/yaml_io.h"
+#include "util/json_format.h"
 
 namespace minpriv::remediator {
 namespace {
+
+using nlohmann::ordered_json;
 
 std::vector<std::string> PeerSummaries(const YAML::Node& rules, const char* peers_key) {
   std::vector<std::string> out;
@@ -41,55 +44,56 @@ std::vector<std::string> PeerSummaries(const YAML::Node& rules, const char* peer
   return out;
 }
 
-Json Summary(const Proposal& p) {
-  Json arr = Json::Array();
+ordered_json Summary(const Proposal& p) {
+  ordered_json arr = ordered_json::array();
   for (const auto& w : p.workloads) {
     YAML::Node spec = Child(w.network.policy, "spec");
     std::vector<std::string> egress = PeerSummaries(Child(spec, "egress"), "to");
     std::vector<std::string> ingress = PeerSummaries(Child(spec, "ingress"), "from");
     for (const auto& c : w.containers) {
-      Json o = Json::Object();
-      o.Set("workload", Json::String(w.name));
-      o.Set("namespace", Json::String(w.namespace_));
-      o.Set("kind", Json::String(w.kind));
-      o.Set("container", Json::String(c.name));
-      o.Set("initContainer", Json::Bool(c.init));
-      Json sys = Json::Object();
+      ordered_json o = ordered_json::object();
+      o["workload"] = w.name;
+      o["namespace"] = w.namespace_;
+      o["kind"] = w.kind;
+      o["container"] = c.name;
+      o["initContainer"] = c.init;
+      ordered_json sys = ordered_json::object();
       // null: no seccomp filter the proposal knows of (unconfined, or the manifest's own profile).
-      sys.Set("allowed", c.policy.syscalls_unrestricted
-                             ? Json::Null()
-                             : Json::Number(static_cast<int64_t>(c.policy.allowed_syscalls.size())));
-      sys.Set("observed", Json::Number(static_cast<int64_t>(c.profile.syscalls.size())));
-      sys.Set("runtimeDefault", Json::Number(static_cast<int64_t>(RuntimeDefaultSyscalls().size())));
-      o.Set("syscalls", sys);
-      Json caps = Json::Object();
-      caps.Set("added", Json::StringArray(c.caps_added));
-      caps.Set("dropped", Json::StringArray(c.caps_dropped));
-      o.Set("capabilities", caps);
-      o.Set("privileged", Json::Bool(c.policy.privileged));
-      o.Set("allowPrivilegeEscalation", Json::Bool(c.policy.allow_privilege_escalation));
-      o.Set("readOnlyRootFilesystem", Json::Bool(c.policy.read_only_root));
-      o.Set("writablePaths", Json::StringArray(c.policy.writable_paths));
-      o.Set("runAsNonRoot", Json::Bool(c.policy.run_as_non_root));
-      o.Set("runAsUser", c.policy.run_as_user ? Json::Number(*c.policy.run_as_user) : Json::Null());
-      o.Set("egress", Json::StringArray(egress));
-      o.Set("ingress", Json::StringArray(ingress));
-      o.Set("dns", Json::Bool(w.network.dns));
-      o.Set("seccompProfile", c.seccomp_referenced ? Json::String(absl::StrCat("seccomp/", c.seccomp_name, ".json"))
-                                                   : Json::Null());
-      o.Set("risks", Json::Number(static_cast<int64_t>(c.risks.size() + w.risks.size())));
-      arr.Push(o);
+      sys["allowed"] = c.policy.syscalls_unrestricted
+                           ? ordered_json()
+                           : ordered_json(c.policy.allowed_syscalls.size());
+      sys["observed"] = c.profile.syscalls.size();
+      sys["runtimeDefault"] = RuntimeDefaultSyscalls().size();
+      o["syscalls"] = std::move(sys);
+      ordered_json caps = ordered_json::object();
+      caps["added"] = c.caps_added;
+      caps["dropped"] = c.caps_dropped;
+      o["capabilities"] = std::move(caps);
+      o["privileged"] = c.policy.privileged;
+      o["allowPrivilegeEscalation"] = c.policy.allow_privilege_escalation;
+      o["readOnlyRootFilesystem"] = c.policy.read_only_root;
+      o["writablePaths"] = c.policy.writable_paths;
+      o["runAsNonRoot"] = c.policy.run_as_non_root;
+      o["runAsUser"] = c.policy.run_as_user ? ordered_json(*c.policy.run_as_user) : ordered_json();
+      o["egress"] = egress;
+      o["ingress"] = ingress;
+      o["dns"] = w.network.dns;
+      o["seccompProfile"] = c.seccomp_referenced
+                                ? ordered_json(absl::StrCat("seccomp/", c.seccomp_name, ".json"))
+                                : ordered_json();
+      o["risks"] = c.risks.size() + w.risks.size();
+      arr.push_back(std::move(o));
     }
   }
-  Json root = Json::Object();
-  root.Set("apiVersion", Json::String("minpriv.dev/v1alpha1"));
-  root.Set("kind", Json::String("ProposalSummary"));
-  root.Set("containers", arr);
+  ordered_json root = ordered_json::object();
+  root["apiVersion"] = "minpriv.dev/v1alpha1";
+  root["kind"] = "ProposalSummary";
+  root["containers"] = std::move(arr);
   return root;
 }
 
 }  // namespace
 
-std::string RenderSummary(const Proposal& p) { return Summary(p).Dump(); }
+std::string RenderSummary(const Proposal& p) { return util::DumpPretty(Summary(p)); }
 
 }  // namespace minpriv::remediator

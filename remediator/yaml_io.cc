@@ -4,8 +4,10 @@
 
 #include <cstdlib>
 
+#include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
 #include "re2/re2.h"
+#include "util/json_format.h"
 
 namespace minpriv::remediator {
 namespace {
@@ -216,26 +218,43 @@ std::string EmitYamlDocuments(const std::vector<YAML::Node>& nodes) {
   return out;
 }
 
-Json YamlToJson(const YAML::Node& node) {
+namespace {
+
+// A JSON number that is written back with exactly this text: an integer or a double when
+// that prints the same, else the text itself ("1.50", "1e3", "-0", beyond 64 bits).
+nlohmann::ordered_json NumberWithText(const std::string& v) {
+  int64_t i;
+  if (absl::SimpleAtoi(v, &i) && absl::StrCat(i) == v) return i;
+  uint64_t u;
+  if (absl::SimpleAtoi(v, &u) && absl::StrCat(u) == v) return u;
+  nlohmann::ordered_json d = std::strtod(v.c_str(), nullptr);
+  if (util::DumpCompact(d) == v) return d;
+  return util::RawNumber(v);
+}
+
+}  // namespace
+
+nlohmann::ordered_json YamlToJson(const YAML::Node& node) {
+  using nlohmann::ordered_json;
   switch (node.Type()) {
     case YAML::NodeType::Undefined:
     case YAML::NodeType::Null:
-      return Json::Null();
+      return ordered_json();
     case YAML::NodeType::Sequence: {
-      Json arr = Json::Array();
-      for (const auto& item : node) arr.Push(YamlToJson(item));
+      ordered_json arr = ordered_json::array();
+      for (const auto& item : node) arr.push_back(YamlToJson(item));
       return arr;
     }
     case YAML::NodeType::Map: {
-      Json obj = Json::Object();
-      for (const auto& kv : node) obj.Set(kv.first.Scalar(), YamlToJson(kv.second));
+      ordered_json obj = ordered_json::object();
+      for (const auto& kv : node) obj[kv.first.Scalar()] = YamlToJson(kv.second);
       return obj;
     }
     case YAML::NodeType::Scalar:
       break;
   }
   const std::string& v = node.Scalar();
-  if (IsStrTag(node.Tag())) return Json::String(v);
+  if (IsStrTag(node.Tag())) return v;
   static const RE2* const kNull = new RE2("~|null|Null|NULL|");
   static const RE2* const kTrue = new RE2("y|Y|yes|Yes|YES|true|True|TRUE|on|On|ON");
   static const RE2* const kFalse = new RE2("n|N|no|No|NO|false|False|FALSE|off|Off|OFF");
@@ -243,10 +262,10 @@ Json YamlToJson(const YAML::Node& node) {
   static const RE2* const kFloat =
       new RE2("-?(0|[1-9][0-9]*)(\\.[0-9]+)?([eE][-+]?[0-9]+)?");
   static const RE2* const kOtherInt = new RE2("[-+]?(0x[0-9a-fA-F]+|0o?[0-7]+|[0-9]+)");
-  if (RE2::FullMatch(v, *kNull)) return Json::Null();
-  if (RE2::FullMatch(v, *kTrue)) return Json::Bool(true);
-  if (RE2::FullMatch(v, *kFalse)) return Json::Bool(false);
-  if (RE2::FullMatch(v, *kInt) || RE2::FullMatch(v, *kFloat)) return Json::RawNumber(v);
+  if (RE2::FullMatch(v, *kNull)) return nullptr;
+  if (RE2::FullMatch(v, *kTrue)) return true;
+  if (RE2::FullMatch(v, *kFalse)) return false;
+  if (RE2::FullMatch(v, *kInt) || RE2::FullMatch(v, *kFloat)) return NumberWithText(v);
   if (RE2::FullMatch(v, *kOtherInt)) {
     std::string digits = v;
     int base = 10;
@@ -260,14 +279,14 @@ Json YamlToJson(const YAML::Node& node) {
       base = 8;
     }
     long long n = std::strtoll(digits.c_str(), nullptr, base);
-    return Json::Number(n);
+    return static_cast<int64_t>(n);
   }
-  return Json::String(v);
+  return v;
 }
 
 bool NodesEqual(const YAML::Node& a, const YAML::Node& b) {
-  return YamlToJson(a).DumpCompact(Json::KeyOrder::kSorted) ==
-         YamlToJson(b).DumpCompact(Json::KeyOrder::kSorted);
+  return util::DumpCompact(YamlToJson(a), /*sort_keys=*/true) ==
+         util::DumpCompact(YamlToJson(b), /*sort_keys=*/true);
 }
 
 }  // namespace minpriv::remediator

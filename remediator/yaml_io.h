@@ -1,7 +1,7 @@
 // YAML/JSON adapter for the remediator: parses multi-document manifests with positions,
 // emits YAML that keeps the meaning of every scalar (quoted strings stay strings), and
-// converts YAML to util::Json with Kubernetes' scalar typing. yaml-cpp exceptions never
-// leave this file. yaml-cpp drops comments; yaml_text.h edits the input text in place instead.
+// converts YAML to JSON values (nlohmann::ordered_json) with Kubernetes' scalar typing.
+// yaml-cpp exceptions never leave this file. yaml-cpp drops comments; yaml_text.h edits the input text in place instead.
 #ifndef MINPRIV_REMEDIATOR_YAML_IO_H_
 #define MINPRIV_REMEDIATOR_YAML_IO_H_
 
@@ -12,12 +12,10 @@
 #include <vector>
 
 #include "absl/status/statusor.h"
-#include "util/json.h"
+#include "nlohmann/json.hpp"
 #include "yaml-cpp/yaml.h"
 
 namespace minpriv::remediator {
-
-using util::Json;
 
 struct YamlDocument {
   YAML::Node node;
@@ -67,8 +65,10 @@ std::string EmitYaml(const YAML::Node& node);
 std::string EmitYamlDocuments(const std::vector<YAML::Node>& nodes);
 
 // YAML node → JSON value, with Kubernetes' scalar typing (plain true/false/yes/no → bool,
-// plain numbers → numbers, null → null, everything quoted → string).
-Json YamlToJson(const YAML::Node& node);
+// plain numbers → numbers, null → null, everything quoted → string). Keys keep their order.
+// Numbers are written back (util::DumpPretty) with their text: integers and doubles where
+// that prints the same, util::RawNumber otherwise ("1.50", "1e3", beyond 64 bits).
+nlohmann::ordered_json YamlToJson(const YAML::Node& node);
 
 // Equality of meaning as JSON, whatever the key order (YamlToJson of both, keys sorted).
 bool NodesEqual(const YAML::Node& a, const YAML::Node& b);

@@ -5,6 +5,7 @@
 
 #include "absl/strings/str_cat.h"
 #include "remediator/yaml_io.h"
+#include "util/json_format.h"
 
 namespace minpriv::remediator {
 namespace {
@@ -15,28 +16,25 @@ absl::Status GiveUp(std::string_view why) {
   return absl::FailedPreconditionError(std::string(why));
 }
 
-bool SameJson(const Json& a, const Json& b) {
-  if (a.type() != b.type()) return false;
-  switch (a.type()) {
-    case Json::Type::kObject: {
-      if (a.members().size() != b.members().size()) return false;
-      for (const auto& [key, value] : a.members()) {
-        auto it = std::find_if(b.members().begin(), b.members().end(),
-                               [&](const auto& kv) { return kv.first == key; });
-        if (it == b.members().end() || !SameJson(value, it->second)) return false;
-      }
-      return true;
+// Equal as JSON, whatever the key order; numbers and other scalars compare as written.
+bool SameJson(const nlohmann::ordered_json& a, const nlohmann::ordered_json& b) {
+  if (a.is_object() && b.is_object()) {
+    if (a.size() != b.size()) return false;
+    for (const auto& [key, value] : a.items()) {
+      auto it = b.find(key);
+      if (it == b.end() || !SameJson(value, *it)) return false;
     }
-    case Json::Type::kArray: {
-      if (a.items().size() != b.items().size()) return false;
-      for (size_t i = 0; i < a.items().size(); ++i) {
-        if (!SameJson(a.items()[i], b.items()[i])) return false;
-      }
-      return true;
-    }
-    default:
-      return a.DumpCompact() == b.DumpCompact();
+    return true;
   }
+  if (a.is_array() && b.is_array()) {
+    if (a.size() != b.size()) return false;
+    for (size_t i = 0; i < a.size(); ++i) {
+      if (!SameJson(a[i], b[i])) return false;
+    }
+    return true;
+  }
+  if (a.is_structured() || b.is_structured()) return false;
+  return util::DumpCompact(a) == util::DumpCompact(b);
 }
 
 // A mapping with a key twice (the reader keeps one of them: the text would not mean what it

@@ -11,14 +11,12 @@
 #include <sstream>
 #include <string>
 
-// cpprest's U() macro collides with GoogleTest's templates.
-#define _TURN_OFF_PLATFORM_STRING
-#include "cpprest/json.h"
 #include "crd/profile_codec.h"
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
 #include "remediator/evaluator.h"
 #include "util/files.h"
+#include "util/json_parse.h"
 
 namespace minpriv {
 namespace {
@@ -50,17 +48,19 @@ class DemoE2eTest : public ::testing::Test {
     delete output_;
   }
 
-  static web::json::value Json(const std::string& name) {
+  static nlohmann::json Json(const std::string& name) {
     auto text = util::ReadFile(*work_ + "/" + name);
     EXPECT_TRUE(text.ok()) << text.status();
-    if (!text.ok()) return web::json::value::null();
-    return web::json::value::parse(*text);
+    if (!text.ok()) return nullptr;
+    auto j = util::ParseJson(*text, name);
+    EXPECT_TRUE(j.ok()) << j.status();
+    return j.ok() ? *std::move(j) : nlohmann::json();
   }
 
-  static std::set<std::string> BreakMessages(const web::json::value& report) {
+  static std::set<std::string> BreakMessages(const nlohmann::json& report) {
     std::set<std::string> out;
-    if (!report.has_field("breaks")) return out;
-    for (const auto& b : report.at("breaks").as_array()) out.insert(b.at("message").as_string());
+    if (!report.contains("breaks")) return out;
+    for (const auto& b : report.at("breaks")) out.insert(b.at("message").get<std::string>());
     return out;
   }
 
@@ -128,8 +128,8 @@ TEST_F(DemoE2eTest, ProposalNarrowsAndAllowsWhatWasLearned) {
 }
 
 TEST_F(DemoE2eTest, VerifyPassesForTheServiceAndRejectsTheMisbehavingVariant) {
-  web::json::value ok = Json("verify.json");
-  EXPECT_THAT(BreakMessages(ok), IsEmpty()) << ok.serialize();
+  nlohmann::json ok = Json("verify.json");
+  EXPECT_THAT(BreakMessages(ok), IsEmpty()) << ok.dump();
 
   std::set<std::string> breaks = BreakMessages(Json("verify-misbehaving.json"));
   EXPECT_THAT(breaks, Contains("seccomp denied ptrace"));

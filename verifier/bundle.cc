@@ -11,6 +11,7 @@
 #include "absl/strings/str_cat.h"
 #include "spdlog/spdlog.h"
 #include "util/files.h"
+#include "util/json_format.h"
 
 namespace minpriv::verifier {
 
@@ -131,8 +132,8 @@ absl::StatusOr<std::string> Bundle::AddEmptyDir(const std::string& name, int64_t
   return path;
 }
 
-absl::Status Bundle::WriteConfig(const Json& config) {
-  return util::WriteFileAtomic(dir_ + "/config.json", config.Dump(Json::KeyOrder::kSorted));
+absl::Status Bundle::WriteConfig(const nlohmann::json& config) {
+  return util::WriteFileAtomic(dir_ + "/config.json", util::DumpPretty(config));
 }
 
 }  // namespace minpriv::verifier

@@ -16,11 +16,9 @@
 #include <vector>
 
 #include "absl/status/statusor.h"
-#include "util/json.h"
+#include "nlohmann/json.hpp"
 
 namespace minpriv::verifier {
-
-using util::Json;
 
 class Bundle {
  public:
@@ -41,7 +39,7 @@ class Bundle {
   // group `fs_group` with the setgid bit when fs_group >= 0).
   absl::StatusOr<std::string> AddEmptyDir(const std::string& name, int64_t fs_group);
 
-  absl::Status WriteConfig(const Json& config);
+  absl::Status WriteConfig(const nlohmann::json& config);
 
   // Leave the directory (config.json, volumes) in place on destruction; mounts are still
   // removed.

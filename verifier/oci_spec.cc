@@ -51,13 +51,13 @@ std::string NormaliseCap(const std::string& raw, std::set<std::string>& notes) {
   return c;
 }
 
-Json Mount(const std::string& dest, const std::string& type, const std::string& source,
-           std::vector<std::string> options) {
-  Json m;
+nlohmann::json Mount(const std::string& dest, const std::string& type,
+                     const std::string& source, std::vector<std::string> options) {
+  nlohmann::json m;
   m["destination"] = dest;
   m["type"] = type;
   m["source"] = source;
-  m["options"] = Json::StringArray(options);
+  m["options"] = options;
   return m;
 }
 
@@ -230,25 +230,25 @@ absl::StatusOr<OciSpec> BuildOciSpec(const SpecInputs& in) {
   }
 
   // --- mounts ---
-  Json mounts = Json::Array();
-  mounts.Push(Mount("/proc", "proc", "proc", {"nosuid", "noexec", "nodev"}));
-  mounts.Push(Mount("/dev", "tmpfs", "tmpfs",
+  nlohmann::json mounts = nlohmann::json::array();
+  mounts.push_back(Mount("/proc", "proc", "proc", {"nosuid", "noexec", "nodev"}));
+  mounts.push_back(Mount("/dev", "tmpfs", "tmpfs",
                          {"nosuid", "strictatime", "mode=755", "size=65536k"}));
-  mounts.Push(Mount("/dev/pts", "devpts", "devpts",
+  mounts.push_back(Mount("/dev/pts", "devpts", "devpts",
                          {"nosuid", "noexec", "newinstance", "ptmxmode=0666", "mode=0620",
                           "gid=5"}));
-  mounts.Push(Mount("/dev/mqueue", "mqueue", "mqueue", {"nosuid", "noexec", "nodev"}));
-  mounts.Push(Mount("/sys", "sysfs", "sysfs",
+  mounts.push_back(Mount("/dev/mqueue", "mqueue", "mqueue", {"nosuid", "noexec", "nodev"}));
+  mounts.push_back(Mount("/sys", "sysfs", "sysfs",
                          {"nosuid", "noexec", "nodev", out.privileged ? "rw" : "ro"}));
-  mounts.Push(Mount("/sys/fs/cgroup", "cgroup", "cgroup",
+  mounts.push_back(Mount("/sys/fs/cgroup", "cgroup", "cgroup",
                          {"nosuid", "noexec", "nodev", "relatime", out.privileged ? "rw" : "ro"}));
-  mounts.Push(Mount("/dev/shm", "tmpfs", "shm",
+  mounts.push_back(Mount("/dev/shm", "tmpfs", "shm",
                          {"nosuid", "noexec", "nodev", "mode=1777", "size=65536k"}));
   std::set<std::string> writable = {"/dev", "/dev/mqueue", "/dev/pts", "/dev/shm"};
 
   std::map<std::string, const Volume*> volumes;
   for (const auto& v : in.pod.volumes) volumes[v.name] = &v;
-  std::vector<std::pair<std::string, Json>> vol_mounts;  // (destination, mount)
+  std::vector<std::pair<std::string, nlohmann::json>> vol_mounts;  // (destination, mount)
   std::set<std::string> seen_dest;
   for (const auto& vm : in.container.volume_mounts) {
     std::string dest = CleanPath(vm.mount_path);
@@ -303,22 +303,22 @@ absl::StatusOr<OciSpec> BuildOciSpec(const SpecInputs& in) {
     size_t da = Depth(a.first), db = Depth(b.first);
     return da != db ? da < db : a.first < b.first;
   });
-  for (auto& [dest, m] : vol_mounts) mounts.Push(std::move(m));
+  for (auto& [dest, m] : vol_mounts) mounts.push_back(std::move(m));
   out.writable_paths.assign(writable.begin(), writable.end());
 
   // --- process ---
-  Json process;
+  nlohmann::json process;
   process["terminal"] = false;
-  Json user;
+  nlohmann::json user;
   user["uid"] = out.uid;
   user["gid"] = out.gid;
   if (!extra_gids.empty()) {
-    Json gids = Json::Array();
-    for (int64_t g : extra_gids) gids.Push(g);
+    nlohmann::json gids = nlohmann::json::array();
+    for (int64_t g : extra_gids) gids.push_back(g);
     user["additionalGids"] = std::move(gids);
   }
   process["user"] = std::move(user);
-  process["args"] = Json::StringArray(in.args);
+  process["args"] = in.args;
   std::map<std::string, std::string> env;
   env["PATH"] = kDefaultPath;
   env["HOSTNAME"] = in.pod.hostname.empty() ? in.pod.name : in.pod.hostname;
@@ -333,14 +333,14 @@ absl::StatusOr<OciSpec> BuildOciSpec(const SpecInputs& in) {
   }
   std::vector<std::string> env_list;
   for (const auto& [k, v] : env) env_list.push_back(absl::StrCat(k, "=", v));
-  process["env"] = Json::StringArray(env_list);
+  process["env"] = env_list;
   process["cwd"] = in.container.working_dir.empty() ? "/" : in.container.working_dir;
-  Json capsj;
-  capsj["bounding"] = Json::StringArray(oci_caps);
-  capsj["effective"] = Json::StringArray(oci_caps);
-  capsj["permitted"] = Json::StringArray(oci_caps);
-  capsj["inheritable"] = Json::Array();
-  capsj["ambient"] = Json::Array();
+  nlohmann::json capsj;
+  capsj["bounding"] = oci_caps;
+  capsj["effective"] = oci_caps;
+  capsj["permitted"] = oci_caps;
+  capsj["inheritable"] = nlohmann::json::array();
+  capsj["ambient"] = nlohmann::json::array();
   process["capabilities"] = std::move(capsj);
   process["noNewPrivileges"] = out.no_new_privileges;
   if (csc.proc_mount && *csc.proc_mount != "Default") {
@@ -348,16 +348,16 @@ absl::StatusOr<OciSpec> BuildOciSpec(const SpecInputs& in) {
   }
 
   // --- linux ---
-  Json linux;
-  Json namespaces = Json::Array();
+  nlohmann::json linux;
+  nlohmann::json namespaces = nlohmann::json::array();
   for (const char* ns : {"pid", "ipc", "uts", "mount"}) {
     if ((std::string(ns) == "pid" && in.pod.host_pid) ||
         (std::string(ns) == "ipc" && in.pod.host_ipc)) {
       continue;
     }
-    Json n;
+    nlohmann::json n;
     n["type"] = ns;
-    namespaces.Push(std::move(n));
+    namespaces.push_back(std::move(n));
   }
   linux["namespaces"] = std::move(namespaces);
   if (!in.pod.host_network) {
@@ -366,24 +366,24 @@ absl::StatusOr<OciSpec> BuildOciSpec(const SpecInputs& in) {
                  "flows observed during the replay instead of being enforced");
   }
   if (!out.privileged) {
-    linux["maskedPaths"] = Json::StringArray(MaskedPaths());
-    linux["readonlyPaths"] = Json::StringArray(ReadonlyPaths());
+    linux["maskedPaths"] = MaskedPaths();
+    linux["readonlyPaths"] = ReadonlyPaths();
   } else {
     notes.insert("privileged container: no masked or read-only /proc paths, all capabilities");
   }
   if (!in.cgroups_path.empty()) linux["cgroupsPath"] = in.cgroups_path;
-  Json devrule;
+  nlohmann::json devrule;
   devrule["allow"] = false;
   devrule["access"] = "rwm";
-  Json resources;
-  resources["devices"].Push(devrule);
+  nlohmann::json resources;
+  resources["devices"].push_back(devrule);
   linux["resources"] = std::move(resources);
   if (out.seccomp) linux["seccomp"] = SeccompToOci(*out.seccomp);
 
-  Json config;
+  nlohmann::json config;
   config["ociVersion"] = "1.0.2-dev";
   config["process"] = std::move(process);
-  Json root;
+  nlohmann::json root;
   root["path"] = in.root_path;
   root["readonly"] = out.read_only_root;
   config["root"] = std::move(root);

@@ -29,13 +29,11 @@
 #include <vector>
 
 #include "absl/status/statusor.h"
-#include "util/json.h"
+#include "nlohmann/json.hpp"
 #include "verifier/seccomp.h"
 #include "verifier/workload.h"
 
 namespace minpriv::verifier {
-
-using util::Json;
 
 struct SpecInputs {
   PodTemplate pod;
@@ -50,7 +48,7 @@ struct SpecInputs {
 };
 
 struct OciSpec {
-  Json config;                      // the whole config.json
+  nlohmann::json config;            // the whole config.json (keys sorted)
   std::vector<std::string> notes;   // differences from a real node (sorted, unique)
   // Reasons the kubelet/runtime would refuse to start the container (runAsNonRoot with
   // uid 0, ...): verification reports them as breaks.

@@ -8,6 +8,7 @@
 #include <cstdlib>
 
 #include "util/files.h"
+#include "util/json_format.h"
 
 namespace minpriv::verifier {
 namespace {
@@ -63,7 +64,7 @@ std::string PodWithContainerSc(const std::string& container_sc,
 
 TEST(OciSpecTest, GoldenNarrowedDeployment) {
   OciSpec spec = MustBuild(FromManifest(Testdata("deploy.yaml"), "nginx"));
-  ExpectGolden("deploy_nginx.oci.json", spec.config.Dump(Json::KeyOrder::kSorted));
+  ExpectGolden("deploy_nginx.oci.json", util::DumpPretty(spec.config));
   EXPECT_EQ(spec.capabilities, std::vector<std::string>{"NET_BIND_SERVICE"});
   EXPECT_TRUE(spec.no_new_privileges);
   EXPECT_TRUE(spec.read_only_root);
@@ -84,7 +85,7 @@ TEST(OciSpecTest, GoldenDefaults) {
   SpecInputs in = FromManifest(Testdata("pod_defaults.yaml"), "");
   in.args = {"/bin/true"};
   OciSpec spec = MustBuild(in);
-  ExpectGolden("pod_defaults.oci.json", spec.config.Dump(Json::KeyOrder::kSorted));
+  ExpectGolden("pod_defaults.oci.json", util::DumpPretty(spec.config));
   EXPECT_EQ(spec.capabilities, RuntimeDefaultCapabilities());
   EXPECT_EQ(spec.capabilities.size(), 14u);
   EXPECT_FALSE(spec.no_new_privileges);  // allowPrivilegeEscalation unset
@@ -97,7 +98,7 @@ TEST(OciSpecTest, DropAllKeepsOnlyAdded) {
   OciSpec s = MustBuild(
       FromManifest(PodWithContainerSc("{capabilities: {drop: [ALL], add: [CHOWN, KILL]}}"), ""));
   EXPECT_EQ(s.capabilities, (std::vector<std::string>{"CHOWN", "KILL"}));
-  std::string dumped = s.config.Dump(Json::KeyOrder::kSorted);
+  std::string dumped = util::DumpPretty(s.config);
   EXPECT_NE(dumped.find("\"ambient\": []"), std::string::npos);
   EXPECT_NE(dumped.find("\"inheritable\": []"), std::string::npos);
 }
@@ -140,7 +141,7 @@ TEST(OciSpecTest, PrivilegedGetsEverythingAndNoSeccomp) {
   EXPECT_FALSE(s.seccomp.has_value());
   EXPECT_FALSE(s.no_new_privileges);
   EXPECT_GT(s.capabilities.size(), 30u);
-  EXPECT_EQ(s.config.Dump(Json::KeyOrder::kSorted).find("maskedPaths"), std::string::npos);
+  EXPECT_EQ(util::DumpPretty(s.config).find("maskedPaths"), std::string::npos);
 }
 
 TEST(OciSpecTest, ContainerOverridesPod) {

@@ -4,13 +4,11 @@
 #include <sys/wait.h>
 
 #include "absl/strings/str_cat.h"
-#include "util/json.h"
+#include "util/json_format.h"
 #include "util/process.h"
 #include "verifier/verify.h"
 
 namespace minpriv::verifier {
-
-using util::Json;
 
 // A wait status as verify's messages phrase it: "exited with status 3", "was killed by
 // SIGKILL".
@@ -19,31 +17,31 @@ std::string DescribeExit(int st) {
 }
 
 std::string VerifyReportJson(const VerifyResult& r) {
-  Json j;
+  nlohmann::json j;
   j["verified"] = r.verified();
   j["workload"] = r.workload;
   j["container"] = r.container;
   j["started"] = r.started;
-  j["exercise"] = Json();
+  j["exercise"] = nlohmann::json();
   if (r.exercise_ran) {
     j["exercise"]["ran"] = true;
     j["exercise"]["status"] = DescribeExit(r.exercise_status);
   } else {
     j["exercise"]["ran"] = false;
   }
-  j["workloadExit"] = r.exited ? Json(DescribeExit(r.wait_status)) : Json("stopped by verify");
-  Json breaks = Json::Array();
+  j["workloadExit"] = r.exited ? DescribeExit(r.wait_status) : std::string("stopped by verify");
+  nlohmann::json breaks = nlohmann::json::array();
   for (const auto& b : r.breaks) {
-    Json e;
+    nlohmann::json e;
     e["kind"] = b.kind;
     e["subject"] = b.subject;
     e["message"] = b.message;
     if (!b.detail.empty()) e["detail"] = b.detail;
-    breaks.Push(std::move(e));
+    breaks.push_back(std::move(e));
   }
   j["breaks"] = std::move(breaks);
-  j["notes"] = Json::StringArray(r.notes);
-  j["ignored"] = Json::StringArray(r.ignored);
+  j["notes"] = r.notes;
+  j["ignored"] = r.ignored;
   if (r.init_container) j["initContainer"] = true;
   if (!r.profile_used.empty()) j["profile"] = r.profile_used;
   if (r.interrupted_by != 0) {
@@ -51,21 +49,21 @@ std::string VerifyReportJson(const VerifyResult& r) {
     j["interrupted"] = name ? absl::StrCat("SIG", name) : absl::StrCat(r.interrupted_by);
   }
   // Evidence of the replay: capability checks (with where and by whom) and syscalls seen.
-  Json caps = Json::Array();
+  nlohmann::json caps = nlohmann::json::array();
   for (const auto& ev : r.observed.capability_evidence) {
-    Json e;
+    nlohmann::json e;
     e["capability"] = ev.capability;
     e["callSite"] = ev.call_site;
     e["binary"] = ev.binary;
     e["denied"] = ev.denied;
-    caps.Push(std::move(e));
+    caps.push_back(std::move(e));
   }
   j["observed"]["capabilityChecks"] = std::move(caps);
-  j["observed"]["syscalls"] = Json::StringArray(r.observed.syscalls);
+  j["observed"]["syscalls"] = r.observed.syscalls;
   j["events"] = r.stats.events;
   j["droppedEvents"] = r.stats.dropped;
   if (!r.bundle_dir.empty()) j["bundle"] = r.bundle_dir;
-  return j.Dump(Json::KeyOrder::kSorted);
+  return util::DumpPretty(j);  // nlohmann::json: keys sorted
 }
 
 }  // namespace minpriv::verifier

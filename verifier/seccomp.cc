@@ -1,25 +1,28 @@
 #include "verifier/seccomp.h"
 
-#include <yaml-cpp/yaml.h>
-
 #include <algorithm>
 #include <set>
 
 #include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_join.h"
+#include "util/json_parse.h"
 
 namespace minpriv::verifier {
 
 namespace {
 
+using nlohmann::json;
+using Pointer = json::json_pointer;
+
+// A value of the right syntax but the wrong type or content, where it is.
 struct FieldError {
-  YAML::Mark mark;
+  Pointer at;
   std::string message;
 };
 
-[[noreturn]] void Fail(const YAML::Node& node, std::string message) {
-  throw FieldError{node.Mark(), std::move(message)};
+[[noreturn]] void Fail(const Pointer& at, std::string message) {
+  throw FieldError{at, std::move(message)};
 }
 
 const std::set<std::string>& KnownActions() {
@@ -30,27 +33,50 @@ const std::set<std::string>& KnownActions() {
   return actions;
 }
 
-std::string Action(const YAML::Node& node) {
-  if (!node.IsScalar()) Fail(node, "action must be a string such as SCMP_ACT_ALLOW");
-  std::string a = node.Scalar();
+// The member `key` of an object, or null when it has none.
+const json* Member(const json& object, const char* key) {
+  auto it = object.find(key);
+  return it == object.end() ? nullptr : &*it;
+}
+
+std::string String(const json& v, const Pointer& at, const std::string& what) {
+  if (!v.is_string()) Fail(at, absl::StrCat(what, " must be a string"));
+  return v.get<std::string>();
+}
+
+// The strings of a list (null: none).
+std::vector<std::string> Strings(const json& v, const Pointer& at, const std::string& what) {
+  std::vector<std::string> out;
+  if (v.is_null()) return out;
+  if (!v.is_array()) Fail(at, absl::StrCat(what, " must be a list of strings"));
+  for (size_t i = 0; i < v.size(); ++i) out.push_back(String(v[i], at / i, what));
+  return out;
+}
+
+std::string Action(const json& v, const Pointer& at) {
+  if (!v.is_string()) Fail(at, "action must be a string such as SCMP_ACT_ALLOW");
+  std::string a = v.get<std::string>();
   if (!KnownActions().count(a)) {
-    Fail(node, absl::StrCat("unknown seccomp action ", a, "; use one of ",
-                            absl::StrJoin(KnownActions(), ", ")));
+    Fail(at, absl::StrCat("unknown seccomp action ", a, "; use one of ",
+                          absl::StrJoin(KnownActions(), ", ")));
   }
   return a;
 }
 
-uint64_t U64(const YAML::Node& node, const char* what) {
-  if (node.IsScalar()) {
-    const std::string& s = node.Scalar();
+// A number, or a string holding one (decimal, 0x hex or 0 octal).
+uint64_t U64(const json& v, const Pointer& at, const char* what) {
+  if (v.is_number_unsigned()) return v.get<uint64_t>();
+  if (v.is_number_integer() && v.get<int64_t>() >= 0) return v.get<uint64_t>();
+  if (v.is_string()) {
+    const std::string& s = v.get_ref<const std::string&>();
     try {
       size_t pos = 0;
-      unsigned long long v = std::stoull(s, &pos, 0);
-      if (pos == s.size() && !s.empty() && s[0] != '-') return v;
+      unsigned long long n = std::stoull(s, &pos, 0);
+      if (pos == s.size() && !s.empty() && s[0] != '-') return n;
     } catch (const std::exception&) {
     }
   }
-  Fail(node, absl::StrCat(what, " must be a non-negative integer"));
+  Fail(at, absl::StrCat(what, " must be a non-negative integer"));
 }
 
 std::string Strip(std::string cap) {
@@ -59,24 +85,108 @@ std::string Strip(std::string cap) {
 }
 
 // Docker's includes/excludes: {"caps": [...], "arches": [...], "minKernel": ...}.
-bool ConditionHolds(const YAML::Node& cond, const std::set<std::string>& caps, bool all) {
-  if (!cond || !cond.IsMap()) return all;  // no condition
-  if (auto c = cond["caps"]) {
-    for (const auto& cap : c) {
-      bool has = caps.count(Strip(cap.as<std::string>())) > 0;
+bool ConditionHolds(const json* cond, const Pointer& at, const std::set<std::string>& caps,
+                    bool all) {
+  if (cond == nullptr || !cond->is_object()) return all;  // no condition
+  if (const json* c = Member(*cond, "caps")) {
+    for (const auto& cap : Strings(*c, at / "caps", "caps")) {
+      bool has = caps.count(Strip(cap)) > 0;
       if (all && !has) return false;
       if (!all && has) return true;
     }
   }
-  if (auto a = cond["arches"]) {
-    for (const auto& arch : a) {
-      std::string s = arch.as<std::string>();
+  if (const json* a = Member(*cond, "arches")) {
+    for (const auto& s : Strings(*a, at / "arches", "arches")) {
       bool match = s == "amd64" || s == "x86_64" || s == "SCMP_ARCH_X86_64";
       if (all && !match) return false;
       if (!all && match) return true;
     }
   }
   return all;
+}
+
+SeccompRule Rule(const json& r, const Pointer& at) {
+  SeccompRule rule;
+  if (const json* names = Member(r, "names")) {
+    if (!names->is_array()) Fail(at / "names", "names must be a list of syscall names");
+    rule.names = Strings(*names, at / "names", "names");
+  }
+  if (const json* name = Member(r, "name")) rule.names.push_back(String(*name, at / "name", "name"));
+  if (rule.names.empty()) Fail(at, "a syscalls rule needs names");
+  const json* action = Member(r, "action");
+  if (action == nullptr) Fail(at, "a syscalls rule needs an action");
+  rule.action = Action(*action, at / "action");
+  if (const json* e = Member(r, "errnoRet")) {
+    rule.errno_ret = static_cast<uint32_t>(U64(*e, at / "errnoRet", "errnoRet"));
+  }
+  if (const json* args = Member(r, "args"); args != nullptr && !args->is_null()) {
+    if (!args->is_array()) Fail(at / "args", "args must be a list");
+    for (size_t i = 0; i < args->size(); ++i) {
+      const json& a = (*args)[i];
+      Pointer arg_at = at / "args" / i;
+      if (!a.is_object() || !a.contains("index") || !a.contains("op")) {
+        Fail(arg_at, "an args entry needs index, value and op");
+      }
+      SeccompArg arg;
+      arg.index = static_cast<uint32_t>(U64(a["index"], arg_at / "index", "index"));
+      if (const json* v = Member(a, "value")) arg.value = U64(*v, arg_at / "value", "value");
+      if (const json* v = Member(a, "valueTwo")) {
+        arg.value_two = U64(*v, arg_at / "valueTwo", "valueTwo");
+      }
+      arg.op = String(a["op"], arg_at / "op", "op");
+      rule.args.push_back(arg);
+    }
+  }
+  return rule;
+}
+
+SeccompProfile Profile(const json& root, const std::set<std::string>& caps) {
+  const Pointer top;
+  SeccompProfile p;
+  if (!root.is_object()) Fail(top, "a seccomp profile must be a JSON object");
+  const json* default_action = Member(root, "defaultAction");
+  if (default_action == nullptr) {
+    Fail(top, "seccomp profile without defaultAction; add \"defaultAction\": \"SCMP_ACT_ERRNO\"");
+  }
+  p.default_action = Action(*default_action, top / "defaultAction");
+  if (const json* n = Member(root, "defaultErrnoRet")) {
+    p.default_errno_ret = static_cast<uint32_t>(U64(*n, top / "defaultErrnoRet", "defaultErrnoRet"));
+  }
+  if (const json* n = Member(root, "architectures")) {
+    p.architectures = Strings(*n, top / "architectures", "architectures");
+  } else if (const json* m = Member(root, "archMap"); m != nullptr && m->is_array()) {
+    for (size_t i = 0; i < m->size(); ++i) {
+      const json& entry = (*m)[i];
+      if (!entry.is_object() || !entry.contains("architecture")) continue;
+      Pointer at = top / "archMap" / i;
+      if (String(entry["architecture"], at / "architecture", "architecture") != "SCMP_ARCH_X86_64") {
+        continue;
+      }
+      p.architectures.push_back("SCMP_ARCH_X86_64");
+      if (const json* subs = Member(entry, "subArchitectures")) {
+        for (auto& s : Strings(*subs, at / "subArchitectures", "subArchitectures")) {
+          p.architectures.push_back(std::move(s));
+        }
+      }
+    }
+  }
+  if (const json* n = Member(root, "flags")) p.flags = Strings(*n, top / "flags", "flags");
+  if (const json* n = Member(root, "syscalls")) {
+    if (!n->is_array()) Fail(top / "syscalls", "syscalls must be a list of rules");
+    for (size_t i = 0; i < n->size(); ++i) {
+      const json& r = (*n)[i];
+      Pointer at = top / "syscalls" / i;
+      if (!r.is_object()) Fail(at, "a syscalls rule must be an object with names and action");
+      if (!ConditionHolds(Member(r, "includes"), at / "includes", caps, /*all=*/true)) continue;
+      const json* excludes = Member(r, "excludes");
+      if (excludes != nullptr && excludes->is_object() && !excludes->empty() &&
+          ConditionHolds(excludes, at / "excludes", caps, /*all=*/false)) {
+        continue;
+      }
+      p.syscalls.push_back(Rule(r, at));
+    }
+  }
+  return p;
 }
 
 }  // namespace
@@ -104,110 +214,46 @@ std::vector<std::string> SeccompProfile::AllowedNames() const {
   return {out.begin(), out.end()};
 }
 
-absl::StatusOr<SeccompProfile> ParseSeccompProfile(std::string_view json,
-                                                   std::string_view source_view,
+absl::StatusOr<SeccompProfile> ParseSeccompProfile(std::string_view text,
+                                                   std::string_view source,
                                                    const std::vector<std::string>& capabilities) {
-  const std::string source(source_view);
   std::set<std::string> caps;
   for (const auto& c : capabilities) caps.insert(Strip(c));
-  SeccompProfile p;
+  auto root = util::ParseJson(text, source);
+  if (!root.ok()) return root.status();
   try {
-    YAML::Node root = YAML::Load(std::string(json));
-    if (!root.IsMap()) Fail(root, "a seccomp profile must be a JSON object");
-    if (!root["defaultAction"]) {
-      Fail(root, "seccomp profile without defaultAction; add \"defaultAction\": \"SCMP_ACT_ERRNO\"");
-    }
-    p.default_action = Action(root["defaultAction"]);
-    if (auto n = root["defaultErrnoRet"]) {
-      p.default_errno_ret = static_cast<uint32_t>(U64(n, "defaultErrnoRet"));
-    }
-    if (auto n = root["architectures"]) {
-      for (const auto& a : n) p.architectures.push_back(a.as<std::string>());
-    } else if (auto n = root["archMap"]) {
-      for (const auto& entry : n) {
-        if (!entry["architecture"]) continue;
-        if (entry["architecture"].as<std::string>() != "SCMP_ARCH_X86_64") continue;
-        p.architectures.push_back("SCMP_ARCH_X86_64");
-        if (auto subs = entry["subArchitectures"]) {
-          for (const auto& s : subs) p.architectures.push_back(s.as<std::string>());
-        }
-      }
-    }
-    if (auto n = root["flags"]) {
-      for (const auto& f : n) p.flags.push_back(f.as<std::string>());
-    }
-    if (auto n = root["syscalls"]) {
-      if (!n.IsSequence()) Fail(n, "syscalls must be a list of rules");
-      for (const auto& r : n) {
-        if (!r.IsMap()) Fail(r, "a syscalls rule must be an object with names and action");
-        if (!ConditionHolds(r["includes"], caps, /*all=*/true)) continue;
-        if (r["excludes"] && r["excludes"].IsMap() && r["excludes"].size() > 0 &&
-            ConditionHolds(r["excludes"], caps, /*all=*/false)) {
-          continue;
-        }
-        SeccompRule rule;
-        if (auto names = r["names"]) {
-          if (!names.IsSequence()) Fail(names, "names must be a list of syscall names");
-          for (const auto& nm : names) rule.names.push_back(nm.as<std::string>());
-        }
-        if (auto name = r["name"]) rule.names.push_back(name.as<std::string>());
-        if (rule.names.empty()) Fail(r, "a syscalls rule needs names");
-        if (!r["action"]) Fail(r, "a syscalls rule needs an action");
-        rule.action = Action(r["action"]);
-        if (auto e = r["errnoRet"]) rule.errno_ret = static_cast<uint32_t>(U64(e, "errnoRet"));
-        if (auto args = r["args"]; args && !args.IsNull()) {
-          if (!args.IsSequence()) Fail(args, "args must be a list");
-          for (const auto& a : args) {
-            SeccompArg arg;
-            if (!a["index"] || !a["op"]) Fail(a, "an args entry needs index, value and op");
-            arg.index = static_cast<uint32_t>(U64(a["index"], "index"));
-            if (a["value"]) arg.value = U64(a["value"], "value");
-            if (a["valueTwo"]) arg.value_two = U64(a["valueTwo"], "valueTwo");
-            arg.op = a["op"].as<std::string>();
-            rule.args.push_back(arg);
-          }
-        }
-        p.syscalls.push_back(std::move(rule));
-      }
-    }
+    return Profile(*root, caps);
   } catch (const FieldError& e) {
     return absl::InvalidArgumentError(
-        absl::StrCat(source, ":", e.mark.line + 1, ":", e.mark.column + 1, ": ", e.message));
-  } catch (const YAML::Exception& e) {
-    return absl::InvalidArgumentError(absl::StrCat(source, ":", e.mark.line + 1, ":",
-                                                   e.mark.column + 1, ": invalid JSON: ", e.msg,
-                                                   "; fix the syntax"));
+        absl::StrCat(util::JsonWhere(text, source, e.at), ": ", e.message));
   }
-  return p;
 }
 
-Json SeccompToOci(const SeccompProfile& profile) {
-  Json out;
+nlohmann::json SeccompToOci(const SeccompProfile& profile) {
+  nlohmann::json out;
   out["defaultAction"] = profile.default_action;
   if (profile.default_errno_ret) out["defaultErrnoRet"] = *profile.default_errno_ret;
-  if (!profile.architectures.empty()) {
-    out["architectures"] = Json::StringArray(profile.architectures);
-  }
-  if (!profile.flags.empty()) out["flags"] = Json::StringArray(profile.flags);
-  Json rules = Json::Array();
+  if (!profile.architectures.empty()) out["architectures"] = profile.architectures;
+  if (!profile.flags.empty()) out["flags"] = profile.flags;
+  nlohmann::json rules = nlohmann::json::array();
   for (const auto& r : profile.syscalls) {
-    Json rule;
-    rule["names"] = Json::StringArray(r.names);
+    nlohmann::json rule;
+    rule["names"] = r.names;
     rule["action"] = r.action;
     if (r.errno_ret) rule["errnoRet"] = *r.errno_ret;
     if (!r.args.empty()) {
-      Json args = Json::Array();
+      nlohmann::json args = nlohmann::json::array();
       for (const auto& a : r.args) {
-        Json arg;
+        nlohmann::json arg;
         arg["index"] = a.index;
         arg["value"] = a.value;
         if (a.value_two) arg["valueTwo"] = a.value_two;
         arg["op"] = a.op;
-        args.Push(std::move(arg));
+        args.push_back(std::move(arg));
       }
       rule["args"] = std::move(args);
     }
-    rules.Push(std::move(rule));
+    rules.push_back(std::move(rule));
   }
   out["syscalls"] = std::move(rules);
   return out;

@@ -12,11 +12,9 @@
 #include <vector>
 
 #include "absl/status/statusor.h"
-#include "util/json.h"
+#include "nlohmann/json.hpp"
 
 namespace minpriv::verifier {
-
-using util::Json;
 
 struct SeccompArg {
   uint32_t index = 0;
@@ -51,12 +49,12 @@ struct SeccompProfile {
 // Parses the JSON text. `capabilities` (Kubernetes spelling, no CAP_) is the container's
 // bounding set, used to apply Docker-style `includes`/`excludes` conditions. Errors read
 // "SOURCE:LINE:COLUMN: what; how to fix" (InvalidArgument).
-absl::StatusOr<SeccompProfile> ParseSeccompProfile(std::string_view json,
+absl::StatusOr<SeccompProfile> ParseSeccompProfile(std::string_view text,
                                                    std::string_view source,
                                                    const std::vector<std::string>& capabilities);
 
 // The OCI runtime spec's linux.seccomp object.
-Json SeccompToOci(const SeccompProfile& profile);
+nlohmann::json SeccompToOci(const SeccompProfile& profile);
 
 // True for actions that let the call run (ALLOW, LOG).
 bool IsAllowingAction(std::string_view action);

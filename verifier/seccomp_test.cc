@@ -3,6 +3,7 @@
 #include <gtest/gtest.h>
 
 #include "tests/test_util.h"
+#include "util/json_format.h"
 
 namespace minpriv::verifier {
 namespace {
@@ -54,7 +55,7 @@ TEST(SeccompTest, ErrorsNamePosition) {
 TEST(SeccompTest, ToOciKeepsErrnoAndArgs) {
   auto p = ParseSeccompProfile(Testdata("seccomp/shop-web-nginx.json"), "p.json", {});
   ASSERT_TRUE(p.ok());
-  std::string dumped = SeccompToOci(*p).Dump(Json::KeyOrder::kSorted);
+  std::string dumped = util::DumpPretty(SeccompToOci(*p));
   EXPECT_NE(dumped.find("\"errnoRet\": 38"), std::string::npos);
   EXPECT_NE(dumped.find("\"op\": \"SCMP_CMP_EQ\""), std::string::npos);
   EXPECT_NE(dumped.find("\"defaultErrnoRet\": 1"), std::string::npos);

@@ -13,6 +13,7 @@
 #include "crd/profile_codec.h"
 #include "remediator/workload.h"
 #include "remediator/yaml_io.h"
+#include "util/json_format.h"
 #include "util/files.h"
 
 namespace minpriv::webhooks {
@@ -110,7 +111,7 @@ absl::Status LoadOne(const fs::path& dir,
       policy->namespace_ = ns;
       policy->source = remediator::Where(narrowed_path, obj);
       policy->pod_template =
-          json::parse(remediator::YamlToJson(tmpl).DumpCompact(), nullptr, false);
+          json::parse(minpriv::util::DumpCompact(remediator::YamlToJson(tmpl)), nullptr, false);
       if (kind == "Pod") {  // a Pod is its own template: keep only metadata and spec
         json t = json::object();
         for (const char* k : {"metadata", "spec"}) {

@@ -14,6 +14,7 @@
 #include "remediator/proposer.h"
 #include "remediator/workload.h"
 #include "remediator/yaml_io.h"
+#include "util/json_format.h"
 #include "util/files.h"
 
 namespace minpriv::webhooks::testing {
@@ -52,7 +53,7 @@ inline json ObjectFromYaml(const std::string& path) {
   EXPECT_TRUE(docs.ok());
   for (const auto& d : *docs) {
     if (remediator::IsWorkloadKind(remediator::ObjectKind(d.node))) {
-      return json::parse(remediator::YamlToJson(d.node).DumpCompact());
+      return json::parse(minpriv::util::DumpCompact(remediator::YamlToJson(d.node)));
     }
   }
   ADD_FAILURE() << "no workload in " << path;

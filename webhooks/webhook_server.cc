@@ -4,27 +4,9 @@
 
 #include "absl/strings/str_cat.h"
 #include "spdlog/spdlog.h"
-#include "util/flags.h"
 #include "util/signals.h"
 
 namespace minpriv::webhooks {
-
-const char kWebhookUsage[] =
-    "usage: minpriv webhook --listen ADDR:PORT --tls-cert FILE --tls-key FILE\n"
-    "                       [--kubeconfig FILE | --proposals DIR]\n"
-    "                       [--default-mode off|audit|enforce]\n"
-    "\n"
-    "Serves admission.k8s.io/v1 AdmissionReviews over HTTPS (TLS 1.2+) at /validate and\n"
-    "/mutate, plus /healthz, /readyz and /metrics. Workloads with an approved proposal may not\n"
-    "widen it: audit mode warns, enforce mode denies and /mutate adds missing approved fields.\n"
-    "\n"
-    "  --listen ADDR:PORT     address to serve on (default 0.0.0.0:8443)\n"
-    "  --tls-cert FILE        PEM certificate chain, reloaded when the file changes\n"
-    "  --tls-key FILE         PEM private key, reloaded with the certificate\n"
-    "  --proposals DIR        what `minpriv propose --out` wrote, or a directory of those;\n"
-    "                         DIR/webhook-settings.yaml may set per-namespace/workload modes\n"
-    "  --kubeconfig FILE      approved RemediationProposals from the cluster (coming)\n"
-    "  --default-mode MODE    off, audit (default) or enforce\n";
 
 namespace {
 
@@ -52,35 +34,6 @@ absl::Status ParseListen(const std::string& listen, HttpsServerOptions& http) {
 }
 
 }  // namespace
-
-absl::StatusOr<WebhookOptions> ParseWebhookFlags(int argc, char** argv, bool* help) {
-  WebhookOptions o;
-  util::FlagSpec spec;
-  spec.value_flags = {"--listen", "--tls-cert", "--tls-key", "--kubeconfig", "--proposals",
-                      "--default-mode"};
-  spec.unknown_flag_hint = "; see minpriv webhook --help";
-  spec.takes_command = false;
-  std::vector<std::string> command;
-  absl::Status s = util::ParseFlags(
-      argc, argv, spec,
-      [&](const std::string& flag, const std::string& value) -> absl::Status {
-        if (flag == "--listen") o.listen = value;
-        if (flag == "--tls-cert") o.tls_cert = value;
-        if (flag == "--tls-key") o.tls_key = value;
-        if (flag == "--kubeconfig") o.kubeconfig = value;
-        if (flag == "--proposals") o.proposals = value;
-        if (flag == "--default-mode") {
-          absl::StatusOr<Mode> m = ParseMode(value);
-          if (!m.ok()) return absl::InvalidArgumentError(absl::StrCat("--default-mode: ",
-                                                                      m.status().message()));
-          o.default_mode = *m;
-        }
-        return absl::OkStatus();
-      },
-      &command, help);
-  if (!s.ok()) return s;
-  return o;
-}
 
 absl::Status ValidateWebhookOptions(WebhookOptions& o) {
   if (o.tls_cert.empty() || o.tls_key.empty()) {

@@ -31,11 +31,6 @@ struct WebhookOptions {
   std::chrono::milliseconds policy_reload_interval{2000};
 };
 
-// The usage text of the flags, for --help.
-extern const char kWebhookUsage[];
-
-// Parses `minpriv webhook` flags (argv[0] is the subcommand). *help is set for -h/--help.
-absl::StatusOr<WebhookOptions> ParseWebhookFlags(int argc, char** argv, bool* help);
 // InvalidArgument with a hint for a missing or contradictory flag.
 absl::Status ValidateWebhookOptions(WebhookOptions& options);
 

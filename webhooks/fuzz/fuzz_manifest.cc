@@ -6,6 +6,7 @@
 
 #include "remediator/workload.h"
 #include "remediator/yaml_io.h"
+#include "util/json_format.h"
 
 namespace rm = minpriv::remediator;
 
@@ -20,9 +21,9 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
       (void)rm::ObjectNamespace(obj);
       (void)rm::Where("fuzz.yaml", obj);
       YAML::Node tmpl = rm::PodTemplate(obj);
-      if (tmpl.IsDefined()) (void)rm::YamlToJson(tmpl).DumpCompact();
+      if (tmpl.IsDefined()) (void)minpriv::util::DumpCompact(rm::YamlToJson(tmpl));
     }
-    (void)rm::YamlToJson(doc.node).Dump();
+    (void)minpriv::util::DumpPretty(rm::YamlToJson(doc.node));
   }
   return 0;
 }
