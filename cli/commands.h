@@ -11,6 +11,7 @@ int RunPropose(int argc, char** argv);
 int RunVerify(int argc, char** argv);
 int RunDemo(int argc, char** argv);
 int RunWebhook(int argc, char** argv);
+int RunController(int argc, char** argv);
 
 }  // namespace minpriv::cli
 

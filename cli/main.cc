@@ -16,6 +16,9 @@ int main(int argc, char** argv) {
       {"webhook", "admission webhook: keep approved workloads from widening again",
        cli::RunWebhook},
       {"demo", "learn, propose and verify the bundled sample service", cli::RunDemo},
+      {"controller",
+       "run the cluster controller: merge profiles, propose, apply approved proposals",
+       cli::RunController},
   };
   return cli::Dispatch(subcommands, argc, argv);
 }

@@ -1,0 +1,114 @@
+// `minpriv controller`: the cluster controller (controller/controller.h). Runs until SIGTERM
+// or SIGINT; exit kExitOk after a clean stop, kExitUsage for bad flags, kExitFailure when it
+// cannot run or lost the leader lease (so that the pod restarts clean).
+#include "cli/controller_cmd.h"
+
+#include <csignal>
+#include <cstdio>
+
+#include "absl/strings/numbers.h"
+#include "absl/strings/str_cat.h"
+#include "cli/commands.h"
+#include "spdlog/spdlog.h"
+#include "util/exit_codes.h"
+
+namespace minpriv::cli {
+namespace {
+
+std::atomic<bool> g_stop{false};
+
+void OnSignal(int) { g_stop.store(true); }
+
+CommandText ControllerText() {
+  CommandText t;
+  t.name = "minpriv controller";
+  t.synopsis =
+      "minpriv controller [--kubeconfig FILE] [--namespace NS] [--quiet-period DUR]\n"
+      "                          [--min-window DUR] [--max-window DUR] [--delivery Apply|PullRequest]\n"
+      "                          [--leader-election-namespace NS] [--metrics-addr ADDR]\n"
+      "                          [--identity ID]";
+  t.description =
+      "Merges the partial WorkloadProfiles the node agent writes into one profile per workload,\n"
+      "proposes a RemediationProposal once learning converged, and applies what an operator\n"
+      "approves (kubectl patch rp NAME --type merge -p '{\"spec\":{\"decision\":\"Approved\"}}').\n"
+      "Without --kubeconfig: $KUBECONFIG, ~/.kube/config, then the in-cluster configuration.";
+  t.flag_column = 34;
+  t.rest = CommandText::Rest::kNothing;
+  t.error_hint = "; see 'minpriv controller --help'";
+  return t;
+}
+
+}  // namespace
+
+std::unique_ptr<CommandLine> ControllerCommandLine(ControllerFlags* f) {
+  auto cl = std::make_unique<CommandLine>(ControllerText());
+  controller::ControllerOptions& o = f->options;
+  cl->AddValue("--kubeconfig", &o.kubeconfig, "FILE", "kubeconfig to use (its current context)");
+  cl->AddValue("--namespace", &o.ns, "NS", "watch one namespace (default: all)");
+  cl->AddDuration("--quiet-period", &o.windows.quiet_period, nullptr,
+                  "learning completes after no new behaviour for this long (default 10m)");
+  cl->AddDuration("--min-window", &o.windows.min_window, nullptr,
+                  "and not before this long after learning started (default 1h)");
+  cl->AddDuration("--max-window", &o.windows.max_window, nullptr,
+                  "learning completes after this long whatever else (default 168h)");
+  cl->AddParsed("--delivery", "Apply|PullRequest",
+                "delivery of approved proposals without spec.delivery (default Apply)",
+                [f](const std::string& v) {
+                  if (v != "Apply" && v != "PullRequest") {
+                    return absl::InvalidArgumentError(absl::StrCat(
+                        "--delivery: '", v, "' is not one of Apply, PullRequest"));
+                  }
+                  f->options.delivery =
+                      v == "Apply" ? crd::Delivery::kApply : crd::Delivery::kPullRequest;
+                  return absl::OkStatus();
+                });
+  cl->AddValue("--leader-election-namespace", &o.lease_namespace, "NS",
+               "elect a leader on Lease minpriv-controller in NS (default: no election)");
+  cl->AddDuration("--lease-duration", &o.lease_duration, nullptr,
+                  "the Lease's duration: a standby takes over within it (default 15s)");
+  cl->AddValue("--metrics-addr", &o.metrics_addr, "ADDR",
+               "serve /metrics, /healthz, /readyz on HOST:PORT or :PORT");
+  cl->AddValue("--identity", &o.identity, "ID", "this replica in the Lease (default HOST-PID)");
+  cl->AddParsed("--workers", "N", "reconcile workers (default 4)", [f](const std::string& v) {
+    int n = 0;
+    if (!absl::SimpleAtoi(v, &n) || n < 1 || n > 64) {
+      return absl::InvalidArgumentError(
+          absl::StrCat("--workers: '", v, "' is not a number from 1 to 64"));
+    }
+    f->options.workers = n;
+    return absl::OkStatus();
+  });
+  return cl;
+}
+
+absl::StatusOr<ControllerFlags> ParseControllerFlags(int argc, char** argv) {
+  ControllerFlags f;
+  auto cl = ControllerCommandLine(&f);
+  if (absl::Status s = cl->Parse(argc, argv); !s.ok()) return s;
+  f.help = cl->help_requested();
+  return f;
+}
+
+int RunController(int argc, char** argv) {
+  ControllerFlags unused;
+  absl::StatusOr<ControllerFlags> f = ParseControllerFlags(argc, argv);
+  if (!f.ok()) {
+    std::fprintf(stderr, "minpriv controller: %s\n", std::string(f.status().message()).c_str());
+    return util::kExitUsage;
+  }
+  if (f->help) {
+    std::fputs(ControllerCommandLine(&unused)->Help().c_str(), stdout);
+    return util::kExitOk;
+  }
+  std::signal(SIGTERM, OnSignal);
+  std::signal(SIGINT, OnSignal);
+  spdlog::set_pattern("%Y-%m-%dT%H:%M:%S.%eZ %l %v", spdlog::pattern_time_type::utc);
+  absl::Status s = controller::RunController(f->options, &g_stop);
+  if (!s.ok()) {
+    spdlog::error("controller stopped error=\"{}\"", s.ToString());
+    return util::kExitFailure;
+  }
+  return util::kExitOk;
+}
+
+}  // namespace minpriv::cli

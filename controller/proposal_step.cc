@@ -1,0 +1,337 @@
+// Reconciler::ReconcileProposal: the RemediationProposal's state machine (see
+// docs/cluster.md, "The life of a proposal").
+#include <algorithm>
+#include <string>
+
+#include "absl/strings/numbers.h"
+#include "absl/strings/str_cat.h"
+#include "absl/strings/str_join.h"
+#include "absl/time/clock.h"
+#include "controller/propose.h"
+#include "controller/reconciler.h"
+#include "crd/names.h"
+#include "crd/remediation_proposal_json.h"
+#include "kube/status.h"
+#include "spdlog/spdlog.h"
+
+namespace minpriv::controller {
+namespace {
+
+using nlohmann::json;
+using crd::ConditionStatus;
+using crd::ProposalPhase;
+
+constexpr char kRevisionAnnotation[] = "minpriv.dev/revision";
+
+const crd::Condition* FindCondition(const crd::ProposalStatus& st, const std::string& type) {
+  for (const crd::Condition& c : st.conditions) {
+    if (c.type == type) return &c;
+  }
+  return nullptr;
+}
+
+// Sets a condition, keeping its transition time when its status does not change.
+void SetCondition(crd::ProposalStatus& st, const std::string& type, ConditionStatus status,
+                  const std::string& reason, const std::string& message, int64_t generation) {
+  crd::Condition c{type, status, reason, message, FormatApiTime(absl::Now()), generation};
+  for (crd::Condition& old : st.conditions) {
+    if (old.type != type) continue;
+    if (old.status == status) c.last_transition_time = old.last_transition_time;
+    old = c;
+    return;
+  }
+  st.conditions.push_back(c);
+  std::sort(st.conditions.begin(), st.conditions.end(),
+            [](const crd::Condition& a, const crd::Condition& b) { return a.type < b.type; });
+}
+
+void SetContent(crd::ProposalStatus& st, const crd::ProposalStatus& content) {
+  st.containers = content.containers;
+  st.volumes = content.volumes;
+  st.seccomp_profiles = content.seccomp_profiles;
+  st.patch = content.patch;
+  st.network_policy = content.network_policy;
+  st.evidence = content.evidence;
+  st.risks = content.risks;
+  st.numbers = content.numbers;
+}
+
+std::string SeccompNames(const crd::ProposalStatus& st) {
+  std::vector<std::string> names;
+  for (const crd::SeccompProfile& p : st.seccomp_profiles) names.push_back(p.name);
+  return names.empty() ? "(none)" : absl::StrJoin(names, ", ");
+}
+
+json TestsOf(const json& patch) {
+  json tests = json::array();
+  for (const json& op : patch) {
+    if (op.value("op", "") == "test") tests.push_back(op);
+  }
+  return tests;
+}
+
+}  // namespace
+
+absl::Status Reconciler::ReconcileProposal(const WorkloadKey& key, const json& workload,
+                                           const MergeResult& merged) {
+  const std::string name = crd::MergedProfileName(key.kind, key.name);
+  std::optional<json> cached = written_proposals_.Newest(*caches_.proposals, key.ns + "/" + name);
+  json object;
+  if (cached) {
+    object = *std::move(cached);
+  } else {
+    absl::StatusOr<json> created = CreateProposal(key, workload);
+    if (!created.ok()) return created.status();
+    object = *std::move(created);
+    written_proposals_.Remember(kube::ObjectKey(object), object);
+  }
+  const int64_t generation = object.value("metadata", json::object()).value("generation", 0);
+  absl::StatusOr<crd::RemediationProposal> decoded = crd::RemediationProposalFromJson(object);
+  if (!decoded.ok()) {
+    json without_status = object;
+    without_status.erase("status");
+    decoded = crd::RemediationProposalFromJson(without_status);
+    if (!decoded.ok()) {
+      // The operator's part is unreadable: say so, change nothing else.
+      const std::string message = std::string(decoded.status().message());
+      json valid = {{"type", crd::kConditionValid}, {"status", "False"},
+                    {"reason", "InvalidSpec"}, {"message", message},
+                    {"lastTransitionTime", FormatApiTime(absl::Now())},
+                    {"observedGeneration", std::max<int64_t>(generation, 1)}};
+      json conditions = object.contains("status") && object["status"].is_object()
+                            ? object["status"].value("conditions", json::array())
+                            : json::array();
+      for (const json& c : conditions.is_array() ? conditions : json::array()) {
+        if (c.is_object() && c.value("type", "") == crd::kConditionValid &&
+            c.value("message", "") == message) {
+          return absl::OkStatus();  // already said
+        }
+      }
+      metrics_->writes.fetch_add(1);
+      absl::Status patched =
+          client_
+              .PatchStatus(kProposals, key.ns, name, kube::PatchType::kMerge,
+                           {{"status", {{"conditions", json::array({valid})}}}})
+              .status();
+      if (patched.ok()) {
+        events_.Record(workload, "Warning", "InvalidProposal", absl::StrCat(name, ": ", message));
+      }
+      return patched;
+    }
+    spdlog::warn("proposal status unreadable, rewritten proposal={}/{}", key.ns, name);
+  }
+  crd::RemediationProposal rp = *std::move(decoded);
+  // Events are recorded once the writes they tell of succeeded.
+  struct PendingEvent {
+    std::string type, reason, message;
+  };
+  std::vector<PendingEvent> pending;
+  auto record = [&pending](const json&, std::string type, std::string reason,
+                           std::string message) {
+    pending.push_back({std::move(type), std::move(reason), std::move(message)});
+  };
+  crd::ProposalStatus st = rp.status;
+  const crd::ProposalStatus before = rp.status;
+  const crd::Decision decision_before = rp.spec.decision;
+  int64_t revision = 0;
+  (void)absl::SimpleAtoi(rp.metadata.annotations[kRevisionAnnotation], &revision);
+  const int64_t revision_before = revision;
+  st.observed_generation = std::max<int64_t>(generation, 1);
+  st.profile = name;
+  if (const crd::Condition* v = FindCondition(st, crd::kConditionValid);
+      v != nullptr && v->status != ConditionStatus::kTrue) {
+    SetCondition(st, crd::kConditionValid, ConditionStatus::kTrue, "Readable", "", st.observed_generation);
+  }
+  SetCondition(st, crd::kConditionProfileComplete,
+               merged.complete ? ConditionStatus::kTrue : ConditionStatus::kFalse,
+               merged.reopened ? "NewBehaviour" : merged.complete_reason, merged.complete_message,
+               st.observed_generation);
+  ProposalPhase phase = st.phase.value_or(ProposalPhase::kLearning);
+  const crd::Delivery delivery = rp.spec.delivery.value_or(options_.delivery);
+
+  // Re-proposes `content` as a new revision; an approval of the old one no longer holds.
+  auto repropose = [&](const crd::ProposalStatus& content, const std::string& reason,
+                       const std::string& why) {
+    SetContent(st, content);
+    ++revision;
+    phase = ProposalPhase::kProposed;
+    if (rp.spec.decision == crd::Decision::kApproved) {
+      rp.spec.decision = crd::Decision::kPending;
+      SetCondition(st, crd::kConditionApplied, ConditionStatus::kFalse, reason,
+                   absl::StrCat(why, "; re-proposed as revision ", revision,
+                                ": review and approve it again"),
+                   st.observed_generation);
+    }
+    record(workload, reason == "Proposed" ? "Normal" : "Warning", reason,
+                   absl::StrCat(name, " revision ", revision, ": ", why, "; ",
+                                content.numbers ? content.numbers->syscalls_allowed : 0,
+                                " syscalls allowed, ",
+                                content.numbers ? content.numbers->capabilities_added : 0,
+                                " capabilities added"));
+  };
+
+  absl::Status result = absl::OkStatus();
+  if (rp.spec.decision == crd::Decision::kRejected) {
+    if (phase == ProposalPhase::kApplied && st.applied) {
+      absl::StatusOr<json> reverted = client_.Patch(FindWorkloadKind(key.kind)->resource, key.ns, key.name,
+                                                    kube::PatchType::kJson, st.applied->revert_patch);
+      metrics_->writes.fetch_add(1);
+      if (reverted.ok()) {
+        if (!st.applied->network_policy.empty()) {
+          absl::Status d = client_.Delete(kNetworkPolicies, key.ns, st.applied->network_policy);
+          metrics_->writes.fetch_add(1);
+          if (!d.ok() && !absl::IsNotFound(d)) return d;
+        }
+        phase = ProposalPhase::kRejected;
+        SetCondition(st, crd::kConditionApplied, ConditionStatus::kFalse, "Reverted",
+                     "rejected after it was applied: the patch and the NetworkPolicy were undone",
+                     st.observed_generation);
+        record(workload, "Normal", "Reverted", absl::StrCat(name, " reverted"));
+      } else if (absl::IsInvalidArgument(reverted.status())) {
+        phase = ProposalPhase::kFailed;
+        SetCondition(st, crd::kConditionApplied, ConditionStatus::kTrue, "RevertFailed",
+                     absl::StrCat("the workload changed after the patch was applied; not reverted "
+                                  "blindly: ", reverted.status().message()),
+                     st.observed_generation);
+        record(workload, "Warning", "RevertFailed", absl::StrCat(name, ": workload changed since it was applied"));
+      } else {
+        return reverted.status();
+      }
+    } else if (phase != ProposalPhase::kFailed) {
+      phase = ProposalPhase::kRejected;
+    }
+  } else if (phase == ProposalPhase::kApplied) {
+    // Applied stays applied; ProfileComplete tells of new behaviour.
+  } else if (!merged.complete) {
+    if (phase == ProposalPhase::kProposed || phase == ProposalPhase::kApproved) {
+      phase = ProposalPhase::kSuperseded;
+      record(workload, "Normal", "Superseded",
+                     absl::StrCat(name, " revision ", revision, " superseded: ", merged.complete_message));
+    } else if (phase != ProposalPhase::kSuperseded) {
+      phase = ProposalPhase::kLearning;
+    }
+  } else {
+    std::shared_ptr<const remediator::Inventory> inventory = inventory_->Get(caches_);
+    ProposeInput pin{key, &workload, &merged.partials, &merged.partial_names, inventory.get()};
+    absl::StatusOr<crd::ProposalStatus> content = BuildProposalContent(pin);
+    if (!content.ok()) {
+      phase = ProposalPhase::kFailed;
+      SetCondition(st, crd::kConditionValid, ConditionStatus::kFalse, "ProposeFailed",
+                   std::string(content.status().message()), st.observed_generation);
+      record(workload, "Warning", "ProposeFailed", std::string(content.status().message()));
+    } else if (phase != ProposalPhase::kProposed && phase != ProposalPhase::kApproved) {
+      repropose(*content, "Proposed", "learning converged");
+    } else if (!SameContent(*content, st)) {
+      repropose(*content, "WorkloadChanged", "the workload or its profile changed");
+    } else if (rp.spec.decision == crd::Decision::kPending) {
+      phase = ProposalPhase::kProposed;
+    } else if (delivery == crd::Delivery::kPullRequest) {
+      phase = ProposalPhase::kApproved;
+      SetCondition(st, crd::kConditionPullRequestOpen, ConditionStatus::kFalse, "NotImplemented",
+                   "pull-request delivery is not implemented yet", st.observed_generation);
+    } else {
+      phase = ProposalPhase::kApproved;
+      const crd::Condition* seccomp = FindCondition(st, crd::kConditionSeccompProfileInstalled);
+      if (seccomp == nullptr) {
+        SetCondition(st, crd::kConditionSeccompProfileInstalled, ConditionStatus::kFalse,
+                     "WaitingForNodes",
+                     absl::StrCat("waiting for the node agent to install ", SeccompNames(st),
+                                  " on the nodes"),
+                     st.observed_generation);
+      } else if (seccomp->status == ConditionStatus::kTrue) {
+        // Apply: the NetworkPolicy first (idempotent), then the guarded patch.
+        std::string policy_name;
+        bool created_policy = false;
+        if (st.network_policy.is_object()) {
+          json policy = st.network_policy;
+          policy["metadata"]["namespace"] = key.ns;
+          policy["metadata"]["ownerReferences"] = json::array(
+              {{{"apiVersion", StringAt(workload, "/apiVersion")}, {"kind", key.kind},
+                {"name", key.name}, {"uid", StringAt(workload, "/metadata/uid")}}});
+          policy_name = StringAt(policy, "/metadata/name");
+          absl::StatusOr<json> np = client_.Create(kNetworkPolicies, key.ns, policy);
+          metrics_->writes.fetch_add(1);
+          if (!np.ok() && !absl::IsAlreadyExists(np.status())) return np.status();
+          created_policy = np.ok();
+        }
+        const WorkloadKind* kind = FindWorkloadKind(key.kind);
+        absl::StatusOr<json> patched =
+            client_.Patch(kind->resource, key.ns, key.name, kube::PatchType::kJson, st.patch);
+        metrics_->writes.fetch_add(1);
+        if (absl::IsInvalidArgument(patched.status())) {
+          if (created_policy) {
+            (void)client_.Delete(kNetworkPolicies, key.ns, policy_name);
+            metrics_->writes.fetch_add(1);
+          }
+          absl::StatusOr<json> fresh = client_.Get(kind->resource, key.ns, key.name);
+          if (!fresh.ok()) return fresh.status();
+          const json fresh_target = WithKind(*std::move(fresh), key);
+          ProposeInput again{key, &fresh_target, &merged.partials, &merged.partial_names,
+                             inventory.get()};
+          absl::StatusOr<crd::ProposalStatus> redone = BuildProposalContent(again);
+          if (!redone.ok()) return redone.status();
+          repropose(*redone, "WorkloadChanged",
+                    absl::StrCat("the workload changed since revision ", revision,
+                                 " was proposed (", patched.status().message(),
+                                 "); not patched"));
+        } else if (!patched.ok()) {
+          return patched.status();
+        } else {
+          crd::AppliedRecord applied_record;
+          applied_record.time = FormatApiTime(absl::Now());
+          applied_record.target_resource_version = StringAt(*patched, "/metadata/resourceVersion");
+          applied_record.patch = st.patch;
+          applied_record.revert_patch = RevertOps(TestsOf(st.patch), *patched);
+          applied_record.network_policy = policy_name;
+          st.applied = applied_record;
+          phase = ProposalPhase::kApplied;
+          SetCondition(st, crd::kConditionApplied, ConditionStatus::kTrue, "Applied",
+                       absl::StrCat("revision ", revision, " applied to ", key.kind, "/",
+                                    key.name,
+                                    policy_name.empty() ? "" : " with NetworkPolicy " + policy_name),
+                       st.observed_generation);
+          record(workload, "Normal", "Applied",
+                         absl::StrCat(name, " revision ", revision, " applied"));
+        }
+      }
+    }
+  }
+  st.phase = phase;
+
+  // Writes: metadata/spec first (revision, decision), then the status.
+  if (revision != revision_before || rp.spec.decision != decision_before) {
+    json update = object;
+    update["metadata"]["annotations"][kRevisionAnnotation] = std::to_string(revision);
+    update["spec"]["decision"] = crd::DecisionName(rp.spec.decision);
+    absl::StatusOr<json> updated = client_.Update(kProposals, key.ns, update);
+    metrics_->writes.fetch_add(1);
+    if (!updated.ok()) return updated.status();
+    object = *std::move(updated);
+    written_proposals_.Remember(kube::ObjectKey(object), object);
+    st.observed_generation = object["metadata"].value("generation", st.observed_generation);
+  }
+  if (!(st == before)) {
+    absl::Status written;
+    for (int attempt = 0; attempt < 5; ++attempt) {
+      json update = object;
+      update["status"] = crd::ProposalStatusToJson(st);
+      absl::StatusOr<json> updated = client_.UpdateStatus(kProposals, key.ns, update);
+      metrics_->writes.fetch_add(1);
+      written = updated.status();
+      if (updated.ok()) written_proposals_.Remember(kube::ObjectKey(*updated), *updated);
+      // A conflict is retried on the fresh object only once the workload was changed (what
+      // was applied or reverted must be recorded); otherwise the next reconcile decides anew.
+      if (updated.ok() || !kube::IsConflict(written) || before.phase == phase) break;
+      absl::StatusOr<json> fresh = client_.Get(kProposals, key.ns, name);
+      if (!fresh.ok()) break;
+      object = *std::move(fresh);
+    }
+    if (!written.ok()) return written;
+    spdlog::info("proposal status proposal={}/{} phase={} revision={} decision={}", key.ns, name,
+                 crd::PhaseName(phase), revision, crd::DecisionName(rp.spec.decision));
+  }
+  for (const PendingEvent& e : pending) events_.Record(workload, e.type, e.reason, e.message);
+  return result;
+}
+
+}  // namespace minpriv::controller

@@ -1,0 +1,69 @@
+// End-to-end fixture: the test API server, minpriv's CRDs applied with the real kubectl 1.34,
+// and real `minpriv controller` processes. Waits poll the API (or /metrics) with a deadline.
+#ifndef MINPRIV_TESTS_CONTROLLER_CONTROLLER_E2E_FIXTURE_H_
+#define MINPRIV_TESTS_CONTROLLER_CONTROLLER_E2E_FIXTURE_H_
+
+#include <functional>
+#include <memory>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include <gtest/gtest.h>
+#include <nlohmann/json.hpp>
+
+#include "absl/time/time.h"
+#include "kube/rest_client.h"
+#include "kube/test_apiserver.h"
+#include "util/process.h"
+
+namespace minpriv::controller::testing {
+
+class ControllerE2eTest : public ::testing::Test {
+ protected:
+  void SetUp() override;
+  void TearDown() override;
+
+  // `kubectl --kubeconfig K ARGS...`; the exit code, output in *out (stdout and stderr).
+  int Kubectl(const std::vector<std::string>& args, std::string* out = nullptr);
+  // kubectl apply of a YAML document.
+  void Apply(const std::string& yaml);
+
+  // Starts `minpriv controller` with the test windows and `extra` flags; its log is
+  // <dir>/<id>.log. Returns its index in controllers_.
+  size_t StartController(const std::string& id, const std::vector<std::string>& extra = {});
+  std::string ControllerLog(const std::string& id);
+
+  // Polls `fn` every 50 ms until it is true or `timeout` passes.
+  bool WaitFor(const std::function<bool()>& fn, absl::Duration timeout = absl::Seconds(20));
+
+  void CreateNamespace(const std::string& ns);
+  void CreateDeployment(const std::string& ns, const std::string& name);
+  void CreateRunningPod(const std::string& ns, const std::string& name, const std::string& app,
+                        const std::string& node);
+  void CreatePartial(const std::string& ns, const std::string& workload, const std::string& node,
+                     const std::vector<std::string>& syscalls);
+
+  std::optional<nlohmann::json> Get(const kube::ResourceRef& ref, const std::string& ns,
+                                    const std::string& name);
+  std::string Phase(const std::string& ns, const std::string& rp);
+  // The status of condition `type` of the proposal ("" when absent), its reason in *reason.
+  std::string Condition(const std::string& ns, const std::string& rp, const std::string& type,
+                        std::string* reason = nullptr);
+  // Simulates the node agent: SeccompProfileInstalled True in the proposal's status.
+  void ReportSeccompInstalled(const std::string& ns, const std::string& rp);
+  // Events in `ns` whose reason is `reason`, their messages.
+  std::vector<std::string> Events(const std::string& ns, const std::string& reason);
+  // A metric's value from http://127.0.0.1:PORT/metrics, nullopt when unreachable.
+  std::optional<double> Metric(int port, const std::string& name);
+  static int FreePort();
+
+  std::unique_ptr<kube::testing::TestApiServer> server_;
+  std::optional<kube::RestClient> client_;
+  std::string dir_;
+  std::vector<std::pair<std::string, util::Process>> controllers_;
+};
+
+}  // namespace minpriv::controller::testing
+
+#endif  // MINPRIV_TESTS_CONTROLLER_CONTROLLER_E2E_FIXTURE_H_
