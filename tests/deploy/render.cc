@@ -1,11 +1,14 @@
 #include "tests/deploy/render.h"
 
-#include <fcntl.h>
-#include <poll.h>
+#include <stdlib.h>
 #include <sys/wait.h>
-#include <unistd.h>
+
+#include <filesystem>
+#include <optional>
 
 #include "crd/yaml_json.h"
+#include "util/files.h"
+#include "util/process.h"
 
 namespace minpriv::deploy_test {
 
@@ -13,43 +16,27 @@ using nlohmann::json;
 
 Rendered RunTool(const std::vector<std::string>& argv) {
   Rendered r;
-  int out[2], err[2];
-  if (::pipe2(out, O_CLOEXEC) != 0 || ::pipe2(err, O_CLOEXEC) != 0) return r;
-  pid_t pid = ::fork();
-  if (pid == 0) {
-    ::dup2(out[1], 1);
-    ::dup2(err[1], 2);
-    std::vector<char*> args;
-    for (const auto& a : argv) args.push_back(const_cast<char*>(a.c_str()));
-    args.push_back(nullptr);
-    ::execv(args[0], args.data());
-    ::_exit(127);
+  // Output to files of a private directory; the handle owns the tool's process group, so a
+  // tool that hangs is killed with everything it started.
+  char tmpl[] = "/tmp/minpriv-deploy-tool.XXXXXX";
+  if (::mkdtemp(tmpl) == nullptr) return r;
+  const std::string dir = tmpl;
+  util::SpawnOptions options;
+  options.stdout_path = dir + "/stdout";
+  options.stderr_path = dir + "/stderr";
+  options.search_path = false;
+  absl::StatusOr<util::Process> tool = util::Process::Spawn(argv, options);
+  if (tool.ok()) {
+    std::optional<int> status = tool->WaitFor(absl::Seconds(120));
+    if (!status) tool->Kill();
+    r.exit_code = status && WIFEXITED(*status) ? WEXITSTATUS(*status) : -1;
+    r.text = util::ReadFile(options.stdout_path).value_or("");
+    r.errors = util::ReadFile(options.stderr_path).value_or("");
+    if (!status) r.errors += "\n(killed after 120 s)";
+  } else {
+    r.errors = std::string(tool.status().message());
   }
-  ::close(out[1]);
-  ::close(err[1]);
-  pollfd fds[2] = {{out[0], POLLIN, 0}, {err[0], POLLIN, 0}};
-  int open = 2;
-  while (open > 0) {
-    if (::poll(fds, 2, 120000) <= 0) break;
-    for (int i = 0; i < 2; ++i) {
-      if (fds[i].fd < 0 || !(fds[i].revents & (POLLIN | POLLHUP))) continue;
-      char buf[8192];
-      ssize_t n = ::read(fds[i].fd, buf, sizeof buf);
-      if (n <= 0) {
-        ::close(fds[i].fd);
-        fds[i].fd = -1;
-        --open;
-      } else {
-        (i == 0 ? r.text : r.errors).append(buf, n);
-      }
-    }
-  }
-  for (auto& f : fds) {
-    if (f.fd >= 0) ::close(f.fd);
-  }
-  int status = 0;
-  ::waitpid(pid, &status, 0);
-  r.exit_code = WIFEXITED(status) ? WEXITSTATUS(status) : -1;
+  std::filesystem::remove_all(dir);
   auto docs = crd::ParseYamlDocuments(r.text, argv[0]);
   if (docs.ok()) {
     r.objects = *std::move(docs);
