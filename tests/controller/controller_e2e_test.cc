@@ -125,9 +125,13 @@ TEST_F(ControllerE2eTest, AWorkloadEditedAfterApprovalIsReproposedNotPatched) {
             0)
       << out;
   ReportSeccompInstalled("shop", "deployment-api");
+  // The revision annotation and the status are two writes (the status subresource cannot be
+  // written with metadata): wait until the status of revision 2 has landed too.
   ASSERT_TRUE(WaitFor([&] {
     auto rp = Get(kProposals, "shop", "deployment-api");
-    return rp && StringAt(*rp, "/metadata/annotations/minpriv.dev~1revision") == "2";
+    return rp && StringAt(*rp, "/metadata/annotations/minpriv.dev~1revision") == "2" &&
+           StringAt(*rp, "/status/phase") != "Approved" &&
+           (*rp)["status"]["patch"].dump().find("runAsUser") != std::string::npos;
   }));
   auto rp = Get(kProposals, "shop", "deployment-api");
   EXPECT_EQ((*rp)["spec"]["decision"], "Pending");
