@@ -104,8 +104,9 @@ YAML
   done
 }
 
-base_t="" base_rss=""
-printf '%8s %10s %12s %10s %10s\n' workloads seconds peak_rss_MB time_ratio rss_ratio
+base_t="" base_cpu="" base_rss=""
+printf '%8s %10s %8s %12s %10s %10s %10s\n' workloads seconds cpu_s peak_rss_MB time_ratio \
+  cpu_ratio rss_ratio
 for n in $SIZES; do
   dir=$TMP/n$n
   generate "$n" "$dir"
@@ -119,10 +120,12 @@ for n in $SIZES; do
   t=$(awk "BEGIN{print $end - $start}")
   # bench/rusage's last line: "rusage: USER_S SYS_S MAX_RSS_KIB".
   rss=$(awk '/^rusage: / {v = $4} END {print v}' <<<"$out")
+  cpu=$(awk '/^rusage: / {v = $2 + $3} END {print v}' <<<"$out")
   # Distinct NetworkPolicy names (one per workload is right).
   policies=$(awk '/^kind: NetworkPolicy/ {f = 1} f && /^  name: / {print $2; f = 0}' \
              "$dir/out/networkpolicy.yaml" 2>/dev/null | sort -u | wc -l)
-  [ -z "$base_t" ] && { base_t=$t; base_rss=$rss; }
-  printf '%8d %10.2f %12.1f %10.2f %10.2f   (%s distinct NetworkPolicies)\n' "$n" "$t" "$(awk "BEGIN{print $rss/1024}")" \
-    "$(awk "BEGIN{print $t/$base_t}")" "$(awk "BEGIN{print $rss/$base_rss}")" "$policies"
+  [ -z "$base_t" ] && { base_t=$t; base_cpu=$cpu; base_rss=$rss; }
+  printf '%8d %10.2f %8.2f %12.1f %10.2f %10.2f %10.2f   (%s distinct NetworkPolicies)\n' \
+    "$n" "$t" "$cpu" "$(awk "BEGIN{print $rss/1024}")" "$(awk "BEGIN{print $t/$base_t}")" \
+    "$(awk "BEGIN{print $cpu/$base_cpu}")" "$(awk "BEGIN{print $rss/$base_rss}")" "$policies"
 done

@@ -192,8 +192,11 @@ NetworkPolicyBuild BuildNetworkPolicy(const std::string& workload_name,
                                       const std::string& namespace_,
                                       const std::map<std::string, std::string>& pod_labels,
                                       const std::vector<crd::ContainerProfile>& containers,
-                                      const Inventory& inventory) {
+                                      const Inventory& inventory,
+                                      const std::vector<DeclaredPort>& declared) {
   NetworkPolicyBuild out;
+  // Clients from outside the pod per served port that the inventory could not name.
+  std::map<std::pair<uint32_t, std::string>, std::set<std::string>> unknown_clients;
   std::map<std::string, PeerGroup> ingress, egress;
   std::set<std::string> notes;
   std::map<std::string, std::set<std::string>> ingress_desc, egress_desc;
@@ -210,6 +213,7 @@ NetworkPolicyBuild BuildNetworkPolicy(const std::string& workload_name,
                                     ", port ", PortText(r.port), " (container ", container,
                                     ", count ", p.count, ", first seen ",
                                     p.first_seen.empty() ? "unknown" : p.first_seen, ")"));
+    return r.selector;  // whether the inventory named the peer
   };
   // Ports served on an address other pods can reach (not a loopback one).
   std::set<std::pair<uint32_t, std::string>> listened, received;
@@ -222,7 +226,9 @@ NetworkPolicyBuild BuildNetworkPolicy(const std::string& workload_name,
         loopback_clients[{p.port, p.protocol}] += p.count;
         continue;
       }
-      add(ingress, ingress_desc, p, c.name);
+      if (!add(ingress, ingress_desc, p, c.name)) {
+        unknown_clients[{p.port, p.protocol}].insert(p.ip);
+      }
       received.insert({p.port, p.protocol});
     }
     for (const auto& p : c.network.egress) {
@@ -244,16 +250,32 @@ NetworkPolicyBuild BuildNetworkPolicy(const std::string& workload_name,
   // A served port whose clients were never seen from outside the pod (none came, or only
   // loopback ones, as when learning on a workstation) stays open to every source: closing
   // it would break the service, and who its clients are is not known.
+  // A declared port (containerPort, a Service's target) whose outside clients were not all
+  // named by the inventory stays open too: the manifest says it has clients, and the ones
+  // seen (a workstation's exercise, say) are not who they will be in the cluster.
+  std::map<std::pair<uint32_t, std::string>, std::set<std::string>> declared_why;
+  for (const auto& d : declared) declared_why[{d.port, d.protocol}].insert(d.why);
   for (const auto& [port, proto] : listened) {
-    if (received.count({port, proto}) != 0) continue;
+    std::string seen;
+    if (received.count({port, proto}) == 0) {
+      auto lo = loopback_clients.find({port, proto});
+      seen = lo == loopback_clients.end()
+                 ? "no client connected while learning"
+                 : absl::StrCat("only loopback clients were seen (", lo->second, " connection",
+                                lo->second == 1 ? "" : "s", ")");
+    } else {
+      auto why = declared_why.find({port, proto});
+      auto unknown = unknown_clients.find({port, proto});
+      if (why == declared_why.end() || unknown == unknown_clients.end()) continue;
+      seen = absl::StrCat("the manifest declares it (",
+                          absl::StrJoin(why->second, "; "),
+                          ") while the clients seen came from addresses the inventory does not "
+                          "know (",
+                          absl::StrJoin(unknown->second, ", "), ")");
+    }
     PeerGroup& g = ingress[kAnySourceKey];
     g.any = true;
     g.ports.insert({proto, port, ""});
-    auto lo = loopback_clients.find({port, proto});
-    std::string seen = lo == loopback_clients.end()
-                           ? "no client connected while learning"
-                           : absl::StrCat("only loopback clients were seen (", lo->second,
-                                          " connection", lo->second == 1 ? "" : "s", ")");
     ingress_desc[kAnySourceKey].insert(absl::StrCat(
         "port ", port, "/", proto, " from any source: the workload serves it and ", seen,
         ", so its clients are unknown"));
@@ -435,6 +457,52 @@ absl::StatusOr<NetworkRules> NetworkRulesFromPolicy(const YAML::Node& policy) {
 std::string EndpointText(const std::string& ip, uint32_t port, const std::string& proto) {
   if (ip.find(':') != std::string::npos) return absl::StrCat("[", ip, "]:", port, "/", proto);
   return absl::StrCat(ip, ":", port, "/", proto);
+}
+
+std::vector<DeclaredPort> DeclaredPorts(const YAML::Node& pod_spec, const std::string& namespace_,
+                                        const std::map<std::string, std::string>& pod_labels,
+                                        const Inventory& inventory) {
+  std::set<DeclaredPort> out;
+  std::map<std::string, std::pair<uint32_t, std::string>> named;  // port name → number, proto
+  for (const char* list : {"initContainers", "containers"}) {
+    YAML::Node seq = Child(pod_spec, list);
+    if (!seq.IsDefined() || !seq.IsSequence()) continue;
+    for (const auto& c : seq) {
+      YAML::Node ports = Child(c, "ports");
+      if (!ports.IsDefined() || !ports.IsSequence()) continue;
+      for (const auto& p : ports) {
+        uint32_t number = 0;
+        if (!absl::SimpleAtoi(ScalarAt(p, "containerPort"), &number) || number == 0) continue;
+        std::string proto = ScalarAt(p, "protocol");
+        if (proto.empty()) proto = "TCP";
+        std::string name = ScalarAt(p, "name");
+        if (!name.empty()) named.emplace(name, std::make_pair(number, proto));
+        out.insert({number, proto, absl::StrCat("containerPort of container `",
+                                                ScalarAt(c, "name"), "`")});
+      }
+    }
+  }
+  for (const auto& [ip, svc] : inventory.services_by_ip) {
+    if (svc.namespace_ != namespace_ || svc.selector.empty()) continue;
+    bool selects = std::all_of(svc.selector.begin(), svc.selector.end(), [&](const auto& kv) {
+      auto it = pod_labels.find(kv.first);
+      return it != pod_labels.end() && it->second == kv.second;
+    });
+    if (!selects) continue;
+    for (const auto& sp : svc.ports) {
+      std::string target = sp.target.empty() ? std::to_string(sp.port) : sp.target;
+      uint32_t number = 0;
+      std::string proto = sp.protocol.empty() ? "TCP" : sp.protocol;
+      if (!absl::SimpleAtoi(target, &number)) {
+        auto it = named.find(target);
+        if (it == named.end()) continue;
+        number = it->second.first;
+      }
+      out.insert({number, proto, absl::StrCat("targeted by Service `", svc.namespace_, "/",
+                                              svc.name, "`")});
+    }
+  }
+  return {out.begin(), out.end()};
 }
 
 }  // namespace minpriv::remediator

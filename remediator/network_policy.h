@@ -30,12 +30,33 @@ struct NetworkPolicyBuild {
   bool dns = false;
 };
 
+// A port the manifest says serves clients from outside the pod: a container's
+// `containerPort`, or the target of a Service of the same namespace that selects the pods.
+struct DeclaredPort {
+  uint32_t port = 0;
+  std::string protocol = "TCP";
+  std::string why;  // "containerPort of container `web`", "targeted by Service `shop/web`"
+  auto operator<=>(const DeclaredPort&) const = default;
+};
+
 // `pod_labels` selects the workload's pods; `containers` are the profiled containers.
+// A declared port the workload listened on stays reachable from outside the pod: from the
+// clients seen while learning when every one of them is a pod or Service the inventory
+// knows, otherwise (none came from outside, or one came from an address the inventory does
+// not know, such as the learning host's exercise) from every source, listed in open_ports.
 NetworkPolicyBuild BuildNetworkPolicy(const std::string& workload_name,
                                       const std::string& namespace_,
                                       const std::map<std::string, std::string>& pod_labels,
                                       const std::vector<crd::ContainerProfile>& containers,
-                                      const Inventory& inventory);
+                                      const Inventory& inventory,
+                                      const std::vector<DeclaredPort>& declared = {});
+
+// The declared ports of a pod spec (container ports of every container) and of the
+// inventory's Services in `namespace_` whose selector matches `pod_labels` (their target
+// ports, by number or by a container port's name). Sorted, one entry per port and reason.
+std::vector<DeclaredPort> DeclaredPorts(const YAML::Node& pod_spec, const std::string& namespace_,
+                                        const std::map<std::string, std::string>& pod_labels,
+                                        const Inventory& inventory);
 
 // Canonical text of a NetworkPolicy peer's selectors ("ns{k=v} pod{k=v}").
 std::string SelectorKey(const YAML::Node& peer);

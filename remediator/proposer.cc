@@ -164,7 +164,8 @@ absl::StatusOr<WorkloadProposal> ProposeWorkload(size_t idx, const ManifestObjec
     profiled.push_back(*pit->second);
     wp.containers.push_back(std::move(cp));
   }
-  wp.network = BuildNetworkPolicy(info.name, wp.namespace_, labels, profiled, inventory);
+  wp.network = BuildNetworkPolicy(info.name, wp.namespace_, labels, profiled, inventory,
+                                  DeclaredPorts(pod_spec, wp.namespace_, labels, inventory));
   if (!wp.network.open_ports.empty()) {
     wp.risks.push_back(absl::StrCat(
         "ingress to ", absl::StrJoin(wp.network.open_ports, ", "),
