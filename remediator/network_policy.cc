@@ -280,6 +280,9 @@ NetworkPolicyBuild BuildNetworkPolicy(const std::string& workload_name,
         "port ", port, "/", proto, " from any source: the workload serves it and ", seen,
         ", so its clients are unknown"));
     out.open_ports.push_back(absl::StrCat(port, "/", proto));
+    if (received.count({port, proto}) != 0) {
+      out.open_declared_ports.push_back(absl::StrCat(port, "/", proto));
+    }
   }
   if (out.dns) {
     // Cluster DNS: the kube-dns service's pods (CoreDNS), found in the inventory or by the

@@ -27,6 +27,9 @@ struct NetworkPolicyBuild {
   std::vector<std::string> egress;
   std::vector<std::string> notes;       // what was not turned into rules, and why
   std::vector<std::string> open_ports;  // "8080/TCP": served, clients unknown, open to every source
+  // Of open_ports, those open because the manifest declares them while the clients seen
+  // were not known to the inventory (the rest: no client came from outside the pod).
+  std::vector<std::string> open_declared_ports;
   bool dns = false;
 };
 

@@ -166,9 +166,24 @@ absl::StatusOr<WorkloadProposal> ProposeWorkload(size_t idx, const ManifestObjec
   }
   wp.network = BuildNetworkPolicy(info.name, wp.namespace_, labels, profiled, inventory,
                                   DeclaredPorts(pod_spec, wp.namespace_, labels, inventory));
-  if (!wp.network.open_ports.empty()) {
+  std::vector<std::string> unseen_clients;  // open ports no outside client came to
+  for (const auto& port : wp.network.open_ports) {
+    if (std::find(wp.network.open_declared_ports.begin(), wp.network.open_declared_ports.end(),
+                  port) == wp.network.open_declared_ports.end()) {
+      unseen_clients.push_back(port);
+    }
+  }
+  if (!wp.network.open_declared_ports.empty()) {
     wp.risks.push_back(absl::StrCat(
-        "ingress to ", absl::StrJoin(wp.network.open_ports, ", "),
+        "ingress to ", absl::StrJoin(wp.network.open_declared_ports, ", "),
+        " stays open to every source: the manifest declares it and the clients seen while "
+        "learning are not known in the cluster (not in the inventory); restrict `from` to its "
+        "real clients (propose with the cluster's inventory, learn in the cluster, or add them "
+        "by hand)"));
+  }
+  if (!unseen_clients.empty()) {
+    wp.risks.push_back(absl::StrCat(
+        "ingress to ", absl::StrJoin(unseen_clients, ", "),
         " stays open to every source: the workload serves it but no client from outside the "
         "pod was seen while learning; restrict `from` to its real clients (learn in the cluster, "
         "or add them by hand)"));

@@ -276,7 +276,9 @@ items:
                                 "manifest declares it (containerPort of container `app`) while "
                                 "the clients seen came from addresses the inventory does not "
                                 "know (10.200.0.1)"));
-  EXPECT_THAT(report, HasSubstr("ingress to 80/TCP stays open to every source"));
+  EXPECT_THAT(report, HasSubstr("ingress to 80/TCP stays open to every source: the manifest "
+                                "declares it and the clients seen while learning are not known"));
+  EXPECT_THAT(w.network.open_declared_ports, ElementsAre("80/TCP"));
   std::vector<DeclaredPort> declared =
       DeclaredPorts(Child(PodTemplate(p->original_objects[0]), "spec"), "shop",
                     {{"app", "web"}}, *inv);
