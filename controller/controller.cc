@@ -122,6 +122,7 @@ absl::Status RunController(const ControllerOptions& options, const std::atomic<b
   auto enqueue_namespace = [&queue, &workload_stores](const std::string& ns) {
     for (const auto& [kind, store] : workload_stores) {
       for (const json& w : ns.empty() ? store->List() : store->ListNamespace(ns)) {
+        if (kind == "Pod" && ControllerOwner(w)) continue;  // not a workload of its own
         queue.Add(WorkloadKey{StringAt(w, "/metadata/namespace"), kind,
                               StringAt(w, "/metadata/name")}
                       .String());
