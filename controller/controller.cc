@@ -12,7 +12,9 @@
 #include "controller/http_endpoint.h"
 #include "controller/metrics.h"
 #include "controller/reconciler.h"
+#include "controller/owners.h"
 #include "controller/resources.h"
+#include "controller/settings_cache.h"
 #include "crd/remediation_proposal.h"
 #include "kube/config.h"
 #include "kube/leader_election.h"
@@ -40,6 +42,16 @@ kube::EventHandlers Handlers(std::function<void(const json&)> on_object) {
   };
   h.on_delete = on_object;
   return h;
+}
+
+// Whether the API serves the settings resources (their CRDs are installed).
+bool SettingsInstalled(const kube::RestClient& client, const std::string& ns) {
+  kube::ListOptions o;
+  o.limit = 1;
+  absl::Status s = client.List(kMinprivSettings, ns, o).status();
+  if (s.ok()) s = client.List(kClusterMinprivSettings, "", o).status();
+  if (!s.ok()) spdlog::warn("settings unreadable error=\"{}\"", s.ToString());
+  return s.ok();
 }
 
 std::string DefaultIdentity() {
@@ -107,19 +119,39 @@ absl::Status RunController(const ControllerOptions& options, const std::atomic<b
                                                *client, profile_options, profile_handlers)});
   kube::Reflector& profiles = *informers.back().reflector;
   kube::Reflector& proposals = add("remediationproposals", kProposals, enqueue_target);
+  auto enqueue_namespace = [&queue, &workload_stores](const std::string& ns) {
+    for (const auto& [kind, store] : workload_stores) {
+      for (const json& w : ns.empty() ? store->List() : store->ListNamespace(ns)) {
+        if (kind == "Pod" && ControllerOwner(w)) continue;  // not a workload of its own
+        queue.Add(WorkloadKey{StringAt(w, "/metadata/namespace"), kind,
+                              StringAt(w, "/metadata/name")}
+                      .String());
+      }
+    }
+  };
   for (const WorkloadKind& kind : WorkloadKinds()) {
+    if (kind.kind == "Pod") continue;  // the pods informer below
     const std::string k = kind.kind;
     kube::Reflector& r = add(kind.resource.resource, kind.resource, [&queue, k](const json& obj) {
-      queue.Add(WorkloadKey{StringAt(obj, "/metadata/namespace"), k,
-                            StringAt(obj, "/metadata/name")}
-                    .String());
+      const std::string ns = StringAt(obj, "/metadata/namespace");
+      queue.Add(WorkloadKey{ns, k, StringAt(obj, "/metadata/name")}.String());
+      // A ReplicaSet or Job decides which pods its Deployment or CronJob has.
+      if (std::optional<json> owner = ControllerOwner(obj)) {
+        if (const WorkloadKind* o = FindWorkloadKind(owner->value("kind", ""))) {
+          queue.Add(WorkloadKey{ns, o->kind, owner->value("name", "")}.String());
+        }
+      }
     });
     workload_stores[k] = &r.store();
   }
   kube::Reflector& pods = add("pods", kPods, [&](const json& pod) {
     inventory.Invalidate();
+    for (const WorkloadKey& k : OwnerChain(pod, workload_stores)) queue.Add(k.String());
+    if (ControllerOwner(pod)) return;
+    // A pod no controller owns counts for the workloads whose selector matches it.
     const std::string ns = StringAt(pod, "/metadata/namespace");
     for (const auto& [kind, store] : workload_stores) {
+      if (kind == "Pod") continue;
       for (const json& w : store->ListNamespace(ns)) {
         if (SelectsPod(w, pod)) {
           queue.Add(WorkloadKey{ns, kind, StringAt(w, "/metadata/name")}.String());
@@ -127,13 +159,53 @@ absl::Status RunController(const ControllerOptions& options, const std::atomic<b
       }
     }
   });
+  workload_stores["Pod"] = &pods.store();
   kube::Reflector& services = add("services", kServices, [&](const json&) { inventory.Invalidate(); });
   kube::Reflector& namespaces =
       add("namespaces", kNamespaces, [&](const json&) { inventory.Invalidate(); });
+  kube::Reflector& endpoint_slices =
+      add("endpointslices", kEndpointSlices, [&](const json&) { inventory.Invalidate(); });
 
-  Caches caches{&partials, &profiles.store(), &proposals.store(), &pods.store(), &services.store(),
-                &namespaces.store(), workload_stores};
-  ReconcilerOptions ropts{options.windows, options.delivery};
+  // Settings: optional (a cluster without minpriv's settings CRDs runs on the flags).
+  SettingsCache settings(DefaultSettings(options.windows, options.delivery));
+  const bool have_settings = SettingsInstalled(*client, options.ns);
+  if (have_settings) {
+    for (const kube::ResourceRef* ref : {&kClusterMinprivSettings, &kMinprivSettings}) {
+      kube::EventHandlers h;
+      auto upsert = [&settings, &enqueue_namespace](const json& obj) {
+        if (absl::Status s = settings.Upsert(obj); !s.ok()) {
+          spdlog::warn("settings ignored object={}/{} error=\"{}\"",
+                       StringAt(obj, "/metadata/namespace"), StringAt(obj, "/metadata/name"),
+                       std::string(s.message()));
+        }
+        enqueue_namespace(StringAt(obj, "/metadata/namespace"));
+      };
+      h.on_add = upsert;
+      h.on_update = [upsert](const json&, const json& obj) { upsert(obj); };
+      h.on_delete = [&settings, &enqueue_namespace](const json& obj) {
+        settings.Remove(obj);
+        enqueue_namespace(StringAt(obj, "/metadata/namespace"));
+      };
+      kube::Reflector::Options o;
+      o.resource = *ref;
+      o.ns = ref->namespaced ? options.ns : "";
+      informers.push_back({ref->resource, std::make_unique<kube::Reflector>(*client, o, h)});
+    }
+  } else {
+    spdlog::warn("settings CRDs not served (minprivsettings, clusterminprivsettings): the flags "
+                 "apply to every workload");
+  }
+
+  Caches caches{&partials,
+                &profiles.store(),
+                &proposals.store(),
+                &pods.store(),
+                &services.store(),
+                &namespaces.store(),
+                &endpoint_slices.store(),
+                have_settings ? &settings : nullptr,
+                workload_stores};
+  ReconcilerOptions ropts{options.windows, options.delivery, options.pull_request};
   Reconciler reconciler(*client, caches, &inventory, ropts, &metrics);
 
   std::unique_ptr<HttpEndpoint> endpoint;

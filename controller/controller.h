@@ -1,5 +1,5 @@
-// `minpriv controller`: informers on minpriv's resources, the workloads, Pods, Services and
-// Namespaces; a work queue keyed by workload ("namespace/Kind/name"); workers running the
+// `minpriv controller`: informers on minpriv's resources and settings, the workloads (every
+// kind in resources.h), Pods, Services, EndpointSlices and Namespaces; a work queue keyed by workload ("namespace/Kind/name"); workers running the
 // Reconciler while this replica leads (a coordination.k8s.io/v1 Lease when
 // lease_namespace is set); /metrics, /healthz and /readyz on metrics_addr.
 #ifndef MINPRIV_CONTROLLER_CONTROLLER_H_
@@ -10,6 +10,7 @@
 
 #include "absl/status/status.h"
 #include "absl/time/time.h"
+#include "controller/delivery.h"
 #include "controller/merge.h"
 #include "crd/remediation_proposal.h"
 
@@ -26,6 +27,9 @@ struct ControllerOptions {
   std::string identity;      // empty: hostname + pid
   std::string metrics_addr;  // "HOST:PORT" or ":PORT"; empty: no HTTP endpoint
   int workers = 4;
+  // spec.delivery: PullRequest (not owned; must outlive RunController); null: such proposals
+  // wait with Delivered=False, reason PullRequestDeliveryPending (controller/delivery.h).
+  Delivery* pull_request = nullptr;
 };
 
 // Runs until *stop becomes true (checked every 100 ms) or, with leader election, until this

@@ -7,6 +7,7 @@
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_join.h"
 #include "absl/time/clock.h"
+#include "controller/delivery.h"
 #include "controller/propose.h"
 #include "controller/reconciler.h"
 #include "crd/names.h"
@@ -62,18 +63,11 @@ std::string SeccompNames(const crd::ProposalStatus& st) {
   return names.empty() ? "(none)" : absl::StrJoin(names, ", ");
 }
 
-json TestsOf(const json& patch) {
-  json tests = json::array();
-  for (const json& op : patch) {
-    if (op.value("op", "") == "test") tests.push_back(op);
-  }
-  return tests;
-}
-
 }  // namespace
 
 absl::Status Reconciler::ReconcileProposal(const WorkloadKey& key, const json& workload,
-                                           const MergeResult& merged) {
+                                           const MergeResult& merged,
+                                           const crd::EffectiveSettings& settings) {
   const std::string name = crd::MergedProfileName(key.kind, key.name);
   std::optional<json> cached = written_proposals_.Newest(*caches_.proposals, key.ns + "/" + name);
   json object;
@@ -147,7 +141,7 @@ absl::Status Reconciler::ReconcileProposal(const WorkloadKey& key, const json& w
                merged.reopened ? "NewBehaviour" : merged.complete_reason, merged.complete_message,
                st.observed_generation);
   ProposalPhase phase = st.phase.value_or(ProposalPhase::kLearning);
-  const crd::Delivery delivery = rp.spec.delivery.value_or(options_.delivery);
+  const crd::Delivery delivery = rp.spec.delivery.value_or(settings.delivery);
 
   // Re-proposes `content` as a new revision; an approval of the old one no longer holds.
   auto repropose = [&](const crd::ProposalStatus& content, const std::string& reason,
@@ -173,29 +167,24 @@ absl::Status Reconciler::ReconcileProposal(const WorkloadKey& key, const json& w
   absl::Status result = absl::OkStatus();
   if (rp.spec.decision == crd::Decision::kRejected) {
     if (phase == ProposalPhase::kApplied && st.applied) {
-      absl::StatusOr<json> reverted = client_.Patch(FindWorkloadKind(key.kind)->resource, key.ns, key.name,
-                                                    kube::PatchType::kJson, st.applied->revert_patch);
-      metrics_->writes.fetch_add(1);
+      absl::Status reverted = apply_delivery_.Revert(key, workload, *st.applied);
       if (reverted.ok()) {
-        if (!st.applied->network_policy.empty()) {
-          absl::Status d = client_.Delete(kNetworkPolicies, key.ns, st.applied->network_policy);
-          metrics_->writes.fetch_add(1);
-          if (!d.ok() && !absl::IsNotFound(d)) return d;
-        }
         phase = ProposalPhase::kRejected;
         SetCondition(st, crd::kConditionApplied, ConditionStatus::kFalse, "Reverted",
                      "rejected after it was applied: the patch and the NetworkPolicy were undone",
                      st.observed_generation);
+        SetCondition(st, kConditionDelivered, ConditionStatus::kFalse, "Reverted", "",
+                     st.observed_generation);
         record(workload, "Normal", "Reverted", absl::StrCat(name, " reverted"));
-      } else if (absl::IsInvalidArgument(reverted.status())) {
+      } else if (absl::IsInvalidArgument(reverted)) {
         phase = ProposalPhase::kFailed;
         SetCondition(st, crd::kConditionApplied, ConditionStatus::kTrue, "RevertFailed",
                      absl::StrCat("the workload changed after the patch was applied; not reverted "
-                                  "blindly: ", reverted.status().message()),
+                                  "blindly: ", reverted.message()),
                      st.observed_generation);
         record(workload, "Warning", "RevertFailed", absl::StrCat(name, ": workload changed since it was applied"));
       } else {
-        return reverted.status();
+        return reverted;
       }
     } else if (phase != ProposalPhase::kFailed) {
       phase = ProposalPhase::kRejected;
@@ -211,9 +200,16 @@ absl::Status Reconciler::ReconcileProposal(const WorkloadKey& key, const json& w
       phase = ProposalPhase::kLearning;
     }
   } else {
-    std::shared_ptr<const remediator::Inventory> inventory = inventory_->Get(caches_);
+    std::shared_ptr<const remediator::Inventory> inventory = inventory_->Get(InventoryOf(caches_));
     ProposeInput pin{key, &workload, &merged.partials, &merged.partial_names, inventory.get()};
     absl::StatusOr<crd::ProposalStatus> content = BuildProposalContent(pin);
+    if (content.ok() && delivery == crd::Delivery::kApply) {
+      // Said before approval, so that the operator knows approving will not patch it.
+      if (absl::StatusOr<PatchTarget> t = ResolvePatchTarget(key, workload); !t.ok()) {
+        SetCondition(st, kConditionDelivered, ConditionStatus::kFalse, "NotAppliableInPlace",
+                     std::string(t.status().message()), st.observed_generation);
+      }
+    }
     if (!content.ok()) {
       phase = ProposalPhase::kFailed;
       SetCondition(st, crd::kConditionValid, ConditionStatus::kFalse, "ProposeFailed",
@@ -225,73 +221,60 @@ absl::Status Reconciler::ReconcileProposal(const WorkloadKey& key, const json& w
       repropose(*content, "WorkloadChanged", "the workload or its profile changed");
     } else if (rp.spec.decision == crd::Decision::kPending) {
       phase = ProposalPhase::kProposed;
-    } else if (delivery == crd::Delivery::kPullRequest) {
-      phase = ProposalPhase::kApproved;
-      SetCondition(st, crd::kConditionPullRequestOpen, ConditionStatus::kFalse, "NotImplemented",
-                   "pull-request delivery is not implemented yet", st.observed_generation);
     } else {
       phase = ProposalPhase::kApproved;
       const crd::Condition* seccomp = FindCondition(st, crd::kConditionSeccompProfileInstalled);
-      if (seccomp == nullptr) {
+      if (delivery == crd::Delivery::kApply && seccomp == nullptr) {
         SetCondition(st, crd::kConditionSeccompProfileInstalled, ConditionStatus::kFalse,
                      "WaitingForNodes",
                      absl::StrCat("waiting for the node agent to install ", SeccompNames(st),
                                   " on the nodes"),
                      st.observed_generation);
-      } else if (seccomp->status == ConditionStatus::kTrue) {
-        // Apply: the NetworkPolicy first (idempotent), then the guarded patch.
-        std::string policy_name;
-        bool created_policy = false;
-        if (st.network_policy.is_object()) {
-          json policy = st.network_policy;
-          policy["metadata"]["namespace"] = key.ns;
-          policy["metadata"]["ownerReferences"] = json::array(
-              {{{"apiVersion", StringAt(workload, "/apiVersion")}, {"kind", key.kind},
-                {"name", key.name}, {"uid", StringAt(workload, "/metadata/uid")}}});
-          policy_name = StringAt(policy, "/metadata/name");
-          absl::StatusOr<json> np = client_.Create(kNetworkPolicies, key.ns, policy);
-          metrics_->writes.fetch_add(1);
-          if (!np.ok() && !absl::IsAlreadyExists(np.status())) return np.status();
-          created_policy = np.ok();
-        }
-        const WorkloadKind* kind = FindWorkloadKind(key.kind);
-        absl::StatusOr<json> patched =
-            client_.Patch(kind->resource, key.ns, key.name, kube::PatchType::kJson, st.patch);
-        metrics_->writes.fetch_add(1);
-        if (absl::IsInvalidArgument(patched.status())) {
-          if (created_policy) {
-            (void)client_.Delete(kNetworkPolicies, key.ns, policy_name);
-            metrics_->writes.fetch_add(1);
+      } else if (delivery == crd::Delivery::kPullRequest ||
+                 seccomp->status == ConditionStatus::kTrue) {
+        rp.status = st;
+        Delivery* d = delivery == crd::Delivery::kApply ? &apply_delivery_ : pull_request_delivery_;
+        absl::StatusOr<DeliveryResult> delivered = d->Deliver({key, &workload, &rp, revision});
+        if (!delivered.ok()) return delivered.status();
+        using Outcome = DeliveryResult::Outcome;
+        switch (delivered->outcome) {
+          case Outcome::kDelivered:
+            SetCondition(st, kConditionDelivered, ConditionStatus::kTrue, delivered->reason,
+                         delivered->message, st.observed_generation);
+            if (delivered->applied) {
+              st.applied = delivered->applied;
+              phase = ProposalPhase::kApplied;
+              SetCondition(st, crd::kConditionApplied, ConditionStatus::kTrue, "Applied",
+                           delivered->message, st.observed_generation);
+              record(workload, "Normal", "Applied",
+                     absl::StrCat(name, " revision ", revision, " applied"));
+            }
+            if (delivered->pull_request) {
+              st.pull_request = delivered->pull_request;
+              if (delivered->pull_request->state == crd::PullRequestState::kMerged) {
+                phase = ProposalPhase::kApplied;
+              }
+            }
+            break;
+          case Outcome::kPending:
+          case Outcome::kNotAppliable:
+            SetCondition(st, kConditionDelivered, ConditionStatus::kFalse, delivered->reason,
+                         delivered->message, st.observed_generation);
+            break;
+          case Outcome::kStale: {
+            const WorkloadKind* kind = FindWorkloadKind(key.kind);
+            absl::StatusOr<json> fresh = client_.Get(kind->resource, key.ns, key.name);
+            if (!fresh.ok()) return fresh.status();
+            const json fresh_target = WithKind(*std::move(fresh), key);
+            ProposeInput again{key, &fresh_target, &merged.partials, &merged.partial_names,
+                               inventory.get()};
+            absl::StatusOr<crd::ProposalStatus> redone = BuildProposalContent(again);
+            if (!redone.ok()) return redone.status();
+            repropose(*redone, "WorkloadChanged",
+                      absl::StrCat("the workload changed since revision ", revision,
+                                   " was proposed (", delivered->message, "); not patched"));
+            break;
           }
-          absl::StatusOr<json> fresh = client_.Get(kind->resource, key.ns, key.name);
-          if (!fresh.ok()) return fresh.status();
-          const json fresh_target = WithKind(*std::move(fresh), key);
-          ProposeInput again{key, &fresh_target, &merged.partials, &merged.partial_names,
-                             inventory.get()};
-          absl::StatusOr<crd::ProposalStatus> redone = BuildProposalContent(again);
-          if (!redone.ok()) return redone.status();
-          repropose(*redone, "WorkloadChanged",
-                    absl::StrCat("the workload changed since revision ", revision,
-                                 " was proposed (", patched.status().message(),
-                                 "); not patched"));
-        } else if (!patched.ok()) {
-          return patched.status();
-        } else {
-          crd::AppliedRecord applied_record;
-          applied_record.time = FormatApiTime(absl::Now());
-          applied_record.target_resource_version = StringAt(*patched, "/metadata/resourceVersion");
-          applied_record.patch = st.patch;
-          applied_record.revert_patch = RevertOps(TestsOf(st.patch), *patched);
-          applied_record.network_policy = policy_name;
-          st.applied = applied_record;
-          phase = ProposalPhase::kApplied;
-          SetCondition(st, crd::kConditionApplied, ConditionStatus::kTrue, "Applied",
-                       absl::StrCat("revision ", revision, " applied to ", key.kind, "/",
-                                    key.name,
-                                    policy_name.empty() ? "" : " with NetworkPolicy " + policy_name),
-                       st.observed_generation);
-          record(workload, "Normal", "Applied",
-                         absl::StrCat(name, " revision ", revision, " applied"));
         }
       }
     }

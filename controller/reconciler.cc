@@ -15,12 +15,6 @@ namespace {
 
 using nlohmann::json;
 
-json WithKindItem(json item, const char* kind) {
-  item["apiVersion"] = "v1";
-  item["kind"] = kind;
-  return item;
-}
-
 // The fields of a merged profile the controller owns, for comparison.
 json OwnedMain(const json& obj) {
   json out;
@@ -40,27 +34,6 @@ json WithKind(json workload, const WorkloadKey& key) {
     workload["kind"] = k->kind;
   }
   return workload;
-}
-
-std::shared_ptr<const remediator::Inventory> InventoryCache::Get(const Caches& caches) {
-  const int64_t generation = generation_.load();
-  absl::MutexLock lock(&mu_);
-  if (inventory_ != nullptr && built_ == generation) return inventory_;
-  json items = json::array();
-  for (json& p : caches.pods->List()) items.push_back(WithKindItem(std::move(p), "Pod"));
-  for (json& s : caches.services->List()) items.push_back(WithKindItem(std::move(s), "Service"));
-  for (json& n : caches.namespaces->List()) {
-    items.push_back(WithKindItem(std::move(n), "Namespace"));
-  }
-  json list = {{"apiVersion", "v1"}, {"kind", "List"}, {"items", std::move(items)}};
-  absl::StatusOr<remediator::Inventory> inv = remediator::ParseInventory(list.dump(), "cluster");
-  if (!inv.ok()) {
-    spdlog::warn("inventory unreadable, peers stay unnamed error=\"{}\"", std::string(inv.status().message()));
-    inv = remediator::Inventory();
-  }
-  inventory_ = std::make_shared<const remediator::Inventory>(*std::move(inv));
-  built_ = generation;
-  return inventory_;
 }
 
 namespace {
@@ -121,6 +94,11 @@ ReconcileResult Reconciler::Reconcile(const WorkloadKey& key) {
   std::optional<json> workload = store->second->Get(key.ns + "/" + key.name);
   if (!workload) return {};  // gone: its profile and proposal are owned by it
   const json target = WithKind(*workload, key);
+  const crd::EffectiveSettings settings =
+      caches_.settings != nullptr ? caches_.settings->Resolve(key)
+                                  : DefaultSettings(options_.windows, options_.delivery);
+  // Learning off: minpriv leaves the workload alone (what exists stays as it is).
+  if (!settings.learning) return {};
 
   MergeInput in;
   in.key = key;
@@ -132,15 +110,19 @@ ReconcileResult Reconciler::Reconcile(const WorkloadKey& key) {
     std::optional<WorkloadKey> k = TargetKey(*p);
     if (k && *k == key) in.partials.push_back(*std::move(p));
   }
+  if (in.partials.empty()) return {};  // nothing learned (yet): nothing to merge
   for (const json& pod : caches_.pods->ListNamespace(key.ns)) {
-    if (StringAt(pod, "/status/phase") != "Running" || !SelectsPod(*workload, pod)) continue;
+    if (StringAt(pod, "/status/phase") != "Running" ||
+        !IsReplicaOf(pod, key, *workload, caches_.workloads)) {
+      continue;
+    }
     in.running_pods.push_back(
         {StringAt(pod, "/metadata/name"), StringAt(pod, "/spec/nodeName")});
   }
   const std::string merged_name = crd::MergedProfileName(key.kind, key.name);
   in.existing = written_profiles_.Newest(*caches_.profiles, key.ns + "/" + merged_name);
   in.now = absl::Now();
-  in.windows = options_.windows;
+  in.windows = WindowsOf(settings);
   MergeResult merged = Merge(in);
   for (const std::string& m : merged.malformed) {
     events_.Record(target, "Warning", "InvalidProfile", m);
@@ -151,7 +133,7 @@ ReconcileResult Reconciler::Reconcile(const WorkloadKey& key) {
     events_.Record(target, "Normal", "LearningReopened",
                    absl::StrCat("new behaviour in ", merged_name, " after learning completed"));
   }
-  absl::Status s = ReconcileProposal(key, target, merged);
+  absl::Status s = ReconcileProposal(key, target, merged, settings);
   return {s, merged.requeue_after};
 }
 
@@ -210,7 +192,7 @@ absl::StatusOr<json> Reconciler::CreateProposal(const WorkloadKey& key, const js
   }
   rp.spec.target = {StringAt(workload, "/apiVersion"), key.kind, key.name};
   rp.spec.decision = crd::Decision::kPending;
-  rp.spec.delivery = options_.delivery;
+  // spec.delivery stays unset: the settings (or the flag) decide until the operator sets it.
   absl::StatusOr<json> created = client_.Create(kProposals, key.ns, crd::RemediationProposalToJson(rp));
   metrics_->writes.fetch_add(1);
   return created;

@@ -18,14 +18,17 @@
 #include "absl/status/status.h"
 #include "absl/synchronization/mutex.h"
 #include "absl/time/time.h"
+#include "controller/delivery.h"
 #include "controller/events.h"
+#include "controller/inventory.h"
 #include "controller/merge.h"
 #include "controller/metrics.h"
+#include "controller/owners.h"
 #include "controller/resources.h"
+#include "controller/settings_cache.h"
 #include "crd/remediation_proposal.h"
 #include "kube/rest_client.h"
 #include "kube/store.h"
-#include "remediator/inventory.h"
 
 namespace minpriv::controller {
 
@@ -61,26 +64,21 @@ struct Caches {
   const kube::Store* pods = nullptr;
   const kube::Store* services = nullptr;
   const kube::Store* namespaces = nullptr;
-  std::map<std::string, const kube::Store*> workloads;  // kind → store
+  const kube::Store* endpoint_slices = nullptr;  // null: no EndpointSlices in the inventory
+  const SettingsCache* settings = nullptr;       // null: the flags for every workload
+  WorkloadStores workloads;  // kind → store (Pod: the pods store)
 };
 
-// The live inventory (Pods, Services, Namespaces) for the remediator, rebuilt from the
-// caches only after one of them changed.
-class InventoryCache {
- public:
-  void Invalidate() { generation_.fetch_add(1); }
-  std::shared_ptr<const remediator::Inventory> Get(const Caches& caches);
-
- private:
-  std::atomic<int64_t> generation_{1};
-  absl::Mutex mu_;
-  int64_t built_ ABSL_GUARDED_BY(mu_) = 0;
-  std::shared_ptr<const remediator::Inventory> inventory_ ABSL_GUARDED_BY(mu_);
-};
+inline InventorySources InventoryOf(const Caches& c) {
+  return {c.pods, c.services, c.namespaces, c.endpoint_slices};
+}
 
 struct ReconcilerOptions {
+  // The flags: settings (Caches::settings) override them per namespace and workload.
   Windows windows;
   crd::Delivery delivery = crd::Delivery::kApply;
+  // spec.delivery: PullRequest (not owned); null: PendingPullRequestDelivery.
+  Delivery* pull_request = nullptr;
 };
 
 struct ReconcileResult {
@@ -97,14 +95,18 @@ class Reconciler {
         inventory_(inventory),
         options_(options),
         metrics_(metrics),
-        events_(client_, metrics) {}
+        events_(client_, metrics),
+        apply_delivery_(client_, metrics),
+        pull_request_delivery_(options.pull_request != nullptr ? options.pull_request
+                                                               : &pending_pull_request_) {}
 
   ReconcileResult Reconcile(const WorkloadKey& key);
 
  private:
   // The proposal's state machine (proposal_step.cc).
   absl::Status ReconcileProposal(const WorkloadKey& key, const nlohmann::json& workload,
-                                 const MergeResult& merged);
+                                 const MergeResult& merged,
+                                 const crd::EffectiveSettings& settings);
   absl::Status WriteMergedProfile(const WorkloadKey& key, const MergeResult& merged,
                                   const std::optional<nlohmann::json>& existing);
   absl::StatusOr<nlohmann::json> CreateProposal(const WorkloadKey& key,
@@ -116,6 +118,9 @@ class Reconciler {
   ReconcilerOptions options_;
   Metrics* metrics_;
   EventRecorder events_;
+  ApplyDelivery apply_delivery_;
+  PendingPullRequestDelivery pending_pull_request_;
+  Delivery* pull_request_delivery_;
   MutationCache written_profiles_;
   MutationCache written_proposals_;
 };

@@ -10,6 +10,11 @@ const std::vector<WorkloadKind>& WorkloadKinds() {
       {"Deployment", "apps/v1", {"apps", "v1", "deployments", true}, "/spec/template/spec"},
       {"StatefulSet", "apps/v1", {"apps", "v1", "statefulsets", true}, "/spec/template/spec"},
       {"DaemonSet", "apps/v1", {"apps", "v1", "daemonsets", true}, "/spec/template/spec"},
+      {"ReplicaSet", "apps/v1", {"apps", "v1", "replicasets", true}, "/spec/template/spec"},
+      {"Job", "batch/v1", {"batch", "v1", "jobs", true}, "/spec/template/spec", false},
+      {"CronJob", "batch/v1", {"batch", "v1", "cronjobs", true},
+       "/spec/jobTemplate/spec/template/spec"},
+      {"Pod", "v1", {"", "v1", "pods", true}, "/spec", false},
   };
   return *kinds;
 }

@@ -24,6 +24,11 @@ inline const kube::ResourceRef kNamespaces{"", "v1", "namespaces", false};
 inline const kube::ResourceRef kEvents{"", "v1", "events", true};
 inline const kube::ResourceRef kNetworkPolicies{"networking.k8s.io", "v1", "networkpolicies",
                                                 true};
+inline const kube::ResourceRef kEndpointSlices{"discovery.k8s.io", "v1", "endpointslices", true};
+inline const kube::ResourceRef kMinprivSettings{"minpriv.dev", "v1alpha1", "minprivsettings",
+                                                true};
+inline const kube::ResourceRef kClusterMinprivSettings{"minpriv.dev", "v1alpha1",
+                                                       "clusterminprivsettings", false};
 
 // A workload kind the controller proposes for: its API, resource and where its pod template
 // lives.
@@ -32,9 +37,13 @@ struct WorkloadKind {
   std::string api_version;  // "apps/v1"
   kube::ResourceRef resource;
   std::string pod_spec_path;  // JSON pointer of the pod spec: "/spec/template/spec"
+  // False when the API refuses changes to the pod template of an existing object (a Job's
+  // template, a Pod's securityContext): proposed, never patched in place.
+  bool patchable = true;
 };
 
-// Deployment, StatefulSet, DaemonSet (apps/v1).
+// Deployment, StatefulSet, DaemonSet, ReplicaSet (apps/v1), Job, CronJob (batch/v1) and Pod
+// (v1), in that order.
 const std::vector<WorkloadKind>& WorkloadKinds();
 const WorkloadKind* FindWorkloadKind(std::string_view kind);
 

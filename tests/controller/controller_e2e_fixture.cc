@@ -51,7 +51,8 @@ void ControllerE2eTest::SetUp() {
   auto client = kube::RestClient::Create(*config);
   ASSERT_TRUE(client.ok()) << client.status();
   client_ = *std::move(client);
-  for (const char* crd : {"workloadprofiles", "remediationproposals"}) {
+  for (const char* crd : {"workloadprofiles", "remediationproposals", "minprivsettings",
+                          "clusterminprivsettings"}) {
     std::string out;
     ASSERT_EQ(Kubectl({"apply", "-f", absl::StrCat(MINPRIV_CRD_DIR, "/minpriv.dev_", crd, ".yaml")},
                       &out),
@@ -167,22 +168,67 @@ void ControllerE2eTest::CreateRunningPod(const std::string& ns, const std::strin
 void ControllerE2eTest::CreatePartial(const std::string& ns, const std::string& workload,
                                       const std::string& node,
                                       const std::vector<std::string>& syscalls) {
+  PartialSpec spec;
+  spec.workload = workload;
+  spec.node = node;
+  spec.syscalls = syscalls;
+  CreatePartial(ns, spec);
+}
+
+void ControllerE2eTest::CreatePartial(const std::string& ns, const PartialSpec& spec) {
   crd::WorkloadProfile p;
-  p.name = crd::PartialProfileName("Deployment", workload, node);
+  p.name = crd::PartialProfileName(spec.kind, spec.workload, spec.node);
   p.namespace_ = ns;
-  p.labels = {{crd::kNodeLabel, node},
-              {crd::kWorkloadKindLabel, "Deployment"},
-              {crd::kWorkloadNameLabel, workload}};
-  p.target = {"apps/v1", "Deployment", workload};
+  p.labels = {{crd::kNodeLabel, spec.node},
+              {crd::kWorkloadKindLabel, spec.kind},
+              {crd::kWorkloadNameLabel, spec.workload}};
+  p.target = {spec.api_version, spec.kind, spec.workload};
   crd::ContainerProfile c;
   c.name = "app";
-  c.syscalls = syscalls;
+  c.syscalls = spec.syscalls;
   c.network.listen.push_back({8080, "TCP", ""});
+  c.network.egress = spec.egress;
   p.containers.push_back(c);
   p.status.window = {"2026-01-01T00:00:00Z", "2026-01-01T01:00:00Z"};
   json obj = crd::WorkloadProfileToJson(p);
   auto created = client_->Create(kProfiles, ns, obj);
   ASSERT_TRUE(created.ok()) << created.status();
+}
+
+void ControllerE2eTest::CreateOwnedRunningPod(const std::string& ns, const std::string& name,
+                                              const std::string& owner_kind,
+                                              const std::string& owner_name,
+                                              const std::string& node) {
+  const WorkloadKind* kind = FindWorkloadKind(owner_kind);
+  ASSERT_NE(kind, nullptr);
+  json pod = {{"apiVersion", "v1"},
+              {"kind", "Pod"},
+              {"metadata",
+               {{"name", name},
+                {"namespace", ns},
+                {"ownerReferences",
+                 json::array({{{"apiVersion", kind->api_version},
+                               {"kind", kind->kind},
+                               {"name", owner_name},
+                               {"uid", "uid-" + owner_name},
+                               {"controller", true}}})}}},
+              {"spec",
+               {{"nodeName", node},
+                {"containers", json::array({{{"name", "app"}, {"image", "shop:1"}}})}}}};
+  ASSERT_TRUE(client_->Create(kPods, ns, pod).ok());
+  ASSERT_TRUE(client_
+                  ->PatchStatus(kPods, ns, name, kube::PatchType::kMerge,
+                                {{"status", {{"phase", "Running"}, {"podIP", "10.1.0.8"}}}})
+                  .ok());
+}
+
+void ControllerE2eTest::MergePatch(const std::string& resource, const std::string& ns,
+                                   const std::string& name, const std::string& patch) {
+  std::string out;
+  std::vector<std::string> args = {"patch", resource, name};
+  if (!ns.empty()) args.insert(args.end(), {"-n", ns});
+  args.insert(args.end(), {"--type", "merge", "-p", patch});
+  ASSERT_EQ(Kubectl(args, &out), 0) << out;
 }
 
 std::optional<json> ControllerE2eTest::Get(const kube::ResourceRef& ref, const std::string& ns,

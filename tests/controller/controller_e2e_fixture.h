@@ -13,6 +13,7 @@
 #include <nlohmann/json.hpp>
 
 #include "absl/time/time.h"
+#include "crd/workload_profile.h"
 #include "kube/rest_client.h"
 #include "kube/test_apiserver.h"
 #include "util/process.h"
@@ -43,6 +44,23 @@ class ControllerE2eTest : public ::testing::Test {
                         const std::string& node);
   void CreatePartial(const std::string& ns, const std::string& workload, const std::string& node,
                      const std::vector<std::string>& syscalls);
+  // A running pod whose controller owner is `owner_kind`/`owner_name` (no labels).
+  void CreateOwnedRunningPod(const std::string& ns, const std::string& name,
+                             const std::string& owner_kind, const std::string& owner_name,
+                             const std::string& node);
+  // A partial profile of any workload kind, with optional egress peers.
+  struct PartialSpec {
+    std::string kind = "Deployment";
+    std::string api_version = "apps/v1";
+    std::string workload;
+    std::string node = "node-a";
+    std::vector<std::string> syscalls = {"read", "write"};
+    std::vector<crd::Peer> egress;
+  };
+  void CreatePartial(const std::string& ns, const PartialSpec& spec);
+  // kubectl patch --type merge of any object.
+  void MergePatch(const std::string& resource, const std::string& ns, const std::string& name,
+                  const std::string& patch);
 
   std::optional<nlohmann::json> Get(const kube::ResourceRef& ref, const std::string& ns,
                                     const std::string& name);
