@@ -9,12 +9,12 @@
 
 #include "absl/strings/str_cat.h"
 #include "absl/time/clock.h"
-#include "controller/http_endpoint.h"
 #include "controller/metrics.h"
 #include "controller/reconciler.h"
 #include "controller/resources.h"
 #include "crd/remediation_proposal.h"
 #include "kube/config.h"
+#include "kube/http_endpoint.h"
 #include "kube/leader_election.h"
 #include "kube/reflector.h"
 #include "kube/rest_client.h"
@@ -136,9 +136,9 @@ absl::Status RunController(const ControllerOptions& options, const std::atomic<b
   ReconcilerOptions ropts{options.windows, options.delivery};
   Reconciler reconciler(*client, caches, &inventory, ropts, &metrics);
 
-  std::unique_ptr<HttpEndpoint> endpoint;
+  std::unique_ptr<kube::HttpEndpoint> endpoint;
   if (!options.metrics_addr.empty()) {
-    auto started = HttpEndpoint::Start(
+    auto started = kube::HttpEndpoint::Start(
         options.metrics_addr,
         [&]() {
           MetricsSnapshot s;
