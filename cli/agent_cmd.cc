@@ -67,7 +67,8 @@ std::unique_ptr<CommandLine> AgentCommandLine(AgentFlags* f) {
   cl->AddValue("--cgroup-root", &f->cgroup_root, "PATH",
                "the cgroup v2 mount, or the kubelet's kubepods directory itself");
   cl->AddValue("--seccomp-dir", &f->seccomp_dir, "DIR",
-               "the kubelet's seccomp directory (default /var/lib/kubelet/seccomp)");
+               "the kubelet's seccomp directory (default /var/lib/kubelet/seccomp; "
+               "installing profiles there is not implemented yet)");
   cl->AddValue("--metrics-addr", &f->metrics_addr, "ADDR",
                "serve /metrics, /healthz, /readyz on HOST:PORT or :PORT");
   cl->AddDuration("--publish-interval", &f->publish_interval, nullptr,
