@@ -4,10 +4,13 @@
 // exclusions, and a workload leaving the node.
 #include "agent/agent.h"
 
+#include <atomic>
+
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
 
 #include "agent/agent_test_env.h"
+#include "absl/time/clock.h"
 #include "crd/object_meta.h"
 
 namespace minpriv::agent::testing {
@@ -277,6 +280,62 @@ TEST_F(AgentTest, ACrashLoopingContainersRestartsAreOneContainer) {
   json p = *WebPartial();
   ASSERT_EQ(p["spec"]["containers"].size(), 1u);
   EXPECT_EQ(Syscalls(p), json({"read", "write"}));
+}
+
+// Plays the NodeObserver for Agent::Run: one container that existed before the watch.
+class FakeNodeObserver : public observer::NodeObserver {
+ public:
+  FakeNodeObserver(std::string path, std::atomic<bool>* stop) : path_(path), stop_(stop) {}
+  absl::Status WatchRoot(const std::string& root, observer::CgroupSinkFactory* factory) override {
+    root_ = root;
+    observer::ObservationSink* sink = factory->OnCgroupCreated(21, path_);
+    if (sink != nullptr) sink->OnSyscall(absl::Now(), {Nr("read"), observer::SyscallAbi::kX86_64});
+    return absl::OkStatus();
+  }
+  absl::Status Poll(absl::Duration timeout) override {
+    absl::SleepFor(absl::Milliseconds(10));
+    if (++polls_ == 20) stop_->store(true);
+    return absl::OkStatus();
+  }
+  absl::Status Drain() override {
+    ++drains_;
+    return absl::OkStatus();
+  }
+  observer::NodeStats GetStats() const override {
+    observer::NodeStats s;
+    s.tracked = 1;
+    s.capacity = 4096;
+    return s;
+  }
+  void Detach() override { detached_ = true; }
+
+  std::string path_;
+  std::atomic<bool>* stop_;
+  std::string root_;
+  int polls_ = 0;
+  int drains_ = 0;
+  bool detached_ = false;
+};
+
+TEST_F(AgentTest, RunWatchesPollsAndPublishesEverythingMarkedStoppedOnStop) {
+  const std::string uid = CreatePod("shop", "web-1", "node-a", "ReplicaSet", "web-rs", "apps/v1");
+  SetStatuses("shop", "web-1", {{"app", ContainerId(1)}});
+  auto agent = NewAgent("node-a");
+  std::atomic<bool> stop{false};
+  FakeNodeObserver node(CgroupfsPath(uid, ContainerId(1)), &stop);
+  ASSERT_TRUE(agent->Run(node, "/sys/fs/cgroup/kubepods", stop).ok());
+  EXPECT_EQ(node.root_, "/sys/fs/cgroup/kubepods");
+  EXPECT_TRUE(node.detached_);
+  EXPECT_GE(node.drains_, 1);  // the final drain at least
+  auto p = WebPartial();
+  ASSERT_TRUE(p.has_value());
+  EXPECT_EQ(Syscalls(*p), json({"read"}));
+  EXPECT_EQ((*p)["metadata"]["annotations"][kAgentStateAnnotation], "stopped");
+  // Running before the agent watched, without an earlier partial: its start-up was missed.
+  EXPECT_EQ((*p)["status"]["complete"], false);
+  EXPECT_THAT((*p)["status"]["incompleteReasons"].dump(), HasSubstr("start-up was not observed"));
+  EXPECT_THAT(agent->Metrics(), HasSubstr("minpriv_agent_tracked_cgroups 1\n"));
+  EXPECT_THAT(agent->Metrics(), HasSubstr("minpriv_agent_capacity 4096\n"));
 }
 
 }  // namespace
