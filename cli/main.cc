@@ -19,6 +19,9 @@ int main(int argc, char** argv) {
       {"controller",
        "run the cluster controller: merge profiles, propose, apply approved proposals",
        cli::RunController},
+      {"agent",
+       "run the node agent: observe every pod on this node, publish partial profiles",
+       cli::RunAgent},
   };
   return cli::Dispatch(subcommands, argc, argv);
 }

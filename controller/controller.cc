@@ -9,7 +9,6 @@
 
 #include "absl/strings/str_cat.h"
 #include "absl/time/clock.h"
-#include "controller/http_endpoint.h"
 #include "controller/metrics.h"
 #include "controller/reconciler.h"
 #include "controller/owners.h"
@@ -17,6 +16,7 @@
 #include "controller/settings_cache.h"
 #include "crd/remediation_proposal.h"
 #include "kube/config.h"
+#include "kube/http_endpoint.h"
 #include "kube/leader_election.h"
 #include "kube/reflector.h"
 #include "kube/rest_client.h"
@@ -208,9 +208,9 @@ absl::Status RunController(const ControllerOptions& options, const std::atomic<b
   ReconcilerOptions ropts{options.windows, options.delivery, options.pull_request};
   Reconciler reconciler(*client, caches, &inventory, ropts, &metrics);
 
-  std::unique_ptr<HttpEndpoint> endpoint;
+  std::unique_ptr<kube::HttpEndpoint> endpoint;
   if (!options.metrics_addr.empty()) {
-    auto started = HttpEndpoint::Start(
+    auto started = kube::HttpEndpoint::Start(
         options.metrics_addr,
         [&]() {
           MetricsSnapshot s;

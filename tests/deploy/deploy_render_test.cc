@@ -32,6 +32,7 @@ const std::map<std::string, std::string>& KnownKinds() {
       {"Role", "rbac.authorization.k8s.io/v1"},
       {"RoleBinding", "rbac.authorization.k8s.io/v1"},
       {"Deployment", "apps/v1"},
+      {"DaemonSet", "apps/v1"},
       {"PodDisruptionBudget", "policy/v1"},
       {"ValidatingWebhookConfiguration", "admissionregistration.k8s.io/v1"},
       {"MutatingWebhookConfiguration", "admissionregistration.k8s.io/v1"},
@@ -85,7 +86,7 @@ TEST(HelmChartTest, DefaultsRenderTheControllerAndWebhookWithAGeneratedCertifica
   EXPECT_EQ(kinds.count("ServiceMonitor"), 0u);
   EXPECT_EQ(kinds.count("Certificate"), 0u);
   EXPECT_EQ(kinds.count("Secret"), 1u);
-  EXPECT_EQ(kinds.count("DaemonSet"), 0u);
+  EXPECT_EQ(kinds.count("DaemonSet"), 1u);  // the node agent
   const json* controller = Find(r.objects, "Deployment", "minpriv-controller");
   ASSERT_NE(controller, nullptr);
   EXPECT_EQ((*controller)["spec"]["replicas"], 2);
@@ -313,17 +314,11 @@ TEST(RbacTest, EachComponentHasExactlyItsDocumentedPermissions) {
   ASSERT_NE(agent, nullptr);
   EXPECT_EQ(Rules(*agent),
             (RuleMap{{"/pods", kRead},
-                     {"apps/replicasets", kRead},
-                     {"batch/jobs", kRead},
-                     {"minpriv.dev/workloadprofiles",
-                      {"get", "list", "watch", "create", "update", "patch"}},
-                     {"minpriv.dev/remediationproposals", kRead},
-                     {"minpriv.dev/remediationproposals/status", {"patch"}},
-                     {"minpriv.dev/minprivsettings", kRead},
-                     {"minpriv.dev/clusterminprivsettings", kRead},
-                     {"/events", {"create", "patch"}},
-                     {"events.k8s.io/events", {"create", "patch"}}}));
-  // Each binding binds its own ServiceAccount to its own role; the agent has no workload yet.
+                     {"apps/replicasets", {"get"}},
+                     {"batch/jobs", {"get"}},
+                     {"minpriv.dev/workloadprofiles", {"get", "create", "update"}},
+                     {"minpriv.dev/workloadprofiles/status", {"update"}}}));
+  // Each binding binds its own ServiceAccount to its own role.
   for (const char* kind : {"ClusterRoleBinding", "RoleBinding"}) {
     for (const json& b : OfKind(r.objects, kind)) {
       std::string sa = b["subjects"][0]["name"];
@@ -331,8 +326,10 @@ TEST(RbacTest, EachComponentHasExactlyItsDocumentedPermissions) {
       EXPECT_NE(Find(r.objects, "ServiceAccount", sa), nullptr) << Key(b);
     }
   }
-  EXPECT_EQ(Kinds(r).count("DaemonSet"), 0u);
-  EXPECT_EQ(Find(HelmTemplate().objects, "ClusterRole", "minpriv-agent"), nullptr);
+  EXPECT_EQ(Kinds(r).count("DaemonSet"), 1u);
+  Rendered no_agent = HelmTemplate({"--set", "agent.enabled=false"});
+  EXPECT_EQ(Find(no_agent.objects, "ClusterRole", "minpriv-agent"), nullptr);
+  EXPECT_EQ(Kinds(no_agent).count("DaemonSet"), 0u);
 }
 
 // First line where two texts differ, for drift messages.

@@ -1,7 +1,8 @@
-// The controller's HTTP endpoint (cpprestsdk's http_listener): GET /metrics (Prometheus text),
-// /healthz (200 while the process runs) and /readyz (200 once the caches synced).
-#ifndef MINPRIV_CONTROLLER_HTTP_ENDPOINT_H_
-#define MINPRIV_CONTROLLER_HTTP_ENDPOINT_H_
+// The HTTP endpoint of minpriv's cluster processes (the controller, the node agent), on
+// cpprestsdk's http_listener: GET /metrics (Prometheus text), /healthz (200 while the process
+// runs) and /readyz (200 once the caches synced).
+#ifndef MINPRIV_KUBE_HTTP_ENDPOINT_H_
+#define MINPRIV_KUBE_HTTP_ENDPOINT_H_
 
 #include <functional>
 #include <memory>
@@ -9,7 +10,7 @@
 
 #include "absl/status/statusor.h"
 
-namespace minpriv::controller {
+namespace minpriv::kube {
 
 class HttpEndpoint {
  public:
@@ -24,6 +25,6 @@ class HttpEndpoint {
   std::unique_ptr<Impl> impl_;
 };
 
-}  // namespace minpriv::controller
+}  // namespace minpriv::kube
 
-#endif  // MINPRIV_CONTROLLER_HTTP_ENDPOINT_H_
+#endif  // MINPRIV_KUBE_HTTP_ENDPOINT_H_

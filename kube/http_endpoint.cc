@@ -1,10 +1,10 @@
-#include "controller/http_endpoint.h"
+#include "kube/http_endpoint.h"
 
 #include <cpprest/http_listener.h>
 
 #include "absl/strings/str_cat.h"
 
-namespace minpriv::controller {
+namespace minpriv::kube {
 
 namespace http = web::http;
 
@@ -69,4 +69,4 @@ HttpEndpoint::~HttpEndpoint() {
   }
 }
 
-}  // namespace minpriv::controller
+}  // namespace minpriv::kube

@@ -1,0 +1,91 @@
+// `minpriv agent`'s engine: the pods of this node from a reflector (fieldSelector
+// spec.nodeName=NODE), the Attribution that turns observed cgroups into containers of
+// workloads, and the WorkloadTable that publishes their partial profiles. Everything but the
+// reflector runs on one thread, the observer's polling thread (Run, or a test calling the
+// factory and Tick directly); the metrics text is the only thing read from elsewhere.
+#ifndef MINPRIV_AGENT_AGENT_H_
+#define MINPRIV_AGENT_AGENT_H_
+
+#include <atomic>
+#include <memory>
+#include <optional>
+#include <string>
+
+#include "absl/status/status.h"
+#include "absl/status/statusor.h"
+#include "absl/synchronization/mutex.h"
+#include "absl/time/time.h"
+#include "agent/attribution.h"
+#include "agent/owner_resolver.h"
+#include "agent/pod_info.h"
+#include "agent/profile_store.h"
+#include "agent/workload_table.h"
+#include "kube/reflector.h"
+#include "kube/rest_client.h"
+#include "observer/node_observer.h"
+
+namespace minpriv::agent {
+
+inline const kube::ResourceRef kPods{"", "v1", "pods", true};
+
+struct AgentOptions {
+  std::string node;
+  AttributionOptions attribution;
+  absl::Duration publish_interval = absl::Seconds(5);
+  absl::Duration linger = absl::Seconds(5);
+  absl::Duration poll_timeout = absl::Milliseconds(200);
+  // Occurrence counts come from the observer at Drain(): this often (and at the end).
+  absl::Duration drain_interval = absl::Seconds(5);
+};
+
+class Agent {
+ public:
+  Agent(kube::RestClient client, AgentOptions options,
+        std::function<absl::Time()> clock = absl::Now);
+  ~Agent();
+
+  // Starts the pod reflector and waits up to `timeout` for its first list.
+  absl::Status Start(absl::Duration timeout = absl::Seconds(30));
+  void Stop();
+
+  observer::CgroupSinkFactory* factory() { return &attribution_; }
+  Attribution& attribution() { return attribution_; }
+
+  // One round: the node's pods → attribution → publishing. `node`: the observer's counters
+  // (drops, capacity) the partials report; `final`: publish everything now, marked stopped.
+  void Tick(const NodeCounters& node, bool final = false);
+
+  // Watches `cgroup_root` with `observer`, polls and ticks until `stop`, then drains and
+  // publishes everything (so a clean stop loses nothing) and detaches.
+  absl::Status Run(observer::NodeObserver& observer, const std::string& cgroup_root,
+                   const std::atomic<bool>& stop);
+
+  // Prometheus text of the latest Tick (thread-safe).
+  std::string Metrics() const;
+  // Counters of the latest Tick (for tests; polling thread).
+  const TableCounters& table_counters() const { return table_.counters(); }
+  const AttributionCounters& attribution_counters() const { return attribution_.counters(); }
+
+ private:
+  void RenderMetrics(const std::optional<observer::NodeStats>& stats);
+
+  kube::RestClient client_;
+  AgentOptions options_;
+  std::function<absl::Time()> clock_;
+  ApiProfileStore store_;
+  WorkloadTable table_;
+  Attribution attribution_;
+  OwnerResolver owners_;
+  PodIndex pods_;
+  std::unique_ptr<kube::Reflector> reflector_;
+  std::atomic<bool> pods_changed_{true};
+  absl::Time last_pod_refresh_ = absl::InfinitePast();
+  std::optional<observer::NodeStats> last_stats_;
+
+  mutable absl::Mutex metrics_mu_;
+  std::string metrics_ ABSL_GUARDED_BY(metrics_mu_);
+};
+
+}  // namespace minpriv::agent
+
+#endif  // MINPRIV_AGENT_AGENT_H_

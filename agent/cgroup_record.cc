@@ -1,0 +1,82 @@
+#include "agent/cgroup_record.h"
+
+#include <algorithm>
+
+#include "util/syscalls.h"
+
+namespace minpriv::agent {
+
+CgroupRecord::CgroupRecord(uint64_t id, KubeCgroup cgroup, absl::Time created, bool preexisting)
+    : id_(id),
+      cgroup_(std::move(cgroup)),
+      created_(created),
+      preexisting_(preexisting),
+      builder_(std::make_unique<profiler::ProfileBuilder>("")) {}
+
+void CgroupRecord::MarkWorkloadExec(absl::Time) { exec_seen_ = true; }
+
+void CgroupRecord::Attribute(WorkloadRef workload, std::string container) {
+  workload_ = std::move(workload);
+  container_ = std::move(container);
+}
+
+void CgroupRecord::Discard() {
+  builder_.reset();
+  runtime_syscalls_.clear();
+}
+
+crd::ContainerProfile CgroupRecord::Build() const {
+  crd::ContainerProfile p = builder_->Build();
+  p.name = container_;
+  return p;
+}
+
+std::set<std::string> CgroupRecord::RuntimeSyscalls() const {
+  std::set<std::string> out;
+  for (uint32_t nr : runtime_syscalls_) {
+    if (const char* name = util::SyscallName(nr)) out.insert(name);
+  }
+  return out;
+}
+
+absl::Time CgroupRecord::LastActivity() const {
+  if (!builder_) return created_;
+  return std::max(created_, builder_->LastNewFact());
+}
+
+std::vector<std::string> CgroupRecord::IncompleteReasons() const {
+  return builder_ ? builder_->IncompleteReasons() : std::vector<std::string>{};
+}
+
+std::vector<std::string> CgroupRecord::Warnings() const {
+  return builder_ ? builder_->Warnings() : std::vector<std::string>{};
+}
+
+void CgroupRecord::OnSyscall(absl::Time t, const observer::SyscallObservation& o) {
+  if (!builder_) return;
+  if (!exec_seen_ && o.abi == observer::SyscallAbi::kX86_64) runtime_syscalls_.insert(o.nr);
+  builder_->OnSyscall(t, o);
+}
+void CgroupRecord::OnCapability(absl::Time t, const observer::CapabilityObservation& o) {
+  if (builder_) builder_->OnCapability(t, o);
+}
+void CgroupRecord::OnFileWrite(absl::Time t, const observer::FileWriteObservation& o) {
+  if (builder_) builder_->OnFileWrite(t, o);
+}
+void CgroupRecord::OnExec(absl::Time t, const observer::ExecObservation& o) {
+  if (builder_) builder_->OnExec(t, o);
+}
+void CgroupRecord::OnIdentity(absl::Time t, const observer::IdentityObservation& o) {
+  if (builder_) builder_->OnIdentity(t, o);
+}
+void CgroupRecord::OnListen(absl::Time t, const observer::ListenObservation& o) {
+  if (builder_) builder_->OnListen(t, o);
+}
+void CgroupRecord::OnFlow(absl::Time t, const observer::FlowObservation& o) {
+  if (builder_) builder_->OnFlow(t, o);
+}
+void CgroupRecord::OnDns(absl::Time t, const observer::DnsObservation& o) {
+  if (builder_) builder_->OnDns(t, o);
+}
+
+}  // namespace minpriv::agent
