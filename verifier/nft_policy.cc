@@ -118,17 +118,15 @@ NftRuleset BuildNftRuleset(const remediator::NetworkRules& rules) {
   absl::StrAppend(&s, "  counter ", kEgressDenyCounter, " {\n  }\n");
   absl::StrAppend(&s, "  counter ", kIngressDenyCounter, " {\n  }\n");
   if (out.egress_enforced) {
-    out.egress_deny_rule =
-        absl::StrCat(policy, ": no egress rule admits it (default deny, enforced by nft rule ",
-                     kNftTable, "/egress counter ", kEgressDenyCounter, ")");
+    out.egress_deny_rule = absl::StrCat(policy, "'s default deny (nft table inet ", kNftTable,
+                                        ", chain egress, counter ", kEgressDenyCounter, ")");
     AppendChain(s, "egress", "output", "oifname", AcceptRules(rules.egress, policy, "egress",
                                                               "daddr"),
                 kEgressDenyCounter);
   }
   if (out.ingress_enforced) {
-    out.ingress_deny_rule =
-        absl::StrCat(policy, ": no ingress rule admits it (default deny, enforced by nft rule ",
-                     kNftTable, "/ingress counter ", kIngressDenyCounter, ")");
+    out.ingress_deny_rule = absl::StrCat(policy, "'s default deny (nft table inet ", kNftTable,
+                                         ", chain ingress, counter ", kIngressDenyCounter, ")");
     AppendChain(s, "ingress", "input", "iifname", AcceptRules(rules.ingress, policy, "ingress",
                                                               "saddr"),
                 kIngressDenyCounter);

@@ -33,8 +33,8 @@ struct NftRuleset {
   std::string script;  // for `nft -f -` inside the pod's network namespace
   bool egress_enforced = false;
   bool ingress_enforced = false;
-  // What the deny rule of each direction stands for, e.g. "shop/web: no egress rule admits
-  // it (default deny)".
+  // The deny rule of each direction, named for a break: "shop/web's default deny (nft table
+  // inet minpriv, chain egress, counter egress_deny)".
   std::string egress_deny_rule;
   std::string ingress_deny_rule;
 };

@@ -52,7 +52,7 @@ TEST(NftPolicy, EachRuleIsAnAcceptNamingThePolicyRuleThenTheDefaultDeny) {
                                    "\"shop/shopfront-minpriv ingress[0]\""));
   EXPECT_THAT(rs.script, HasSubstr("counter name egress_deny reject"));
   EXPECT_THAT(rs.script, HasSubstr("counter name ingress_deny reject"));
-  EXPECT_THAT(rs.egress_deny_rule, HasSubstr("shop/shopfront-minpriv: no egress rule admits it"));
+  EXPECT_THAT(rs.egress_deny_rule, HasSubstr("shop/shopfront-minpriv's default deny"));
   // The accept rules come before the deny rule of their chain.
   EXPECT_LT(rs.script.find("egress[1]"), rs.script.find("counter name egress_deny reject"));
   EXPECT_EQ(BuildNftRuleset(ShopPolicy()).script, rs.script);  // deterministic
