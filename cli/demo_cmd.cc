@@ -46,6 +46,7 @@ constexpr char kNodeIp[] = "198.18.0.1";
 constexpr char kInventoryIp[] = "198.18.0.2";
 constexpr char kDnsIp[] = "198.18.0.3";
 constexpr char kGatewayIp[] = "198.18.0.4";
+constexpr char kVerifyPods[] = "198.19.0.0/16";
 constexpr char kCacheDir[] = "/var/cache/shopfront";
 constexpr char kLogDir[] = "/var/log/shopfront";
 constexpr char kStrayFile[] = "/etc/shopfront-stray";
@@ -96,6 +97,9 @@ class DemoNetwork {
         {"ip", "-n", kNetns, "addr", "add", absl::StrCat(kDnsIp, "/24"), "dev", kPodIf},
         {"ip", "-n", kNetns, "addr", "add", absl::StrCat(kGatewayIp, "/24"), "dev", kPodIf},
         {"ip", "-n", kNetns, "link", "set", kPodIf, "up"},
+        // Replies to the pod addresses `minpriv verify` gives its replays (198.19.0.0/16,
+        // verifier/pod_network.h) go back through this node, as in a cluster.
+        {"ip", "-n", kNetns, "route", "add", kVerifyPods, "via", kNodeIp},
     };
     DemoNetwork net;
     net.owned_ = true;
@@ -106,6 +110,13 @@ class DemoNetwork {
             "cannot set up the demo network (", absl::StrJoin(step, " "),
             " failed); minpriv demo needs iproute2 and CAP_NET_ADMIN"));
       }
+    }
+    // The node forwards between the demo's pods and the replay's pod (verify enables
+    // forwarding on its own interface; this one is the demo's).
+    const std::string forwarding = absl::StrCat("/proc/sys/net/ipv4/conf/", kHostIf, "/forwarding");
+    util::UniqueFd fwd(open(forwarding.c_str(), O_WRONLY | O_CLOEXEC));
+    if (fwd.get() < 0 || write(fwd.get(), "1\n", 2) != 2) {
+      return absl::UnavailableError(absl::StrCat("cannot enable forwarding on ", kHostIf));
     }
     return net;
   }
@@ -124,10 +135,12 @@ class DemoNetwork {
   bool owned_ = false;
 };
 
-// The exercise: requests from the ingress gateway's address inside the demo network.
+// The exercise: requests from the ingress gateway's address inside the demo network, to
+// shopfront on this node while learning and to the replay's pod address while verifying
+// (`minpriv verify` sets MINPRIV_POD_IP).
 std::string Exercise() {
   std::string curl = absl::StrCat("ip netns exec ", kNetns, " curl -fsS -o /dev/null --interface ",
-                                  kGatewayIp, " http://", kNodeIp, ":", kPort);
+                                  kGatewayIp, " http://${MINPRIV_POD_IP:-", kNodeIp, "}:", kPort);
   return absl::StrCat("set -e; for i in 1 2 3 4 5 6 7 8 9 10 11 12; do ", curl,
                       "/item/$i; done; ", curl, "/healthz");
 }
@@ -135,7 +148,7 @@ std::string Exercise() {
 std::vector<std::string> ShopfrontCmd(const Paths& p, bool misbehave) {
   std::vector<std::string> cmd = {p.shopfront,
                                   "--listen",
-                                  kNodeIp,
+                                  "0.0.0.0",  // as the manifest says
                                   "--port",
                                   absl::StrCat(kPort),
                                   "--dns",

@@ -23,16 +23,20 @@ CommandText VerifyText() {
   t.name = "minpriv verify";
   t.synopsis =
       "minpriv verify --proposal DIR [--workload NAME] [--container NAME]\n"
+      "                      [--image REF] [--image-cache DIR]\n"
       "                      [--exercise 'SHELL COMMAND'] [--duration DUR] [--ready-timeout DUR]\n"
       "                      [--grace DUR] [--expect-exit N] [--profile FILE] [--report FILE]\n"
       "                      [--junit FILE] [--host-paths scratch|readonly|bind] [--keep-bundle]\n"
-      "                      -- CMD [ARG...]";
+      "                      [-- CMD [ARG...]]";
   t.description =
-      "Replays CMD under the proposal with the real OCI runtime (runc): the narrowed pod and\n"
-      "container securityContext, volumes and seccomp profile become an OCI runtime spec the\n"
-      "way containerd's CRI plugin builds one; the host's root file system serves as the\n"
-      "(read-only) image and the host network namespace is kept, so the exercise reaches the\n"
-      "workload on loopback and the NetworkPolicy is checked against the flows observed.\n"
+      "Replays the workload under the proposal with the real OCI runtime (runc): the narrowed\n"
+      "pod and container securityContext, volumes and seccomp profile become an OCI runtime\n"
+      "spec the way containerd's CRI plugin builds one. With --image the image's root file\n"
+      "system (read-only, cached by digest), user, environment and working directory apply,\n"
+      "and without -- CMD its entrypoint runs (the manifest's command/args override it);\n"
+      "without --image the host's root file system serves as the (read-only) image. The\n"
+      "replay has its own network namespace with a pod address where the NetworkPolicy is\n"
+      "enforced with nftables; the exercise runs there too (127.0.0.1:PORT reaches it).\n"
       "The eBPF observer watches the replay and every break is named on its own line:\n"
       "  seccomp denied SYSCALL | capability missing CAP | read-only file system: PATH |\n"
       "  network policy would deny egress to IP:PORT/PROTO (ingress, DNS) | ...";
@@ -67,9 +71,17 @@ std::unique_ptr<CommandLine> VerifyCommandLine(verifier::VerifyOptions* o) {
   cl->AddValue("--container", &o->container, "NAME",
                "container of that workload (default: the only one); an init\n"
                "container must run to completion with exit status 0");
+  cl->AddValue("--image", &o->image, "REF",
+               "run the real image: oci:DIR[:TAG], oci-archive:FILE,\n"
+               "docker-archive:FILE or docker://NAME[:TAG]; without -- CMD its\n"
+               "Entrypoint and Cmd run as the kubelet would");
+  cl->AddValue("--image-cache", &o->image_cache, "DIR",
+               "where unpacked images are cached by digest (default\n"
+               "$XDG_CACHE_HOME/minpriv/images, else /var/cache/minpriv/images)");
   cl->AddValue("--exercise", &o->exercise, "CMD",
-               "once the workload is up, run this with /bin/sh -c on the host\n"
-               "(not observed); it must exit 0; then the workload is stopped");
+               "once the workload is up, run this with /bin/sh -c in the\n"
+               "replay's network namespace (not observed; $MINPRIV_POD_IP is\n"
+               "its address); it must exit 0; then the workload is stopped");
   cl->AddDuration("--duration", &o->duration, &o->duration_set,
                   "bound on the replay, e.g. 30s (default: until CMD exits)");
   cl->AddDuration("--ready-timeout", &o->ready_timeout, nullptr,
@@ -171,6 +183,12 @@ int RunVerify(int argc, char** argv) {
       std::fprintf(stderr, "minpriv verify: %s\n", std::string(s.message()).c_str());
       return util::kExitFailure;
     }
+  }
+  if (result->mode == "image") {
+    std::fprintf(stderr, "mode: image %s (%s%s)\n", result->image.c_str(),
+                 result->image_digest.c_str(), result->image_cached ? ", cached" : "");
+  } else {
+    std::fprintf(stderr, "mode: host root (the host's root file system as the image)\n");
   }
   for (const auto& note : result->notes) std::fprintf(stderr, "note: %s\n", note.c_str());
   for (const auto& why : result->ignored) std::fprintf(stderr, "not a break: %s\n", why.c_str());

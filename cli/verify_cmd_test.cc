@@ -61,5 +61,22 @@ TEST(VerifyFlagsTest, MistakesAreInvalidArgument) {
   EXPECT_NE(s.message().find("absolute path"), std::string::npos);
 }
 
+TEST(VerifyFlagsTest, ImageMakesTheCommandOptional) {
+  std::vector<std::string> args = {"verify",        "--proposal", "/", "--image",
+                                   "oci-archive:/i.tar", "--image-cache", "/c"};
+  auto argv = Argv(args);
+  auto o = ParseVerifyFlags(static_cast<int>(argv.size()), argv.data());
+  ASSERT_TRUE(o.ok()) << o.status();
+  EXPECT_EQ(o->image, "oci-archive:/i.tar");
+  EXPECT_EQ(o->image_cache, "/c");
+  EXPECT_TRUE(o->command.empty());
+  EXPECT_TRUE(verifier::ValidateVerifyOptions(*o).ok());
+  verifier::VerifyOptions no_image;
+  no_image.proposal = "/";
+  auto s = verifier::ValidateVerifyOptions(no_image);
+  EXPECT_EQ(s.code(), absl::StatusCode::kInvalidArgument);
+  EXPECT_NE(s.message().find("--image REF"), std::string::npos);
+}
+
 }  // namespace
 }  // namespace minpriv::cli

@@ -12,6 +12,10 @@ PKGS=(build-essential cmake pkg-config clang llvm bpftool libbpf-dev libelf-dev 
       libspdlog-dev libfmt-dev libssl-dev runc git nginx-light redis-server bpftrace iproute2 procps
       python3 curl unzip nodejs
       nlohmann-json3-dev libboost1.74-dev libclang-rt-14-dev nghttp2-client)
+# `minpriv verify`: skopeo and umoci fetch and unpack --image (any transport into an OCI
+# layout, then a root file system); nftables enforces the NetworkPolicy in the replay's own
+# network namespace.
+PKGS+=(skopeo umoci nftables)
 if [ "$(id -u)" -ne 0 ]; then
   echo "minpriv setup: must run as root (installs packages and loads BPF programs)" >&2
   exit 1

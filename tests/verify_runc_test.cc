@@ -77,6 +77,7 @@ class VerifyRuncTest : public ::testing::Test {
     tmp_ = new test::TempDir("/tmp/minpriv-verify-e2e-");
     ASSERT_FALSE(tmp_->path().empty());
     dir_ = new std::string(tmp_->path());
+    ASSERT_EQ(mkdir((*dir_ + "/sidecar").c_str(), 0755), 0);
     // The service's cache directory: under /var/lib, so that the proposal mounts an emptyDir
     // exactly there (a directory under /tmp would be collapsed into a /tmp volume).
     cache_tmp_ = new test::TempDir("/var/lib/minpriv-verify-e2e-");
@@ -112,11 +113,18 @@ class VerifyRuncTest : public ::testing::Test {
     return absl::StrCat("for i in 1 2 3 4 5 6; do curl -sf -o /dev/null http://127.0.0.1:", port_,
                         "/ || exit 1; done");
   }
+  // While verifying, the replay has its own network namespace: the backend on the host's
+  // loopback is out of its reach, so the exercise brings one up in the pod's namespace first,
+  // as a sidecar container sharing it would be (another vprog: it accepts and answers).
+  static std::string ExerciseWithSidecar() {
+    return absl::StrCat(VPROG_BINARY, " --port ", backend_->port(), " --dir ", *dir_,
+                        "/sidecar & s=$!; trap 'kill $s' EXIT; sleep 0.3; ", Exercise());
+  }
 
   RunResult Verify(const std::vector<std::string>& extra_args, const std::string& tag) {
     std::vector<std::string> args = {"verify",      "--proposal", *dir_ + "/proposal",
                                      "--profile",   *dir_ + "/profile.yaml",
-                                     "--exercise",  Exercise(),
+                                     "--exercise",  ExerciseWithSidecar(),
                                      "--report",    absl::StrCat(*dir_, "/", tag, ".json"),
                                      "--ready-timeout", "20s",
                                      "--",          VPROG_BINARY,

@@ -43,7 +43,7 @@ bool IsMountPoint(const std::string& path) {
 
 }  // namespace
 
-absl::StatusOr<Bundle> Bundle::Create(const std::string& parent) {
+absl::StatusOr<Bundle> Bundle::Create(const std::string& parent, const std::string& lower) {
   std::string tmpl = parent + "/minpriv-verify-XXXXXX";
   std::vector<char> buf(tmpl.begin(), tmpl.end());
   buf.push_back('\0');
@@ -67,10 +67,10 @@ absl::StatusOr<Bundle> Bundle::Create(const std::string& parent) {
   chmod((layers + "/upper").c_str(), 0755);
   std::string rootfs = b.rootfs();
   if (auto s = Mkdir(rootfs, 0755); !s.ok()) return s;
-  std::string opts = absl::StrCat("lowerdir=/,upperdir=", layers, "/upper,workdir=", layers,
-                                  "/work");
+  std::string opts = absl::StrCat("lowerdir=", lower, ",upperdir=", layers,
+                                  "/upper,workdir=", layers, "/work");
   if (mount("minpriv-root", rootfs.c_str(), "overlay", 0, opts.c_str()) != 0) {
-    return absl::InternalError(absl::StrCat("mount the host root as an overlay at ", rootfs,
+    return absl::InternalError(absl::StrCat("mount ", lower, " as an overlay at ", rootfs,
                                             ": ", strerror(errno)));
   }
   b.mounts_.push_back(rootfs);

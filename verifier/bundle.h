@@ -1,7 +1,8 @@
 // An OCI bundle in a temporary directory, owning everything it mounted and created.
 //
-// Root file system: the host's root, seen through an overlay (lower: the host's "/" file
-// system alone — submounts such as /proc are not part of it; upper: a tmpfs private to the
+// Root file system: the host's root (or, with --image, the image's cached root file
+// system), seen through an overlay (lower: the host's "/" file system alone — submounts
+// such as /proc are not part of it — or the image's root; upper: a tmpfs private to the
 // bundle). The runtime then creates missing mount points in the throw-away upper layer
 // instead of the host, and with root.readonly the runtime remounts it read-only, so the
 // container cannot modify the host; with a writable root (readOnlyRootFilesystem unset)
@@ -22,8 +23,10 @@ namespace minpriv::verifier {
 
 class Bundle {
  public:
-  // Creates PARENT/minpriv-verify-XXXXXX with the overlay root at rootfs/.
-  static absl::StatusOr<Bundle> Create(const std::string& parent = "/tmp");
+  // Creates PARENT/minpriv-verify-XXXXXX with the overlay root at rootfs/: `lower` (the
+  // host's "/", or an image's cached root file system) under a throw-away tmpfs layer.
+  static absl::StatusOr<Bundle> Create(const std::string& parent = "/tmp",
+                                       const std::string& lower = "/");
 
   Bundle() = default;
   Bundle(Bundle&& other) noexcept;

@@ -50,7 +50,10 @@ std::string VerifyJUnitXml(const VerifyOptions& o, const VerifyResult& r) {
   Property(out, "container", r.container);
   Property(out, "init-container", r.init_container ? "true" : "false");
   Property(out, "host-paths", HostPathModeName(o.host_paths));
-  Property(out, "command", absl::StrJoin(o.command, " "));
+  Property(out, "mode", r.mode == "image" ? absl::StrCat("image ", r.image, "@", r.image_digest)
+                                          : r.mode);
+  Property(out, "network", r.network);  // "own" or "host" (the pod address varies by run)
+  Property(out, "command", absl::StrJoin(r.command.empty() ? o.command : r.command, " "));
   Property(out, "verdict", interrupted ? "interrupted" : r.verified() ? "verified" : "broken");
   out += "    </properties>\n";
   absl::StrAppend(&out, "    <testcase classname=\"", XmlEscape(r.workload), "\" name=\"",

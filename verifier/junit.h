@@ -2,8 +2,9 @@
 // publish test results: one <testsuite> per verify run, one <testcase> per verified
 // container, one <failure> per break (type: the break's kind), an <error> when the replay
 // was interrupted before a verdict, and the notes (what is not reproduced exactly) as
-// <system-out>. Properties name the proposal, the workload, the container and the
-// --host-paths mode. Deterministic: no timestamps, no host names.
+// <system-out>. Properties name the proposal, the workload, the container, the mode that
+// ran (image@digest or host-root), its network, the --host-paths mode and the command.
+// Deterministic: no timestamps, no host names.
 #ifndef MINPRIV_VERIFIER_JUNIT_H_
 #define MINPRIV_VERIFIER_JUNIT_H_
 

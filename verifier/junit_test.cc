@@ -33,6 +33,7 @@ TEST(JUnitTest, VerifiedIsOnePassingTestCase) {
   EXPECT_THAT(xml, HasSubstr("<testcase classname=\"Deployment/shop-web\" name=\"nginx\">"));
   EXPECT_THAT(xml, HasSubstr("<property name=\"proposal\" value=\"out/shop-web\"/>"));
   EXPECT_THAT(xml, HasSubstr("<property name=\"host-paths\" value=\"scratch\"/>"));
+  EXPECT_THAT(xml, HasSubstr("<property name=\"mode\" value=\"host-root\"/>"));
   EXPECT_THAT(xml, HasSubstr("<property name=\"verdict\" value=\"verified\"/>"));
   EXPECT_THAT(xml, HasSubstr("<system-out>a note with &lt;angle&gt; &amp; &quot;quotes&quot;"));
   EXPECT_THAT(xml, Not(HasSubstr("<failure")));

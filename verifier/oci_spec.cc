@@ -1,7 +1,5 @@
 #include "verifier/oci_spec.h"
 
-#include <sys/stat.h>
-
 #include <algorithm>
 #include <set>
 
@@ -12,6 +10,7 @@
 #include "absl/strings/str_split.h"
 #include "crd/capabilities.h"
 #include "util/files.h"
+#include "verifier/oci_mounts.h"
 
 namespace minpriv::verifier {
 
@@ -52,93 +51,6 @@ std::string NormaliseCap(const std::string& raw, std::set<std::string>& notes) {
     c = c.substr(4);
   }
   return c;
-}
-
-nlohmann::json Mount(const std::string& dest, const std::string& type,
-                     const std::string& source, std::vector<std::string> options) {
-  nlohmann::json m;
-  m["destination"] = dest;
-  m["type"] = type;
-  m["source"] = source;
-  m["options"] = options;
-  return m;
-}
-
-size_t Depth(const std::string& path) {
-  size_t d = 0;
-  for (const auto& part : absl::StrSplit(path, '/', absl::SkipEmpty())) {
-    (void)part;
-    ++d;
-  }
-  return d;
-}
-
-std::string CleanPath(const std::string& p) {
-  std::vector<std::string> parts;
-  for (auto part : absl::StrSplit(p, '/', absl::SkipEmpty())) {
-    if (part == ".") continue;
-    if (part == "..") {
-      if (!parts.empty()) parts.pop_back();
-      continue;
-    }
-    parts.emplace_back(part);
-  }
-  std::string out;
-  for (const auto& part : parts) absl::StrAppend(&out, "/", part);
-  return out.empty() ? "/" : out;
-}
-
-bool IsFileType(const std::string& t) { return t == "File" || t == "FileOrCreate"; }
-bool IsDirectoryType(const std::string& t) {
-  return t == "Directory" || t == "DirectoryOrCreate";
-}
-
-// The mount standing in for a hostPath volume under in.host_paths, with a note saying which.
-absl::StatusOr<nlohmann::json> HostPathMount(const SpecInputs& in, const Volume& vol,
-                                             const VolumeMount& vm, const std::string& dest,
-                                             const std::string& where,
-                                             std::set<std::string>& notes) {
-  const std::string ro = vm.read_only ? "ro" : "rw";
-  const std::string mode = HostPathModeName(in.host_paths);
-  if (in.host_paths == HostPathMode::kScratch) {
-    auto src = in.host_path_sources.find(vol.name);
-    if (src == in.host_path_sources.end()) {
-      return absl::InternalError(absl::StrCat("no scratch prepared for hostPath ", vol.name));
-    }
-    std::string source = src->second;
-    if (!vm.sub_path.empty()) source = absl::StrCat(source, "/", vm.sub_path);
-    notes.insert(absl::StrCat("hostPath volume ", vol.name, " (", vol.host_path,
-                              ") is an empty scratch ",
-                              IsFileType(vol.host_path_type) ? "file" : "directory",
-                              " of the bundle (--host-paths=scratch): nothing of this host is "
-                              "mounted and writes vanish with the replay"));
-    return Mount(dest, "bind", source, {"rbind", "rprivate", "nosuid", "nodev", ro});
-  }
-  std::string source = vol.host_path;
-  if (!vm.sub_path.empty()) source = absl::StrCat(source, "/", vm.sub_path);
-  struct stat st;
-  if (stat(source.c_str(), &st) != 0) {
-    return absl::InvalidArgumentError(absl::StrCat(
-        where, ": hostPath volume ", vol.name, ": ", source, " does not exist on this machine "
-        "(--host-paths=", mode, " never creates it); create it or use --host-paths=scratch"));
-  }
-  if ((IsFileType(vol.host_path_type) && !S_ISREG(st.st_mode)) ||
-      (IsDirectoryType(vol.host_path_type) && !S_ISDIR(st.st_mode))) {
-    return absl::InvalidArgumentError(absl::StrCat(
-        where, ": hostPath volume ", vol.name, " has type ", vol.host_path_type, " but ",
-        source, " is ", S_ISDIR(st.st_mode) ? "a directory" : "not a directory",
-        " on this machine; fix hostPath.type or use --host-paths=scratch"));
-  }
-  if (in.host_paths == HostPathMode::kReadOnly) {
-    notes.insert(absl::StrCat("hostPath volume ", vol.name, " is this host's ", vol.host_path,
-                              " mounted read-only (--host-paths=readonly): writes to it fail "
-                              "with EROFS here"));
-    return Mount(dest, "bind", source, {"rbind", "rprivate", "nosuid", "nodev", "ro"});
-  }
-  notes.insert(absl::StrCat("hostPath volume ", vol.name, " is this host's ", vol.host_path,
-                            " bind-mounted ", ro, " (--host-paths=bind): the replay's writes "
-                            "reach this machine"));
-  return Mount(dest, "bind", source, {"rbind", "rprivate", ro});
 }
 
 }  // namespace
@@ -236,9 +148,12 @@ absl::StatusOr<OciSpec> BuildOciSpec(const SpecInputs& in) {
   std::vector<std::string> oci_caps;
   for (const auto& c : out.capabilities) oci_caps.push_back("CAP_" + c);
 
-  // --- user ---
-  int64_t uid = csc.run_as_user.value_or(psc.run_as_user.value_or(0));
-  int64_t gid = csc.run_as_group.value_or(psc.run_as_group.value_or(0));
+  // --- user (the manifest's runAsUser/runAsGroup over the image's User) ---
+  std::optional<int64_t> manifest_uid = csc.run_as_user ? csc.run_as_user : psc.run_as_user;
+  std::optional<int64_t> manifest_gid = csc.run_as_group ? csc.run_as_group : psc.run_as_group;
+  int64_t uid = manifest_uid.value_or(in.image_user ? in.image_user->uid : 0);
+  int64_t gid = manifest_gid.value_or(
+      !manifest_uid && in.image_user ? in.image_user->gid.value_or(0) : 0);
   if (uid < 0 || uid > 0xfffffffe || gid < 0 || gid > 0xfffffffe) {
     return absl::InvalidArgumentError(
         absl::StrCat(where, ": runAsUser/runAsGroup out of range; use 0..4294967294"));
@@ -247,9 +162,22 @@ absl::StatusOr<OciSpec> BuildOciSpec(const SpecInputs& in) {
   out.gid = static_cast<uint32_t>(gid);
   bool non_root = csc.run_as_non_root.value_or(psc.run_as_non_root.value_or(false));
   if (non_root && uid == 0) {
-    out.start_blockers.push_back(
-        "runAsNonRoot is true but the container runs as uid 0: the kubelet refuses to start it "
-        "(set runAsUser to a non-zero uid)");
+    if (!manifest_uid && in.image) {
+      out.start_blockers.push_back(absl::StrCat(
+          "container has runAsNonRoot and image will run as root (", in.image->ref,
+          " user '", in.image->user, "'): the kubelet refuses to start it (set runAsUser to "
+          "a non-zero uid)"));
+    } else {
+      out.start_blockers.push_back(
+          "runAsNonRoot is true but the container runs as uid 0: the kubelet refuses to start "
+          "it (set runAsUser to a non-zero uid)");
+    }
+  }
+  if (in.image && in.image_user && in.image_user->uid != 0 && manifest_uid == 0) {
+    out.user_blockers.push_back(absl::StrCat(
+        "the proposal sets runAsUser: 0 but the image ", in.image->ref, " runs as uid ",
+        in.image_user->uid, " (user '", in.image->user, "'): the proposal would run a non-root "
+        "image as root; remove runAsUser or set it to ", in.image_user->uid));
   }
   std::set<int64_t> extra_gids(psc.supplemental_groups.begin(), psc.supplemental_groups.end());
   if (psc.fs_group) extra_gids.insert(*psc.fs_group);
@@ -301,107 +229,11 @@ absl::StatusOr<OciSpec> BuildOciSpec(const SpecInputs& in) {
     out.seccomp = *std::move(prof);
   }
 
-  // --- mounts ---
-  nlohmann::json mounts = nlohmann::json::array();
-  mounts.push_back(Mount("/proc", "proc", "proc", {"nosuid", "noexec", "nodev"}));
-  mounts.push_back(Mount("/dev", "tmpfs", "tmpfs",
-                         {"nosuid", "strictatime", "mode=755", "size=65536k"}));
-  mounts.push_back(Mount("/dev/pts", "devpts", "devpts",
-                         {"nosuid", "noexec", "newinstance", "ptmxmode=0666", "mode=0620",
-                          "gid=5"}));
-  mounts.push_back(Mount("/dev/mqueue", "mqueue", "mqueue", {"nosuid", "noexec", "nodev"}));
-  mounts.push_back(Mount("/sys", "sysfs", "sysfs",
-                         {"nosuid", "noexec", "nodev", out.privileged ? "rw" : "ro"}));
-  mounts.push_back(Mount("/sys/fs/cgroup", "cgroup", "cgroup",
-                         {"nosuid", "noexec", "nodev", "relatime", out.privileged ? "rw" : "ro"}));
-  mounts.push_back(Mount("/dev/shm", "tmpfs", "shm",
-                         {"nosuid", "noexec", "nodev", "mode=1777", "size=65536k"}));
-  std::set<std::string> writable = {"/dev", "/dev/mqueue", "/dev/pts", "/dev/shm"};
-
-  std::map<std::string, const Volume*> volumes;
-  for (const auto& v : in.pod.volumes) volumes[v.name] = &v;
-  std::vector<std::pair<std::string, nlohmann::json>> vol_mounts;  // (destination, mount)
-  std::set<std::string> seen_dest;
-  for (const auto& vm : in.container.volume_mounts) {
-    std::string dest = CleanPath(vm.mount_path);
-    if (!seen_dest.insert(dest).second) {
-      return absl::InvalidArgumentError(absl::StrCat(
-          where, ": two volume mounts at ", dest, "; the API server rejects duplicates"));
-    }
-    const std::string inside = CleanPath("/v/" + vm.sub_path);
-    if (!vm.sub_path.empty() &&
-        (vm.sub_path[0] == '/' || (inside != "/v" && inside.rfind("/v/", 0) != 0))) {
-      return absl::InvalidArgumentError(absl::StrCat(
-          where, ": subPath '", vm.sub_path, "' of volume mount ", vm.name,
-          " leaves its volume; the API server rejects absolute paths and '..'"));
-    }
-    auto it = volumes.find(vm.name);
-    if (it == volumes.end()) {
-      return absl::InvalidArgumentError(absl::StrCat(where, ": volume mount ", vm.name,
-                                                     " names no volume; declare it"));
-    }
-    const Volume& vol = *it->second;
-    std::string ro = vm.read_only ? "ro" : "rw";
-    if (vol.type == Volume::Type::kEmptyDir && vol.memory_medium) {
-      std::vector<std::string> opts = {"nosuid", "nodev", "mode=1777", ro};
-      if (!vol.size_limit.empty()) {
-        auto bytes = ParseQuantity(vol.size_limit);
-        if (!bytes) {
-          return absl::InvalidArgumentError(absl::StrCat(
-              where, ": emptyDir ", vol.name, " sizeLimit '", vol.size_limit,
-              "' is not a quantity; write e.g. 64Mi"));
-        }
-        opts.push_back(absl::StrCat("size=", *bytes));
-      }
-      if (!vm.sub_path.empty()) notes.insert("subPath on a Memory emptyDir is not reproduced");
-      vol_mounts.emplace_back(dest, Mount(dest, "tmpfs", "tmpfs", opts));
-    } else if (vol.type == Volume::Type::kEmptyDir) {
-      auto src = in.empty_dir_sources.find(vol.name);
-      if (src == in.empty_dir_sources.end()) {
-        return absl::InternalError(absl::StrCat("no host directory prepared for emptyDir ",
-                                                vol.name));
-      }
-      std::string source = src->second;
-      if (!vm.sub_path.empty()) source = absl::StrCat(source, "/", vm.sub_path);
-      vol_mounts.emplace_back(dest, Mount(dest, "bind", source, {"rbind", "rprivate", ro}));
-    } else if (vol.type == Volume::Type::kHostPath) {
-      auto mount = HostPathMount(in, vol, vm, dest, where, notes);
-      if (!mount.ok()) return mount.status();
-      vol_mounts.emplace_back(dest, *std::move(mount));
-      if (in.host_paths == HostPathMode::kReadOnly) continue;  // never writable
-    } else if (vol.type == Volume::Type::kPlaceholder) {
-      auto src = in.placeholder_sources.find(vol.name);
-      if (src == in.placeholder_sources.end()) {
-        return absl::InternalError(absl::StrCat("no placeholder prepared for volume ", vol.name));
-      }
-      std::string source = src->second;
-      if (!vm.sub_path.empty()) source = absl::StrCat(source, "/", vm.sub_path);
-      std::string what =
-          vol.keys.empty() ? "no keys"
-                           : absl::StrCat("the keys ", absl::StrJoin(vol.keys, ", "),
-                                          " as empty files");
-      notes.insert(absl::StrCat(
-          "volume ", vol.name, " (", vol.other_kind, ") is a read-only placeholder with ", what,
-          vol.keys_known ? "" : "; its other keys are unknown (the manifest names no items)",
-          ": nothing of this host or the cluster"));
-      vol_mounts.emplace_back(
-          dest, Mount(dest, "bind", source,
-                      {"rbind", "rprivate", "nosuid", "nodev", "noexec", "ro"}));
-      continue;  // never writable
-    } else {
-      notes.insert(absl::StrCat("volume ", vol.name, " (", vol.other_kind.empty() ? "unknown"
-                                : vol.other_kind, ") is not reproduced: the host's files at ",
-                                dest, " are seen read-only"));
-      continue;
-    }
-    if (!vm.read_only) writable.insert(dest);
-  }
-  std::stable_sort(vol_mounts.begin(), vol_mounts.end(), [](const auto& a, const auto& b) {
-    size_t da = Depth(a.first), db = Depth(b.first);
-    return da != db ? da < db : a.first < b.first;
-  });
-  for (auto& [dest, m] : vol_mounts) mounts.push_back(std::move(m));
-  out.writable_paths.assign(writable.begin(), writable.end());
+  // --- mounts (oci_mounts.cc) ---
+  auto built = BuildOciMounts(in, out.privileged, where, notes);
+  if (!built.ok()) return built.status();
+  nlohmann::json mounts = std::move(built->mounts);
+  out.writable_paths = std::move(built->writable_paths);
 
   // --- process ---
   nlohmann::json process;
@@ -420,6 +252,12 @@ absl::StatusOr<OciSpec> BuildOciSpec(const SpecInputs& in) {
   env["PATH"] = kDefaultPath;
   env["HOSTNAME"] = in.pod.hostname.empty() ? in.pod.name : in.pod.hostname;
   env["HOME"] = out.uid == 0 ? "/root" : "/";
+  if (in.image) {
+    for (const auto& e : in.image->env) {
+      size_t eq = e.find('=');
+      if (eq != std::string::npos && eq > 0) env[e.substr(0, eq)] = e.substr(eq + 1);
+    }
+  }
   for (const auto& e : in.container.env) {
     if (e.from_source) {
       notes.insert(absl::StrCat("environment variable ", e.name,
@@ -431,7 +269,9 @@ absl::StatusOr<OciSpec> BuildOciSpec(const SpecInputs& in) {
   std::vector<std::string> env_list;
   for (const auto& [k, v] : env) env_list.push_back(absl::StrCat(k, "=", v));
   process["env"] = env_list;
-  process["cwd"] = in.container.working_dir.empty() ? "/" : in.container.working_dir;
+  std::string cwd = in.container.working_dir;
+  if (cwd.empty() && in.image) cwd = in.image->working_dir;
+  process["cwd"] = cwd.empty() ? "/" : cwd;
   nlohmann::json capsj;
   capsj["bounding"] = oci_caps;
   capsj["effective"] = oci_caps;
@@ -452,6 +292,12 @@ absl::StatusOr<OciSpec> BuildOciSpec(const SpecInputs& in) {
     n["type"] = ns;
     namespaces.push_back(std::move(n));
   }
+  if (!in.netns_path.empty()) {
+    nlohmann::json n;
+    n["type"] = "network";
+    n["path"] = in.netns_path;
+    namespaces.push_back(std::move(n));
+  }
   linux["namespaces"] = std::move(namespaces);
   if (in.pod.host_pid || in.pod.host_ipc) {
     notes.insert(absl::StrCat(in.pod.host_pid ? "hostPID" : "",
@@ -462,9 +308,10 @@ absl::StatusOr<OciSpec> BuildOciSpec(const SpecInputs& in) {
   }
   if (in.pod.host_network) {
     notes.insert("hostNetwork is not reproduced as such: the replay shares this host's network "
-                 "namespace as every replay does today; its other namespaces stay its own");
+                 "namespace (no own namespace, no NetworkPolicy enforced, as for a host-network "
+                 "pod); its other namespaces stay its own");
   }
-  if (!in.pod.host_network) {
+  if (!in.pod.host_network && in.netns_path.empty()) {
     notes.insert("the container shares the host's network namespace so that the exercise can "
                  "reach it at the host's addresses; the NetworkPolicy is checked against the "
                  "flows observed during the replay instead of being enforced");
@@ -508,8 +355,14 @@ absl::StatusOr<OciSpec> BuildOciSpec(const SpecInputs& in) {
   config["hostname"] = in.pod.hostname.empty() ? in.pod.name : in.pod.hostname;
   config["mounts"] = std::move(mounts);
   config["linux"] = std::move(linux);
-  notes.insert("the host's root file system serves as the image (read-only); the image's "
-               "files, user and environment are not reproduced");
+  if (in.image) {
+    notes.insert(absl::StrCat("the image ", in.image->ref, " (", in.image->digest,
+                              ") serves as the root file system, read-only underneath a "
+                              "throw-away layer; its Env, WorkingDir and User apply"));
+  } else {
+    notes.insert("the host's root file system serves as the image (read-only); the image's "
+                 "files, user and environment are not reproduced");
+  }
   out.config = std::move(config);
   out.notes.assign(notes.begin(), notes.end());
   return out;

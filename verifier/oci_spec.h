@@ -1,8 +1,8 @@
 // Maps a Kubernetes pod template's container (security context, volumes) onto an OCI
 // runtime spec (config.json for runc), the way containerd's CRI plugin builds one for the
 // kubelet. Differences forced by verifying on a host without a container engine (the
-// host's root file system is the image, the host network namespace is kept) are listed
-// in OciSpec::notes, never hidden.
+// host's root file system is the image without --image, hostNetwork) are listed in
+// OciSpec::notes, never hidden.
 //
 // What is mapped:
 //   capabilities  runtime default set (containerd's 14) → add ALL → drop ALL → add → drop;
@@ -22,8 +22,11 @@
 //                   secret/configMap/projected/downwardAPI → a read-only placeholder
 //                   directory of empty files named by the manifest's items.
 //   masked/readonly paths  containerd's defaults (none when privileged).
-//   namespaces      pid, ipc, uts, mount, always (hostPID/hostIPC are not reproduced;
-//                   network: the host's, see notes).
+//   namespaces      pid, ipc, uts, mount, always (hostPID/hostIPC are not reproduced);
+//                   network: `netns_path` when set (the replay's own, pod_network.h),
+//                   else the host's (hostNetwork), see notes.
+//   image           --image: Env under the manifest's env, WorkingDir unless workingDir,
+//                   User unless runAsUser/runAsGroup; runAsNonRoot judged against it.
 //   resources       devices: none beyond the runtime's defaults; memory: the container's
 //                   resources.limits.memory, else 1 GiB; pids: 4096 (a node setting, not
 //                   the manifest's).
@@ -38,6 +41,7 @@
 
 #include "absl/status/statusor.h"
 #include "nlohmann/json.hpp"
+#include "verifier/image.h"
 #include "verifier/seccomp.h"
 #include "verifier/workload.h"
 
@@ -69,6 +73,13 @@ struct SpecInputs {
   std::string seccomp_dir;
   std::string cgroups_path;  // linux.cgroupsPath
   std::string root_path = "rootfs";
+  // --image: the image whose root file system is the bundle's lower layer (nullptr: the
+  // host's root) and its user resolved in it. Its Env, WorkingDir and User apply under the
+  // manifest's env, workingDir and runAsUser/runAsGroup.
+  const Image* image = nullptr;
+  std::optional<ImageUser> image_user;
+  // The network namespace to join (pod_network.h); empty: the host's.
+  std::string netns_path;
 };
 
 struct OciSpec {
@@ -77,6 +88,9 @@ struct OciSpec {
   // Reasons the kubelet/runtime would refuse to start the container (runAsNonRoot with
   // uid 0, ...): verification reports them as breaks.
   std::vector<std::string> start_blockers;
+  // The proposal runs as root a container whose image runs as another user: reported as a
+  // break of kind "user", and the container is not started.
+  std::vector<std::string> user_blockers;
   std::optional<SeccompProfile> seccomp;  // set when a Localhost profile applies
   std::string seccomp_source;             // file it came from
   std::vector<std::string> capabilities;  // effective set, Kubernetes spelling, sorted

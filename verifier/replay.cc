@@ -25,8 +25,13 @@
 #include "util/cgroup.h"
 #include "util/files.h"
 #include "verifier/bundle.h"
+#include "verifier/enforcement.h"
+#include "verifier/image.h"
+#include "verifier/nft_policy.h"
+#include "verifier/pod_network.h"
 #include "verifier/runc.h"
 #include "verifier/verify.h"
+#include "verifier/volume_sources.h"
 #include "verifier/workload.h"
 
 namespace minpriv::verifier {
@@ -57,13 +62,16 @@ std::string RealPath(const std::string& path) {
 
 // The command replayed must be one the profile was learned from (among its executables):
 // otherwise the proposal says nothing about it, and a clean replay would prove nothing.
+// In an image (root other than "/") paths compare as written: the host's links say nothing
+// about the image's.
 std::optional<Break> CommandNotLearned(const std::string& command,
-                                       const crd::ContainerProfile& learned) {
+                                       const crd::ContainerProfile& learned,
+                                       const std::string& root) {
   if (learned.execs.empty()) return std::nullopt;  // nothing recorded to compare with
-  const std::string real = RealPath(command);
+  const std::string real = root == "/" ? RealPath(command) : command;
   std::vector<std::string> learned_paths;
   for (const auto& e : learned.execs) {
-    if (e.path == command || RealPath(e.path) == real) return std::nullopt;
+    if (e.path == command || (root == "/" && RealPath(e.path) == real)) return std::nullopt;
     learned_paths.push_back(e.path);
   }
   return Break{"exec", command,
@@ -191,65 +199,92 @@ absl::StatusOr<VerifyResult> RunVerifySession(const VerifyOptions& o,
   result.init_container = sel->init;
   if (learned) result.profile_used = profile_path;
 
-  // CMD must exist in the image (here: the host root), or runc's failure would read as the
-  // proposal's fault.
+  // The image (--image): fetched and unpacked once, cached by digest.
+  std::optional<Image> image;
+  if (!o.image.empty()) {
+    auto im = PrepareImage(o.image, o.image_cache.empty() ? DefaultImageCacheDir()
+                                                          : o.image_cache);
+    if (!im.ok()) return im.status();
+    image = *std::move(im);
+    result.mode = "image";
+    result.image = image->ref;
+    result.image_digest = image->digest;
+    result.image_cached = image->cache_hit;
+    spdlog::info("image {} ({}{})", image->ref, image->digest,
+                 image->cache_hit ? ", cached" : ", unpacked");
+  }
+  const std::string root = image ? image->rootfs : "/";
+  // The process: -- CMD, else the image's Entrypoint/Cmd as the kubelet combines them with
+  // the manifest's command/args.
+  std::vector<std::string> command = o.command;
+  if (command.empty() && image) {
+    command = KubeletCommand(*image, sel->container.command, sel->container.args);
+    if (command.empty()) {
+      return absl::InvalidArgumentError(absl::StrCat(
+          "--image ", image->ref, " has no Entrypoint or Cmd and the manifest no command; give "
+          "the command after '--'"));
+    }
+  }
+  result.command = command;
+
+  // CMD must exist in the image (the host root without --image), or runc's failure would
+  // read as the proposal's fault.
   std::string path_env = kDefaultContainerPath;
+  if (image && !PathOf(image->env).empty()) path_env = PathOf(image->env);
   for (const auto& e : sel->container.env) {
     if (e.name == "PATH" && !e.from_source) path_env = e.value;
   }
-  auto resolved = ResolveCommand(o.command[0], path_env);
+  auto resolved = ResolveCommand(command[0], path_env, root);
   if (!resolved.ok()) return resolved.status();
   std::optional<Break> not_learned;
-  if (learned) not_learned = CommandNotLearned(*resolved, *learned);
+  if (learned) not_learned = CommandNotLearned(*resolved, *learned, root);
 
   // The bundle and the runtime spec.
-  auto bundle = Bundle::Create();
+  auto bundle = Bundle::Create("/tmp", root);
   if (!bundle.ok()) return bundle.status();
   if (o.keep_bundle) bundle->Keep();
   SpecInputs in;
   in.pod = sel->pod;
   in.container = sel->container;
-  in.args = o.command;
+  in.args = command;
   in.seccomp_dir = o.proposal + "/seccomp";
   const std::string id = absl::StrCat("minpriv-verify-", getpid());
   in.cgroups_path = absl::StrCat("/minpriv/verify-", getpid());
-  int64_t fs_group = sel->pod.security_context.fs_group.value_or(-1);
   in.host_paths = o.host_paths;
-  for (const auto& vm : sel->container.volume_mounts) {
-    for (const auto& v : sel->pod.volumes) {
-      if (v.name == vm.name && v.type == Volume::Type::kHostPath &&
-          o.host_paths == HostPathMode::kScratch && !in.host_path_sources.count(v.name)) {
-        bool file = v.host_path_type == "File" || v.host_path_type == "FileOrCreate";
-        auto scratch = bundle->AddScratch(v.name, file && vm.sub_path.empty());
-        if (!scratch.ok()) return scratch.status();
-        in.host_path_sources[v.name] = *scratch;
-        if (!vm.sub_path.empty()) mkdir(absl::StrCat(*scratch, "/", vm.sub_path).c_str(), 0777);
-      }
-      if (v.name == vm.name && v.type == Volume::Type::kPlaceholder &&
-          !in.placeholder_sources.count(v.name)) {
-        auto dir = bundle->AddPlaceholder(v.name, v.keys);
-        if (!dir.ok()) return dir.status();
-        in.placeholder_sources[v.name] = *dir;
-      }
-      if (v.name != vm.name || v.type != Volume::Type::kEmptyDir || v.memory_medium) continue;
-      if (in.empty_dir_sources.count(v.name)) continue;
-      auto dir = bundle->AddEmptyDir(v.name, fs_group);
-      if (!dir.ok()) return dir.status();
-      in.empty_dir_sources[v.name] = *dir;
-      if (!vm.sub_path.empty()) {
-        std::string sub = absl::StrCat(*dir, "/", vm.sub_path);
-        mkdir(sub.c_str(), 0777);
-        chmod(sub.c_str(), 0777);
-      }
+  if (auto s = PrepareVolumeSources(*bundle, in); !s.ok()) return s;
+  if (image) {
+    in.image = &*image;
+    auto user = ResolveImageUser(image->user, image->rootfs);
+    if (!user.ok()) {
+      return absl::InvalidArgumentError(absl::StrCat("--image ", image->ref, ": ",
+                                                     user.status().message()));
     }
+    in.image_user = *user;
+  }
+  // Its own network, the NetworkPolicy enforced there (a hostNetwork pod keeps the host's).
+  std::optional<PodNetwork> network;
+  NftRuleset rules = BuildNftRuleset(policy->network);
+  if (!sel->pod.host_network) {
+    auto net = PodNetwork::Create(rules);
+    if (!net.ok()) return net.status();
+    network = *std::move(net);
+    in.netns_path = network->path();
+    result.network = "own";
+    result.pod_ip = network->pod_ip();
+    result.egress_enforced = rules.egress_enforced;
+    result.ingress_enforced = rules.ingress_enforced;
   }
   auto spec = BuildOciSpec(in);
   if (!spec.ok()) return spec.status();
   result.notes = spec->notes;
+  if (network) result.notes.push_back(NetworkNote(*network, rules));
   if (auto s = bundle->WriteConfig(spec->config); !s.ok()) return s;
   if (o.keep_bundle) result.bundle_dir = bundle->dir();
   for (const auto& b : spec->start_blockers) {
     result.breaks.push_back({"start", "kubelet", absl::StrCat("would not start: ", b), ""});
+  }
+  for (const auto& b : spec->user_blockers) {
+    result.breaks.push_back({"user", "runAsUser", absl::StrCat("not started: ", b), ""});
   }
   if (!result.breaks.empty()) return result;
 
@@ -298,7 +333,7 @@ absl::StatusOr<VerifyResult> RunVerifySession(const VerifyOptions& o,
                      "anyway", absl::FormatDuration(o.ready_timeout));
       }
       spdlog::info("workload is up; running exercise: {}", o.exercise);
-      auto ex = session.RunExercise(o.exercise);
+      auto ex = session.RunExercise(network ? network->WrapCommand(o.exercise) : o.exercise);
       if (!ex.ok()) return ex.status();
       if (ex->finished) {
         result.exercise_ran = true;
@@ -394,6 +429,7 @@ absl::StatusOr<VerifyResult> RunVerifySession(const VerifyOptions& o,
   for (const auto& ev : judged.capability_evidence) workload_caps.insert(ev.capability);
   judged.capabilities.assign(workload_caps.begin(), workload_caps.end());
   std::vector<remediator::Violation> violations = remediator::Evaluate(*policy, judged);
+  if (network) ReadDenyCounters(*network, rules, result);
   std::vector<Break> found = ClassifyBreaks(*spec, builder.denials(), result.observed,
                                             violations, learned ? &*learned : nullptr,
                                             stopping_since);
@@ -414,6 +450,7 @@ absl::StatusOr<VerifyResult> RunVerifySession(const VerifyOptions& o,
     }
   }
   if (not_learned) result.breaks.push_back(*not_learned);
+  if (network) AddEnforcement(rules, result);
   std::sort(result.breaks.begin(), result.breaks.end());
   result.breaks.erase(std::unique(result.breaks.begin(), result.breaks.end()),
                       result.breaks.end());

@@ -63,6 +63,22 @@ std::string VerifyReportJson(const VerifyResult& r) {
   j["events"] = r.stats.events;
   j["droppedEvents"] = r.stats.dropped;
   if (!r.bundle_dir.empty()) j["bundle"] = r.bundle_dir;
+  // Which mode ran: the image (by digest) or the host's root; which network.
+  j["mode"] = r.mode;
+  if (r.mode == "image") {
+    j["image"]["ref"] = r.image;
+    j["image"]["digest"] = r.image_digest;
+    j["image"]["cached"] = r.image_cached;
+  }
+  j["command"] = r.command;
+  j["network"]["namespace"] = r.network;
+  if (r.network == "own") {
+    j["network"]["podIP"] = r.pod_ip;
+    j["network"]["egressEnforced"] = r.egress_enforced;
+    j["network"]["ingressEnforced"] = r.ingress_enforced;
+    j["network"]["egressDeniedPackets"] = r.egress_denied;
+    j["network"]["ingressDeniedPackets"] = r.ingress_denied;
+  }
   return util::DumpPretty(j);  // nlohmann::json: keys sorted
 }
 

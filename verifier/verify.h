@@ -1,10 +1,18 @@
 // `minpriv verify`: replays a workload under a proposal with the real OCI runtime (runc)
 // while the observer watches in verification mode, and names every break.
 //
-//   minpriv verify --proposal DIR [--workload NAME] [--container NAME]
-//                  [--exercise 'SHELL COMMAND'] [--duration DUR] [--ready-timeout DUR]
-//                  [--grace DUR] [--expect-exit N] [--profile FILE] [--report FILE]
-//                  [--junit FILE] [--host-paths MODE] [--keep-bundle] -- CMD [ARG...]
+//   minpriv verify --proposal DIR [--workload NAME] [--container NAME] [--image REF]
+//                  [--image-cache DIR] [--exercise 'SHELL COMMAND'] [--duration DUR]
+//                  [--ready-timeout DUR] [--grace DUR] [--expect-exit N] [--profile FILE]
+//                  [--report FILE] [--junit FILE] [--host-paths MODE] [--keep-bundle]
+//                  [-- CMD [ARG...]]
+//
+// Two modes: with --image the image's root file system, user, environment and working
+// directory (image.h), and without -- CMD its Entrypoint/Cmd as the kubelet combines them
+// with the manifest's command/args; without --image the host's root file system serves as
+// the image and CMD is required. Either way the replay has a network namespace of its own
+// (pod_network.h) where the proposal's NetworkPolicy is enforced (nft_policy.h), and the
+// exercise runs there too (unless the pod asks for hostNetwork).
 //
 // Options → Validate → Run, each testable without the CLI (the flags are cli/verify_cmd.cc's).
 // The parts: verify_options.cc (checks before anything runs), replay.cc (the session under
@@ -35,7 +43,9 @@ struct VerifyOptions {
   std::string proposal;   // proposal directory (required)
   std::string workload;   // workload name; empty: the only one
   std::string container;  // container name; empty: the only one
-  std::string exercise;   // /bin/sh -c, on the host, once the workload is up
+  std::string image;        // --image REF (image.h); empty: the host's root file system
+  std::string image_cache;  // --image-cache DIR; empty: DefaultImageCacheDir()
+  std::string exercise;   // /bin/sh -c, in the replay's network namespace, once it is up
   absl::Duration duration = absl::InfiniteDuration();  // bound on the whole replay
   bool duration_set = false;
   absl::Duration ready_timeout = absl::Seconds(30);
@@ -46,7 +56,7 @@ struct VerifyOptions {
   std::string junit;                        // JUnit XML report to write (verifier/junit.h)
   bool keep_bundle = false;
   HostPathMode host_paths = HostPathMode::kScratch;  // --host-paths
-  std::vector<std::string> command;  // CMD [ARG...]
+  std::vector<std::string> command;  // CMD [ARG...]; with --image may be empty
   bool help = false;
 };
 
@@ -86,6 +96,17 @@ struct VerifyResult {
   std::string container;
   bool init_container = false;  // verified as an init container (must exit 0)
   std::string profile_used;     // learned profile judged against ("" when none)
+  std::string mode = "host-root";  // "image" (--image) | "host-root"
+  std::string image;               // --image REF
+  std::string image_digest;        // its manifest digest
+  bool image_cached = false;       // its root file system came from the cache
+  std::vector<std::string> command;  // the process that ran (args)
+  std::string network = "host";    // "own" (own namespace) | "host" (hostNetwork)
+  std::string pod_ip;              // the replay's address in its own network
+  bool egress_enforced = false;    // the NetworkPolicy's egress rules were loaded in nft
+  bool ingress_enforced = false;
+  uint64_t egress_denied = 0;      // packets the egress default deny rejected
+  uint64_t ingress_denied = 0;
   int interrupted_by = 0;       // SIGINT/SIGTERM stopped the replay: no verdict
   bool started = false;      // runc start succeeded
   bool exited = false;       // the workload exited by itself

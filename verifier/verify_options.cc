@@ -8,6 +8,7 @@
 #include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_split.h"
+#include "verifier/image.h"
 #include "verifier/verify.h"
 
 namespace minpriv::verifier {
@@ -23,14 +24,16 @@ absl::Status ValidateVerifyOptions(VerifyOptions& o) {
         "--proposal ", o.proposal, ": not a directory; give the directory 'minpriv propose "
         "--out-dir' wrote"));
   }
-  if (o.command.empty()) {
+  if (o.command.empty() && o.image.empty()) {
     return absl::InvalidArgumentError(
-        "nothing to run: give the workload command after '--' (the same as when learning)");
+        "nothing to run: give the workload command after '--' (the same as when learning), "
+        "or --image REF to run the image's entrypoint");
   }
   // runc looks a bare name up in the container's PATH; a relative path would be resolved
   // against the container's working directory, not the caller's.
-  if (o.command[0].empty() ||
-      (o.command[0][0] != '/' && o.command[0].find('/') != std::string::npos)) {
+  if (!o.command.empty() &&
+      (o.command[0].empty() ||
+       (o.command[0][0] != '/' && o.command[0].find('/') != std::string::npos))) {
     return absl::InvalidArgumentError(absl::StrCat(
         "the command '", o.command[0], "' must be an absolute path or a bare name looked up "
         "in PATH inside the container; e.g. /usr/sbin/nginx"));
@@ -73,16 +76,19 @@ absl::Status CheckWritableDestination(const std::string& flag, const std::string
 absl::StatusOr<std::string> ResolveCommand(const std::string& command,
                                            const std::string& path_env,
                                            const std::string& root) {
+  // In an image's root, symbolic links resolve inside it (StatInRoot), never on this host.
   auto executable = [&root](const std::string& p) {
-    std::string host = root == "/" ? p : absl::StrCat(absl::StripSuffix(root, "/"), p);
     struct stat st;
-    return stat(host.c_str(), &st) == 0 && S_ISREG(st.st_mode) && (st.st_mode & 0111) != 0;
+    bool found = root == "/" ? stat(p.c_str(), &st) == 0 : StatInRoot(root, p, &st);
+    return found && S_ISREG(st.st_mode) && (st.st_mode & 0111) != 0;
   };
+  const std::string image = root == "/" ? "the host root that serves as its image"
+                                        : absl::StrCat("the image's root file system");
   if (!command.empty() && command[0] == '/') {
     if (executable(command)) return command;
     return absl::InvalidArgumentError(absl::StrCat(
-        "no such executable: ", command, " (the host root serves as the container's image and "
-        "has no executable file there); check the command after '--'"));
+        "no such executable: ", command, " (", image, " has no executable file there); check "
+        "the command after '--' or the image's entrypoint"));
   }
   if (!command.empty() && command.find('/') == std::string::npos) {
     for (absl::string_view dir : absl::StrSplit(path_env, ':')) {
@@ -93,8 +99,7 @@ absl::StatusOr<std::string> ResolveCommand(const std::string& command,
   }
   return absl::InvalidArgumentError(absl::StrCat(
       "no such executable: '", command, "' is not in the container's PATH (", path_env,
-      ") in the host root that serves as its image; check the command after '--' or give "
-      "its absolute path"));
+      ") in ", image, "; check the command after '--' or give its absolute path"));
 }
 
 std::string ProposalProfilePath(const std::string& proposal_dir, const std::string& namespace_,
