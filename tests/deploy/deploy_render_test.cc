@@ -172,9 +172,9 @@ TEST(HelmChartTest, WebhookConfigurations) {
       EXPECT_EQ(rule["operations"], json::array({"CREATE", "UPDATE"}));
       for (const json& res : rule["resources"]) resources.insert(res);
     }
-    EXPECT_EQ(resources, (std::set<std::string>{"pods", "deployments", "statefulsets",
-                                                "daemonsets", "replicasets", "jobs",
-                                                "cronjobs"}));
+    EXPECT_EQ(resources, (std::set<std::string>{"pods", "pods/ephemeralcontainers",
+                                                "deployments", "statefulsets", "daemonsets",
+                                                "replicasets", "jobs", "cronjobs"}));
   }
   EXPECT_EQ(Find(HelmTemplate().objects, "ValidatingWebhookConfiguration", "minpriv-webhook")
                 ->at("webhooks")[0]["failurePolicy"],
