@@ -307,8 +307,13 @@ TEST(RbacTest, EachComponentHasExactlyItsDocumentedPermissions) {
   EXPECT_EQ(Rules(*webhook), (RuleMap{{"minpriv.dev/remediationproposals", kRead},
                                       {"minpriv.dev/minprivsettings", kRead},
                                       {"minpriv.dev/clusterminprivsettings", kRead},
-                                      {"apps/replicasets", kWatch},
-                                      {"batch/jobs", kWatch}}));
+                                      {"apps/replicasets", kRead},
+                                      {"batch/jobs", kRead},
+                                      {"apps/deployments", {"get"}},
+                                      {"apps/statefulsets", {"get"}},
+                                      {"apps/daemonsets", {"get"}},
+                                      {"batch/cronjobs", {"get"}},
+                                      {"/pods", {"get"}}}));
   const json* agent = Find(r.objects, "ClusterRole", "minpriv-agent");
   ASSERT_NE(agent, nullptr);
   EXPECT_EQ(Rules(*agent),
