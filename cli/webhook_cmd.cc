@@ -40,7 +40,9 @@ std::unique_ptr<CommandLine> WebhookCommandLine(webhooks::WebhookOptions* o) {
                "what `minpriv propose --out-dir` wrote, or a directory of those;\n"
                "DIR/webhook-settings.yaml may set per-namespace/workload modes");
   cl->AddValue("--kubeconfig", &o->kubeconfig, "FILE",
-               "approved RemediationProposals from the cluster (not in this build yet)");
+               "cluster mode: approved RemediationProposals and the settings'\n"
+               "modes from the cluster (default without --proposals: $KUBECONFIG,\n"
+               "~/.kube/config, else in-cluster)");
   cl->AddParsed("--default-mode", "MODE", "off, audit (default) or enforce",
                 [o](const std::string& value) -> absl::Status {
                   absl::StatusOr<webhooks::Mode> m = webhooks::ParseMode(value);

@@ -53,7 +53,11 @@ AdmissionHandler::Decision AdmissionHandler::Decide(Endpoint endpoint,
     d.reason = "operation";
     return d;
   }
-  if (!req.sub_resource.empty()) {
+  // pods/ephemeralcontainers (kubectl debug): the new ephemeral containers are checked like
+  // containers on /validate; other sub-resources (scale, status) pass through.
+  bool ephemeral = req.sub_resource == "ephemeralcontainers" && req.kind.kind == "Pod" &&
+                   req.kind.group.empty() && endpoint == Endpoint::kValidate;
+  if (!req.sub_resource.empty() && !ephemeral) {
     d.reason = "subresource";
     return d;
   }
@@ -63,7 +67,7 @@ AdmissionHandler::Decision AdmissionHandler::Decide(Endpoint endpoint,
     return d;
   }
   std::shared_ptr<const PolicySnapshot> snapshot = source_.Snapshot();
-  const ApprovedPolicy* policy = FindGoverningPolicy(*snapshot, req);
+  const ApprovedPolicy* policy = FindGoverningPolicy(*snapshot, req, source_.Owners());
   if (policy == nullptr) {
     d.reason = "no-policy";
     return d;
@@ -94,7 +98,10 @@ AdmissionHandler::Decision AdmissionHandler::Decide(Endpoint endpoint,
     return d;
   }
 
-  std::vector<Widening> widenings = FindWidenings(*policy, ReadPodSecurity(pod_template));
+  std::vector<Widening> widenings =
+      ephemeral ? FindEphemeralWidenings(*policy, ReadPodSecurity(pod_template),
+                                         ReadPodSecurity(req.old_object))
+                : FindWidenings(*policy, ReadPodSecurity(pod_template));
   if (widenings.empty()) {
     d.reason = "within-policy";
     return d;

@@ -46,9 +46,26 @@ bool InGroup(const OwnerReference& r, std::string_view group) {
   return absl::StartsWith(r.api_version, std::string(group) + "/");
 }
 
+// The policy of the controller of ReplicaSet/Job `name`: from the owner cache when it knows
+// the object, else by the controllers' naming (`by_name`).
+template <typename ByName>
+const ApprovedPolicy* ControllerPolicy(const PolicySnapshot& s, const OwnerLookup* owners,
+                                       const std::string& ns, std::string_view kind,
+                                       const std::string& name, std::string_view parent_kind,
+                                       ByName by_name) {
+  if (owners != nullptr) {
+    if (std::optional<ControllerRef> c = owners->ControllerOf(ns, kind, name)) {
+      return c->kind == parent_kind ? s.Find(ns, c->kind, c->name) : nullptr;
+    }
+  }
+  std::string_view parent = by_name(name);
+  return parent.empty() ? nullptr : s.Find(ns, parent_kind, parent);
+}
+
 }  // namespace
 
-const ApprovedPolicy* FindGoverningPolicy(const PolicySnapshot& s, const AdmissionRequest& req) {
+const ApprovedPolicy* FindGoverningPolicy(const PolicySnapshot& s, const AdmissionRequest& req,
+                                          const OwnerLookup* owners) {
   const std::string& ns = req.namespace_;
   const std::string& kind = req.kind.kind;
   std::string name = req.ObjectName();
@@ -65,13 +82,12 @@ const ApprovedPolicy* FindGoverningPolicy(const PolicySnapshot& s, const Admissi
   if (kind != "Pod") return nullptr;
   if (owner->kind == "ReplicaSet" && InGroup(*owner, "apps")) {
     if (const ApprovedPolicy* p = s.Find(ns, "ReplicaSet", owner->name)) return p;
-    std::string_view d = DeploymentOfReplicaSet(owner->name);
-    return d.empty() ? nullptr : s.Find(ns, "Deployment", d);
+    return ControllerPolicy(s, owners, ns, "ReplicaSet", owner->name, "Deployment",
+                            DeploymentOfReplicaSet);
   }
   if (owner->kind == "Job" && InGroup(*owner, "batch")) {
     if (const ApprovedPolicy* p = s.Find(ns, "Job", owner->name)) return p;
-    std::string_view c = CronJobOfJob(owner->name);
-    return c.empty() ? nullptr : s.Find(ns, "CronJob", c);
+    return ControllerPolicy(s, owners, ns, "Job", owner->name, "CronJob", CronJobOfJob);
   }
   if ((owner->kind == "StatefulSet" || owner->kind == "DaemonSet") && InGroup(*owner, "apps")) {
     return s.Find(ns, owner->kind, owner->name);

@@ -11,9 +11,12 @@
 
 namespace minpriv::webhooks {
 
-// The approved policy governing the request's object, or nullptr.
+// The approved policy governing the request's object, or nullptr. `owners` (may be null)
+// answers a Pod's ReplicaSet → Deployment and Job → CronJob from the cluster's cache; objects
+// it does not know fall back to the controllers' naming.
 const ApprovedPolicy* FindGoverningPolicy(const PolicySnapshot& snapshot,
-                                          const AdmissionRequest& request);
+                                          const AdmissionRequest& request,
+                                          const OwnerLookup* owners = nullptr);
 
 }  // namespace minpriv::webhooks
 

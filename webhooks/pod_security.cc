@@ -191,6 +191,12 @@ PodSecurity ReadPodSecurity(const json& pod_template) {
       out.containers.push_back(ReadContainer(c, list[0] == 'i', pod_sc, *volumes));
     }
   }
+  if (const json* cs = Member(spec, "ephemeralContainers"); cs != nullptr && cs->is_array()) {
+    for (const json& c : *cs) {
+      out.ephemeral.push_back(ReadContainer(c, false, pod_sc, *volumes));
+      out.ephemeral.back().target = StringAt(c, "targetContainerName");
+    }
+  }
   return out;
 }
 

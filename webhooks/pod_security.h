@@ -50,6 +50,7 @@ struct ContainerSecurity {
   bool run_as_non_root = false;       // effective (container over pod)
   std::optional<int64_t> run_as_user;  // effective
   std::set<std::string> host_ports;    // "PORT/PROTOCOL"
+  std::string target;  // an ephemeral container's targetContainerName
 };
 
 struct PodSecurity {
@@ -58,6 +59,7 @@ struct PodSecurity {
   bool host_ipc = false;
   std::set<std::string> host_paths;
   std::vector<ContainerSecurity> containers;  // initContainers first, then containers
+  std::vector<ContainerSecurity> ephemeral;   // ephemeralContainers (kubectl debug)
   const ContainerSecurity* Find(std::string_view name) const;
 };
 

@@ -48,7 +48,7 @@ Mode PolicySnapshot::ModeFor(const ApprovedPolicy& policy, std::string_view requ
       it != overrides_.namespaces.end()) {
     return it->second;
   }
-  return fallback;
+  return overrides_.cluster.value_or(fallback);
 }
 
 std::shared_ptr<const PolicySnapshot> SnapshotHolder::Snapshot() const { return current_.load(); }

@@ -43,8 +43,10 @@ struct ApprovedPolicy {
 };
 
 // Who may change minpriv's settings sets these (the proposal directory's settings file, the
-// controller's configuration); the request's own labels and annotations never do.
+// cluster's ClusterMinprivSettings/MinprivSettings); the request's own labels and annotations
+// never do.
 struct ModeOverrides {
+  std::optional<Mode> cluster;             // the cluster's default (over --default-mode)
   std::map<std::string, Mode> namespaces;  // namespace → mode
   std::map<std::string, Mode> workloads;   // WorkloadKey → mode
 };
@@ -59,7 +61,7 @@ class PolicySnapshot {
   // The policy approved for this workload (exact namespace first, then "*"), or nullptr.
   const ApprovedPolicy* Find(std::string_view namespace_, std::string_view kind,
                              std::string_view name) const;
-  // Workload override, then namespace override, then `fallback`.
+  // Workload override, then namespace override, then the cluster's, then `fallback`.
   Mode ModeFor(const ApprovedPolicy& policy, std::string_view request_namespace,
                Mode fallback) const;
   size_t size() const { return policies_.size(); }
@@ -69,6 +71,23 @@ class PolicySnapshot {
   ModeOverrides overrides_;
 };
 
+// The controller of a ReplicaSet or a Job, as the cluster says (its ownerReferences).
+struct ControllerRef {
+  std::string kind;  // "Deployment", "CronJob", ...
+  std::string name;
+};
+
+// Owner lookups from a cache (never an API call on the request path).
+class OwnerLookup {
+ public:
+  virtual ~OwnerLookup() = default;
+  // nullopt: the object is not known (the caller falls back to the controllers' naming);
+  // a ControllerRef with an empty kind: known, without a controller.
+  virtual std::optional<ControllerRef> ControllerOf(std::string_view namespace_,
+                                                    std::string_view kind,
+                                                    std::string_view name) const = 0;
+};
+
 // A source of approved policies. Snapshot() is cheap and thread-safe (an atomic load).
 class ApprovedPolicySource {
  public:
@@ -76,6 +95,8 @@ class ApprovedPolicySource {
   virtual std::shared_ptr<const PolicySnapshot> Snapshot() const = 0;
   // Whether a first complete snapshot has been published (/readyz).
   virtual bool Ready() const = 0;
+  // The owner cache, where the source has one (cluster mode); nullptr otherwise.
+  virtual const OwnerLookup* Owners() const { return nullptr; }
 };
 
 // The shared machinery: holds the current snapshot, swapped atomically.

@@ -3,6 +3,8 @@
 #include <charconv>
 
 #include "absl/strings/str_cat.h"
+#include "kube/config.h"
+#include "kube/rest_client.h"
 #include "spdlog/spdlog.h"
 #include "util/signals.h"
 
@@ -43,11 +45,6 @@ absl::Status ValidateWebhookOptions(WebhookOptions& o) {
   if (!o.kubeconfig.empty() && !o.proposals.empty()) {
     return absl::InvalidArgumentError("give --kubeconfig or --proposals, not both");
   }
-  if (o.proposals.empty()) {
-    return absl::UnimplementedError(
-        "cluster mode (--kubeconfig, or in-cluster) needs minpriv's Kubernetes client, not in "
-        "this build yet; serve a proposal directory with --proposals DIR");
-  }
   return ParseListen(o.listen, o.http);
 }
 
@@ -55,8 +52,25 @@ absl::StatusOr<std::unique_ptr<WebhookServer>> WebhookServer::Start(WebhookOptio
   if (absl::Status s = ValidateWebhookOptions(options); !s.ok()) return s;
   std::unique_ptr<WebhookServer> w(new WebhookServer());
   w->options_ = std::move(options);
-  w->source_ = std::make_unique<ProposalDirSource>(w->options_.proposals);
-  if (absl::Status s = w->source_->Load(); !s.ok()) return s;
+  std::string where;
+  if (!w->options_.proposals.empty()) {
+    auto dir = std::make_unique<ProposalDirSource>(w->options_.proposals);
+    if (absl::Status s = dir->Load(); !s.ok()) return s;
+    w->dir_source_ = dir.get();
+    w->source_ = std::move(dir);
+    where = w->options_.proposals;
+  } else {
+    absl::StatusOr<kube::Config> config =
+        kube::LoadDefault(w->options_.kubeconfig, kube::EnvironmentMap());
+    if (!config.ok()) return config.status();
+    absl::StatusOr<kube::RestClient> client = kube::RestClient::Create(*config);
+    if (!client.ok()) return client.status();
+    absl::StatusOr<std::unique_ptr<ClusterSource>> cluster =
+        ClusterSource::Start(std::move(*client));
+    if (!cluster.ok()) return cluster.status();
+    w->source_ = std::move(*cluster);
+    where = config->source;
+  }
   absl::StatusOr<std::unique_ptr<CertificateStore>> certs =
       CertificateStore::Create(w->options_.tls_cert, w->options_.tls_key);
   if (!certs.ok()) return certs.status();
@@ -72,14 +86,14 @@ absl::StatusOr<std::unique_ptr<WebhookServer>> WebhookServer::Start(WebhookOptio
       w->metrics_);
   if (!http.ok()) return http.status();
   w->http_ = std::move(*http);
-  w->reloader_ = std::thread([self] {
+  if (w->dir_source_ != nullptr) w->reloader_ = std::thread([self] {
     std::string last_error;
     while (!self->stopping_.load()) {
       auto until = std::chrono::steady_clock::now() + self->options_.policy_reload_interval;
       while (!self->stopping_.load() && std::chrono::steady_clock::now() < until) {
         std::this_thread::sleep_for(std::chrono::milliseconds(50));
       }
-      absl::Status s = self->source_->ReloadIfChanged();
+      absl::Status s = self->dir_source_->ReloadIfChanged();
       if (!s.ok() && std::string(s.message()) != last_error) {
         spdlog::warn("webhook: keeping the previous policies: {}", std::string(s.message()));
       }
@@ -87,7 +101,7 @@ absl::StatusOr<std::unique_ptr<WebhookServer>> WebhookServer::Start(WebhookOptio
     }
   });
   spdlog::info("webhook: serving {} approved workload(s) from {} on port {} (default mode {})",
-               w->source_->Snapshot()->size(), w->options_.proposals, w->port(),
+               w->source_->Snapshot()->size(), where, w->port(),
                ModeName(w->options_.default_mode));
   return w;
 }
@@ -98,6 +112,7 @@ void WebhookServer::Stop() {
   if (stopping_.exchange(true)) return;
   if (http_) http_->Stop();
   if (reloader_.joinable()) reloader_.join();
+  if (auto* cluster = dynamic_cast<ClusterSource*>(source_.get())) cluster->Stop();
 }
 
 HttpReply WebhookServer::Route(std::string_view method, std::string_view target,
@@ -123,7 +138,9 @@ HttpReply WebhookServer::Route(std::string_view method, std::string_view target,
   } else if (path == "/readyz") {
     bool ready = source_->Ready();
     r.status = ready ? 200 : 503;
-    r.body = ready ? "ok\n" : "policies not loaded yet\n";
+    r.body = ready ? "ok\n"
+             : dir_source_ != nullptr ? "policies not loaded yet\n"
+                                      : "informers not synced yet\n";
   } else {
     r.content_type = "text/plain; version=0.0.4; charset=utf-8";
     r.body = metrics_.Render();

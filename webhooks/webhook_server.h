@@ -12,6 +12,7 @@
 #include "absl/status/status.h"
 #include "absl/status/statusor.h"
 #include "webhooks/admission_handler.h"
+#include "webhooks/cluster_source.h"
 #include "webhooks/https_server.h"
 #include "webhooks/metrics.h"
 #include "webhooks/policy.h"
@@ -24,8 +25,11 @@ struct WebhookOptions {
   std::string listen = "0.0.0.0:8443";  // ADDR:PORT ([v6addr]:PORT); port 0 picks one
   std::string tls_cert;
   std::string tls_key;
-  std::string kubeconfig;  // cluster mode: RemediationProposals through an informer
-  std::string proposals;   // a proposal directory, or a directory of them
+  // Cluster mode (approved RemediationProposals and the settings through informers): this
+  // kubeconfig, or when neither it nor `proposals` is given, the default client
+  // configuration ($KUBECONFIG, ~/.kube/config, in-cluster), as the controller does.
+  std::string kubeconfig;
+  std::string proposals;  // a proposal directory, or a directory of them
   Mode default_mode = Mode::kAudit;
   HttpsServerOptions http;  // host and port come from `listen`
   std::chrono::milliseconds policy_reload_interval{2000};
@@ -36,8 +40,9 @@ absl::Status ValidateWebhookOptions(WebhookOptions& options);
 
 class WebhookServer {
  public:
-  // Loads the policies and the certificate, binds, serves. Errors: the flags' (InvalidArgument),
-  // cluster mode (Unimplemented until the Kubernetes client lands).
+  // Loads the policies (a proposal directory), or starts the informers (cluster mode: /readyz
+  // answers 503 until they have synced), loads the certificate, binds, serves. Errors: the
+  // flags' and the kubeconfig's (InvalidArgument), a proposal directory's.
   static absl::StatusOr<std::unique_ptr<WebhookServer>> Start(WebhookOptions options);
   ~WebhookServer();
   uint16_t port() const { return http_->port(); }
@@ -50,7 +55,8 @@ class WebhookServer {
 
   WebhookOptions options_;
   Metrics metrics_;
-  std::unique_ptr<ProposalDirSource> source_;
+  std::unique_ptr<ApprovedPolicySource> source_;
+  ProposalDirSource* dir_source_ = nullptr;  // source_ with --proposals
   std::unique_ptr<CertificateStore> certs_;
   std::unique_ptr<AdmissionHandler> handler_;
   std::unique_ptr<HttpsServer> http_;

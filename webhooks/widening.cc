@@ -1,6 +1,7 @@
 #include "webhooks/widening.h"
 
 #include <algorithm>
+#include <optional>
 #include <tuple>
 
 #include "absl/strings/str_cat.h"
@@ -93,6 +94,14 @@ void CompareContainer(const ApprovedPolicy& policy, const ContainerSecurity& a,
   }
 }
 
+std::vector<Widening> Sorted(std::vector<Widening> list) {
+  std::stable_sort(list.begin(), list.end(), [](const Widening& x, const Widening& y) {
+    return std::tie(x.container, x.reason, x.requested) <
+           std::tie(y.container, y.reason, y.requested);
+  });
+  return list;
+}
+
 }  // namespace
 
 std::string Widening::Describe() const {
@@ -126,12 +135,41 @@ std::vector<Widening> FindWidenings(const ApprovedPolicy& policy, const PodSecur
     }
     CompareContainer(policy, *ac, rc, out);
   }
-  std::vector<Widening> list = out.Take();
-  std::stable_sort(list.begin(), list.end(), [](const Widening& x, const Widening& y) {
-    return std::tie(x.container, x.reason, x.requested) <
-           std::tie(y.container, y.reason, y.requested);
-  });
-  return list;
+  return Sorted(out.Take());
+}
+
+std::vector<Widening> FindEphemeralWidenings(const ApprovedPolicy& policy,
+                                             const PodSecurity& r, const PodSecurity& existing) {
+  const PodSecurity& a = policy.security;
+  std::vector<Widening> all;
+  for (const auto& rc : r.ephemeral) {
+    bool known = std::any_of(existing.ephemeral.begin(), existing.ephemeral.end(),
+                             [&](const ContainerSecurity& e) { return e.name == rc.name; });
+    if (known) continue;  // ephemeral containers are never changed once added
+    std::vector<const ContainerSecurity*> candidates;
+    if (const ContainerSecurity* t = rc.target.empty() ? nullptr : a.Find(rc.target)) {
+      candidates.push_back(t);
+    } else {
+      for (const auto& c : a.containers) candidates.push_back(&c);
+    }
+    std::optional<std::vector<Widening>> best;
+    for (const ContainerSecurity* ac : candidates) {
+      Collector out(policy);
+      CompareContainer(policy, *ac, rc, out);
+      std::vector<Widening> found = out.Take();
+      for (Widening& w : found) {
+        w.approved = absl::StrCat(w.approved, " (as container ", ac->name, ")");
+      }
+      if (!best || found.size() < best->size()) best = std::move(found);
+    }
+    if (!best) {
+      Collector out(policy);
+      out.Add("container", rc.name, "ephemeral container " + rc.name, "none", "");
+      best = out.Take();
+    }
+    for (Widening& w : *best) all.push_back(std::move(w));
+  }
+  return Sorted(std::move(all));
 }
 
 }  // namespace minpriv::webhooks

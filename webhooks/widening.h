@@ -27,6 +27,15 @@ struct Widening {
 // Sorted by container (pod level first), then reason, then requested value.
 std::vector<Widening> FindWidenings(const ApprovedPolicy& approved, const PodSecurity& requested);
 
+// The pods/ephemeralcontainers subresource: each ephemeral container of `requested` that
+// `existing` (the pod before the update) does not have yet is checked like a container,
+// against the approved container it targets (targetContainerName) or, without a target,
+// against the approved container it is closest to (the fewest widenings): a debug container
+// may do what one of the pod's containers was approved to do, nothing more.
+std::vector<Widening> FindEphemeralWidenings(const ApprovedPolicy& approved,
+                                             const PodSecurity& requested,
+                                             const PodSecurity& existing);
+
 }  // namespace minpriv::webhooks
 
 #endif  // MINPRIV_WEBHOOKS_WIDENING_H_

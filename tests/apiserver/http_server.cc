@@ -147,6 +147,7 @@ struct HttpServer::Impl {
                                               req.version()};
         res.set(http::field::content_type, response.content_type);
         res.set(http::field::cache_control, "no-cache, private");
+        for (const auto& [name, value] : response.headers) res.insert(name, value);
         res.keep_alive(keep_alive);
         res.body() = std::move(response.body);
         res.prepare_payload();

@@ -14,6 +14,8 @@
 #include <set>
 #include <string>
 #include <thread>
+#include <utility>
+#include <vector>
 
 #include "tls_certs.h"
 
@@ -48,6 +50,8 @@ struct HttpResponse {
   int status = 200;
   std::string content_type = "application/json";
   std::string body;
+  // Extra headers (e.g. admission webhooks' `Warning: 299 - "..."`), in order.
+  std::vector<std::pair<std::string, std::string>> headers;
   // When set, the response is chunked and this produces its body until it returns.
   std::function<void(StreamSink&)> stream;
 };

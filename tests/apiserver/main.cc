@@ -1,5 +1,6 @@
 // minpriv-test-apiserver: a Kubernetes API server for tests and for trying minpriv without a
-// cluster. `--kubeconfig-out FILE [--tls] [--history N] [--bookmark-interval DUR]`.
+// cluster. `--kubeconfig-out FILE [--tls] [--history N] [--bookmark-interval DUR]
+// [--webhook-service NS/NAME=HOST:PORT]...`. Admission webhooks stored in it are called on writes.
 // Listens on 127.0.0.1 (a free port), writes a kubeconfig for itself (0600), prints its URL as
 // the first line of stdout and serves until SIGTERM or SIGINT, then exits 0.
 #include <fcntl.h>
@@ -12,6 +13,7 @@
 #include <filesystem>
 #include <fstream>
 #include <iostream>
+#include <map>
 #include <random>
 #include <string>
 #include <thread>
@@ -31,12 +33,15 @@ struct Flags {
   bool tls = false;
   size_t history = 1000;
   std::chrono::milliseconds bookmark_interval{1000};
+  std::map<std::string, std::string> webhook_services;  // NS/NAME → HOST:PORT
 };
 
 int Usage(const std::string& why) {
   std::cerr << "minpriv-test-apiserver: " << why << "\n"
             << "usage: minpriv-test-apiserver --kubeconfig-out FILE [--tls] [--history N] "
-               "[--bookmark-interval DURATION (e.g. 500ms, 2s)]\n";
+               "[--bookmark-interval DURATION (e.g. 500ms, 2s)]\n"
+               "       [--webhook-service NAMESPACE/NAME=HOST:PORT]...  (where an admission "
+               "webhook's clientConfig.service is)\n";
   return 2;
 }
 
@@ -139,6 +144,12 @@ int Run(int argc, char** argv) {
       auto v = value();
       if (!v || std::atol(v->c_str()) <= 0) return Usage("--history needs a positive number");
       flags.history = std::atol(v->c_str());
+    } else if (a == "--webhook-service") {
+      auto v = value();
+      size_t eq = v ? v->find('=') : std::string::npos;
+      if (!v || eq == std::string::npos || v->find('/') > eq)
+        return Usage("--webhook-service needs NAMESPACE/NAME=HOST:PORT");
+      flags.webhook_services[v->substr(0, eq)] = v->substr(eq + 1);
     } else if (a == "--bookmark-interval") {
       auto v = value();
       auto d = v ? ParseDuration(*v) : std::nullopt;
@@ -176,6 +187,7 @@ int Run(int argc, char** argv) {
   Store store(flags.history);
   ServerOptions options;
   options.bookmark_interval = flags.bookmark_interval;
+  options.admission.services = flags.webhook_services;
   HttpServer server(
       [&store, &options](const HttpRequest& req) { return HandleRequest(store, options, req); },
       tls);

@@ -144,8 +144,32 @@ json ApplyPatch(const Route& r, const HttpRequest& req, const json& current) {
                                "application/strategic-merge-patch+json")};
 }
 
+// The admission chain (admission.h) for a write of `object`; its warnings go to `warnings`.
+json Admit(Store& store, const ServerOptions& options, const Route& r, const HttpRequest& req,
+           const std::string& operation, json object, const json& old,
+           std::vector<std::string>* warnings) {
+  AdmissionAttributes a;
+  a.operation = operation;
+  a.type = r.type;
+  a.ns = r.ns;
+  a.name = r.name;
+  a.subresource = r.subresource;
+  a.dry_run = req.Query("dryRun") == "All";
+  if (r.type.namespaced && object.is_object() && !r.ns.empty()) {
+    object["metadata"]["namespace"] = r.ns;
+  }
+  a.object = std::move(object);
+  a.old_object = old;
+  return RunAdmission(store, options.admission, a, warnings);
+}
+
+HttpResponse WithWarnings(HttpResponse response, const std::vector<std::string>& warnings) {
+  for (const std::string& w : warnings) response.headers.emplace_back("Warning", WarningHeader(w));
+  return response;
+}
+
 HttpResponse Dispatch(Store& store, const ServerOptions& options, const Route& r,
-                      const HttpRequest& req) {
+                      const HttpRequest& req, std::vector<std::string>* warnings) {
   const std::string& m = req.method;
   bool status = r.subresource == "status";
   if (r.type.namespaced && r.ns.empty() && !r.name.empty())
@@ -160,6 +184,7 @@ HttpResponse Dispatch(Store& store, const ServerOptions& options, const Route& r
       if (r.type.namespaced && r.ns.empty()) throw ApiException{PathNotFound()};
       json obj = ParseBody(req);
       CheckKind(r, obj);
+      obj = Admit(store, options, r, req, "CREATE", std::move(obj), json(), warnings);
       return JsonResponse(201, store.Create(r.type, r.ns, std::move(obj)));
     }
     if (m == "DELETE") {
@@ -181,6 +206,8 @@ HttpResponse Dispatch(Store& store, const ServerOptions& options, const Route& r
     if (m == "PUT") {
       json obj = ParseBody(req);
       CheckKind(r, obj);
+      obj = Admit(store, options, r, req, "UPDATE", std::move(obj),
+                  store.Get(r.type, r.ns, r.name), warnings);
       return JsonResponse(200, store.Update(r.type, r.ns, r.name, std::move(obj), status));
     }
     if (m == "PATCH") {
@@ -193,6 +220,8 @@ HttpResponse Dispatch(Store& store, const ServerOptions& options, const Route& r
         std::string patch_rv = patched["metadata"].value("resourceVersion", "");
         bool explicit_rv = !patch_rv.empty() && patch_rv != current_rv;
         if (patch_rv.empty()) patched["metadata"]["resourceVersion"] = current_rv;
+        warnings->clear();
+        patched = Admit(store, options, r, req, "UPDATE", std::move(patched), current, warnings);
         try {
           return JsonResponse(200, store.Update(r.type, r.ns, r.name, patched, status));
         } catch (const ApiException& e) {
@@ -240,6 +269,7 @@ Selector ParseFieldSelector(const ResourceType& t, const HttpRequest& req) {
 }
 
 HttpResponse HandleRequest(Store& store, const ServerOptions& options, const HttpRequest& req) {
+  std::vector<std::string> warnings;  // from admission webhooks
   try {
     if (req.path == "/healthz" || req.path == "/readyz" || req.path == "/livez") {
       HttpResponse r;
@@ -268,7 +298,11 @@ HttpResponse HandleRequest(Store& store, const ServerOptions& options, const Htt
                                      "application/yaml"));
     std::optional<Route> route = Resolve(store, req.path);
     if (!route) return ErrorResponse(PathNotFound());
-    return Dispatch(store, options, *route, *request);
+    try {
+      return WithWarnings(Dispatch(store, options, *route, *request, &warnings), warnings);
+    } catch (const ApiException& e) {
+      return WithWarnings(ErrorResponse(e.error), warnings);
+    }
   } catch (const ApiException& e) {
     return ErrorResponse(e.error);
   } catch (const std::exception& e) {

@@ -5,6 +5,7 @@
 
 #include <chrono>
 
+#include "admission.h"
 #include "http_server.h"
 #include "store.h"
 
@@ -12,6 +13,7 @@ namespace minpriv::apiserver {
 
 struct ServerOptions {
   std::chrono::milliseconds bookmark_interval{1000};
+  AdmissionOptions admission;
 };
 
 // A resource path: /api/v1/... or /apis/GROUP/VERSION/..., with or without namespaces/NS.

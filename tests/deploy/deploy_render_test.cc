@@ -173,9 +173,9 @@ TEST(HelmChartTest, WebhookConfigurations) {
       EXPECT_EQ(rule["operations"], json::array({"CREATE", "UPDATE"}));
       for (const json& res : rule["resources"]) resources.insert(res);
     }
-    EXPECT_EQ(resources, (std::set<std::string>{"pods", "deployments", "statefulsets",
-                                                "daemonsets", "replicasets", "jobs",
-                                                "cronjobs"}));
+    EXPECT_EQ(resources, (std::set<std::string>{"pods", "pods/ephemeralcontainers",
+                                                "deployments", "statefulsets", "daemonsets",
+                                                "replicasets", "jobs", "cronjobs"}));
   }
   EXPECT_EQ(Find(HelmTemplate().objects, "ValidatingWebhookConfiguration", "minpriv-webhook")
                 ->at("webhooks")[0]["failurePolicy"],
@@ -308,8 +308,13 @@ TEST(RbacTest, EachComponentHasExactlyItsDocumentedPermissions) {
   EXPECT_EQ(Rules(*webhook), (RuleMap{{"minpriv.dev/remediationproposals", kRead},
                                       {"minpriv.dev/minprivsettings", kRead},
                                       {"minpriv.dev/clusterminprivsettings", kRead},
-                                      {"apps/replicasets", kWatch},
-                                      {"batch/jobs", kWatch}}));
+                                      {"apps/replicasets", kRead},
+                                      {"batch/jobs", kRead},
+                                      {"apps/deployments", {"get"}},
+                                      {"apps/statefulsets", {"get"}},
+                                      {"apps/daemonsets", {"get"}},
+                                      {"batch/cronjobs", {"get"}},
+                                      {"/pods", {"get"}}}));
   const json* agent = Find(r.objects, "ClusterRole", "minpriv-agent");
   ASSERT_NE(agent, nullptr);
   EXPECT_EQ(Rules(*agent),
