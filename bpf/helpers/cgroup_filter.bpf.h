@@ -12,24 +12,38 @@
 #include "bpf/abi/events.h"
 #include "bpf/maps.bpf.h"
 
+/* The hash map's answer (the cache missed). In node mode a slot belongs to one cgroup (its
+ * workload_id): a slot whose workload is another cgroup's is not this one's. */
+static __always_inline struct mp_workload *lookup_workload_hashed(__u64 cgid, __u32 *slot_out) {
+  __u32 *slot = bpf_map_lookup_elem(&cgroups, &cgid);
+  if (!slot) return NULL;
+  __u32 s = *slot;
+  struct mp_workload *w = bpf_map_lookup_elem(&workloads, &s);
+  if (node_mode && w && w->workload_id != cgid) return NULL;
+  *slot_out = s;
+  return w;
+}
+
 /* Array lookups are inlined by the verifier: an unwatched task costs no helper call when
- * its cache entry is empty. */
+ * its cache entry is empty. In node mode a cache entry may be stale (its cgroup is gone or
+ * no longer tracked, its slot free or another cgroup's): a match is checked against the
+ * slot's workload_id and falls back to the hash map. (The node-mode branches are removed
+ * by the verifier in learn mode.) */
 static __always_inline struct mp_workload *lookup_workload(__u64 cgid, __u32 *slot_out) {
   __u32 idx = mp_cgroup_cache_index(cgid);
   struct mp_cgroup_slot *e = bpf_map_lookup_elem(&cgroup_cache, &idx);
   if (!e) return NULL;
-  __u32 s;
   if (e->cgroup_id == cgid) {
-    s = e->slot;
+    __u32 s = e->slot;
+    struct mp_workload *w = bpf_map_lookup_elem(&workloads, &s);
+    if (!node_mode || (w && w->workload_id == cgid)) {
+      *slot_out = s;
+      return w;
+    }
   } else if (e->cgroup_id == 0) {
     return NULL;
-  } else {
-    __u32 *slot = bpf_map_lookup_elem(&cgroups, &cgid);
-    if (!slot) return NULL;
-    s = *slot;
   }
-  *slot_out = s;
-  return bpf_map_lookup_elem(&workloads, &s);
+  return lookup_workload_hashed(cgid, slot_out);
 }
 
 /* The current task's cgroup v2 id by BTF loads (no helper call). */
@@ -37,14 +51,24 @@ static __always_inline __u64 current_cgroup_id(struct task_struct *t) {
   return t->cgroups->dfl_cgrp->kn->id;
 }
 
-static __always_inline void remember_cgroup(__u64 id, __u32 slot) {
-  bpf_map_update_elem(&cgroups, &id, &slot, BPF_ANY);
+/* Whether a cache entry names a cgroup its slot no longer holds (node mode): it may be
+ * taken over. Only an empty entry says "nothing hashes here", so replacing one is safe. */
+static __always_inline bool cache_entry_stale(struct mp_cgroup_slot *e) {
+  __u32 s = e->slot;
+  struct mp_workload *w = bpf_map_lookup_elem(&workloads, &s);
+  return !w || w->workload_id != e->cgroup_id;
+}
+
+static __always_inline long remember_cgroup(__u64 id, __u32 slot) {
+  long err = bpf_map_update_elem(&cgroups, &id, &slot, BPF_ANY);
+  if (err) return err;
   __u32 idx = mp_cgroup_cache_index(id);
   struct mp_cgroup_slot *e = bpf_map_lookup_elem(&cgroup_cache, &idx);
-  if (e && e->cgroup_id == 0) {
+  if (e && (e->cgroup_id == 0 || (node_mode && cache_entry_stale(e)))) {
     e->slot = slot;
     e->cgroup_id = id; /* a racing writer leaves a mismatch: falls back to the hash */
   }
+  return 0;
 }
 
 #endif /* MINPRIV_BPF_HELPERS_CGROUP_FILTER_BPF_H_ */
