@@ -139,29 +139,38 @@ absl::Status NodeObserverImpl::TrackExisting(const std::string& path) {
     to_free_.push_back(ToFree{key, slot, false});  // the kernel took it meanwhile
     return absl::OkStatus();
   }
-  // The hot-path cache: an empty entry, or one whose slot no longer holds its cgroup.
-  uint32_t idx = mp_cgroup_cache_index(key);
-  mp_cgroup_slot entry{};
-  if (bpf_map__lookup_elem(skel->maps.cgroup_cache, &idx, sizeof(idx), &entry, sizeof(entry),
-                           0) == 0) {
-    mp_workload holder{};
-    bool stale = entry.cgroup_id != 0 &&
-                 (bpf_map__lookup_elem(skel->maps.workloads, &entry.slot, sizeof(entry.slot),
-                                       &holder, sizeof(holder), 0) != 0 ||
-                  holder.workload_id != entry.cgroup_id);
-    if (entry.cgroup_id == 0 || stale) {
-      entry.cgroup_id = key;
-      entry.slot = slot;
-      bpf_map__update_elem(skel->maps.cgroup_cache, &idx, sizeof(idx), &entry, sizeof(entry),
-                           BPF_ANY);
-    }
-  }
+  CacheCgroup(key, slot);
   std::string relative = path.substr(std::min(path.size(), v2_mount_.size() + 1));
   if (Offer(key, slot, relative)) {
     // Already running: its runtime/workload boundary is in the past.
     tracked_[key].exec_seen = !util::CgroupProcs(path).empty();
   }
   return absl::OkStatus();
+}
+
+void NodeObserverImpl::CacheCgroup(uint64_t id, uint32_t slot) {
+  // As the kernel's remember_cgroup: the first cache entry, else the second, when empty or
+  // naming a cgroup its slot no longer holds.
+  minpriv_bpf* skel = bpf_->skel();
+  for (uint32_t idx : {mp_cgroup_cache_index(id), mp_cgroup_cache_index2(id)}) {
+    mp_cgroup_slot entry{};
+    if (bpf_map__lookup_elem(skel->maps.cgroup_cache, &idx, sizeof(idx), &entry, sizeof(entry),
+                             0) != 0) {
+      return;
+    }
+    mp_workload holder{};
+    bool free = entry.cgroup_id == 0 ||
+                bpf_map__lookup_elem(skel->maps.workloads, &entry.slot, sizeof(entry.slot),
+                                     &holder, sizeof(holder), 0) != 0 ||
+                holder.workload_id != entry.cgroup_id;
+    if (free) {
+      entry.cgroup_id = id;
+      entry.slot = slot;
+      bpf_map__update_elem(skel->maps.cgroup_cache, &idx, sizeof(idx), &entry, sizeof(entry),
+                           BPF_ANY);
+      return;
+    }
+  }
 }
 
 const NodeObserverImpl::Root* NodeObserverImpl::RootOf(const std::string& relative) const {

@@ -83,6 +83,7 @@ class NodeObserverImpl : public NodeObserver {
   void FreePendingSlots();
   // node_observer.cc
   absl::Status TrackExisting(const std::string& path);
+  void CacheCgroup(uint64_t id, uint32_t slot);
   const Root* RootOf(const std::string& relative) const;
   void SnapshotCounters() const;
 

@@ -275,4 +275,13 @@ static inline __u32 mp_cgroup_cache_index(__u64 cgroup_id) {
   return (__u32)((cgroup_id * 0x9E3779B97F4A7C15ULL) >> (64 - MP_CGROUP_CACHE_BITS));
 }
 
+/* Node mode: a cgroup is cached in its first entry or, when that one holds another live
+ * cgroup, in this second one (another hash: cgroup ids come in strides of the kernfs nodes
+ * each cgroup creates, which the first spreads unevenly). A tracked cgroup in neither is
+ * found in the hash map. */
+static inline __u32 mp_cgroup_cache_index2(__u64 cgroup_id) {
+  __u64 x = cgroup_id ^ (cgroup_id >> 31);
+  return (__u32)((x * 0xBF58476D1CE4E5B9ULL) >> (64 - MP_CGROUP_CACHE_BITS));
+}
+
 #endif /* MINPRIV_BPF_ABI_EVENTS_H_ */

@@ -27,8 +27,8 @@ static __always_inline struct mp_workload *lookup_workload_hashed(__u64 cgid, __
 /* Array lookups are inlined by the verifier: an unwatched task costs no helper call when
  * its cache entry is empty. In node mode a cache entry may be stale (its cgroup is gone or
  * no longer tracked, its slot free or another cgroup's): a match is checked against the
- * slot's workload_id and falls back to the hash map. (The node-mode branches are removed
- * by the verifier in learn mode.) */
+ * slot's workload_id; a cgroup may also sit in its second entry (events.h); else the hash
+ * map decides. (The node-mode branches are removed by the verifier in learn mode.) */
 static __always_inline struct mp_workload *lookup_workload(__u64 cgid, __u32 *slot_out) {
   __u32 idx = mp_cgroup_cache_index(cgid);
   struct mp_cgroup_slot *e = bpf_map_lookup_elem(&cgroup_cache, &idx);
@@ -42,6 +42,18 @@ static __always_inline struct mp_workload *lookup_workload(__u64 cgid, __u32 *sl
     }
   } else if (e->cgroup_id == 0) {
     return NULL;
+  }
+  if (node_mode) {
+    __u32 idx2 = mp_cgroup_cache_index2(cgid);
+    struct mp_cgroup_slot *e2 = bpf_map_lookup_elem(&cgroup_cache, &idx2);
+    if (e2 && e2->cgroup_id == cgid) {
+      __u32 s = e2->slot;
+      struct mp_workload *w = bpf_map_lookup_elem(&workloads, &s);
+      if (w && w->workload_id == cgid) {
+        *slot_out = s;
+        return w;
+      }
+    }
   }
   return lookup_workload_hashed(cgid, slot_out);
 }
@@ -59,12 +71,20 @@ static __always_inline bool cache_entry_stale(struct mp_cgroup_slot *e) {
   return !w || w->workload_id != e->cgroup_id;
 }
 
+static __always_inline bool cache_entry_free(struct mp_cgroup_slot *e) {
+  return e->cgroup_id == 0 || (node_mode && cache_entry_stale(e));
+}
+
 static __always_inline long remember_cgroup(__u64 id, __u32 slot) {
   long err = bpf_map_update_elem(&cgroups, &id, &slot, BPF_ANY);
   if (err) return err;
   __u32 idx = mp_cgroup_cache_index(id);
   struct mp_cgroup_slot *e = bpf_map_lookup_elem(&cgroup_cache, &idx);
-  if (e && (e->cgroup_id == 0 || (node_mode && cache_entry_stale(e)))) {
+  if (e && !cache_entry_free(e) && node_mode) {
+    idx = mp_cgroup_cache_index2(id);
+    e = bpf_map_lookup_elem(&cgroup_cache, &idx);
+  }
+  if (e && cache_entry_free(e)) {
     e->slot = slot;
     e->cgroup_id = id; /* a racing writer leaves a mismatch: falls back to the hash */
   }
