@@ -46,7 +46,7 @@ static_assert(offsetof(mp_net_event, key) == 64);
 static_assert(sizeof(mp_net_event) == 96);
 static_assert(offsetof(mp_dns_event, qname) == 48);
 static_assert(sizeof(mp_dns_event) == 48 + MP_DNS_MAX);
-static_assert(sizeof(mp_workload) == 8 * (MP_SYSCALL_BITS / 64) + 16);
+static_assert(sizeof(mp_workload) == 8 * (MP_SYSCALL_BITS / 64) + 24);
 static_assert(offsetof(mp_syscall_event, abi) == 44);
 static_assert(offsetof(mp_cgroup_event, cgroup_id) == 40);
 static_assert(offsetof(mp_cgroup_event, slot) == 48);

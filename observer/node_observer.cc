@@ -129,9 +129,12 @@ absl::Status NodeObserverImpl::TrackExisting(const std::string& path) {
     ++existing_full_;
     return absl::OkStatus();
   }
+  // Already running: its runtime/workload boundary is in the past.
+  const bool running = !util::CgroupProcs(path).empty();
   mp_workload w{};
   w.workload_id = key;
   w.last_uid = w.last_gid = 0xffffffffu;
+  w.flags = running ? MP_WORKLOAD_RUNNING : 0;
   if (bpf_map__update_elem(skel->maps.workloads, &slot, sizeof(slot), &w, sizeof(w), BPF_ANY) !=
           0 ||
       bpf_map__update_elem(skel->maps.cgroups, &key, sizeof(key), &slot, sizeof(slot),
@@ -141,10 +144,7 @@ absl::Status NodeObserverImpl::TrackExisting(const std::string& path) {
   }
   CacheCgroup(key, slot);
   std::string relative = path.substr(std::min(path.size(), v2_mount_.size() + 1));
-  if (Offer(key, slot, relative)) {
-    // Already running: its runtime/workload boundary is in the past.
-    tracked_[key].exec_seen = !util::CgroupProcs(path).empty();
-  }
+  if (Offer(key, slot, relative)) tracked_[key].exec_seen = running;
   return absl::OkStatus();
 }
 

@@ -93,6 +93,13 @@ void ExpectObservedFromTheStart(NodeTest& t, const std::string& container) {
   EXPECT_LT(boundary, exec) << log->Dump();
   EXPECT_LT(boundary, exit_group) << log->Dump();
   EXPECT_EQ(std::count(log->entries.begin(), log->entries.end(), "workload-exec"), 1);
+  // What the runtime did is reported again when the workload does it: its identity (a
+  // deduplicated fact) on both sides of the boundary.
+  int identity = IndexOf(log->entries, "identity:0:0");
+  EXPECT_LT(identity, boundary) << log->Dump();
+  EXPECT_NE(std::find(log->entries.begin() + boundary, log->entries.end(), "identity:0:0"),
+            log->entries.end())
+      << log->Dump();
 
   uint64_t id = log->id;
   ASSERT_EQ(rmdir(path.c_str()), 0) << strerror(errno);

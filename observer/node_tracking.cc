@@ -159,7 +159,7 @@ void NodeObserverImpl::FreePendingSlots() {
   EventDecoder& decoder = bpf_->decoder();
   ForEachEntry<mp_seen_key, mp_seen_value>(
       skel->maps.seen, [&](const mp_seen_key& k, const mp_seen_value& v) {
-        if (slots.count(k.slot) == 0) return;
+        if (slots.count(k.slot & ~MP_SLOT_WORKLOAD_PHASE) == 0) return;
         decoder.ReportHits(k, v.hits);
         dead_seen.push_back(k);
       });
@@ -169,12 +169,17 @@ void NodeObserverImpl::FreePendingSlots() {
   std::vector<udp_conv_key> dead_convs;
   ForEachEntry<udp_conv_key, uint32_t>(skel->maps.udp_convs,
                                        [&](const udp_conv_key& k, uint32_t) {
-                                         if (slots.count(k.slot) > 0) dead_convs.push_back(k);
+                                         if (slots.count(k.slot & ~MP_SLOT_WORKLOAD_PHASE) > 0) {
+                                           dead_convs.push_back(k);
+                                         }
                                        });
   for (const udp_conv_key& k : dead_convs) {
     bpf_map__delete_elem(skel->maps.udp_convs, &k, sizeof(k), 0);
   }
-  for (uint32_t slot : slots) decoder.ForgetSlot(slot);
+  for (uint32_t slot : slots) {
+    decoder.ForgetSlot(slot);
+    decoder.ForgetSlot(slot | MP_SLOT_WORKLOAD_PHASE);
+  }
   for (const ToFree& f : batch) {
     if (!f.removed) continue;
     auto it = tracked_.find(f.id);

@@ -96,7 +96,6 @@ enum mp_seen_kind {
   MP_SEEN_NET = 5,
   MP_SEEN_DNS = 6,
   MP_SEEN_DENIAL = 7,
-  MP_SEEN_WORKLOAD_EXEC = 8, /* node mode: the slot's first exec was announced (a, b, c 0) */
 };
 
 struct mp_seen_key {
@@ -218,7 +217,7 @@ struct mp_denial_event {
  * MP_CGROUP_REMOVED after its last record; user space then frees the slot's state and
  * returns the slot to the queue. The first successful execve in a tracked cgroup is
  * announced by MP_CGROUP_EXEC (before its exec record): what came before is the
- * runtime's. hdr.workload_id is the cgroup's id in all three. */
+ * runtime's; the syscall bitmap and the dedup keys start again there (mp_workload). hdr.workload_id is the cgroup's id in all three. */
 enum mp_cgroup_change {
   MP_CGROUP_CREATED = 1,
   MP_CGROUP_REMOVED = 2,
@@ -255,7 +254,14 @@ struct mp_workload {
   __u64 workload_id; /* 0: free slot */
   __u32 last_uid;
   __u32 last_gid;
+  __u64 flags; /* node mode: MP_WORKLOAD_* */
 };
+
+/* Node mode: the slot's cgroup made its first exec (the workload runs). From then on the
+ * `slot` of its dedup keys and UDP conversations carries MP_SLOT_WORKLOAD_PHASE, so that
+ * what the workload does is reported even when the runtime did it first. */
+#define MP_WORKLOAD_RUNNING 1ull
+#define MP_SLOT_WORKLOAD_PHASE (1u << 31)
 
 /* Direct-mapped cache in front of the `cgroups` hash map, so that the sys_enter hot path
  * decides "not watched" without a helper call (calls are costly with return-stack

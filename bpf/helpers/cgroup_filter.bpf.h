@@ -12,15 +12,20 @@
 #include "bpf/abi/events.h"
 #include "bpf/maps.bpf.h"
 
-/* The hash map's answer (the cache missed). In node mode a slot belongs to one cgroup (its
+/* Node mode: the slot as dedup keys name it (events.h: MP_SLOT_WORKLOAD_PHASE). */
+static __always_inline __u32 node_key_slot(__u32 s, struct mp_workload *w) {
+  return (w->flags & MP_WORKLOAD_RUNNING) ? (s | MP_SLOT_WORKLOAD_PHASE) : s;
+}
+
+/* Node mode: the hash map's answer (the cache missed). A slot belongs to one cgroup (its
  * workload_id): a slot whose workload is another cgroup's is not this one's. */
 static __always_inline struct mp_workload *lookup_workload_hashed(__u64 cgid, __u32 *slot_out) {
   __u32 *slot = bpf_map_lookup_elem(&cgroups, &cgid);
   if (!slot) return NULL;
   __u32 s = *slot;
   struct mp_workload *w = bpf_map_lookup_elem(&workloads, &s);
-  if (node_mode && w && w->workload_id != cgid) return NULL;
-  *slot_out = s;
+  if (!w || w->workload_id != cgid) return NULL;
+  *slot_out = node_key_slot(s, w);
   return w;
 }
 
@@ -28,34 +33,40 @@ static __always_inline struct mp_workload *lookup_workload_hashed(__u64 cgid, __
  * its cache entry is empty. In node mode a cache entry may be stale (its cgroup is gone or
  * no longer tracked, its slot free or another cgroup's): a match is checked against the
  * slot's workload_id; a cgroup may also sit in its second entry (events.h); else the hash
- * map decides. (The node-mode branches are removed by the verifier in learn mode.) */
+ * map decides. The learn path below it is the same as before node mode existed (the
+ * verifier removes the node-mode branch there). */
 static __always_inline struct mp_workload *lookup_workload(__u64 cgid, __u32 *slot_out) {
+  *slot_out = 0; /* defined on every path: clang 14 spills an undefined one otherwise */
   __u32 idx = mp_cgroup_cache_index(cgid);
   struct mp_cgroup_slot *e = bpf_map_lookup_elem(&cgroup_cache, &idx);
   if (!e) return NULL;
-  if (e->cgroup_id == cgid) {
+  if (node_mode) {
+    __u64 cached = e->cgroup_id;
+    if (cached == 0) return NULL;
     __u32 s = e->slot;
-    struct mp_workload *w = bpf_map_lookup_elem(&workloads, &s);
-    if (!node_mode || (w && w->workload_id == cgid)) {
-      *slot_out = s;
-      return w;
+    if (cached != cgid) {
+      __u32 idx2 = mp_cgroup_cache_index2(cgid);
+      struct mp_cgroup_slot *e2 = bpf_map_lookup_elem(&cgroup_cache, &idx2);
+      if (!e2 || e2->cgroup_id != cgid) return lookup_workload_hashed(cgid, slot_out);
+      s = e2->slot;
     }
+    struct mp_workload *w = bpf_map_lookup_elem(&workloads, &s);
+    if (!w || w->workload_id != cgid) return lookup_workload_hashed(cgid, slot_out);
+    *slot_out = node_key_slot(s, w);
+    return w;
+  }
+  __u32 s;
+  if (e->cgroup_id == cgid) {
+    s = e->slot;
   } else if (e->cgroup_id == 0) {
     return NULL;
+  } else {
+    __u32 *slot = bpf_map_lookup_elem(&cgroups, &cgid);
+    if (!slot) return NULL;
+    s = *slot;
   }
-  if (node_mode) {
-    __u32 idx2 = mp_cgroup_cache_index2(cgid);
-    struct mp_cgroup_slot *e2 = bpf_map_lookup_elem(&cgroup_cache, &idx2);
-    if (e2 && e2->cgroup_id == cgid) {
-      __u32 s = e2->slot;
-      struct mp_workload *w = bpf_map_lookup_elem(&workloads, &s);
-      if (w && w->workload_id == cgid) {
-        *slot_out = s;
-        return w;
-      }
-    }
-  }
-  return lookup_workload_hashed(cgid, slot_out);
+  *slot_out = s;
+  return bpf_map_lookup_elem(&workloads, &s);
 }
 
 /* The current task's cgroup v2 id by BTF loads (no helper call). */

@@ -70,6 +70,7 @@ static __always_inline void node_cgroup_mkdir(struct cgroup *cgrp, const char *p
   for (int i = 0; i < MP_SYSCALL_BITS / 64; i++) w->syscalls[i] = 0;
   w->last_uid = 0xffffffff;
   w->last_gid = 0xffffffff;
+  w->flags = 0;
   w->workload_id = id;
   if (remember_cgroup(id, slot) != 0) {
     w->workload_id = 0;
@@ -130,22 +131,22 @@ int BPF_PROG(on_cgroup_rmdir, struct cgroup *cgrp, const char *path) {
 }
 
 /* Node mode, sched_process_exec: the first successful execve in a tracked cgroup ends
- * what its runtime (runc/crun init) does there and starts the workload. Announced once per
- * slot (a `seen` key; user space ignores a repeat after an eviction). The syscall bitmap
- * starts again, so that the workload's own syscalls are reported after the announcement
- * even when the runtime made them too (other facts stay deduplicated per cgroup). */
+ * what its runtime (runc/crun init) does there and starts the workload, announced once
+ * (MP_WORKLOAD_RUNNING). The syscall bitmap, the identity cache and the dedup keys (their
+ * slot's MP_SLOT_WORKLOAD_PHASE) start again, so that the workload's own facts follow the
+ * announcement even when the runtime's preceded it. */
 static __always_inline void node_workload_exec(__u32 slot, struct mp_workload *w) {
-  struct mp_seen_key k = {.slot = slot, .kind = MP_SEEN_WORKLOAD_EXEC};
-  if (!first_time(&k)) return;
-  __u64 id = w->workload_id;
+  if (w->flags & MP_WORKLOAD_RUNNING) return;
+  if (__sync_fetch_and_or(&w->flags, MP_WORKLOAD_RUNNING) & MP_WORKLOAD_RUNNING) return;
   for (int i = 0; i < MP_SYSCALL_BITS / 64; i++) w->syscalls[i] = 0;
+  w->last_uid = 0xffffffff;
+  w->last_gid = 0xffffffff;
   struct mp_cgroup_event *ev = bpf_ringbuf_reserve(&events, sizeof(*ev), 0);
   if (!ev) {
     count_drop();
-    bpf_map_delete_elem(&seen, &k);
     return;
   }
-  fill_cgroup_event(ev, id, slot, MP_CGROUP_EXEC);
+  fill_cgroup_event(ev, w->workload_id, slot, MP_CGROUP_EXEC);
   bpf_ringbuf_submit(ev, 0);
 }
 

@@ -23,7 +23,10 @@ int BPF_PROG(on_exec, struct task_struct *p, pid_t old_pid, struct linux_binprm 
   __u32 slot;
   struct mp_workload *w = lookup_workload(bpf_get_current_cgroup_id(), &slot);
   if (!w) return 0;
-  if (node_mode) node_workload_exec(slot, w);
+  if (node_mode) {
+    node_workload_exec(slot, w);
+    slot |= MP_SLOT_WORKLOAD_PHASE; /* the exec itself is the workload's */
+  }
   __u32 idx = SCR_EXEC;
   struct mp_exec_event *ev = bpf_map_lookup_elem(&scratch, &idx);
   if (!ev) return 0;
