@@ -83,6 +83,13 @@ void NodeObserverImpl::OnCreated(uint64_t id, uint32_t slot, const std::string& 
 
 bool NodeObserverImpl::Offer(uint64_t id, uint32_t slot, const std::string& relative) {
   const Root* root = RootOf(relative);
+  if (root == nullptr) {
+    // The kernel's path names the cgroup from the hierarchy's root; ours differ when this
+    // process runs in a cgroup namespace of its own.
+    spdlog::warn("node observer: cgroup {} ('{}') is below no watched root as this process "
+                 "sees the cgroup v2 hierarchy ({}): not tracked",
+                 id, relative, v2_mount_);
+  }
   ObservationSink* sink =
       root == nullptr ? nullptr : root->factory->OnCgroupCreated(id, relative);
   if (sink == nullptr) {

@@ -110,8 +110,10 @@ bool KernelHasTracepoint(const btf* vmlinux, const char* tp) {
   return btf__find_by_name_kind(vmlinux, type.c_str(), BTF_KIND_TYPEDEF) >= 0;
 }
 
-// Node mode: the rodata switch and the per-slot maps sized for `node.slots`.
-absl::Status SizeForNode(const NodeSizing& node, minpriv_bpf& skel) {
+// Node mode: the rodata switch and the per-slot maps sized for `node.slots`; without verify
+// mode, the maps only verify mode uses (preallocated: 28 MB at their learn-mode sizes) hold
+// one entry.
+absl::Status SizeForNode(const NodeSizing& node, bool verify_mode, minpriv_bpf& skel) {
   skel.rodata->node_mode = true;
   const uint32_t slots = node.slots;
   const struct {
@@ -124,6 +126,10 @@ absl::Status SizeForNode(const NodeSizing& node, minpriv_bpf& skel) {
       {skel.maps.cgroups, std::max<uint32_t>(MP_MAX_CGROUPS, slots)},
       {skel.maps.seen, SeenEntriesFor(slots)},
       {skel.maps.udp_convs, std::max<uint32_t>(16384, 4 * slots)},
+      // Their sizes in the object when verify mode uses them.
+      {skel.maps.stashes, verify_mode ? bpf_map__max_entries(skel.maps.stashes) : 1},
+      {skel.maps.pending_mkdirs,
+       verify_mode ? bpf_map__max_entries(skel.maps.pending_mkdirs) : 1},
   };
   for (const auto& s : sizes) {
     if (int err = bpf_map__set_max_entries(s.map, s.entries); err != 0) {
@@ -152,7 +158,7 @@ absl::Status OpenAndLoad(const Options& options, const NodeSizing& node, uint32_
       return absl::InternalError(absl::StrCat("sizing the ring buffer: ", strerror(-err)));
     }
     if (node.slots > 0) {
-      if (absl::Status s = SizeForNode(node, *out.skel); !s.ok()) return s;
+      if (absl::Status s = SizeForNode(node, options.verify_mode, *out.skel); !s.ok()) return s;
     }
     for (const std::string& name : out.disabled) {
       if (bpf_program* p = FindProgram(*out.skel, name)) bpf_program__set_autoload(p, false);
