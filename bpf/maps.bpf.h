@@ -1,6 +1,8 @@
 /* SPDX-License-Identifier: GPL-2.0 */
-/* Every map of minpriv's programs and the one setting user space writes before load. The
- * skeleton (minpriv.skel.h) names them; observer/ uses those names. */
+/* Every map of minpriv's programs and the settings user space writes before load. The
+ * skeleton (minpriv.skel.h) names them; observer/ uses those names. Node mode sizes some
+ * of them at load time (observer/program_loader.cc): `workloads`, `free_slots` and
+ * `orphans` to its capacity, `cgroups`, `seen` and `udp_convs` at least in proportion. */
 #ifndef MINPRIV_BPF_MAPS_BPF_H_
 #define MINPRIV_BPF_MAPS_BPF_H_
 
@@ -12,6 +14,15 @@
 
 /* Set by user space before load. */
 const volatile bool verify_mode = false;
+/* Node mode (bpf/abi/events.h, observer/node_observer.h): every cgroup below a watched
+ * root has a slot of its own. Off: the `learn` path, whose code is unchanged (the verifier
+ * removes the node-mode branches). */
+const volatile bool node_mode = false;
+
+/* Node mode counters, read by user space through the skeleton's .bss. */
+__u64 node_created = 0;           /* cgroups created below a watched root */
+__u64 node_untracked_full = 0;    /* ... while every slot was taken: not tracked */
+__u64 node_untracked_dropped = 0; /* ... whose announcement found the ring full: not tracked */
 
 /* Attribution: a watched cgroup id (and every descendant) -> its slot of `workloads`. */
 struct {
@@ -34,6 +45,30 @@ struct {
   __type(key, __u32);
   __type(value, struct mp_workload);
 } workloads SEC(".maps");
+
+/* Node mode: the watched roots (cgroup id -> unused), the free slots of `workloads` (filled
+ * by user space, popped by cgroup_mkdir, pushed back by user space once a slot's state is
+ * freed), and the cgroups removed while the ring buffer was full (cgroup id -> slot: user
+ * space frees them as if it had read their MP_CGROUP_REMOVED record). */
+struct {
+  __uint(type, BPF_MAP_TYPE_HASH);
+  __uint(max_entries, MP_MAX_ROOTS);
+  __type(key, __u64);
+  __type(value, __u32);
+} roots SEC(".maps");
+
+struct {
+  __uint(type, BPF_MAP_TYPE_QUEUE);
+  __uint(max_entries, MP_MAX_WORKLOADS);
+  __type(value, __u32);
+} free_slots SEC(".maps");
+
+struct {
+  __uint(type, BPF_MAP_TYPE_HASH);
+  __uint(max_entries, MP_MAX_WORKLOADS);
+  __type(key, __u64);
+  __type(value, __u32);
+} orphans SEC(".maps");
 
 struct {
   __uint(type, BPF_MAP_TYPE_RINGBUF);
@@ -107,15 +142,8 @@ struct {
 /* UDP conversations, to tell replies from new flows (hooks/network.bpf.h). Keyed by
  * watched slot, local port, peer port, family and peer address; the value says who sent
  * the first datagram. LRU: an evicted conversation is decided again by its next datagram
- * (never a fact lost, at worst a reply seen as a new flow). */
-struct udp_conv_key {
-  __u32 slot;
-  __u16 local_port; /* host byte order */
-  __u16 peer_port;  /* host byte order */
-  __u32 family;
-  __u32 addr[4];
-};
-
+ * (never a fact lost, at worst a reply seen as a new flow). Key: bpf/abi/events.h (node
+ * mode frees a slot's conversations). */
 struct {
   __uint(type, BPF_MAP_TYPE_LRU_HASH);
   __uint(max_entries, 16384);

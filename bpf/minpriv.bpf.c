@@ -9,12 +9,15 @@
  *   helpers/cgroup_filter     attribution: `cgroups` maps a cgroup id (the watched one and
  *                             every descendant, added by user space at Watch() and by the
  *                             cgroup_mkdir program afterwards) to a slot of `workloads`;
- *                             everything else returns after one lookup
+ *                             everything else returns after one lookup. Node mode
+ *                             (`node_mode`): each cgroup below a watched root has a slot
+ *                             of its own (abi/events.h, hooks/cgroups.bpf.h)
  *   helpers/dedup             `seen`: one record per fact, later hits counted in place
  *   helpers/path              paths as the task sees them
  *   hooks/                    one file per hook family: file writes and syscalls
  *                             (sys_enter), mkdir results and denials (sys_exit, verify
- *                             mode), capabilities, execs, descendants, network, DNS
+ *                             mode), capabilities, descendants (node mode: slots), execs,
+ *                             network, DNS
  * The order of the includes below is the order of the definitions in the object. */
 #include "vmlinux.h"
 
@@ -38,7 +41,7 @@ char LICENSE[] SEC("license") = "GPL";
 #include "bpf/hooks/syscalls.bpf.h"
 #include "bpf/hooks/denials.bpf.h"
 #include "bpf/hooks/capabilities.bpf.h"
-#include "bpf/hooks/exec.bpf.h"
 #include "bpf/hooks/cgroups.bpf.h"
+#include "bpf/hooks/exec.bpf.h"
 #include "bpf/hooks/network.bpf.h"
 #include "bpf/hooks/dns.bpf.h"

@@ -1,5 +1,6 @@
-// The Observer implementation over minpriv's BPF skeleton. Internal to observer/; its
-// members live in files named for their job:
+// The Observer implementation over minpriv's BPF skeleton. Internal to observer/; the node
+// observer (node_observer_impl.h) drives one too, in node mode, through the members marked
+// below. Its members live in files named for their job:
 //   observer.cc       lifecycle: Create, Load (program_loader.h) → Detach / Unload
 //   cgroup_watch.cc   Watch: the in-kernel cgroup filter and the per-cgroup socket hooks
 //   ring_dispatch.cc  ring-buffer polling and draining, dispatch to sinks, kernel counts
@@ -8,7 +9,9 @@
 #define MINPRIV_OBSERVER_BPF_OBSERVER_H_
 
 #include <cstdint>
+#include <functional>
 #include <map>
+#include <memory>
 #include <set>
 #include <string>
 #include <string_view>
@@ -21,6 +24,7 @@
 #include "observer/cap_classifier.h"
 #include "observer/decoder.h"
 #include "observer/observer.h"
+#include "observer/program_loader.h"
 #include "util/fd.h"
 
 namespace minpriv::observer {
@@ -32,12 +36,34 @@ class BpfObserver : public Observer {
   // Unloads without calling the sinks (they may be gone by now); Detach() delivers.
   ~BpfObserver() override { Unload(); }
 
-  absl::Status Load(const Options& options);
+  // Checks what loading needs (root, the kernel's BTF) and reads the kernel's symbols.
+  static absl::StatusOr<std::unique_ptr<BpfObserver>> CreateUnloaded();
+  absl::Status Load(const Options& options, NodeSizing node = {});
   absl::Status Watch(const std::string& cgroup_path, ObservationSink* sink) override;
   absl::Status Poll(absl::Duration timeout) override;
   absl::Status Drain() override;
   Stats GetStats() const override;
   void Detach() override;
+
+  // ---- for the node observer (node mode) ----
+  minpriv_bpf* skel() const { return skel_.get(); }
+  EventDecoder& decoder() { return decoder_; }
+  // Attaches the cgroup socket hooks to `cgroup_path` (descendants included).
+  absl::Status AttachCgroupPrograms(const std::string& cgroup_path);
+  // The records of workload (cgroup) `id` go to `sink` from now on; `cgroup_path` is its
+  // directory (the existing-directory check of mkdirs looks at its processes).
+  void SetSink(uint64_t id, ObservationSink* sink, const std::string& cgroup_path);
+  void EraseSink(uint64_t id);
+  // MP_EV_CGROUP records go to `handler` (in ring order, on the polling thread).
+  using CgroupRecordHandler = std::function<void(const void* data, size_t size)>;
+  void SetCgroupRecordHandler(CgroupRecordHandler handler) {
+    cgroup_records_ = std::move(handler);
+  }
+  // Detach() in two steps, so that the node observer can free what the last records
+  // removed in between: StopPrograms detaches every program and dispatches what is still
+  // buffered; FinishDetach reports the final counts and unloads.
+  void StopPrograms();
+  void FinishDetach();
 
  private:
   static int OnRecord(void* ctx, void* data, size_t size);
@@ -71,6 +97,7 @@ class BpfObserver : public Observer {
   uint64_t mkdirs_of_existing_ = 0;  // EEXIST mkdirs told apart (not writes)
   mutable uint64_t dropped_after_detach_ = 0;  // drops survive Detach()
   absl::Status callback_status_;
+  CgroupRecordHandler cgroup_records_;  // node mode
 };
 
 }  // namespace minpriv::observer

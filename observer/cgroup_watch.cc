@@ -1,5 +1,6 @@
 // Watching a workload's cgroup: its id (and its descendants') in the in-kernel filter and
-// the hot-path cache, a sink per workload, and the cgroup socket hooks attached to it.
+// the hot-path cache, a sink per workload, and the cgroup socket hooks attached to it (also
+// used by the node observer, on its roots).
 #include <fcntl.h>
 
 #include <algorithm>
@@ -74,7 +75,20 @@ absl::Status BpfObserver::Watch(const std::string& cgroup_path,
   sinks_[*id] = sink;
   cgroup_paths_[*id] = cgroup_path;
   if (absl::Status s = AddCgroupTree(cgroup_path, slot); !s.ok()) return s;
+  return AttachCgroupPrograms(cgroup_path);
+}
 
+void BpfObserver::SetSink(uint64_t id, ObservationSink* sink, const std::string& cgroup_path) {
+  sinks_[id] = sink;
+  cgroup_paths_[id] = cgroup_path;
+}
+
+void BpfObserver::EraseSink(uint64_t id) {
+  sinks_.erase(id);
+  cgroup_paths_.erase(id);
+}
+
+absl::Status BpfObserver::AttachCgroupPrograms(const std::string& cgroup_path) {
   util::UniqueFd fd(open(cgroup_path.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC));
   if (fd.get() < 0) {
     return absl::NotFoundError(absl::StrCat("cannot open cgroup ", cgroup_path, ": ",

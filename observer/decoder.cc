@@ -17,7 +17,7 @@
 namespace minpriv::observer {
 
 // The ABI as user space relies on it (bpf/abi/events.h is the only definition).
-static_assert(MINPRIV_ABI_VERSION == 5, "update the decoder for the new ABI");
+static_assert(MINPRIV_ABI_VERSION == 6, "update the decoder for the new ABI");
 static_assert(sizeof(mp_seen_key) == 32);
 static_assert(offsetof(mp_seen_key, a) == 8);
 static_assert(sizeof(mp_seen_value) == 8);
@@ -46,8 +46,16 @@ static_assert(offsetof(mp_net_event, key) == 64);
 static_assert(sizeof(mp_net_event) == 96);
 static_assert(offsetof(mp_dns_event, qname) == 48);
 static_assert(sizeof(mp_dns_event) == 48 + MP_DNS_MAX);
-static_assert(sizeof(mp_workload) == 8 * (MP_SYSCALL_BITS / 64) + 16);
+static_assert(sizeof(mp_workload) == 8 * (MP_SYSCALL_BITS / 64) + 24);
 static_assert(offsetof(mp_syscall_event, abi) == 44);
+static_assert(offsetof(mp_cgroup_event, cgroup_id) == 40);
+static_assert(offsetof(mp_cgroup_event, slot) == 48);
+static_assert(offsetof(mp_cgroup_event, change) == 52);
+static_assert(offsetof(mp_cgroup_event, path_len) == 54);
+static_assert(sizeof(mp_cgroup_event) == 56);
+static_assert(sizeof(udp_conv_key) == 28);
+static_assert(offsetof(mp_cgroup_created_event, path) == 56);
+static_assert(sizeof(mp_cgroup_created_event) == 56 + MP_CGROUP_PATH_MAX);
 
 std::string JoinDirComponents(std::string_view leaf_first) {
   std::vector<std::string_view> parts;
@@ -184,6 +192,12 @@ EventDecoder::CountedFact* EventDecoder::StartFact(const mp_seen_key& k,
   f.sink = sink;
   f.time = t;
   return &f;
+}
+
+void EventDecoder::ForgetSlot(uint32_t slot) {
+  KeyTuple from{static_cast<uint64_t>(slot) << 32, 0, 0, 0};
+  KeyTuple to{(static_cast<uint64_t>(slot) + 1) << 32, 0, 0, 0};
+  facts_.erase(facts_.lower_bound(from), facts_.lower_bound(to));
 }
 
 void EventDecoder::ReportHits(const mp_seen_key& key, uint64_t hits) {

@@ -75,11 +75,16 @@ class EventDecoder {
   // arrives, accounts for the first occurrence and a later call for the rest.
   void ReportHits(const mp_seen_key& key, uint64_t hits);
 
+  // Forgets every counted fact of workloads slot `slot` (node mode: the slot was freed and
+  // will serve another cgroup, its `seen` keys deleted).
+  void ForgetSlot(uint32_t slot);
+
   const DecodeCounters& counters() const { return counters_; }
 
- private:
+  // A record's boot-clock time as wall-clock time.
   absl::Time ToTime(uint64_t boot_ns) const;
 
+ private:
   using Observation = std::variant<CapabilityObservation,
                                    FileWriteObservation, ExecObservation,
                                    FlowObservation>;

@@ -18,9 +18,9 @@
 
 namespace minpriv::observer {
 
-absl::Status BpfObserver::Load(const Options& options) {
+absl::Status BpfObserver::Load(const Options& options, NodeSizing node) {
   verify_mode_ = options.verify_mode;
-  auto loaded = LoadPrograms(options);
+  auto loaded = LoadPrograms(options, node);
   if (!loaded.ok()) return loaded.status();
   skel_ = std::move(loaded->skel);
   links_ = std::move(loaded->links);
@@ -44,10 +44,20 @@ bpf_program* BpfObserver::Program(std::string_view name) const {
 
 void BpfObserver::Detach() {
   if (!skel_) return;
+  StopPrograms();
+  FinishDetach();
+}
+
+void BpfObserver::StopPrograms() {
+  if (!skel_) return;
   links_.clear();  // no program runs any more: the ring and the counts are final
   if (ring_) ring_buffer__consume(ring_.get());
   FlushPendingMkdirs();
   callback_status_ = absl::OkStatus();
+}
+
+void BpfObserver::FinishDetach() {
+  if (!skel_) return;
   ReportCounts();
   Unload();
 }
@@ -60,7 +70,7 @@ void BpfObserver::Unload() {
   skel_.reset();
 }
 
-absl::StatusOr<std::unique_ptr<Observer>> Observer::Create(const Options& options) {
+absl::StatusOr<std::unique_ptr<BpfObserver>> BpfObserver::CreateUnloaded() {
   if (geteuid() != 0) {
     return absl::PermissionDeniedError(
         "minpriv must run as root to load its BPF programs (try: sudo minpriv ...)");
@@ -72,9 +82,14 @@ absl::StatusOr<std::unique_ptr<Observer>> Observer::Create(const Options& option
   }
   auto symbolizer = KallsymsSymbolizer::Load();
   if (!symbolizer.ok()) return symbolizer.status();
-  auto observer = std::make_unique<BpfObserver>(std::move(*symbolizer));
-  if (absl::Status s = observer->Load(options); !s.ok()) return s;
-  return std::unique_ptr<Observer>(std::move(observer));
+  return std::make_unique<BpfObserver>(std::move(*symbolizer));
+}
+
+absl::StatusOr<std::unique_ptr<Observer>> Observer::Create(const Options& options) {
+  auto observer = BpfObserver::CreateUnloaded();
+  if (!observer.ok()) return observer.status();
+  if (absl::Status s = (*observer)->Load(options); !s.ok()) return s;
+  return std::unique_ptr<Observer>(std::move(*observer));
 }
 
 }  // namespace minpriv::observer

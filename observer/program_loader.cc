@@ -3,6 +3,7 @@
 #include <bpf/btf.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <cerrno>
 #include <cstdarg>
 #include <cstdio>
@@ -12,6 +13,7 @@
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_join.h"
 #include "absl/strings/str_split.h"
+#include "bpf/abi/events.h"
 #include "spdlog/spdlog.h"
 
 namespace minpriv::observer {
@@ -108,9 +110,40 @@ bool KernelHasTracepoint(const btf* vmlinux, const char* tp) {
   return btf__find_by_name_kind(vmlinux, type.c_str(), BTF_KIND_TYPEDEF) >= 0;
 }
 
+// Node mode: the rodata switch and the per-slot maps sized for `node.slots`; without verify
+// mode, the maps only verify mode uses (preallocated: 28 MB at their learn-mode sizes) hold
+// one entry.
+absl::Status SizeForNode(const NodeSizing& node, bool verify_mode, minpriv_bpf& skel) {
+  skel.rodata->node_mode = true;
+  const uint32_t slots = node.slots;
+  const struct {
+    bpf_map* map;
+    uint32_t entries;
+  } sizes[] = {
+      {skel.maps.workloads, slots},
+      {skel.maps.free_slots, slots},
+      {skel.maps.orphans, slots},
+      {skel.maps.cgroups, std::max<uint32_t>(MP_MAX_CGROUPS, slots)},
+      {skel.maps.seen, SeenEntriesFor(slots)},
+      {skel.maps.udp_convs, std::max<uint32_t>(16384, 4 * slots)},
+      // Their sizes in the object when verify mode uses them.
+      {skel.maps.stashes, verify_mode ? bpf_map__max_entries(skel.maps.stashes) : 1},
+      {skel.maps.pending_mkdirs,
+       verify_mode ? bpf_map__max_entries(skel.maps.pending_mkdirs) : 1},
+  };
+  for (const auto& s : sizes) {
+    if (int err = bpf_map__set_max_entries(s.map, s.entries); err != 0) {
+      return absl::InternalError(absl::StrCat("sizing map ", bpf_map__name(s.map), " to ",
+                                              s.entries, ": ", strerror(-err)));
+    }
+  }
+  return absl::OkStatus();
+}
+
 // Opens and loads the skeleton; a program that fails to load is switched off and the load
 // retried when the observer can do without it.
-absl::Status OpenAndLoad(const Options& options, uint32_t ring_bytes, LoadedPrograms& out) {
+absl::Status OpenAndLoad(const Options& options, const NodeSizing& node, uint32_t ring_bytes,
+                         LoadedPrograms& out) {
   std::string log;
   ScopedLogCapture capture(&log);
   for (int attempt = 0; attempt < 16; ++attempt) {
@@ -123,6 +156,9 @@ absl::Status OpenAndLoad(const Options& options, uint32_t ring_bytes, LoadedProg
     out.skel->rodata->verify_mode = options.verify_mode;
     if (int err = bpf_map__set_max_entries(out.skel->maps.events, ring_bytes); err != 0) {
       return absl::InternalError(absl::StrCat("sizing the ring buffer: ", strerror(-err)));
+    }
+    if (node.slots > 0) {
+      if (absl::Status s = SizeForNode(node, options.verify_mode, *out.skel); !s.ok()) return s;
     }
     for (const std::string& name : out.disabled) {
       if (bpf_program* p = FindProgram(*out.skel, name)) bpf_program__set_autoload(p, false);
@@ -189,7 +225,11 @@ bpf_program* FindProgram(const minpriv_bpf& skel, std::string_view name) {
   return nullptr;
 }
 
-absl::StatusOr<LoadedPrograms> LoadPrograms(const Options& options) {
+uint32_t SeenEntriesFor(uint32_t slots) {
+  return static_cast<uint32_t>(std::clamp<uint64_t>(64ull * slots, 65536, 1u << 24));
+}
+
+absl::StatusOr<LoadedPrograms> LoadPrograms(const Options& options, NodeSizing node) {
   LoadedPrograms out;
   btf* vmlinux = btf__load_vmlinux_btf();
   if (vmlinux == nullptr) {
@@ -212,7 +252,7 @@ absl::StatusOr<LoadedPrograms> LoadPrograms(const Options& options) {
     return absl::InvalidArgumentError(absl::StrCat(
         "ring_buffer_bytes=", ring_bytes, " must be a power of two of at least ", page));
   }
-  if (absl::Status s = OpenAndLoad(options, ring_bytes, out); !s.ok()) return s;
+  if (absl::Status s = OpenAndLoad(options, node, ring_bytes, out); !s.ok()) return s;
   if (absl::Status s = AttachTracing(out); !s.ok()) return s;
   return out;
 }

@@ -38,8 +38,19 @@ struct LoadedPrograms {
   std::vector<std::string> warnings;  // what is not observed on this kernel (unsorted)
 };
 
+// Node mode (node_observer.h): `slots` cgroups tracked at once, each with a slot of its
+// own; 0 is the learn mode of Observer. The maps that hold per-slot state are sized for it
+// at load time (SeenEntriesFor: the dedup map).
+struct NodeSizing {
+  uint32_t slots = 0;
+};
+// Dedup (`seen`) entries for `slots` node-mode slots: 64 facts per slot on average (an LRU:
+// beyond that, the oldest facts are reported again, never lost), and never fewer than the
+// learn mode's 65,536.
+uint32_t SeenEntriesFor(uint32_t slots);
+
 // Loads the skeleton for `options` and attaches its global tracing programs.
-absl::StatusOr<LoadedPrograms> LoadPrograms(const Options& options);
+absl::StatusOr<LoadedPrograms> LoadPrograms(const Options& options, NodeSizing node = {});
 
 }  // namespace minpriv::observer
 

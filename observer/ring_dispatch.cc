@@ -19,6 +19,11 @@ namespace minpriv::observer {
 
 int BpfObserver::OnRecord(void* ctx, void* data, size_t size) {
   auto* self = static_cast<BpfObserver*>(ctx);
+  if (self->cgroup_records_ && size >= sizeof(mp_event_header) &&
+      static_cast<const mp_event_header*>(data)->type == MP_EV_CGROUP) {
+    self->cgroup_records_(data, size);
+    return 0;
+  }
   auto id = EventDecoder::WorkloadId(data, size);
   if (!id.ok()) return 0;
   auto it = self->sinks_.find(*id);

@@ -10,10 +10,14 @@
 #include <linux/types.h>
 #endif
 
-#define MINPRIV_ABI_VERSION 5
+#define MINPRIV_ABI_VERSION 6
 
 #define MP_MAX_WORKLOADS 64        /* watched cgroups (slots of the workloads array) */
 #define MP_MAX_CGROUPS 8192        /* watched cgroups plus their descendants */
+#define MP_NODE_DEFAULT_SLOTS 4096 /* node mode: tracked cgroups (sized at load time) */
+#define MP_MAX_ROOTS 16            /* node mode: watched roots */
+#define MP_ROOT_DEPTH 16           /* node mode: levels searched above a new cgroup */
+#define MP_CGROUP_PATH_MAX 1024    /* cgroup path (the kernel's TRACE_CGROUP_PATH_LEN) */
 #define MP_MAX_SYSCALLS 512        /* syscall numbers observed per ABI */
 #define MP_SYSCALL_BITS 1024       /* bitmap bits per workload: x86_64, then i386 */
 #define MP_USER_PATH_MAX 1024      /* path string as passed by the workload */
@@ -33,6 +37,7 @@ enum mp_event_type {
   MP_EV_NET = 6,
   MP_EV_DNS = 7,
   MP_EV_DENIAL = 8,
+  MP_EV_CGROUP = 9, /* node mode: a tracked cgroup's life (struct mp_cgroup_event) */
 };
 
 /* File operations as a bit mask (one event may carry several, e.g. O_CREAT|O_TRUNC). */
@@ -205,13 +210,58 @@ struct mp_denial_event {
   struct mp_path path;
 };
 
+/* Node mode (observer/node_observer.h): every cgroup created below a watched root (the
+ * `roots` map) takes a slot of its own from the `free_slots` queue in cgroup_mkdir and is
+ * announced by an MP_CGROUP_CREATED record that precedes every record of that cgroup in
+ * the ring buffer (it is reserved before the cgroup is tracked). cgroup_rmdir announces
+ * MP_CGROUP_REMOVED after its last record; user space then frees the slot's state and
+ * returns the slot to the queue. The first successful execve in a tracked cgroup is
+ * announced by MP_CGROUP_EXEC (before its exec record): what came before is the
+ * runtime's; the syscall bitmap and the dedup keys start again there (mp_workload). hdr.workload_id is the cgroup's id in all three. */
+enum mp_cgroup_change {
+  MP_CGROUP_CREATED = 1,
+  MP_CGROUP_REMOVED = 2,
+  MP_CGROUP_EXEC = 3,
+};
+
+struct mp_cgroup_event {
+  struct mp_event_header hdr;
+  __u64 cgroup_id;
+  __u32 slot;
+  __u16 change;   /* enum mp_cgroup_change */
+  __u16 path_len; /* MP_CGROUP_CREATED: bytes of path[] including the NUL, else 0 */
+};
+
+/* MP_CGROUP_CREATED: the path the cgroup_mkdir tracepoint gives, from the root of the
+ * cgroup v2 hierarchy ("/kubepods/besteffort/pod.../ID"). */
+struct mp_cgroup_created_event {
+  struct mp_cgroup_event ev;
+  char path[MP_CGROUP_PATH_MAX];
+};
+
+/* Key of the `udp_convs` map (bpf/maps.bpf.h): a UDP conversation of a watched slot. */
+struct udp_conv_key {
+  __u32 slot;
+  __u16 local_port; /* host byte order */
+  __u16 peer_port;  /* host byte order */
+  __u32 family;
+  __u32 addr[4];
+};
+
 /* Value of the workloads array (one slot per watched cgroup). */
 struct mp_workload {
   __u64 syscalls[MP_SYSCALL_BITS / 64]; /* bit nr: x86_64; MP_MAX_SYSCALLS + nr: i386 */
   __u64 workload_id; /* 0: free slot */
   __u32 last_uid;
   __u32 last_gid;
+  __u64 flags; /* node mode: MP_WORKLOAD_* */
 };
+
+/* Node mode: the slot's cgroup made its first exec (the workload runs). From then on the
+ * `slot` of its dedup keys and UDP conversations carries MP_SLOT_WORKLOAD_PHASE, so that
+ * what the workload does is reported even when the runtime did it first. */
+#define MP_WORKLOAD_RUNNING 1ull
+#define MP_SLOT_WORKLOAD_PHASE (1u << 31)
 
 /* Direct-mapped cache in front of the `cgroups` hash map, so that the sys_enter hot path
  * decides "not watched" without a helper call (calls are costly with return-stack
@@ -229,6 +279,15 @@ struct mp_cgroup_slot {
 
 static inline __u32 mp_cgroup_cache_index(__u64 cgroup_id) {
   return (__u32)((cgroup_id * 0x9E3779B97F4A7C15ULL) >> (64 - MP_CGROUP_CACHE_BITS));
+}
+
+/* Node mode: a cgroup is cached in its first entry or, when that one holds another live
+ * cgroup, in this second one (another hash: cgroup ids come in strides of the kernfs nodes
+ * each cgroup creates, which the first spreads unevenly). A tracked cgroup in neither is
+ * found in the hash map. */
+static inline __u32 mp_cgroup_cache_index2(__u64 cgroup_id) {
+  __u64 x = cgroup_id ^ (cgroup_id >> 31);
+  return (__u32)((x * 0xBF58476D1CE4E5B9ULL) >> (64 - MP_CGROUP_CACHE_BITS));
 }
 
 #endif /* MINPRIV_BPF_ABI_EVENTS_H_ */

@@ -1,6 +1,7 @@
 /* SPDX-License-Identifier: GPL-2.0 */
 /* sched_process_exec: the binaries watched tasks execute, and whether the exec gained
- * privileges (setuid/setgid, file capabilities). */
+ * privileges (setuid/setgid, file capabilities); in node mode also the first exec in a
+ * tracked cgroup (hooks/cgroups.bpf.h). */
 #ifndef MINPRIV_BPF_HOOKS_EXEC_BPF_H_
 #define MINPRIV_BPF_HOOKS_EXEC_BPF_H_
 
@@ -14,6 +15,7 @@
 #include "bpf/helpers/cgroup_filter.bpf.h"
 #include "bpf/helpers/dedup.bpf.h"
 #include "bpf/helpers/path.bpf.h"
+#include "bpf/hooks/cgroups.bpf.h"
 #include "bpf/maps.bpf.h"
 
 SEC("tp_btf/sched_process_exec")
@@ -21,6 +23,10 @@ int BPF_PROG(on_exec, struct task_struct *p, pid_t old_pid, struct linux_binprm 
   __u32 slot;
   struct mp_workload *w = lookup_workload(bpf_get_current_cgroup_id(), &slot);
   if (!w) return 0;
+  if (node_mode) {
+    node_workload_exec(slot, w);
+    slot |= MP_SLOT_WORKLOAD_PHASE; /* the exec itself is the workload's */
+  }
   __u32 idx = SCR_EXEC;
   struct mp_exec_event *ev = bpf_map_lookup_elem(&scratch, &idx);
   if (!ev) return 0;
