@@ -49,13 +49,7 @@ CommandText AgentText() {
 
 absl::StatusOr<std::unique_ptr<observer::NodeObserver>> CreateNodeObserver(
     const observer::NodeOptions& options) {
-#if MINPRIV_HAVE_NODE_OBSERVER
   return observer::NodeObserver::Create(options);
-#else
-  (void)options;
-  return absl::UnimplementedError(
-      "this build has no node-wide observer (observer/: NodeObserver::Create)");
-#endif
 }
 
 }  // namespace

@@ -37,7 +37,8 @@ namespace minpriv::observer {
 
 struct NodeOptions {
   uint32_t max_containers = 4096;  // tracked cgroups at once (kernel map capacity)
-  uint32_t ring_buffer_bytes = 64u << 20;
+  // 16 MiB as for learn: the ring is mapped twice, so 64 MiB alone would cost 128 MiB of RSS.
+  uint32_t ring_buffer_bytes = 16u << 20;
   // Also report denials (seccomp EPERM, EROFS/EACCES, failed capability checks) as
   // DenialObservations: the agent's after-apply watch. Costs a sys_exit hook.
   bool verify_mode = false;
