@@ -15,9 +15,12 @@ GitRunner::GitRunner(std::string repo_dir, const Askpass* askpass, absl::Duratio
 absl::StatusOr<GitResult> GitRunner::RunIn(const std::string& dir,
                                            const std::vector<std::string>& args) const {
   // The environment is given through env(1): only names and the askpass script's path are
-  // on its command line, the token stays in the askpass directory.
+  // on its command line, the token stays in the askpass directory. Tokens the caller's
+  // environment may hold are not passed on to git and its helpers.
   std::vector<std::string> argv = {
       "/usr/bin/env",
+      "-u", "GITHUB_TOKEN", "-u", "GH_TOKEN", "-u", "GITLAB_TOKEN", "-u", "GITLAB_PRIVATE_TOKEN",
+      "-u", "GIT_CONFIG_PARAMETERS",
       "GIT_TERMINAL_PROMPT=0",
       "GIT_CONFIG_NOSYSTEM=1",
       "GIT_CONFIG_GLOBAL=/dev/null",

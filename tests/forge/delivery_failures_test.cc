@@ -85,7 +85,12 @@ TEST_P(DeliveryFailureTest, BadTokenIsAClearErrorAndNothingIsPushed) {
 }
 
 TEST_P(DeliveryFailureTest, TokenNeverInArgvEnvironmentConfigOrMessages) {
+  // Even a token in the caller's environment is not inherited by git and its helpers.
+  setenv("GITHUB_TOKEN", kToken, 1);
+  setenv("GITLAB_TOKEN", kToken, 1);
   auto r = Deliver(WebChange());
+  unsetenv("GITHUB_TOKEN");
+  unsetenv("GITLAB_TOKEN");
   ASSERT_TRUE(r.ok()) << r.status();
   auto again = Deliver(WebChange(1));
   ASSERT_TRUE(again.ok()) << again.status();
