@@ -63,6 +63,21 @@ TEST_P(DeliveryFailureTest, RateLimitIsWaitedOut) {
   EXPECT_EQ(limited, 2);
 }
 
+TEST_P(DeliveryFailureTest, SpentRateLimitIsWaitedOutUntilItsReset) {
+  forge_->ExhaustRateLimitFor(1, 1);
+  auto start = std::chrono::steady_clock::now();
+  auto r = Deliver(WebChange());
+  double seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+  ASSERT_TRUE(r.ok()) << r.status();
+  EXPECT_EQ(OutcomeName(r->outcome), std::string("opened"));
+  EXPECT_GE(seconds, 1.0);
+  int limited = 0;
+  for (const std::string& line : forge_->log()) {
+    limited += absl::StrContains(line, GetParam() == Kind::kGitHub ? "-> 403" : "-> 429");
+  }
+  EXPECT_EQ(limited, 1);
+}
+
 TEST_P(DeliveryFailureTest, RateLimitBeyondTheCapIsAClearError) {
   forge_->RateLimitNext(1, 3600);
   auto r = Deliver(WebChange());

@@ -1,6 +1,9 @@
 #include "test_forge.h"
 
 #include <dirent.h>
+#include <unistd.h>
+
+#include <ctime>
 
 #include <filesystem>
 #include <fstream>
@@ -121,9 +124,18 @@ Response TestForge::Handle(const Request& r) {
       --state_.rate_limit_next;
       resp = JsonResponse(state_.rate_limit_status,
                           state_.kind == Kind::kGitHub
-                              ? R"({"message":"You have exceeded a secondary rate limit. Please wait a few minutes before you try again."})"
+                              ? (state_.rate_limit_reset
+                                     ? R"({"message":"API rate limit exceeded for user ID 1."})"
+                                     : R"({"message":"You have exceeded a secondary rate limit. Please wait a few minutes before you try again."})")
                               : R"({"message":"429 Too Many Requests"})");
-      resp.headers.emplace_back("Retry-After", std::to_string(state_.rate_limit_seconds));
+      if (state_.rate_limit_reset) {
+        const std::string prefix = state_.kind == Kind::kGitHub ? "X-RateLimit-" : "RateLimit-";
+        resp.headers.emplace_back(prefix + "Limit", "5000");
+        resp.headers.emplace_back(prefix + "Remaining", "0");
+        resp.headers.emplace_back(prefix + "Reset", std::to_string(time(nullptr) + state_.rate_limit_seconds));
+      } else {
+        resp.headers.emplace_back("Retry-After", std::to_string(state_.rate_limit_seconds));
+      }
     } else {
       if (r.Header("user-agent").empty()) {
         resp = Violation(state_, r, "no User-Agent (GitHub refuses such requests)");
@@ -195,6 +207,15 @@ void TestForge::RateLimitNext(int requests, int retry_after_seconds, int status)
   state_.rate_limit_next = requests;
   state_.rate_limit_seconds = retry_after_seconds;
   state_.rate_limit_status = status;
+  state_.rate_limit_reset = false;
+}
+
+void TestForge::ExhaustRateLimitFor(int requests, int seconds) {
+  std::lock_guard<std::mutex> lock(state_.mu);
+  state_.rate_limit_next = requests;
+  state_.rate_limit_seconds = seconds;
+  state_.rate_limit_status = state_.kind == Kind::kGitHub ? 403 : 429;
+  state_.rate_limit_reset = true;
 }
 
 void TestForge::SetMaxPageSize(int n) {

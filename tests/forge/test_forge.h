@@ -40,6 +40,7 @@ struct ForgeState {
   int max_page_size = 100;
   int api_reads = 0, api_writes = 0, pushes = 0, fetches = 0;
   int rate_limit_next = 0, rate_limit_seconds = 1, rate_limit_status = 429;
+  bool rate_limit_reset = false;  // announce the end as X-RateLimit-Reset, not Retry-After
   std::vector<std::string> violations;
   std::vector<std::string> token_sightings;
   std::vector<std::string> log;  // "METHOD target -> status"
@@ -70,6 +71,9 @@ class TestForge {
   std::vector<FakePull> pulls();
   void SetState(int64_t number, const std::string& state);
   void RateLimitNext(int requests, int retry_after_seconds, int status = 429);
+  // The primary limit spent: GitHub's 403 with X-RateLimit-Remaining: 0 and
+  // X-RateLimit-Reset (epoch seconds), GitLab's 429 with RateLimit-Remaining/-Reset.
+  void ExhaustRateLimitFor(int requests, int seconds);
   void SetMaxPageSize(int n);
   // Adds `n` pull requests of other branches (pagination has something to page through).
   void AddUnrelatedPulls(int n);
