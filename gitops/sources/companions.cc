@@ -40,6 +40,28 @@ std::string Key(const YAML::Node& o) {
   return absl::StrCat(ScalarAt(o, "kind"), "/", ScalarAt(Child(o, "metadata"), "name"));
 }
 
+// Sorts `volumes` by name and `volumeMounts` by mountPath, everywhere below `node`.
+void SortMounts(YAML::Node node, const std::string& name) {
+  if (node.IsMap()) {
+    for (auto kv : node) SortMounts(kv.second, kv.first.Scalar());
+    return;
+  }
+  if (!node.IsSequence()) return;
+  const std::string key = name == "volumes" ? "name" : name == "volumeMounts" ? "mountPath" : "";
+  // yaml-cpp handles assign through to the nodes they name: sort indices, never handles.
+  std::vector<YAML::Node> items(node.begin(), node.end());
+  for (YAML::Node item : items) SortMounts(item, "");
+  if (key.empty()) return;
+  std::vector<size_t> order(items.size());
+  for (size_t i = 0; i < order.size(); ++i) order[i] = i;
+  std::stable_sort(order.begin(), order.end(), [&](size_t a, size_t b) {
+    return ScalarAt(items[a], key.c_str()) < ScalarAt(items[b], key.c_str());
+  });
+  YAML::Node sorted = remediator::NewSeq();
+  for (size_t i : order) sorted.push_back(items[i]);
+  node = sorted;
+}
+
 }  // namespace
 
 json OpsFor(const ProposalWorkload& w, bool uses_spo) {
@@ -163,8 +185,16 @@ YAML::Node FindObject(const std::vector<YAML::Node>& objects, const WorkloadRef&
 absl::StatusOr<std::string> CompareRenders(const std::string& tool,
                                            const std::vector<YAML::Node>& before,
                                            const std::vector<YAML::Node>& after,
-                                           const WorkloadRef& ref, const YAML::Node& expected) {
-  const YAML::Node rendered = FindObject(after, ref);
+                                           const WorkloadRef& ref, const YAML::Node& expected_in,
+                                           bool mounts_unordered) {
+  YAML::Node rendered = FindObject(after, ref);
+  YAML::Node expected = expected_in;
+  if (mounts_unordered && !rendered.IsNull()) {
+    rendered.reset(remediator::DeepCopy(rendered));
+    SortMounts(rendered, "");
+    expected.reset(remediator::DeepCopy(expected_in));
+    SortMounts(expected, "");
+  }
   if (rendered.IsNull()) {
     return absl::FailedPreconditionError(
         absl::StrCat("`", tool, "` no longer renders ", ref.kind, " ", ref.name));
@@ -205,7 +235,9 @@ absl::StatusOr<std::string> CompareRenders(const std::string& tool,
     }
   }
   return absl::StrCat("`", tool, "` before and after: ", ref.kind, " ", ref.name,
-                      " renders exactly the narrowed workload; ", unchanged,
+                      " renders exactly the narrowed workload",
+                      mounts_unordered ? " (new volumes and mounts listed first)" : "", "; ",
+                      unchanged,
                       " other object(s) unchanged",
                       added.empty() ? "" : absl::StrCat("; added ", absl::StrJoin(added, ", ")),
                       ".");

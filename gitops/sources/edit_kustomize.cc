@@ -122,8 +122,7 @@ absl::StatusOr<EditResult> EditOverlays(const RepoIndex& index, const ProposalWo
   }
   patch["spec"] = spec.IsDefined() ? spec : remediator::NewMap();
   const std::string patch_text = absl::StrCat(
-      "# minpriv: the narrowed securityContext, volumes and mounts of ", w.ref.kind, " ",
-      Describe(w.ref), " (its base, ", base_file.path, ", is shared and stays as it is)\n",
+      "# minpriv: the narrowed securityContext, volumes and mounts of ", Describe(w.ref), " (its base, ", base_file.path, ", is shared and stays as it is)\n",
       remediator::EmitYaml(patch));
 
   std::set<std::string> roots;
@@ -185,7 +184,8 @@ absl::StatusOr<EditResult> EditOverlays(const RepoIndex& index, const ProposalWo
                                                      Describe(w.ref), ": ", s.message()));
     }
     absl::StatusOr<std::string> check =
-        CompareRenders("kubectl kustomize " + overlay, *before, *after, w.ref, expected);
+        CompareRenders("kubectl kustomize " + overlay, *before, *after, w.ref, expected,
+                       /*mounts_unordered=*/true);
     if (!check.ok()) return check.status();
     result.checks.push_back(*check);
   }

@@ -54,11 +54,14 @@ std::vector<YAML::Node> RenderedObjects(const std::vector<YAML::Node>& docs);
 YAML::Node FindObject(const std::vector<YAML::Node>& objects, const WorkloadRef& ref);
 // Compares two renders: `after` must hold `expected` in place of the workload, every other
 // object of `before` unchanged, and may add objects listed in `added` ("Kind/name").
-// Returns the markdown check line, or FailedPrecondition saying what differs.
+// Returns the markdown check line, or FailedPrecondition saying what differs. With
+// `mounts_unordered`, the order of `volumes` and `volumeMounts` items is not compared
+// (a strategic-merge patch puts new items first; Kubernetes gives that order no meaning).
 absl::StatusOr<std::string> CompareRenders(const std::string& tool,
                                            const std::vector<YAML::Node>& before,
                                            const std::vector<YAML::Node>& after,
-                                           const WorkloadRef& ref, const YAML::Node& expected);
+                                           const WorkloadRef& ref, const YAML::Node& expected,
+                                           bool mounts_unordered = false);
 
 struct EditResult {
   Layout layout = Layout::kPlain;

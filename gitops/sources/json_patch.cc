@@ -87,24 +87,32 @@ absl::Status ApplyOne(YAML::Node root, const json& op, size_t index) {
   std::vector<YAML::Node> items(parent.begin(), parent.end());
   size_t at = items.size();
   if (last != "-" && !ParseIndex(last, &at)) return bad(absl::StrCat("bad index ", last));
+  // New vectors built by push_back only: assigning a yaml-cpp handle (as insert, erase and
+  // operator[] = would) writes through to the node it names.
+  std::vector<YAML::Node> next;
   if (kind == "add") {
     if (Contains(parent, value)) return absl::OkStatus();
     if (at > items.size()) return bad(absl::StrCat("index ", at, " is past the end"));
-    items.insert(items.begin() + static_cast<long>(at), value);
-    SetItems(parent, items);
+    for (size_t i = 0; i <= items.size(); ++i) {
+      if (i == at) next.push_back(value);
+      if (i < items.size()) next.push_back(items[i]);
+    }
+    SetItems(parent, next);
     return absl::OkStatus();
   }
   if (at >= items.size()) {
     if (kind == "remove") return absl::OkStatus();
     return bad(absl::StrCat("index ", at, " is past the end"));
   }
-  if (kind == "remove") {
-    items.erase(items.begin() + static_cast<long>(at));
-  } else {
-    if (remediator::NodesEqual(items[at], value)) return absl::OkStatus();
-    items[at] = value;
+  if (kind == "replace" && remediator::NodesEqual(items[at], value)) return absl::OkStatus();
+  for (size_t i = 0; i < items.size(); ++i) {
+    if (i != at) {
+      next.push_back(items[i]);
+    } else if (kind == "replace") {
+      next.push_back(value);
+    }
   }
-  SetItems(parent, items);
+  SetItems(parent, next);
   return absl::OkStatus();
 }
 

@@ -79,7 +79,11 @@ absl::StatusOr<Plan> PlanChanges(const std::string& proposal_dir, const std::str
       std::set<std::string> where;
       for (const Candidate& c : candidates) where.insert(c.where);
       if (candidates.empty()) {
-        for (const std::string& p : paths) where.insert(p);
+        // The same kind and name elsewhere (another namespace), else the paths searched.
+        for (const Site& s : FindSites(*index, w.ref, paths, /*any_namespace=*/true)) {
+          where.insert(index->files[s.file].path);
+        }
+        if (where.empty()) where.insert(paths.begin(), paths.end());
       }
       u.candidates.assign(where.begin(), where.end());
       if (candidates.empty() && paths.empty()) {
@@ -103,7 +107,11 @@ absl::StatusOr<Plan> PlanChanges(const std::string& proposal_dir, const std::str
     change.layout = edit->layout;
     change.sources = std::move(edit->sources);
     change.changes = *std::move(changes);
-    change.notes = std::move(edit->notes);
+    for (std::string& note : edit->notes) {  // one per workload, however many overlays
+      if (std::find(change.notes.begin(), change.notes.end(), note) == change.notes.end()) {
+        change.notes.push_back(std::move(note));
+      }
+    }
     change.checks = std::move(edit->checks);
     plan.workloads.push_back(std::move(change));
   }

@@ -144,6 +144,16 @@ absl::StatusOr<RepoIndex> IndexRepository(const std::string& repo_dir) {
           k.resources.push_back(Normalize(k.dir, r));
         }
       }
+      for (const std::string& p : StringList(Child(k.doc, "patchesStrategicMerge"))) {
+        index.patch_files.insert(Normalize(k.dir, p));
+      }
+      for (const char* key : {"patches", "patchesJson6902"}) {
+        const YAML::Node list = Child(k.doc, key);
+        if (!list.IsSequence()) continue;
+        for (const YAML::Node& p : list) {
+          if (!ScalarAt(p, "path").empty()) index.patch_files.insert(Normalize(k.dir, ScalarAt(p, "path")));
+        }
+      }
       index.kustomizations[k.dir] = std::move(k);
       continue;
     }
@@ -180,7 +190,7 @@ const Kustomization* OwningKustomization(const RepoIndex& index, const std::stri
 }
 
 std::vector<Site> FindSites(const RepoIndex& index, const WorkloadRef& ref,
-                            const std::vector<std::string>& paths) {
+                            const std::vector<std::string>& paths, bool any_namespace) {
   std::vector<Site> out;
   for (size_t f = 0; f < index.files.size(); ++f) {
     const ManifestFile& file = index.files[f];
@@ -188,6 +198,11 @@ std::vector<Site> FindSites(const RepoIndex& index, const WorkloadRef& ref,
           return UnderPath(file.path, p);
         })) {
       continue;
+    }
+    if (index.patch_files.count(file.path)) continue;
+    auto beside = index.kustomizations.find(fs::path(file.path).parent_path().string());
+    if (beside != index.kustomizations.end() && OwningKustomization(index, file.path) == nullptr) {
+      continue;  // the kustomization of its directory does not build it
     }
     for (size_t d = 0; d < file.docs.size(); ++d) {
       std::vector<std::pair<int, YAML::Node>> objects;
@@ -214,7 +229,7 @@ std::vector<Site> FindSites(const RepoIndex& index, const WorkloadRef& ref,
                          ? matches(doc_ns)
                          : std::any_of(site.builds.begin(), site.builds.end(),
                                        [&](const Build& b) { return matches(b.namespace_); });
-        if (match) out.push_back(site);
+        if (match || any_namespace) out.push_back(site);
       }
     }
   }

@@ -6,6 +6,7 @@
 #define MINPRIV_GITOPS_SOURCES_REPO_INDEX_H_
 
 #include <map>
+#include <set>
 #include <string>
 #include <vector>
 
@@ -43,6 +44,7 @@ struct RepoIndex {
   std::map<std::string, Kustomization> kustomizations;  // by dir
   std::vector<Chart> charts;
   bool uses_spo = false;  // some document is an SPO SeccompProfile
+  std::set<std::string> patch_files;  // named by a kustomization's patches: not sources
 };
 
 // Walks `repo_dir` (skipping .git). NotFound when it is not a directory.
@@ -66,9 +68,11 @@ struct Site {
 };
 
 // Sites of `ref` (kind, name, and namespace from the document, the kustomization's
-// `namespace:`, or absent) in files under one of `paths` (all files when empty).
+// `namespace:`, or absent) in files under one of `paths` (all files when empty), leaving out
+// patch files and files a kustomization beside them does not list as resources. With
+// `any_namespace`, the namespace is not compared (the candidates of a workload not found).
 std::vector<Site> FindSites(const RepoIndex& index, const WorkloadRef& ref,
-                            const std::vector<std::string>& paths);
+                            const std::vector<std::string>& paths, bool any_namespace = false);
 
 // The kustomization in `dir` that lists `path` among its resources, if any.
 const Kustomization* OwningKustomization(const RepoIndex& index, const std::string& path);
