@@ -19,6 +19,10 @@ int main(int argc, char** argv) {
       {"controller",
        "run the cluster controller: merge profiles, propose, apply approved proposals",
        cli::RunController},
+      {"pr",
+       "open or update a pull/merge request per workload with the proposal, in the\n"
+       "repository's own layout (plain YAML, kustomize, Helm values)",
+       cli::RunPr},
   };
   return cli::Dispatch(subcommands, argc, argv);
 }

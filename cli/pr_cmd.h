@@ -48,9 +48,6 @@ using Planner = std::function<absl::StatusOr<gitops::Plan>(
 // workload was left undelivered (not found, found twice, a conflict with the base).
 int RunPrWith(int argc, char** argv, const Planner& planner, std::FILE* out, std::FILE* err);
 
-// The subcommand: RunPrWith with gitops::PlanChanges (pr_cmd_main.cc).
-int RunPr(int argc, char** argv);
-
 }  // namespace minpriv::cli
 
 #endif  // MINPRIV_CLI_PR_CMD_H_

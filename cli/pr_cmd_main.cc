@@ -1,5 +1,6 @@
 // `minpriv pr` in the binary: the command with the repository's own source finding
 // (gitops::PlanChanges, library minpriv_gitops_sources).
+#include "cli/commands.h"
 #include "cli/pr_cmd.h"
 #include "gitops/change_set.h"
 
