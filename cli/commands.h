@@ -13,6 +13,7 @@ int RunDemo(int argc, char** argv);
 int RunWebhook(int argc, char** argv);
 int RunController(int argc, char** argv);
 int RunAgent(int argc, char** argv);
+int RunPr(int argc, char** argv);  // pr_cmd_main.cc
 
 }  // namespace minpriv::cli
 

@@ -22,6 +22,10 @@ int main(int argc, char** argv) {
       {"agent",
        "run the node agent: observe every pod on this node, publish partial profiles",
        cli::RunAgent},
+      {"pr",
+       "open or update a pull/merge request per workload with the proposal, in the\n"
+       "repository's own layout (plain YAML, kustomize, Helm values)",
+       cli::RunPr},
   };
   return cli::Dispatch(subcommands, argc, argv);
 }

@@ -1,0 +1,99 @@
+// Which chart of the repository renders the workload: each chart rendered with the real
+// `helm template` (release named after the chart, else after the workload; namespace the
+// workload's) and searched for the workload's kind and name.
+#include <filesystem>
+
+#include "absl/strings/match.h"
+#include "absl/strings/str_cat.h"
+#include "absl/strings/str_split.h"
+#include "crd/yaml_input.h"
+#include "gitops/sources/helm.h"
+#include "gitops/sources/tools.h"
+
+namespace minpriv::gitops {
+
+absl::StatusOr<HelmRender> RenderChart(const std::string& tree, const std::string& chart_dir,
+                                       const std::string& release, const std::string& ns,
+                                       const std::string& values_file) {
+  std::vector<std::string> argv = {HelmBinary(), "template", release,
+                                   tree + "/" + (chart_dir.empty() ? "." : chart_dir)};
+  if (!ns.empty()) {
+    argv.push_back("--namespace");
+    argv.push_back(ns);
+  }
+  if (!values_file.empty()) {
+    argv.push_back("-f");
+    argv.push_back(values_file);
+  }
+  absl::StatusOr<std::string> out = RunTool(argv);
+  if (!out.ok()) return out.status();
+  HelmRender render;
+  // Documents one by one, to keep each one's "# Source:" line.
+  std::vector<std::string> chunks;
+  std::string chunk;
+  for (absl::string_view line : absl::StrSplit(*out, '\n')) {
+    if (line == "---" || absl::StartsWith(line, "--- ")) {
+      chunks.push_back(std::move(chunk));
+      chunk.clear();
+      continue;
+    }
+    absl::StrAppend(&chunk, line, "\n");
+  }
+  chunks.push_back(std::move(chunk));
+  for (const std::string& c : chunks) {
+    auto docs = crd::LoadYamlDocuments(c, "helm template " + chart_dir, "rendered manifest");
+    if (!docs.ok()) return docs.status();
+    std::string source;
+    if (size_t at = c.find("# Source: "); at != std::string::npos) {
+      size_t end = c.find('\n', at);
+      source = c.substr(at + 10, end - at - 10);
+    }
+    for (const YAML::Node& o : RenderedObjects(*docs)) {
+      render.objects.push_back(o);
+      render.sources.push_back(source);
+    }
+  }
+  return render;
+}
+
+absl::StatusOr<std::vector<ChartSite>> FindChartSites(const RepoIndex& index,
+                                                      const WorkloadRef& ref,
+                                                      const std::vector<std::string>& paths) {
+  std::vector<ChartSite> out;
+  for (const Chart& chart : index.charts) {
+    if (!paths.empty()) {
+      bool wanted = false;
+      for (const std::string& p : paths) {
+        if (UnderPath(chart.dir, p) || UnderPath(p, chart.dir)) wanted = true;
+      }
+      if (!wanted) continue;
+    }
+    for (const std::string& release : {chart.name, ref.name}) {
+      absl::StatusOr<HelmRender> render = RenderChart(index.root, chart.dir, release, ref.namespace_);
+      if (!render.ok()) {
+        return absl::FailedPreconditionError(
+            absl::StrCat("chart ", chart.dir, ": ", render.status().message()));
+      }
+      bool found = false;
+      for (size_t i = 0; i < render->objects.size(); ++i) {
+        const YAML::Node& o = render->objects[i];
+        const std::string ns = ObjectNamespace(o);
+        if (ScalarAt(o, "kind") != ref.kind || ScalarAt(Child(o, "metadata"), "name") != ref.name ||
+            (!ns.empty() && ns != ref.namespace_)) {
+          continue;
+        }
+        // "<chart name>/templates/x.yaml" → "<chart dir>/templates/x.yaml"
+        std::string tpl = render->sources[i];
+        if (size_t slash = tpl.find('/'); slash != std::string::npos) tpl = tpl.substr(slash + 1);
+        out.push_back({&chart, release, ref.namespace_,
+                       chart.dir.empty() ? tpl : chart.dir + "/" + tpl});
+        found = true;
+        break;
+      }
+      if (found || release == ref.name) break;
+    }
+  }
+  return out;
+}
+
+}  // namespace minpriv::gitops
