@@ -1,6 +1,7 @@
 // The edits of one workload's source, one file per layout (edit_plain.cc,
-// edit_kustomize.cc, edit_helm*.cc), and what they share: the files beside the workload
-// (companions.cc: NetworkPolicy, seccomp profiles) and text-preserving YAML edits.
+// edit_kustomize.cc, helm_*.cc), and what they share: the files beside the workload
+// (companions.cc: NetworkPolicy, seccomp profiles), text-preserving YAML edits
+// (text_edits.cc) and the before/after comparison of real renders (render_compare.cc).
 #ifndef MINPRIV_GITOPS_SOURCES_EDITS_H_
 #define MINPRIV_GITOPS_SOURCES_EDITS_H_
 
