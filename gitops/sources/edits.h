@@ -84,9 +84,11 @@ struct ChartSite {
   std::string namespace_;
   std::string template_path;  // repo-relative template the workload comes from
 };
-absl::StatusOr<std::vector<ChartSite>> FindChartSites(const RepoIndex& index,
-                                                      const WorkloadRef& ref,
-                                                      const std::vector<std::string>& paths);
+// Charts that do not render (missing dependencies, a template error) are skipped, each with
+// its error in `failures`.
+std::vector<ChartSite> FindChartSites(const RepoIndex& index, const WorkloadRef& ref,
+                                      const std::vector<std::string>& paths,
+                                      std::vector<std::string>* failures);
 absl::StatusOr<EditResult> EditChart(const RepoIndex& index, const ProposalWorkload& w,
                                      const ChartSite& site);
 

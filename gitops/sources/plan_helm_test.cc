@@ -142,5 +142,18 @@ TEST(PlanHelmTest, ARenderedCopyBesideTheChartMakesTwoCandidates) {
   EXPECT_EQ(plan->workloads[0].layout, Layout::kHelmValues);
 }
 
+TEST(PlanHelmTest, AChartThatDoesNotRenderIsNamedInTheUnresolvedReason) {
+  HelmCase c = ProposalFor("helm-conventional", "charts/shop", "shop");
+  ScratchDir repo = testing::CopyFixture("helm-conventional");
+  testing::WriteFile(repo.path() + "/charts/shop/templates/broken.yaml",
+                     "value: {{ .Values.missing.deeper }}\n");
+  auto plan = PlanChanges(c.made.path(), repo.path(), {});
+  ASSERT_TRUE(plan.ok()) << plan.status();
+  ASSERT_EQ(plan->unresolved.size(), 1u);
+  EXPECT_THAT(plan->unresolved[0].reason, HasSubstr("not found"));
+  EXPECT_THAT(plan->unresolved[0].reason, HasSubstr("chart charts/shop does not render: "));
+  EXPECT_THAT(plan->unresolved[0].reason, HasSubstr("broken.yaml"));
+}
+
 }  // namespace
 }  // namespace minpriv::gitops
