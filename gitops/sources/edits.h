@@ -1,6 +1,7 @@
 // The edits of one workload's source, one file per layout (edit_plain.cc,
-// edit_kustomize.cc, edit_helm*.cc), and what they share: the files beside the workload
-// (companions.cc: NetworkPolicy, seccomp profiles) and text-preserving YAML edits.
+// edit_kustomize.cc, helm_*.cc), and what they share: the files beside the workload
+// (companions.cc: NetworkPolicy, seccomp profiles), text-preserving YAML edits
+// (text_edits.cc) and the before/after comparison of real renders (render_compare.cc).
 #ifndef MINPRIV_GITOPS_SOURCES_EDITS_H_
 #define MINPRIV_GITOPS_SOURCES_EDITS_H_
 
@@ -83,9 +84,11 @@ struct ChartSite {
   std::string namespace_;
   std::string template_path;  // repo-relative template the workload comes from
 };
-absl::StatusOr<std::vector<ChartSite>> FindChartSites(const RepoIndex& index,
-                                                      const WorkloadRef& ref,
-                                                      const std::vector<std::string>& paths);
+// Charts that do not render (missing dependencies, a template error) are skipped, each with
+// its error in `failures`.
+std::vector<ChartSite> FindChartSites(const RepoIndex& index, const WorkloadRef& ref,
+                                      const std::vector<std::string>& paths,
+                                      std::vector<std::string>* failures);
 absl::StatusOr<EditResult> EditChart(const RepoIndex& index, const ProposalWorkload& w,
                                      const ChartSite& site);
 

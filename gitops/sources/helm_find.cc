@@ -56,9 +56,9 @@ absl::StatusOr<HelmRender> RenderChart(const std::string& tree, const std::strin
   return render;
 }
 
-absl::StatusOr<std::vector<ChartSite>> FindChartSites(const RepoIndex& index,
-                                                      const WorkloadRef& ref,
-                                                      const std::vector<std::string>& paths) {
+std::vector<ChartSite> FindChartSites(const RepoIndex& index, const WorkloadRef& ref,
+                                      const std::vector<std::string>& paths,
+                                      std::vector<std::string>* failures) {
   std::vector<ChartSite> out;
   for (const Chart& chart : index.charts) {
     if (!paths.empty()) {
@@ -71,8 +71,9 @@ absl::StatusOr<std::vector<ChartSite>> FindChartSites(const RepoIndex& index,
     for (const std::string& release : {chart.name, ref.name}) {
       absl::StatusOr<HelmRender> render = RenderChart(index.root, chart.dir, release, ref.namespace_);
       if (!render.ok()) {
-        return absl::FailedPreconditionError(
-            absl::StrCat("chart ", chart.dir, ": ", render.status().message()));
+        failures->push_back(absl::StrCat("chart ", chart.dir, " does not render: ",
+                                         render.status().message()));
+        break;
       }
       bool found = false;
       for (size_t i = 0; i < render->objects.size(); ++i) {

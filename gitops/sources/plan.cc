@@ -66,11 +66,11 @@ absl::StatusOr<Plan> PlanChanges(const std::string& proposal_dir, const std::str
     std::vector<std::string> paths = options.paths;
     if (!w.source_annotation.empty()) paths = {w.source_annotation};
     std::vector<Site> sites = FindSites(*index, w.ref, paths);
-    absl::StatusOr<std::vector<ChartSite>> charts = FindChartSites(*index, w.ref, paths);
-    if (!charts.ok()) return charts.status();
+    std::vector<std::string> chart_failures;
+    const std::vector<ChartSite> charts = FindChartSites(*index, w.ref, paths, &chart_failures);
     std::vector<Candidate> candidates;
     for (const Site& s : sites) candidates.push_back({index->files[s.file].path, &s, nullptr});
-    for (const ChartSite& c : *charts) candidates.push_back({c.chart->dir, nullptr, &c});
+    for (const ChartSite& c : charts) candidates.push_back({c.chart->dir, nullptr, &c});
     if (w.source_annotation.empty()) candidates = ByRepoAnnotation(candidates);
     if (candidates.size() != 1) {
       Unresolved u{w.ref, candidates.empty() ? "not found"
@@ -92,6 +92,7 @@ absl::StatusOr<Plan> PlanChanges(const std::string& proposal_dir, const std::str
                                 " among ", index->files.size(), " manifest file(s) and ",
                                 index->charts.size(), " chart(s)");
       }
+      for (const std::string& failure : chart_failures) absl::StrAppend(&u.reason, "; ", failure);
       plan.unresolved.push_back(std::move(u));
       continue;
     }

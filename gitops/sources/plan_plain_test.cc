@@ -184,5 +184,50 @@ TEST(PlanPlainTest, MalformedProposalIsInvalidArgumentNamingTheFile) {
   EXPECT_THAT(plan.status().message(), HasSubstr(made.path() + "/jsonpatch.json"));
 }
 
+TEST(PlanPlainTest, RepositoryUsingTheSecurityProfilesOperatorGetsSeccompProfileObjects) {
+  testing::MadeProposal made = PlainProposal();
+  ScratchDir repo = testing::CopyFixture("plain");
+  testing::WriteFile(repo.path() + "/platform/seccomp/runtime-default.yaml",
+                     "apiVersion: security-profiles-operator.x-k8s.io/v1beta1\n"
+                     "kind: SeccompProfile\nmetadata:\n  name: base\n  namespace: platform\n"
+                     "spec:\n  defaultAction: SCMP_ACT_ERRNO\n");
+  auto plan = PlanChanges(made.path(), repo.path(), {});
+  ASSERT_TRUE(plan.ok()) << plan.status();
+  ASSERT_EQ(plan->workloads.size(), 2u);
+  const WorkloadChange& api = plan->workloads[0];
+  // Beside the workload and listed in its kustomization; no OCI files under seccomp/.
+  EXPECT_THAT(Paths(api), ElementsAre("apps/payments/api-minpriv.networkpolicy.yaml",
+                                      "apps/payments/api-minpriv.seccompprofiles.yaml",
+                                      "apps/payments/api.yaml", "apps/payments/kustomization.yaml"));
+  EXPECT_THAT(Change(api, "apps/payments/api-minpriv.seccompprofiles.yaml")->new_content,
+              HasSubstr("kind: SeccompProfile\nmetadata:\n  name: payments-api-api\n  namespace: payments\n"));
+  EXPECT_THAT(Change(api, "apps/payments/kustomization.yaml")->new_content,
+              HasSubstr("  - api-minpriv.networkpolicy.yaml\n  - api-minpriv.seccompprofiles.yaml\n"));
+  // The workload refers to the profile where the operator installs it.
+  EXPECT_THAT(Change(api, "apps/payments/api.yaml")->new_content,
+              HasSubstr("localhostProfile: operator/payments/payments-api-api.json\n"));
+  EXPECT_THAT(api.notes, ::testing::Contains(HasSubstr("Security Profiles Operator")));
+}
+
+TEST(PlanPlainTest, SourceAnnotationInTheProposalOverridesDiscovery) {
+  testing::MadeProposal made = PlainProposal();
+  ScratchDir repo = testing::CopyFixture("plain");
+  testing::WriteFile(repo.path() + "/old/api-export.yaml", Text(repo.path() + "/apps/payments/api.yaml"));
+  // The workload as deployed carries the annotation, so its narrowed object does.
+  std::string narrowed = Text(made.path() + "/narrowed.yaml");
+  const std::string anchor = "  name: api\n  namespace: payments\n  labels:\n";
+  ASSERT_NE(narrowed.find(anchor), std::string::npos);
+  narrowed.replace(narrowed.find(anchor), anchor.size(),
+                   "  name: api\n  namespace: payments\n  annotations:\n    minpriv.dev/source: old/api-export.yaml\n  labels:\n");
+  testing::WriteFile(made.path() + "/narrowed.yaml", narrowed);
+  PlanOptions options;
+  options.paths = {"apps"};  // the annotation wins over --path
+  auto plan = PlanChanges(made.path(), repo.path(), options);
+  ASSERT_TRUE(plan.ok()) << plan.status();
+  ASSERT_GE(plan->workloads.size(), 1u);
+  EXPECT_EQ(plan->workloads[0].workload.name, "api");
+  EXPECT_THAT(plan->workloads[0].sources, ElementsAre("old/api-export.yaml"));
+}
+
 }  // namespace
 }  // namespace minpriv::gitops
