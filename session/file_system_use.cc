@@ -6,6 +6,7 @@
 #include <sys/stat.h>
 #include <sys/statfs.h>
 #include <sys/syscall.h>
+#include <time.h>
 #include <unistd.h>
 
 #include <algorithm>
@@ -106,6 +107,12 @@ bool ListOne(const std::string& root, const std::string& dir, absl::Time start,
 }
 
 }  // namespace
+
+absl::Time CoarseNow() {
+  struct timespec ts {};
+  clock_gettime(CLOCK_REALTIME_COARSE, &ts);
+  return absl::TimeFromTimespec(ts);
+}
 
 std::string AsWorkloadPath(const std::string& path, const std::string& proc_root) {
   if (path.empty() || path[0] != '/') return "";

@@ -62,6 +62,11 @@ class FileSystemUseSampler {
   absl::Duration spent_;
 };
 
+// Now, by the clock the kernel stamps new files with (CLOCK_REALTIME_COARSE: up to a tick
+// behind the precise clock): a file made after this reading has a birth time at or after
+// it, so the window start for ListShipped is read with it.
+absl::Time CoarseNow();
+
 // A path read from /proc/PID/{cwd,fd/N,maps} (relative to our root) as the workload sees
 // it: `proc_root` (readlink of /proc/PID/root) stripped; "" when the path is not inside it.
 std::string AsWorkloadPath(const std::string& path, const std::string& proc_root);

@@ -155,6 +155,8 @@ absl::StatusOr<LearnResult> RunLearnSession(const LearnOptions& o, ObserverFacto
     if (absl::Status s = session.observer().Watch(path, b.get()); !s.ok()) return s;
     sinks.push_back(b.get());
   }
+  // The window's start as new files' birth times count it (file_system_use.h).
+  const absl::Time listing_start = CoarseNow();
   session.Begin(o.duration);
   Progress progress(sinks, terminal, session.start());
   // What each container uses from its file system, sampled from /proc after every poll
@@ -315,7 +317,7 @@ absl::StatusOr<LearnResult> RunLearnSession(const LearnOptions& o, ObserverFacto
     std::string whose = builders.size() > 1 ? absl::StrCat("container ", p.containers[i].name, ": ") : "";
     AddReachability(p.containers[i], workload == nullptr, builders[i].first, whose, warnings);
     AddFileSystemUse(p.containers[i], samplers[i], workload == nullptr, builders[i].first,
-                     session.start(), whose, warnings);
+                     listing_start, whose, warnings);
   }
   p.status.complete = incomplete.empty();
   p.status.incomplete_reasons = incomplete;

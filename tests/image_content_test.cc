@@ -191,6 +191,10 @@ TEST_F(ImageContentLoopTest, AWrittenDirectoryWithContentItReadsIsSeededOrKeepsT
       << report;
   EXPECT_THAT(test::ReadFileOrFail(Out("seeded", "/summary.json")),
               HasSubstr(absl::StrCat("\"seededVolumes\": [\n          \"", dir_, "/cache\"")));
+  // The replay seeds the volume as the init container would, and the program finds its file.
+  RunResult v = Verify(Out("seeded", ""), Out("cache", ".yaml"), "cache", "verify-seeded");
+  EXPECT_EQ(v.exit_code, 0) << v.out << v.err;
+  EXPECT_THAT(v.out, HasSubstr("VERIFIED"));
 
   // Without an image: no volume, the root stays writable, and the directory is named.
   RunResult q = Propose(Out("cache", ".yaml"), Out("pod-no-image", ".yaml"), Out("kept", ""));

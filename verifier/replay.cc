@@ -26,6 +26,7 @@
 #include "util/files.h"
 #include "verifier/bundle.h"
 #include "verifier/runc.h"
+#include "verifier/seed_replay.h"
 #include "verifier/verify.h"
 #include "verifier/workload.h"
 
@@ -214,6 +215,7 @@ absl::StatusOr<VerifyResult> RunVerifySession(const VerifyOptions& o,
   const std::string id = absl::StrCat("minpriv-verify-", getpid());
   in.cgroups_path = absl::StrCat("/minpriv/verify-", getpid());
   int64_t fs_group = sel->pod.security_context.fs_group.value_or(-1);
+  std::vector<std::string> seed_notes;
   in.host_paths = o.host_paths;
   for (const auto& vm : sel->container.volume_mounts) {
     for (const auto& v : sel->pod.volumes) {
@@ -236,6 +238,11 @@ absl::StatusOr<VerifyResult> RunVerifySession(const VerifyOptions& o,
       auto dir = bundle->AddEmptyDir(v.name, fs_group);
       if (!dir.ok()) return dir.status();
       in.empty_dir_sources[v.name] = *dir;
+      // The replay's root is the host's: an init container's seeding copy reads from it.
+      if (absl::Status seeded = SeedLikeInitContainers(sel->pod, v.name, *dir, "/", seed_notes);
+          !seeded.ok()) {
+        return seeded;
+      }
       if (!vm.sub_path.empty()) {
         std::string sub = absl::StrCat(*dir, "/", vm.sub_path);
         mkdir(sub.c_str(), 0777);
@@ -246,6 +253,7 @@ absl::StatusOr<VerifyResult> RunVerifySession(const VerifyOptions& o,
   auto spec = BuildOciSpec(in);
   if (!spec.ok()) return spec.status();
   result.notes = spec->notes;
+  result.notes.insert(result.notes.end(), seed_notes.begin(), seed_notes.end());
   if (auto s = bundle->WriteConfig(spec->config); !s.ok()) return s;
   if (o.keep_bundle) result.bundle_dir = bundle->dir();
   for (const auto& b : spec->start_blockers) {
