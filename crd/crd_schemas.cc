@@ -107,7 +107,21 @@ Json ContainerProfileSchema() {
                                             {"port", "protocol"}))},
                 {"ingress", Array("", Peer(""))},
                 {"egress", Array("", Peer(""))},
-                {"dns", Array("names queried", String(""))}})}},
+                {"dns", Array("names queried", String(""))}})},
+       {"fileSystemUse",
+        Object("what the workload used from its file system besides its writes, and what "
+               "the image shipped where it wrote (absent: not sampled)",
+               {{"mapped", Array("files mapped into memory (libraries)", String(""))},
+                {"workingDirs", Array("working directories of its processes", String(""))},
+                {"openFiles", Array("regular files held open", String(""))},
+                {"shipped",
+                 Array("written directories and their ancestors: entries there before the "
+                       "learning window",
+                       Object("",
+                              {{"path", String("")},
+                               {"entries", Array("names, at most a few dozen", String(""))},
+                               {"total", Integer("entries before the window (more: capped)")}},
+                              {"path"}))}})}},
       {"name"});
 }
 

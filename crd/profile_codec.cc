@@ -310,7 +310,8 @@ class Parser {
     ContainerProfile c;
     const std::string w = "spec.containers[]";
     auto fields = Map(n, w, {"name", "syscalls", "capabilities", "capabilityEvidence",
-                             "fileWrites", "execs", "users", "network", "reachable"});
+                             "fileWrites", "execs", "users", "network", "reachable",
+                             "fileSystemUse"});
     for (auto& [k, v] : fields) {
       if (k == "name") {
         c.name = NonEmptyString(v, "container name");
@@ -396,6 +397,8 @@ class Parser {
         c.network = Network(v);
       } else if (k == "reachable") {
         c.reachable = Reachable(v);
+      } else if (k == "fileSystemUse") {
+        c.file_system_use = FileSystemUseOf(v);
       }
     }
     if (c.name.empty()) Fail(n, "container without name", "add `name: NAME`");
@@ -427,6 +430,33 @@ class Parser {
       if (rk == "unmappedImports") r.unmapped_imports = Unsigned(rv, "unmappedImports", UINT64_MAX);
     }
     return r;
+  }
+
+  std::vector<std::string> Paths(const YAML::Node& n, const std::string& what) const {
+    std::vector<std::string> out;
+    for (const YAML::Node& x : List(n, what)) out.push_back(AbsolutePath(x, what));
+    return out;
+  }
+
+  FileSystemUse FileSystemUseOf(const YAML::Node& n) {
+    FileSystemUse u;
+    for (auto& [k, v] : Map(n, "fileSystemUse", {"mapped", "workingDirs", "openFiles", "shipped"})) {
+      if (k == "mapped") u.mapped = Paths(v, "mapped");
+      if (k == "workingDirs") u.working_dirs = Paths(v, "workingDirs");
+      if (k == "openFiles") u.open_files = Paths(v, "openFiles");
+      if (k != "shipped") continue;
+      for (const YAML::Node& e : List(v, "shipped")) {
+        ShippedDir d;
+        for (auto& [dk, dv] : Map(e, "shipped[]", {"path", "entries", "total"})) {
+          if (dk == "path") d.path = AbsolutePath(dv, "shipped path");
+          if (dk == "entries") d.entries = StringList(dv, "entries");
+          if (dk == "total") d.total = Unsigned(dv, "total", UINT64_MAX);
+        }
+        if (d.path.empty()) Fail(e, "shipped entry without path", "add `path: /abs/dir`");
+        u.shipped.push_back(std::move(d));
+      }
+    }
+    return u;
   }
 
   std::vector<Peer> Peers(const YAML::Node& n, const std::string& what) {

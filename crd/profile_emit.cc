@@ -153,6 +153,19 @@ void EmitContainer(YAML::Emitter& out, const ContainerProfile& c) {
     KeyNumber(out, "unmappedImports", c.reachable->unmapped_imports);
     out << YAML::EndMap;
   }
+  if (c.file_system_use.has_value()) {
+    const FileSystemUse& u = *c.file_system_use;
+    out << YAML::Key << "fileSystemUse" << YAML::Value << YAML::BeginMap;
+    KeyStringList(out, "mapped", u.mapped);
+    KeyStringList(out, "workingDirs", u.working_dirs);
+    KeyStringList(out, "openFiles", u.open_files);
+    KeyObjectList(out, "shipped", u.shipped, [&](const ShippedDir& d) {
+      KeyString(out, "path", d.path);
+      KeyStringList(out, "entries", d.entries);
+      KeyNumber(out, "total", d.total);
+    });
+    out << YAML::EndMap;
+  }
 }
 
 }  // namespace

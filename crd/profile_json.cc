@@ -61,6 +61,17 @@ Json Container(const ContainerProfile& c) {
                   {"ingress", Peers(c.network.ingress)},
                   {"egress", Peers(c.network.egress)},
                   {"dns", c.network.dns}};
+  if (c.file_system_use.has_value()) {
+    const FileSystemUse& u = *c.file_system_use;
+    Json shipped = Json::array();
+    for (const ShippedDir& d : u.shipped) {
+      shipped.push_back({{"path", d.path}, {"entries", d.entries}, {"total", d.total}});
+    }
+    j["fileSystemUse"] = {{"mapped", u.mapped},
+                          {"workingDirs", u.working_dirs},
+                          {"openFiles", u.open_files},
+                          {"shipped", std::move(shipped)}};
+  }
   return j;
 }
 

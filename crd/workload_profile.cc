@@ -102,6 +102,35 @@ void CanonicalizeContainer(ContainerProfile& c) {
         });
     SortUnique(c.reachable->static_binaries);
   }
+  if (c.file_system_use.has_value()) {
+    FileSystemUse& u = *c.file_system_use;
+    SortUnique(u.mapped);
+    SortUnique(u.working_dirs);
+    SortUnique(u.open_files);
+    for (ShippedDir& d : u.shipped) SortUnique(d.entries);
+    SortMerge(
+        u.shipped, [](const ShippedDir& d) { return std::tie(d.path); },
+        [](ShippedDir& into, const ShippedDir& from) {
+          into.entries.insert(into.entries.end(), from.entries.begin(), from.entries.end());
+          SortUnique(into.entries);
+          into.total = std::max(into.total, from.total);
+        });
+  }
+}
+
+// Unites `from` into `into`; either may be absent (absent stays absent only when both are).
+void MergeFileSystemUse(std::optional<FileSystemUse>& into,
+                        const std::optional<FileSystemUse>& from) {
+  if (!from.has_value()) return;
+  if (!into.has_value()) {
+    into = from;
+    return;
+  }
+  auto append = [](auto& to, const auto& what) { to.insert(to.end(), what.begin(), what.end()); };
+  append(into->mapped, from->mapped);
+  append(into->working_dirs, from->working_dirs);
+  append(into->open_files, from->open_files);
+  append(into->shipped, from->shipped);
 }
 
 // Unites `from` into `into`; either may be absent (absent stays absent only when both are).
@@ -141,6 +170,7 @@ void Canonicalize(WorkloadProfile& profile) {
         Append(into.network.egress, from.network.egress);
         Append(into.network.dns, from.network.dns);
         MergeReachability(into.reachable, from.reachable);
+        MergeFileSystemUse(into.file_system_use, from.file_system_use);
       });
   for (ContainerProfile& c : profile.containers) CanonicalizeContainer(c);
   SortUnique(profile.status.incomplete_reasons);

@@ -100,6 +100,27 @@ struct Reachability {
   bool operator==(const Reachability&) const = default;
 };
 
+// A directory the workload wrote in (or one of its ancestors) and the entries the image
+// shipped there: those present before the learning window started.
+struct ShippedDir {
+  std::string path;                  // absolute, as the workload sees it
+  std::vector<std::string> entries;  // names (not paths), sorted, at most a few dozen
+  uint64_t total = 0;                // entries there before the window (> entries.size(): capped)
+  bool operator==(const ShippedDir&) const = default;
+};
+
+// What the workload used from its file system besides its writes, and what the image
+// shipped where it wrote: what an emptyDir must never hide. Sampled from /proc while
+// learning (session/file_system_use.h). Absent from a profile learned without it, so older
+// profiles keep their bytes and their proposals.
+struct FileSystemUse {
+  std::vector<std::string> mapped;        // files mapped into memory: libraries, mmaps
+  std::vector<std::string> working_dirs;  // working directories of the processes
+  std::vector<std::string> open_files;    // regular files held open (read or write)
+  std::vector<ShippedDir> shipped;        // sorted by path
+  bool operator==(const FileSystemUse&) const = default;
+};
+
 struct ContainerProfile {
   std::string name;
   std::vector<std::string> syscalls;      // sorted syscall names (x86_64 names)
@@ -110,6 +131,7 @@ struct ContainerProfile {
   std::vector<User> users;                         // sorted by uid, gid
   NetworkProfile network;
   std::optional<Reachability> reachable;  // absent: not computed
+  std::optional<FileSystemUse> file_system_use;  // absent: not sampled
   bool operator==(const ContainerProfile&) const = default;
 };
 

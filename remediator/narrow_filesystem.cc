@@ -11,21 +11,14 @@
 #include "absl/strings/str_join.h"
 #include "remediator/dns_label.h"
 #include "remediator/markdown.h"
+#include "remediator/seed_volumes.h"
+#include "remediator/volume_placement.h"
 #include "remediator/workload.h"
 #include "remediator/yaml_io.h"
 #include "util/files.h"
 
 namespace minpriv::remediator {
 namespace {
-
-std::string Parent(const std::string& path) {
-  size_t slash = path.rfind('/');
-  if (slash == std::string::npos || slash == 0) return "/";
-  return path.substr(0, slash);
-}
-
-// The directory a write lands in (a summarized write names its directory).
-std::string WriteDir(const crd::FileWrite& w) { return w.summarized ? w.path : Parent(w.path); }
 
 int Depth(const std::string& path) {
   if (path == "/") return 0;
@@ -57,27 +50,6 @@ bool IsWholeScratchRoot(const std::string& dir) {
   return dir == "/tmp" || dir == "/var/tmp" || dir == "/root";
 }
 
-// Directories that ship content in almost every image: hiding them behind an empty
-// volume would remove that content.
-bool SystemContentDir(const std::string& dir) {
-  for (const char* d : {"/etc", "/usr", "/bin", "/sbin", "/lib", "/lib32", "/lib64", "/libx32",
-                        "/opt", "/srv", "/var/www", "/boot", "/var/lib/dpkg", "/var/lib/apt"}) {
-    if (util::PathUnder(dir, d)) return true;
-  }
-  return false;
-}
-
-bool CreatedByWorkload(const crd::FileWrite& w) {
-  for (const auto& op : w.ops) {
-    // "replace": the target of a rename, as in write-to-temp-then-rename saves.
-    if (op == "create" || op == "mkdir" || op == "symlink" || op == "link" || op == "mknod" ||
-        op == "replace") {
-      return true;
-    }
-  }
-  return false;
-}
-
 struct Mount {
   std::string path;
   std::string volume;
@@ -97,9 +69,12 @@ std::vector<Mount> MountsOf(const YAML::Node& container, const WorkloadContext& 
   return mounts;
 }
 
-// Adds the emptyDir on `d` for the writes of `uncovered` under it, with its report lines.
-void AddEmptyDir(const std::string& d, const std::vector<crd::FileWrite>& uncovered, YAML::Node container,
-                 WorkloadContext& ctx, ContainerProposal& out) {
+// Adds the emptyDir on `d` for the writes of `uncovered` under it, with its report lines;
+// its volume name. `image_known`: the profile lists what the image ships there (no
+// blanket warning about hidden image files).
+std::string AddEmptyDir(const std::string& d, const std::vector<crd::FileWrite>& uncovered,
+                        YAML::Node container, WorkloadContext& ctx, ContainerProposal& out,
+                        bool image_known = false) {
   std::string base = DnsLabel(absl::StrCat("minpriv-", out.name, d));
   std::string name = base;
   for (int i = 2; ctx.volume_names.count(name) > 0; ++i) name = absl::StrCat(base, "-", i);
@@ -113,7 +88,7 @@ void AddEmptyDir(const std::string& d, const std::vector<crd::FileWrite>& uncove
   mount["mountPath"] = Str(d);
   EnsureSeq(container, "volumeMounts").push_back(mount);
   out.new_mounts.push_back(d);
-  if (IsWholeScratchRoot(d)) {
+  if (IsWholeScratchRoot(d) && !image_known) {
     out.risks.push_back(absl::StrCat(
         "the emptyDir on ", Code(d), " hides any file the image ships under ", Code(d),
         " (the whole directory starts empty): a configuration or data file placed there "
@@ -144,6 +119,48 @@ void AddEmptyDir(const std::string& d, const std::vector<crd::FileWrite>& uncove
   out.changes.push_back(absl::StrCat("emptyDir ", Code(name), " mounted at ", Code(d), ": ", count,
                                      " write(s) seen, first ", first.empty() ? "unknown" : first,
                                      ", e.g. ", CodeList(examples)));
+  return name;
+}
+
+// With the profile's fileSystemUse: volumes where they hide nothing the workload used or
+// the image shipped (volume_placement.h), seeded from the image where the written directory
+// itself ships what the workload needs; otherwise the root stays writable, naming why.
+void NarrowWithUse(YAML::Node container, YAML::Node sc, const crd::ContainerProfile& prof,
+                   const std::vector<crd::FileWrite>& uncovered, WorkloadContext& ctx,
+                   ContainerProposal& out) {
+  const std::string image = ScalarAt(container, "image");
+  VolumePlan plan = PlaceVolumes(uncovered, prof, *prof.file_system_use, !image.empty());
+  bool was_ro = IsTrue(sc, "readOnlyRootFilesystem");
+  if (!plan.blocked.empty()) {
+    for (const std::string& reason : plan.blocked_reasons) {
+      out.risks.push_back(absl::StrCat("written directory ", reason,
+                                       ": an empty volume would hide it, so none is proposed"));
+    }
+    out.root_writable_because = plan.blocked;
+    if (was_ro) {
+      out.risks.push_back("the manifest already sets `readOnlyRootFilesystem: true`; kept although the "
+                          "workload wrote there");
+    } else {
+      out.changes.push_back(absl::StrCat("`readOnlyRootFilesystem` not set: the workload writes to ",
+                                         CodeList(plan.blocked), ", which hold",
+                                         plan.blocked.size() == 1 ? "s" : "",
+                                         " what it uses from the image (see risks)"));
+    }
+    return;
+  }
+  for (const PlacedVolume& v : plan.volumes) {
+    std::string name = AddEmptyDir(v.dir, uncovered, container, ctx, out, true);
+    for (const std::string& e : v.evidence) {
+      out.changes.push_back(absl::StrCat("emptyDir at ", Code(v.dir), ": ", e));
+    }
+    if (v.seed) AddSeedInitContainer(v.dir, name, image, ctx, out);
+  }
+  if (!was_ro) {
+    sc["readOnlyRootFilesystem"] = Bool(true);
+    out.changes.push_back(
+        uncovered.empty() ? "`readOnlyRootFilesystem: true`: no write to the root file system was seen"
+                          : "`readOnlyRootFilesystem: true`: every write seen lands in a volume");
+  }
 }
 
 }  // namespace
@@ -173,6 +190,10 @@ void NarrowFileSystem(YAML::Node container, YAML::Node sc, const crd::ContainerP
   for (const auto& [path, files] : covered) {
     out.changes.push_back(absl::StrCat("writes under existing volume mount ", Code(path), " (",
                                        files.size(), " path(s)) stay allowed"));
+  }
+  if (prof.file_system_use.has_value()) {
+    NarrowWithUse(container, sc, prof, uncovered, ctx, out);
+    return;
   }
   bool was_ro = IsTrue(sc, "readOnlyRootFilesystem");
   std::vector<std::string> dirs = CollapseWritableDirs(uncovered);
@@ -231,7 +252,7 @@ std::vector<std::string> CollapseWritableDirs(const std::vector<crd::FileWrite>&
     }
     // Merge three or more siblings into their parent (never into "/" or a top-level dir).
     std::map<std::string, std::vector<std::string>> by_parent;
-    for (const auto& d : flat) by_parent[Parent(d)].push_back(d);
+    for (const auto& d : flat) by_parent[ParentDir(d)].push_back(d);
     std::set<std::string> next;
     for (const auto& [parent, children] : by_parent) {
       if (children.size() >= 3 && Depth(parent) >= 2) {

@@ -72,6 +72,10 @@ struct ContainerProposal {
   std::vector<std::string> caps_added;
   std::vector<std::string> caps_dropped;     // runtime default capabilities no longer granted
   std::vector<std::string> new_mounts;       // emptyDir mount paths added
+  // Only with a profile's fileSystemUse: emptyDir mount paths seeded from the image by an
+  // init container, and the written directories that keep the root writable.
+  std::vector<std::string> seeded_mounts;
+  std::vector<std::string> root_writable_because;
   std::vector<std::string> changes;          // report lines (markdown)
   std::vector<std::string> risks;
   ContainerPolicy policy;                    // what the narrowed workload allows

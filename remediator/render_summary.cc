@@ -82,6 +82,12 @@ ordered_json Summary(const Proposal& p) {
       o["allowPrivilegeEscalation"] = c.policy.allow_privilege_escalation;
       o["readOnlyRootFilesystem"] = c.policy.read_only_root;
       o["writablePaths"] = c.policy.writable_paths;
+      if (c.profile.file_system_use.has_value()) {  // only for profiles that carry it
+        ordered_json fs = ordered_json::object();
+        fs["seededVolumes"] = c.seeded_mounts;
+        fs["rootWritableBecause"] = c.root_writable_because;
+        o["fileSystem"] = std::move(fs);
+      }
       o["runAsNonRoot"] = c.policy.run_as_non_root;
       o["runAsUser"] = c.policy.run_as_user ? ordered_json(*c.policy.run_as_user) : ordered_json();
       o["egress"] = egress;

@@ -14,6 +14,7 @@
 #include "absl/strings/str_cat.h"
 #include "crd/profile_codec.h"
 #include "profiler/profile_builder.h"
+#include "session/file_system_use.h"
 #include "session/progress.h"
 #include "session/reachability.h"
 #include "util/cgroup.h"
@@ -154,9 +155,21 @@ absl::StatusOr<LearnResult> RunLearnSession(const LearnOptions& o, ObserverFacto
     if (absl::Status s = session.observer().Watch(path, b.get()); !s.ok()) return s;
     sinks.push_back(b.get());
   }
+  // The window's start as new files' birth times count it (file_system_use.h).
+  const absl::Time listing_start = CoarseNow();
   session.Begin(o.duration);
   Progress progress(sinks, terminal, session.start());
-  session.SetOnPoll([&] { progress.Report(false); });
+  // What each container uses from its file system, sampled from /proc after every poll
+  // round (session/file_system_use.h).
+  std::vector<FileSystemUseSampler> samplers;
+  for (auto& [path, b] : builders) samplers.emplace_back(path);
+  auto sample = [&](bool all) {
+    for (FileSystemUseSampler& s : samplers) s.Sample(all);
+  };
+  session.SetOnPoll([&] {
+    progress.Report(false);
+    sample(false);
+  });
 
   std::unique_ptr<LearnedWorkload> workload;
   if (held.pid() > 0) {
@@ -245,6 +258,7 @@ absl::StatusOr<LearnResult> RunLearnSession(const LearnOptions& o, ObserverFacto
   }
   result.exercise_failed = exercise_failed;
 
+  sample(true);  // the end of the window: what the processes use now
   // Stop what is left of the workload (run mode only) the way the kubelet and runc do.
   if (workload) {
     workload->Update();
@@ -302,6 +316,8 @@ absl::StatusOr<LearnResult> RunLearnSession(const LearnOptions& o, ObserverFacto
   for (size_t i = 0; i < builders.size(); ++i) {
     std::string whose = builders.size() > 1 ? absl::StrCat("container ", p.containers[i].name, ": ") : "";
     AddReachability(p.containers[i], workload == nullptr, builders[i].first, whose, warnings);
+    AddFileSystemUse(p.containers[i], samplers[i], workload == nullptr, builders[i].first,
+                     listing_start, whose, warnings);
   }
   p.status.complete = incomplete.empty();
   p.status.incomplete_reasons = incomplete;

@@ -222,8 +222,8 @@ TEST_F(VerifyProposalTest, InterruptedReplayCleansUpAndExits128PlusSignal) {
   EXPECT_THAT(list.out, Not(HasSubstr(absl::StrCat("minpriv-verify-", second, "\n"))));
 }
 
-// A workload that modifies a file it did not create keeps a writable root (an emptyDir would
-// hide the file). Under verify its write lands in the replay's overlay layer, whose copy-up
+// A workload that modifies a file it did not create gets the file's directory as an emptyDir
+// seeded from the image (an empty one would hide the file). Under verify its write lands in the replay's overlay layer, whose copy-up
 // checks capabilities with the credentials of the overlay's mounter: those are not the
 // container's capabilities, and not breaks.
 TEST(VerifyWritableRootTest, ModifyingAFileOfTheImageIsNoCapabilityBreak) {
@@ -255,9 +255,11 @@ TEST(VerifyWritableRootTest, ModifyingAFileOfTheImageIsNoCapabilityBreak) {
   ASSERT_EQ(learned, "seed\nmore\n");
   ASSERT_EQ(loop.propose.exit_code, 0) << loop.propose.err;
   const std::string report = util::ReadFile(dir + "/proposal/report.md").value_or("");
-  EXPECT_THAT(report, HasSubstr("existed in the image and was modified"));
+  // The profile lists what the image ships there (fileSystemUse): the directory gets an
+  // emptyDir seeded from the image, which the replay seeds too (verifier/seed_replay.h).
+  EXPECT_THAT(report, HasSubstr(absl::StrCat("`", data, "` (in the image, modified: write)")));
   EXPECT_THAT(util::ReadFile(dir + "/proposal/narrowed.yaml").value_or(""),
-              Not(HasSubstr("readOnlyRootFilesystem: true")));
+              HasSubstr(absl::StrCat("command: [cp, -a, ", state, "/., /seed/]")));
   EXPECT_EQ(loop.verify.exit_code, 0) << loop.verify.out << loop.verify.err;
   EXPECT_THAT(loop.verify.out, HasSubstr("VERIFIED"));
   EXPECT_THAT(loop.verify.out, Not(HasSubstr("capability missing")));

@@ -30,6 +30,7 @@
 #include "verifier/nft_policy.h"
 #include "verifier/pod_network.h"
 #include "verifier/runc.h"
+#include "verifier/seed_replay.h"
 #include "verifier/verify.h"
 #include "verifier/volume_sources.h"
 #include "verifier/workload.h"
@@ -251,7 +252,12 @@ absl::StatusOr<VerifyResult> RunVerifySession(const VerifyOptions& o,
   const std::string id = absl::StrCat("minpriv-verify-", getpid());
   in.cgroups_path = absl::StrCat("/minpriv/verify-", getpid());
   in.host_paths = o.host_paths;
-  if (auto s = PrepareVolumeSources(*bundle, in); !s.ok()) return s;
+  // Seeding init containers copy from the image; without --image the host's root serves as it.
+  std::vector<std::string> seed_notes;
+  if (auto s = PrepareVolumeSources(*bundle, in, image ? image->rootfs : "/", seed_notes);
+      !s.ok()) {
+    return s;
+  }
   if (image) {
     in.image = &*image;
     auto user = ResolveImageUser(image->user, image->rootfs);
@@ -278,6 +284,7 @@ absl::StatusOr<VerifyResult> RunVerifySession(const VerifyOptions& o,
   if (!spec.ok()) return spec.status();
   result.notes = spec->notes;
   if (network) result.notes.push_back(NetworkNote(*network, rules));
+  result.notes.insert(result.notes.end(), seed_notes.begin(), seed_notes.end());
   if (auto s = bundle->WriteConfig(spec->config); !s.ok()) return s;
   if (o.keep_bundle) result.bundle_dir = bundle->dir();
   for (const auto& b : spec->start_blockers) {

@@ -4,10 +4,12 @@
 #include <sys/stat.h>
 
 #include "absl/strings/str_cat.h"
+#include "verifier/seed_replay.h"
 
 namespace minpriv::verifier {
 
-absl::Status PrepareVolumeSources(Bundle& bundle, SpecInputs& in) {
+absl::Status PrepareVolumeSources(Bundle& bundle, SpecInputs& in, const std::string& seed_root,
+                                  std::vector<std::string>& seed_notes) {
   int64_t fs_group = in.pod.security_context.fs_group.value_or(-1);
   for (const auto& vm : in.container.volume_mounts) {
     for (const auto& v : in.pod.volumes) {
@@ -30,6 +32,10 @@ absl::Status PrepareVolumeSources(Bundle& bundle, SpecInputs& in) {
       auto dir = bundle.AddEmptyDir(v.name, fs_group);
       if (!dir.ok()) return dir.status();
       in.empty_dir_sources[v.name] = *dir;
+      if (absl::Status seeded = SeedLikeInitContainers(in.pod, v.name, *dir, seed_root, seed_notes);
+          !seeded.ok()) {
+        return seeded;
+      }
       if (!vm.sub_path.empty()) {
         std::string sub = absl::StrCat(*dir, "/", vm.sub_path);
         mkdir(sub.c_str(), 0777);

@@ -36,6 +36,7 @@
 
 /* x86_64 syscall numbers of the file-modifying calls. */
 #define NR_open 2
+#define NR_bind 49
 #define NR_truncate 76
 #define NR_ftruncate 77
 #define NR_rename 82

@@ -1,5 +1,6 @@
 /* SPDX-License-Identifier: GPL-2.0 */
-/* File writes: decoding the file-modifying syscalls (their numbers in bpf/arch/) into
+/* File writes: decoding the file-modifying syscalls (their numbers in bpf/arch/; bind() of
+ * a unix socket to a path creates a file too) into
  * deduplicated MP_EV_FILE records, and in verify mode the stash of each call's path for
  * its result (hooks/denials.bpf.h). Called from on_sys_enter (hooks/syscalls.bpf.h). */
 #ifndef MINPRIV_BPF_HOOKS_FILE_WRITES_BPF_H_
@@ -131,12 +132,32 @@ static __always_inline bool names_the_fd(const char *path, __u64 flags, bool nul
     file_path_event(w, &a_);                                                           \
   } while (0)
 
+#define MP_AF_UNIX 1
+#define MP_SUN_PATH_OFFSET 2 /* sun_path follows the 2-byte sun_family */
+
+/* bind() of a unix socket to a path creates the socket file there (as mknod would): a
+ * creation by the workload, recorded as "create" of that path, resolved like any other
+ * path (relative to the cwd). An abstract name (sun_path[0] == 0) creates no file; other
+ * families bind no path. */
+static __always_inline void unix_bind(__u32 slot, struct mp_workload *w, long nr,
+                                      const char *addr, __u64 len) {
+  if (!addr || len <= MP_SUN_PATH_OFFSET) return;
+  __u16 family = 0;
+  char first = 0;
+  if (bpf_probe_read_user(&family, sizeof(family), addr) != 0 || family != MP_AF_UNIX) return;
+  if (bpf_probe_read_user(&first, 1, addr + MP_SUN_PATH_OFFSET) != 0 || first == 0) return;
+  FP(MP_OP_CREATE, AT_FDCWD, addr + MP_SUN_PATH_OFFSET, false, true);
+}
+
 static __always_inline void file_syscall(__u32 slot, struct mp_workload *w, struct pt_regs *regs,
                                          long nr) {
   __u64 a0 = MP_SYSCALL_ARG0(regs), a1 = MP_SYSCALL_ARG1(regs), a2 = MP_SYSCALL_ARG2(regs),
         a3 = MP_SYSCALL_ARG3(regs);
   __u32 ops = 0;
   switch (nr) {
+    case NR_bind:
+      unix_bind(slot, w, nr, (const char *)a1, a2);
+      return;
     case NR_open:
       ops = open_ops(a1);
       if (ops) FP(ops, AT_FDCWD, (const char *)a0, false, true);
@@ -266,7 +287,7 @@ static __always_inline void file_syscall(__u32 slot, struct mp_workload *w, stru
 
 static __always_inline bool is_file_syscall(long nr) {
   switch (nr) {
-    case NR_open: case NR_creat: case NR_openat: case NR_openat2: case NR_mkdir:
+    case NR_bind: case NR_open: case NR_creat: case NR_openat: case NR_openat2: case NR_mkdir:
     case NR_mkdirat: case NR_unlink: case NR_unlinkat: case NR_rmdir: case NR_rename:
     case NR_renameat: case NR_renameat2: case NR_link: case NR_linkat: case NR_symlink:
     case NR_symlinkat: case NR_chmod: case NR_fchmodat: case NR_fchmodat2: case NR_chown:
