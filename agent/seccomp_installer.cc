@@ -179,7 +179,7 @@ absl::Status SeccompInstaller::Sync(const std::string& key) {
   if (action == Action::kRemove && mine.empty()) installed_.erase(key);
 
   if (!object) return absl::OkStatus();  // deleted: no status to update
-  if (action == Action::kRemove) {
+  if (action == Action::kRemove || wanted.empty()) {  // no profile: no entry either
     return entry == nullptr ? absl::OkStatus() : PatchEntry(ns, name, std::nullopt);
   }
   crd::SeccompInstall want{options_.node,
@@ -224,6 +224,21 @@ absl::Status SeccompInstaller::PatchEntry(const std::string& ns, const std::stri
     if (!kube::IsConflict(last)) return last;
   }
   return last;
+}
+
+std::string SeccompInstaller::Metrics() const {
+  const SeccompCounters c = counters();
+  std::string out;
+  auto counter = [&out](const char* name, const char* help, uint64_t value) {
+    absl::StrAppend(&out, "# HELP minpriv_agent_", name, " ", help, "\n# TYPE minpriv_agent_",
+                    name, " counter\nminpriv_agent_", name, " ", value, "\n");
+  };
+  counter("seccomp_files_written_total", "seccomp profile files written", c.files_written);
+  counter("seccomp_files_removed_total", "seccomp profile files removed", c.files_removed);
+  counter("seccomp_status_patches_total", "status.seccompInstalls entries written",
+          c.status_patches);
+  counter("seccomp_errors_total", "failed proposal syncs (retried)", c.errors);
+  return out;
 }
 
 SeccompCounters SeccompInstaller::counters() const {

@@ -65,6 +65,8 @@ class SeccompInstaller {
   absl::Status Sync(const std::string& key);
 
   SeccompCounters counters() const;
+  // Prometheus text of the counters (thread-safe).
+  std::string Metrics() const;
 
  private:
   void Work();

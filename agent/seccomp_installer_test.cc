@@ -167,6 +167,9 @@ TEST_F(SeccompInstallerTest, InstallsAnApprovedProfileAtomicallyOnceAndReportsTh
     return Installs("deployment-web").empty() && !std::filesystem::exists(File("shop-web-app"));
   }));
   EXPECT_EQ(installer->counters().files_removed, 1u);
+  EXPECT_THAT(installer->Metrics(),
+              ::testing::AllOf(::testing::HasSubstr("minpriv_agent_seccomp_files_written_total 2\n"),
+                               ::testing::HasSubstr("minpriv_agent_seccomp_files_removed_total 1\n")));
 }
 
 TEST_F(SeccompInstallerTest, TwoNodesReportSideBySideAndDeletionRemovesTheFile) {

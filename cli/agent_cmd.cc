@@ -158,18 +158,19 @@ int RunAgent(int argc, char** argv) {
     options.attribution.own_pod = env["POD_NAMESPACE"] + "/" + env["POD_NAME"];
   }
   agent::Agent engine(*client, options);
+  agent::SeccompInstaller installer(*client, {f->node, f->seccomp_dir});
 
   std::atomic<bool> ready{false};
   std::unique_ptr<kube::HttpEndpoint> endpoint;
   if (!f->metrics_addr.empty()) {
     auto started = kube::HttpEndpoint::Start(
-        f->metrics_addr, [&engine] { return engine.Metrics(); }, [&ready] { return ready.load(); });
+        f->metrics_addr, [&engine, &installer] { return engine.Metrics() + installer.Metrics(); },
+        [&ready] { return ready.load(); });
     if (!started.ok()) return fail(started.status());
     endpoint = *std::move(started);
   }
   if (absl::Status s = engine.Start(); !s.ok()) return fail(s);
   // Approved proposals' seccomp profiles, on a thread of its own (not the polling thread).
-  agent::SeccompInstaller installer(*client, {f->node, f->seccomp_dir});
   if (absl::Status s = installer.Start(); !s.ok()) return fail(s);
 
   observer::NodeOptions node_options;
