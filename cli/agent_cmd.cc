@@ -13,6 +13,7 @@
 #include "absl/strings/str_cat.h"
 #include "agent/agent.h"
 #include "agent/cgroup_root.h"
+#include "agent/seccomp_installer.h"
 #include "cli/commands.h"
 #include "kube/config.h"
 #include "kube/http_endpoint.h"
@@ -37,7 +38,8 @@ CommandText AgentText() {
   t.description =
       "The node agent (a DaemonSet): observes every container of every pod on this node from its\n"
       "first syscall, attributes it to its pod, container and workload, and writes the partial\n"
-      "WorkloadProfiles (<kind>-<name>-<node>) that `minpriv controller` merges.\n"
+      "WorkloadProfiles (<kind>-<name>-<node>) that `minpriv controller` merges; installs the\n"
+      "seccomp profiles of approved RemediationProposals under --seccomp-dir.\n"
       "--node defaults to $NODE_NAME (the downward API); --cgroup-root to the cgroup v2 mount\n"
       "in /proc/self/mountinfo, below which kubepods.slice or kubepods is watched.\n"
       "Without --kubeconfig: $KUBECONFIG, ~/.kube/config, then the in-cluster configuration.";
@@ -61,8 +63,8 @@ std::unique_ptr<CommandLine> AgentCommandLine(AgentFlags* f) {
   cl->AddValue("--cgroup-root", &f->cgroup_root, "PATH",
                "the cgroup v2 mount, or the kubelet's kubepods directory itself");
   cl->AddValue("--seccomp-dir", &f->seccomp_dir, "DIR",
-               "the kubelet's seccomp directory (default /var/lib/kubelet/seccomp; "
-               "installing profiles there is not implemented yet)");
+               "the kubelet's seccomp directory, where approved proposals' profiles are "
+               "installed as minpriv/<name>.json (default /var/lib/kubelet/seccomp)");
   cl->AddValue("--metrics-addr", &f->metrics_addr, "ADDR",
                "serve /metrics, /healthz, /readyz on HOST:PORT or :PORT");
   cl->AddDuration("--publish-interval", &f->publish_interval, nullptr,
@@ -150,16 +152,20 @@ int RunAgent(int argc, char** argv) {
     options.attribution.own_pod = env["POD_NAMESPACE"] + "/" + env["POD_NAME"];
   }
   agent::Agent engine(*client, options);
+  agent::SeccompInstaller installer(*client, {f->node, f->seccomp_dir});
 
   std::atomic<bool> ready{false};
   std::unique_ptr<kube::HttpEndpoint> endpoint;
   if (!f->metrics_addr.empty()) {
     auto started = kube::HttpEndpoint::Start(
-        f->metrics_addr, [&engine] { return engine.Metrics(); }, [&ready] { return ready.load(); });
+        f->metrics_addr, [&engine, &installer] { return engine.Metrics() + installer.Metrics(); },
+        [&ready] { return ready.load(); });
     if (!started.ok()) return fail(started.status());
     endpoint = *std::move(started);
   }
   if (absl::Status s = engine.Start(); !s.ok()) return fail(s);
+  // Approved proposals' seccomp profiles, on a thread of its own (not the polling thread).
+  if (absl::Status s = installer.Start(); !s.ok()) return fail(s);
 
   observer::NodeOptions node_options;
   node_options.max_containers = static_cast<uint32_t>(f->max_containers);
@@ -169,6 +175,7 @@ int RunAgent(int argc, char** argv) {
   ready.store(true);
   spdlog::info("agent node={} cgroup-root={} watching={}", f->node, cgroup_root, *watch);
   absl::Status run = engine.Run(**node_observer, *watch, g_stop);
+  installer.Stop();
   engine.Stop();
   if (!run.ok()) return fail(run);
   return util::kExitOk;

@@ -1,6 +1,7 @@
 // Reconciler::ReconcileProposal: the RemediationProposal's state machine (see
 // docs/cluster.md, "The life of a proposal").
 #include <algorithm>
+#include <set>
 #include <string>
 
 #include "absl/strings/numbers.h"
@@ -10,6 +11,7 @@
 #include "controller/delivery.h"
 #include "controller/propose.h"
 #include "controller/reconciler.h"
+#include "controller/seccomp_gate.h"
 #include "crd/names.h"
 #include "crd/remediation_proposal_json.h"
 #include "kube/status.h"
@@ -57,17 +59,12 @@ void SetContent(crd::ProposalStatus& st, const crd::ProposalStatus& content) {
   st.numbers = content.numbers;
 }
 
-std::string SeccompNames(const crd::ProposalStatus& st) {
-  std::vector<std::string> names;
-  for (const crd::SeccompProfile& p : st.seccomp_profiles) names.push_back(p.name);
-  return names.empty() ? "(none)" : absl::StrJoin(names, ", ");
-}
-
 }  // namespace
 
 absl::Status Reconciler::ReconcileProposal(const WorkloadKey& key, const json& workload,
                                            const MergeResult& merged,
-                                           const crd::EffectiveSettings& settings) {
+                                           const crd::EffectiveSettings& settings,
+                                           const std::set<std::string>& nodes) {
   const std::string name = crd::MergedProfileName(key.kind, key.name);
   std::optional<json> cached = written_proposals_.Newest(*caches_.proposals, key.ns + "/" + name);
   json object;
@@ -223,15 +220,17 @@ absl::Status Reconciler::ReconcileProposal(const WorkloadKey& key, const json& w
       phase = ProposalPhase::kProposed;
     } else {
       phase = ProposalPhase::kApproved;
-      const crd::Condition* seccomp = FindCondition(st, crd::kConditionSeccompProfileInstalled);
-      if (delivery == crd::Delivery::kApply && seccomp == nullptr) {
-        SetCondition(st, crd::kConditionSeccompProfileInstalled, ConditionStatus::kFalse,
-                     "WaitingForNodes",
-                     absl::StrCat("waiting for the node agent to install ", SeccompNames(st),
-                                  " on the nodes"),
-                     st.observed_generation);
-      } else if (delivery == crd::Delivery::kPullRequest ||
-                 seccomp->status == ConditionStatus::kTrue) {
+      bool installed = true;
+      if (delivery == crd::Delivery::kApply) {
+        // Patched only once every node that runs (or ran) it has the profiles (the agents
+        // report them in status.seccompInstalls).
+        const SeccompGate gate = CheckSeccompInstalled(st, nodes);
+        installed = gate.installed;
+        SetCondition(st, crd::kConditionSeccompProfileInstalled,
+                     installed ? ConditionStatus::kTrue : ConditionStatus::kFalse, gate.reason,
+                     gate.message, st.observed_generation);
+      }
+      if (installed) {
         rp.status = st;
         Delivery* d = delivery == crd::Delivery::kApply ? &apply_delivery_ : pull_request_delivery_;
         absl::StatusOr<DeliveryResult> delivered = d->Deliver({key, &workload, &rp, revision});
@@ -308,6 +307,12 @@ absl::Status Reconciler::ReconcileProposal(const WorkloadKey& key, const json& w
       absl::StatusOr<json> fresh = client_.Get(kProposals, key.ns, name);
       if (!fresh.ok()) break;
       object = *std::move(fresh);
+      // The agents own status.seccompInstalls: keep what they wrote meanwhile.
+      if (absl::StatusOr<crd::ProposalStatus> theirs =
+              crd::ProposalStatusFromJson(object.value("status", json::object()));
+          theirs.ok()) {
+        st.seccomp_installs = theirs->seccomp_installs;
+      }
     }
     if (!written.ok()) return written;
     spdlog::info("proposal status proposal={}/{} phase={} revision={} decision={}", key.ns, name,

@@ -1,5 +1,6 @@
 #include "controller/reconciler.h"
 
+#include <set>
 #include <vector>
 
 #include "absl/strings/numbers.h"
@@ -133,7 +134,13 @@ ReconcileResult Reconciler::Reconcile(const WorkloadKey& key) {
     events_.Record(target, "Normal", "LearningReopened",
                    absl::StrCat("new behaviour in ", merged_name, " after learning completed"));
   }
-  absl::Status s = ReconcileProposal(key, target, merged, settings);
+  // The nodes that need its seccomp profiles: where it was learned and where it runs.
+  std::set<std::string> nodes;
+  for (const json& p : in.partials) nodes.insert(StringAt(p, "/metadata/labels/minpriv.dev~1node"));
+  for (const RunningPod& pod : in.running_pods) {
+    if (!pod.node.empty()) nodes.insert(pod.node);
+  }
+  absl::Status s = ReconcileProposal(key, target, merged, settings, nodes);
   return {s, merged.requeue_after};
 }
 

@@ -103,10 +103,12 @@ class Reconciler {
   ReconcileResult Reconcile(const WorkloadKey& key);
 
  private:
-  // The proposal's state machine (proposal_step.cc).
+  // The proposal's state machine (proposal_step.cc). `nodes`: those that need its seccomp
+  // profiles before it is applied (see seccomp_gate.h).
   absl::Status ReconcileProposal(const WorkloadKey& key, const nlohmann::json& workload,
                                  const MergeResult& merged,
-                                 const crd::EffectiveSettings& settings);
+                                 const crd::EffectiveSettings& settings,
+                                 const std::set<std::string>& nodes);
   absl::Status WriteMergedProfile(const WorkloadKey& key, const MergeResult& merged,
                                   const std::optional<nlohmann::json>& existing);
   absl::StatusOr<nlohmann::json> CreateProposal(const WorkloadKey& key,

@@ -210,6 +210,15 @@ Json RemediationProposalSchema() {
   conditions["x-kubernetes-list-map-keys"] = {"type"};
   Json network_policy = FreeObject("The NetworkPolicy to create (networking.k8s.io/v1).");
   network_policy["x-kubernetes-embedded-resource"] = true;
+  Json seccomp_installs = Array(
+      "Nodes whose agent installed the seccomp profiles (written by the agents).",
+      Object("", {{"node", String("")},
+                  {"profiles", Array("names installed", String(""))},
+                  {"digest", String("digest of the profiles' content installed")},
+                  {"installedAt", DateTime("")}},
+             {"node", "installedAt"}));
+  seccomp_installs["x-kubernetes-list-type"] = "map";
+  seccomp_installs["x-kubernetes-list-map-keys"] = {"node"};
   Json status = Object(
       "",
       {{"phase", Enum("", PhaseNames())},
@@ -222,6 +231,7 @@ Json RemediationProposalSchema() {
         Array("", Object("", {{"name", String("installed as minpriv/<name>.json")},
                               {"profile", FreeObject("OCI seccomp profile")}},
                          {"name", "profile"}))},
+       {"seccompInstalls", seccomp_installs},
        {"patch", PatchSchema("RFC 6902 patch against the live workload")},
        {"networkPolicy", network_policy},
        {"evidence", Array("", Object("", {{"change", String("")}, {"evidence", String("")}},

@@ -20,15 +20,6 @@ void TrimSeparators(std::string& s) {
   s.erase(0, start);
 }
 
-uint64_t Fnv1a64(std::string_view s) {
-  uint64_t h = 0xcbf29ce484222325ULL;
-  for (unsigned char c : s) {
-    h ^= c;
-    h *= 0x100000001b3ULL;
-  }
-  return h;
-}
-
 std::string Join(std::initializer_list<std::string_view> parts) {
   std::string joined;
   for (std::string_view p : parts) {
@@ -76,6 +67,15 @@ bool IsDns1123Subdomain(std::string_view name) {
     prev = c;
   }
   return true;
+}
+
+uint64_t Fnv1a64(std::string_view s) {
+  uint64_t h = 0xcbf29ce484222325ULL;
+  for (unsigned char c : s) {
+    h ^= c;
+    h *= 0x100000001b3ULL;
+  }
+  return h;
 }
 
 }  // namespace minpriv::crd

@@ -14,6 +14,7 @@
 #ifndef MINPRIV_CRD_NAMES_H_
 #define MINPRIV_CRD_NAMES_H_
 
+#include <cstdint>
 #include <string>
 #include <string_view>
 
@@ -26,6 +27,9 @@ std::string PartialProfileName(std::string_view kind, std::string_view name,
                                std::string_view node);
 
 bool IsDns1123Subdomain(std::string_view name);
+
+// The 64-bit FNV-1a hash (names' suffixes, content digests).
+uint64_t Fnv1a64(std::string_view s);
 
 }  // namespace minpriv::crd
 

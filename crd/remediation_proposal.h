@@ -74,6 +74,17 @@ struct SeccompProfile {
   bool operator==(const SeccompProfile&) const = default;
 };
 
+// One node's installation of the proposal's seccomp profiles, written by that node's agent
+// (`minpriv agent --seccomp-dir`): the controller patches a workload with a Localhost profile
+// only when every node it needs has an entry whose digest is the current profiles'.
+struct SeccompInstall {
+  std::string node;
+  std::vector<std::string> profiles;  // names installed, sorted
+  std::string digest;                 // SeccompProfilesDigest of what was installed
+  std::string installed_at;           // RFC3339
+  bool operator==(const SeccompInstall&) const = default;
+};
+
 struct ChangeEvidence {
   std::string change;    // "drop capability NET_RAW", "readOnlyRootFilesystem: true"
   std::string evidence;  // why it is safe: what was (not) observed
@@ -126,6 +137,7 @@ struct ProposalStatus {
   std::vector<ContainerChange> containers;
   std::vector<nlohmann::json> volumes;  // pod volumes added (objects with a name)
   std::vector<SeccompProfile> seccomp_profiles;
+  std::vector<SeccompInstall> seccomp_installs;  // by node; written by the agents
   nlohmann::json patch = nlohmann::json::array();  // RFC 6902 against the live object
   nlohmann::json network_policy;  // a networking.k8s.io/v1 NetworkPolicy; null: none
   std::vector<ChangeEvidence> evidence;

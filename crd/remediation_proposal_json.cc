@@ -1,10 +1,13 @@
 #include "crd/remediation_proposal_json.h"
 
+#include <algorithm>
 #include <string>
 #include <utility>
 
 #include "absl/strings/str_cat.h"
+#include "absl/strings/str_format.h"
 #include "crd/json_decode.h"
+#include "crd/names.h"
 
 namespace minpriv::crd {
 namespace {
@@ -149,7 +152,7 @@ AppliedRecord DecodeApplied(const Json& j, const std::string& path) {
 
 ProposalStatus DecodeStatus(const Json& j, const std::string& path) {
   jd::Object o(j, path, {"phase", "observedGeneration", "conditions", "profile", "containers",
-                         "volumes", "seccompProfiles", "patch", "networkPolicy", "evidence",
+                         "volumes", "seccompProfiles", "seccompInstalls", "patch", "networkPolicy", "evidence",
                          "risks", "numbers", "applied", "pullRequest"});
   ProposalStatus s;
   if (auto* v = o.Get("phase")) {
@@ -187,6 +190,24 @@ ProposalStatus DecodeStatus(const Json& j, const std::string& path) {
       jd::Object body(profile.profile, sp.Path("profile"));
       jd::NonEmptyString(body.Required("defaultAction"), body.Path("defaultAction"));
       s.seccomp_profiles.push_back(std::move(profile));
+    });
+  }
+  if (auto* v = o.Get("seccompInstalls")) {
+    jd::Array(*v, o.Path("seccompInstalls"), [&](const Json& e, const std::string& p) {
+      jd::Object io(e, p, {"node", "profiles", "digest", "installedAt"});
+      SeccompInstall in;
+      in.node = jd::NonEmptyString(io.Required("node"), io.Path("node"));
+      for (const SeccompInstall& other : s.seccomp_installs) {
+        if (other.node == in.node) jd::Fail(p, absl::StrCat("duplicate node '", in.node, "'"));
+      }
+      if (auto* names = io.Get("profiles")) {
+        jd::Array(*names, io.Path("profiles"), [&](const Json& n, const std::string& np) {
+          in.profiles.push_back(jd::NonEmptyString(n, np));
+        });
+      }
+      if (auto* d = io.Get("digest")) in.digest = jd::String(*d, io.Path("digest"));
+      in.installed_at = jd::Time(io.Required("installedAt"), io.Path("installedAt"));
+      s.seccomp_installs.push_back(std::move(in));
     });
   }
   if (auto* v = o.Get("patch")) s.patch = Patch(*v, o.Path("patch"));
@@ -253,6 +274,21 @@ RemediationProposal Decode(const Json& j) {
 
 }  // namespace
 
+Json SeccompInstallToJson(const SeccompInstall& in) {
+  Json j = {{"node", in.node}, {"profiles", in.profiles}, {"installedAt", in.installed_at}};
+  if (!in.digest.empty()) j["digest"] = in.digest;
+  return j;
+}
+
+std::string SeccompProfilesDigest(const std::vector<SeccompProfile>& profiles) {
+  std::vector<std::string> parts;
+  for (const SeccompProfile& p : profiles) parts.push_back(absl::StrCat(p.name, "=", p.profile.dump()));
+  std::sort(parts.begin(), parts.end());
+  std::string joined;
+  for (const std::string& part : parts) absl::StrAppend(&joined, part, "\n");
+  return absl::StrFormat("%016x", Fnv1a64(joined));
+}
+
 Json ProposalStatusToJson(const ProposalStatus& s) {
   Json j = Json::object();
   if (s.phase) j["phase"] = PhaseName(*s.phase);
@@ -263,6 +299,9 @@ Json ProposalStatusToJson(const ProposalStatus& s) {
   if (!s.volumes.empty()) j["volumes"] = s.volumes;
   for (const SeccompProfile& p : s.seccomp_profiles) {
     j["seccompProfiles"].push_back({{"name", p.name}, {"profile", p.profile}});
+  }
+  for (const SeccompInstall& in : s.seccomp_installs) {
+    j["seccompInstalls"].push_back(SeccompInstallToJson(in));
   }
   if (s.patch.is_array() && !s.patch.empty()) j["patch"] = s.patch;
   if (!s.network_policy.is_null()) j["networkPolicy"] = s.network_policy;

@@ -22,6 +22,11 @@ absl::StatusOr<RemediationProposal> ParseRemediationProposalJson(std::string_vie
 
 // The parts, for a status-subresource update or a reconciler that reads one field.
 nlohmann::json ProposalStatusToJson(const ProposalStatus& status);
+// One entry of status.seccompInstalls (what an agent merge-patches in).
+nlohmann::json SeccompInstallToJson(const SeccompInstall& install);
+// 16 hex digits naming the content of `profiles` (names and bodies, order-independent): an
+// agent records it with what it installed, the controller compares it with the current one.
+std::string SeccompProfilesDigest(const std::vector<SeccompProfile>& profiles);
 absl::StatusOr<ProposalStatus> ProposalStatusFromJson(const nlohmann::json& j);
 
 }  // namespace minpriv::crd

@@ -111,6 +111,12 @@ TEST(RemediationProposalJsonTest, MalformedInputsNeverCrash) {
        "status.networkPolicy.kind: must be NetworkPolicy"},
       {[](json& j) { j["status"]["seccompProfiles"][0]["profile"].erase("defaultAction"); },
        "status.seccompProfiles[0].profile.defaultAction: is required"},
+      {[](json& j) { j["status"]["seccompInstalls"][1]["node"] = "node-1"; },
+       "status.seccompInstalls[1]: duplicate node 'node-1'"},
+      {[](json& j) { j["status"]["seccompInstalls"][0].erase("installedAt"); },
+       "status.seccompInstalls[0].installedAt: is required"},
+      {[](json& j) { j["status"]["seccompInstalls"][0]["profiles"][0] = ""; },
+       "status.seccompInstalls[0].profiles[0]: "},
       {[](json& j) { j["status"]["evidence"][0]["change"] = nullptr; },
        "status.evidence[0].change: is required"},
       {[](json& j) { j["status"]["risks"][0] = json::array(); },
@@ -150,6 +156,19 @@ TEST(RemediationProposalJsonTest, StatusAlone) {
   ASSERT_TRUE(back.ok()) << back.status();
   EXPECT_EQ(*back, s);
   EXPECT_EQ(ProposalStatusToJson(ProposalStatus{}), json::object());
+}
+
+TEST(RemediationProposalJsonTest, SeccompProfilesDigestFollowsContentNotOrder) {
+  SeccompProfile a{"a", {{"defaultAction", "SCMP_ACT_ERRNO"}}};
+  SeccompProfile b{"b", {{"defaultAction", "SCMP_ACT_KILL"}}};
+  const std::string ab = SeccompProfilesDigest({a, b});
+  EXPECT_EQ(ab.size(), 16u);
+  EXPECT_EQ(SeccompProfilesDigest({b, a}), ab);
+  SeccompProfile b2 = b;
+  b2.profile["syscalls"] = json::array();
+  EXPECT_NE(SeccompProfilesDigest({a, b2}), ab);
+  SeccompProfile renamed{"c", b.profile};
+  EXPECT_NE(SeccompProfilesDigest({a, renamed}), ab);
 }
 
 }  // namespace

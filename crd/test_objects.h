@@ -47,6 +47,9 @@ inline RemediationProposal FullProposal() {
                          {{"defaultAction", "SCMP_ACT_ERRNO"},
                           {"architectures", {"SCMP_ARCH_X86_64"}},
                           {"syscalls", {{{"names", {"read", "write"}}, {"action", "SCMP_ACT_ALLOW"}}}}}}};
+  s.seccomp_installs = {{"node-1", {"shop-shopfront-app"}, "00112233aabbccdd",
+                         "2026-01-31T12:11:30Z"},
+                        {"node-2", {"shop-shopfront-app"}, "", "2026-01-31T12:11:31Z"}};
   s.patch = json::array({{{"op", "test"}, {"path", "/spec/template/spec/containers/0/name"},
                           {"value", "app"}},
                          {{"op", "add"}, {"path", "/spec/template/spec/volumes/-"},

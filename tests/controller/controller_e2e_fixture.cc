@@ -4,6 +4,7 @@
 #include <sys/socket.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <cstdlib>
 #include <fstream>
 #include <sstream>
@@ -16,6 +17,7 @@
 #include "crd/names.h"
 #include "crd/object_meta.h"
 #include "crd/profile_json.h"
+#include "crd/remediation_proposal_json.h"
 #include "kube/config.h"
 
 namespace minpriv::controller::testing {
@@ -255,20 +257,23 @@ std::string ControllerE2eTest::Condition(const std::string& ns, const std::strin
   return "";
 }
 
-void ControllerE2eTest::ReportSeccompInstalled(const std::string& ns, const std::string& rp) {
+void ControllerE2eTest::ReportSeccompInstalled(const std::string& ns, const std::string& rp,
+                                               const std::vector<std::string>& nodes) {
   for (int attempt = 0; attempt < 10; ++attempt) {
     auto obj = Get(kProposals, ns, rp);
     ASSERT_TRUE(obj.has_value());
-    json conditions = json::array();
-    for (const json& c : (*obj)["status"].value("conditions", json::array())) {
-      if (c.value("type", "") != "SeccompProfileInstalled") conditions.push_back(c);
+    auto status = crd::ProposalStatusFromJson((*obj)["status"]);
+    ASSERT_TRUE(status.ok()) << status.status();
+    std::vector<std::string> names;
+    for (const crd::SeccompProfile& p : status->seccomp_profiles) names.push_back(p.name);
+    std::sort(names.begin(), names.end());
+    json installs = json::array();
+    for (const std::string& node : nodes) {
+      installs.push_back(crd::SeccompInstallToJson(
+          {node, names, crd::SeccompProfilesDigest(status->seccomp_profiles),
+           "2026-01-01T00:00:00Z"}));
     }
-    conditions.push_back({{"type", "SeccompProfileInstalled"},
-                          {"status", "True"},
-                          {"reason", "InstalledOnAllNodes"},
-                          {"message", "installed on node-a, node-b"},
-                          {"lastTransitionTime", "2026-01-01T00:00:00Z"}});
-    (*obj)["status"]["conditions"] = conditions;
+    (*obj)["status"]["seccompInstalls"] = installs;
     if (client_->UpdateStatus(kProposals, ns, *obj).ok()) return;
   }
   FAIL() << "could not report the seccomp profile installed";

@@ -68,8 +68,9 @@ class ControllerE2eTest : public ::testing::Test {
   // The status of condition `type` of the proposal ("" when absent), its reason in *reason.
   std::string Condition(const std::string& ns, const std::string& rp, const std::string& type,
                         std::string* reason = nullptr);
-  // Simulates the node agent: SeccompProfileInstalled True in the proposal's status.
-  void ReportSeccompInstalled(const std::string& ns, const std::string& rp);
+  // Simulates the node agents: status.seccompInstalls with the current profiles for `nodes`.
+  void ReportSeccompInstalled(const std::string& ns, const std::string& rp,
+                              const std::vector<std::string>& nodes = {"node-a", "node-b"});
   // Events in `ns` whose reason is `reason`, their messages.
   std::vector<std::string> Events(const std::string& ns, const std::string& reason);
   // A metric's value from http://127.0.0.1:PORT/metrics, nullopt when unreachable.

@@ -1,6 +1,7 @@
 // The node agent's DaemonSet in the chart and the plain manifests: what it runs, the host
 // paths it mounts, and the least privilege it runs with (root, not privileged, only the
 // capabilities it needs, read-only root, no host namespaces).
+#include <algorithm>
 #include <map>
 #include <set>
 #include <string>
@@ -49,17 +50,26 @@ void ExpectAgentDaemonSet(const std::vector<json>& objects) {
   EXPECT_EQ(sc["capabilities"]["add"], json::array({"BPF", "PERFMON", "NET_ADMIN", "SYSLOG"}));
   EXPECT_EQ(sc["seccompProfile"]["type"], "RuntimeDefault");
 
-  // Exactly these host paths, read-only. (The kubelet's seccomp directory comes with the
-  // installation of approved profiles, not implemented yet.)
-  std::map<std::string, std::string> host_paths;  // volume -> host path
-  for (const json& v : pod["volumes"]) host_paths[v["name"]] = v["hostPath"]["path"];
+  // Exactly these host paths; only the kubelet's seccomp directory (created when missing) is
+  // writable, mounted where --seccomp-dir points.
+  std::map<std::string, std::string> host_paths;  // volume -> host path:type
+  for (const json& v : pod["volumes"]) {
+    host_paths[v["name"]] = v["hostPath"]["path"].get<std::string>() + ":" +
+                            v["hostPath"]["type"].get<std::string>();
+  }
   EXPECT_EQ(host_paths, (std::map<std::string, std::string>{
-                            {"btf", "/sys/kernel/btf"},
-                            {"cgroup", "/sys/fs/cgroup"}}));
+                            {"btf", "/sys/kernel/btf:Directory"},
+                            {"cgroup", "/sys/fs/cgroup:Directory"},
+                            {"seccomp", "/var/lib/kubelet/seccomp:DirectoryOrCreate"}}));
   std::map<std::string, bool> read_only;
   for (const json& m : c["volumeMounts"]) read_only[m["mountPath"]] = m.value("readOnly", false);
   EXPECT_EQ(read_only, (std::map<std::string, bool>{{"/sys/fs/cgroup", true},
-                                                    {"/sys/kernel/btf", true}}));
+                                                    {"/sys/kernel/btf", true},
+                                                    {"/var/lib/kubelet/seccomp", false}}));
+  auto dir = std::find(args.begin(), args.end(), "--seccomp-dir");
+  ASSERT_NE(dir, args.end());
+  ASSERT_NE(dir + 1, args.end());
+  EXPECT_EQ(*(dir + 1), "/var/lib/kubelet/seccomp");
 }
 
 TEST(AgentDaemonSetTest, InTheChartAndThePlainManifests) {
@@ -84,6 +94,26 @@ TEST(AgentDaemonSetTest, ValuesReachTheCommandLine) {
                                              "--publish-interval", "10s", "--max-containers",
                                              "8192"}));
   EXPECT_EQ(c["securityContext"]["capabilities"]["add"].size(), 5u);
+}
+
+TEST(AgentDaemonSetTest, AnotherSeccompDirIsMountedAndPassed) {
+  Rendered r = HelmTemplate({"--set", "agent.seccompDir=/etc/kubelet/seccomp"});
+  ASSERT_EQ(r.exit_code, 0) << r.errors;
+  const json* ds = Find(r.objects, "DaemonSet", "minpriv-agent");
+  ASSERT_NE(ds, nullptr);
+  const json& pod = (*ds)["spec"]["template"]["spec"];
+  std::vector<std::string> args = pod["containers"][0]["args"];
+  EXPECT_THAT(args, ::testing::IsSupersetOf({"--seccomp-dir", "/etc/kubelet/seccomp"}));
+  bool mounted = false;
+  for (const json& m : pod["containers"][0]["volumeMounts"]) {
+    if (m["name"] == "seccomp") mounted = m["mountPath"] == "/etc/kubelet/seccomp";
+  }
+  EXPECT_TRUE(mounted);
+  bool host = false;
+  for (const json& v : pod["volumes"]) {
+    if (v["name"] == "seccomp") host = v["hostPath"]["path"] == "/etc/kubelet/seccomp";
+  }
+  EXPECT_TRUE(host);
 }
 
 }  // namespace

@@ -322,7 +322,9 @@ TEST(RbacTest, EachComponentHasExactlyItsDocumentedPermissions) {
                      {"apps/replicasets", {"get"}},
                      {"batch/jobs", {"get"}},
                      {"minpriv.dev/workloadprofiles", {"get", "create", "update"}},
-                     {"minpriv.dev/workloadprofiles/status", {"update"}}}));
+                     {"minpriv.dev/workloadprofiles/status", {"update"}},
+                     {"minpriv.dev/remediationproposals", kRead},
+                     {"minpriv.dev/remediationproposals/status", {"patch"}}}));
   // Each binding binds its own ServiceAccount to its own role.
   for (const char* kind : {"ClusterRoleBinding", "RoleBinding"}) {
     for (const json& b : OfKind(r.objects, kind)) {
