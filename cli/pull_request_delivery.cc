@@ -2,6 +2,7 @@
 
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_join.h"
+#include "spdlog/spdlog.h"
 
 namespace minpriv::cli {
 namespace {
@@ -38,9 +39,34 @@ absl::StatusOr<DeliveryResult> GitOpsPullRequestDelivery::Deliver(const controll
   in.workload = {p.workload != nullptr ? p.workload->value("apiVersion", "") : "", p.key.kind,
                  p.key.ns, p.key.name};
   in.status = &p.resource->status;
+  // A Job its CronJob makes is not in the repository; the CronJob is, with the same pod
+  // template under its jobTemplate: the pull request edits that.
+  crd::ProposalStatus translated;
+  if (p.workload != nullptr) {
+    absl::StatusOr<controller::PatchTarget> t = controller::ResolvePatchTarget(p.key, *p.workload);
+    if (t.ok() && t->via_owner) {
+      translated = p.resource->status;
+      for (nlohmann::json& op : translated.patch) {
+        if (op.is_object() && op.contains("path") && op["path"].is_string()) {
+          op["path"] = t->Translate(op["path"].get<std::string>());
+        }
+      }
+      in.workload = {t->kind->api_version, t->kind->kind, p.key.ns, t->name};
+      in.status = &translated;
+    }
+  }
   in.proposal_name = p.resource->metadata.name;
   in.revision = p.revision;
-  absl::StatusOr<gitops::ClusterDeliveryResult> done = gitops_->Deliver(in);
+  absl::StatusOr<DeliveryResult> r = Map(p, gitops_->Deliver(in));
+  if (r.ok()) {
+    spdlog::info("pull request delivery workload={} revision={} reason={} message=\"{}\"",
+                 p.key.String(), p.revision, r->reason, r->message);
+  }
+  return r;
+}
+
+absl::StatusOr<DeliveryResult> GitOpsPullRequestDelivery::Map(
+    const controller::Proposal& p, const absl::StatusOr<gitops::ClusterDeliveryResult>& done) {
   if (!done.ok()) {
     const absl::Status& s = done.status();
     const std::string msg(s.message());

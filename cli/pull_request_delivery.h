@@ -28,6 +28,9 @@ class GitOpsPullRequestDelivery : public controller::Delivery {
   absl::StatusOr<controller::DeliveryResult> Deliver(const controller::Proposal& proposal) override;
 
  private:
+  absl::StatusOr<controller::DeliveryResult> Map(
+      const controller::Proposal& proposal,
+      const absl::StatusOr<gitops::ClusterDeliveryResult>& done);
   std::unique_ptr<gitops::ClusterDelivery> gitops_;
 };
 

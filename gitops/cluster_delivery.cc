@@ -51,8 +51,13 @@ absl::StatusOr<std::string> ReadTokenSecret(const kube::RestClient& client, cons
   const std::string where = absl::StrCat("Secret ", ref.ns, "/", ref.name, " key ", ref.key);
   absl::StatusOr<nlohmann::json> secret = client.Get(kSecrets, ref.ns, ref.name);
   if (!secret.ok()) {
-    return absl::FailedPreconditionError(
-        absl::StrCat(where, ": cannot read the forge token: ", secret.status().message()));
+    const std::string why = absl::StrCat(where, ": cannot read the forge token: ",
+                                         secret.status().message());
+    // The API server unreachable is retried; a Secret missing or forbidden is said.
+    if (absl::IsUnavailable(secret.status()) || absl::IsDeadlineExceeded(secret.status())) {
+      return absl::Status(secret.status().code(), why);
+    }
+    return absl::FailedPreconditionError(why);
   }
   const nlohmann::json* data = nullptr;
   if (secret->contains("data") && (*secret)["data"].is_object()) data = &(*secret)["data"];

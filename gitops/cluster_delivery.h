@@ -33,8 +33,9 @@ struct SecretKeyRef {
 absl::StatusOr<SecretKeyRef> ParseSecretKeyRef(const std::string& text);
 
 // The token in data[KEY] of the Secret (base64-decoded, surrounding white space removed).
-// FailedPrecondition saying which Secret and key when it is missing, unreadable or empty;
-// the token's value never appears in an error.
+// FailedPrecondition saying which Secret and key when it is missing, forbidden, malformed or
+// empty (Unavailable / DeadlineExceeded, retried, when the API server is unreachable); the
+// token's value never appears in an error.
 absl::StatusOr<std::string> ReadTokenSecret(const kube::RestClient& client, const SecretKeyRef& ref);
 
 struct ClusterDeliveryOptions {
