@@ -222,6 +222,30 @@ TEST_F(ControllerPullRequestE2eTest, ClosedWithoutMergingIsRecordedAndNotReopene
   EXPECT_EQ(forge_->pushes(), pushes);
 }
 
+TEST_F(ControllerPullRequestE2eTest, MergedIntoTheBaseIsRecordedAsMerged) {
+  CreateTokenSecret(kToken);
+  StartPullRequestController();
+  ApproveWeb();
+  ASSERT_TRUE(WaitFor([&] { return PullRequestStatus().is_object(); }, absl::Seconds(60)))
+      << ControllerLog("c1");
+  // Merged as the forge merges: the base now holds the narrowed manifest, so there is
+  // nothing left to plan; the pull request is still found by its branch and recorded.
+  Sh(absl::StrCat("git --git-dir='", forge_->bare_repo(), "' update-ref refs/heads/main refs/heads/",
+                  kBranch));
+  forge_->SetState(1, "merged");
+  const int pushes = forge_->pushes();
+  Touch(1);
+  ASSERT_TRUE(WaitFor([&] { return PullRequestStatus().value("state", "") == "Merged"; },
+                      absl::Seconds(30)))
+      << PullRequestStatus().dump() << ControllerLog("c1");
+  EXPECT_EQ(Phase("shop", "deployment-web"), "Applied");
+  std::string reason;
+  EXPECT_EQ(Condition("shop", "deployment-web", "Delivered", &reason), "True");
+  EXPECT_EQ(reason, "PullRequestMerged");
+  EXPECT_EQ(forge_->pushes(), pushes);
+  EXPECT_EQ(forge_->pulls().size(), 1u);
+}
+
 TEST_F(ControllerPullRequestE2eTest, BadTokenIsDeliveredFalseWithAClearReasonAndNothingPushed) {
   const std::string bad = "tok_wrong_5e6f7a8b9c0d1e2f3a4b5c6d";
   CreateTokenSecret(bad);
