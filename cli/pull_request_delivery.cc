@@ -100,8 +100,8 @@ absl::StatusOr<DeliveryResult> GitOpsPullRequestDelivery::Map(
     case gitops::Outcome::kUpdated:
     case gitops::Outcome::kBaseMerged:
     case gitops::Outcome::kUnchanged: {
-      DeliveryResult r = Result(Outcome::kDelivered, "PullRequestOpen",
-                                absl::StrCat(d.url, " (", gitops::OutcomeName(d.outcome), ")"));
+      // The message stays the same from one reconcile to the next (no status rewrite).
+      DeliveryResult r = Result(Outcome::kDelivered, "PullRequestOpen", d.url);
       ref.state = crd::PullRequestState::kOpen;
       r.pull_request = ref;
       return r;

@@ -2,6 +2,7 @@
 
 #include <sys/stat.h>
 
+#include <cctype>
 #include <filesystem>
 
 #include "absl/strings/escaping.h"
