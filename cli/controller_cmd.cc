@@ -9,6 +9,9 @@
 #include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
 #include "cli/commands.h"
+#include "cli/pull_request_delivery.h"
+#include "gitops/cluster_delivery.h"
+#include "kube/config.h"
 #include "spdlog/spdlog.h"
 #include "util/exit_codes.h"
 
@@ -26,7 +29,9 @@ CommandText ControllerText() {
       "minpriv controller [--kubeconfig FILE] [--namespace NS] [--quiet-period DUR]\n"
       "                          [--min-window DUR] [--max-window DUR] [--delivery Apply|PullRequest]\n"
       "                          [--leader-election-namespace NS] [--metrics-addr ADDR]\n"
-      "                          [--identity ID]";
+      "                          [--identity ID] [--git-repo URL --git-token-secret NS/NAME[/KEY]\n"
+      "                          [--git-base BRANCH] [--git-forge github|gitlab] [--git-api-url URL]\n"
+      "                          [--git-project PATH] [--git-work-dir DIR]]";
   t.description =
       "Merges the partial WorkloadProfiles the node agent writes into one profile per workload,\n"
       "proposes a RemediationProposal once learning converged, and applies what an operator\n"
@@ -78,6 +83,20 @@ std::unique_ptr<CommandLine> ControllerCommandLine(ControllerFlags* f) {
     f->options.workers = n;
     return absl::OkStatus();
   });
+  GitFlags& g = f->git;
+  cl->AddValue("--git-repo", &g.repo, "URL",
+               "PullRequest delivery: the repository holding the manifests (https://)");
+  cl->AddValue("--git-base", &g.base, "BRANCH", "the branch pull requests target (default main)");
+  cl->AddValue("--git-forge", &g.forge, "KIND", "github or gitlab (default: from the URL's host)")
+      ->check(CLI::IsMember({"github", "gitlab"}));
+  cl->AddValue("--git-api-url", &g.api_url, "URL",
+               "the forge's API (default https://api.github.com, https://gitlab.com/api/v4)");
+  cl->AddValue("--git-project", &g.project, "PATH",
+               "OWNER/REPO or GROUP/.../PROJECT when the URL does not say");
+  cl->AddValue("--git-token-secret", &g.token_secret, "NS/NAME[/KEY]",
+               "the Secret (key, default token) holding the forge token, read at each delivery");
+  cl->AddValue("--git-work-dir", &g.work_dir, "DIR",
+               "keep the repository's clones here (default: a private temporary directory)");
   return cl;
 }
 
@@ -87,6 +106,43 @@ absl::StatusOr<ControllerFlags> ParseControllerFlags(int argc, char** argv) {
   if (absl::Status s = cl->Parse(argc, argv); !s.ok()) return s;
   f.help = cl->help_requested();
   return f;
+}
+
+absl::Status CheckGitFlags(const GitFlags& git) {
+  if (git.repo.empty()) {
+    if (!git.forge.empty() || !git.api_url.empty() || !git.project.empty() ||
+        !git.token_secret.empty() || !git.work_dir.empty() || git.base != "main") {
+      return absl::InvalidArgumentError("--git-* flags need --git-repo URL");
+    }
+    return absl::OkStatus();
+  }
+  if (git.token_secret.empty()) {
+    return absl::InvalidArgumentError(
+        "--git-repo needs --git-token-secret NS/NAME[/KEY]: the Secret holding the forge token");
+  }
+  absl::StatusOr<gitops::SecretKeyRef> secret = gitops::ParseSecretKeyRef(git.token_secret);
+  if (!secret.ok()) return secret.status();
+  return gitops::ResolveForgeTarget({git.repo, git.forge, git.api_url, git.project}).status();
+}
+
+absl::StatusOr<std::unique_ptr<controller::Delivery>> MakePullRequestDelivery(
+    const GitFlags& git, const kube::RestClient& client) {
+  if (absl::Status s = CheckGitFlags(git); !s.ok()) return s;
+  if (git.repo.empty()) return std::unique_ptr<controller::Delivery>();
+  absl::StatusOr<gitops::SecretKeyRef> secret = gitops::ParseSecretKeyRef(git.token_secret);
+  if (!secret.ok()) return secret.status();
+  gitops::ClusterDeliveryOptions o;
+  o.repository = {git.repo, git.forge, git.api_url, git.project};
+  o.base = git.base;
+  o.work_root = git.work_dir;
+  kube::RestClient reader = client.WithTimeout(absl::Seconds(10));
+  absl::StatusOr<std::unique_ptr<gitops::ClusterDelivery>> d = gitops::ClusterDelivery::Create(
+      o, [reader, ref = *secret]() { return gitops::ReadTokenSecret(reader, ref); });
+  if (!d.ok()) {
+    return absl::InvalidArgumentError(absl::StrCat("--git-repo: ", d.status().message()));
+  }
+  return std::unique_ptr<controller::Delivery>(
+      std::make_unique<GitOpsPullRequestDelivery>(*std::move(d)));
 }
 
 int RunController(int argc, char** argv) {
@@ -99,6 +155,28 @@ int RunController(int argc, char** argv) {
   if (f->help) {
     std::fputs(ControllerCommandLine(&unused)->Help().c_str(), stdout);
     return util::kExitOk;
+  }
+  std::unique_ptr<controller::Delivery> pull_request;
+  if (absl::Status s = CheckGitFlags(f->git); !s.ok()) {
+    std::fprintf(stderr, "minpriv controller: %s\n", std::string(s.message()).c_str());
+    return util::kExitUsage;
+  }
+  if (!f->git.repo.empty()) {
+    absl::StatusOr<kube::Config> config =
+        kube::LoadDefault(f->options.kubeconfig, kube::EnvironmentMap());
+    absl::StatusOr<kube::RestClient> client =
+        config.ok() ? kube::RestClient::Create(*config) : config.status();
+    if (!client.ok()) {
+      std::fprintf(stderr, "minpriv controller: %s\n", std::string(client.status().message()).c_str());
+      return util::kExitFailure;
+    }
+    absl::StatusOr<std::unique_ptr<controller::Delivery>> d = MakePullRequestDelivery(f->git, *client);
+    if (!d.ok()) {
+      std::fprintf(stderr, "minpriv controller: %s\n", std::string(d.status().message()).c_str());
+      return util::kExitUsage;
+    }
+    pull_request = *std::move(d);
+    f->options.pull_request = pull_request.get();
   }
   std::signal(SIGTERM, OnSignal);
   std::signal(SIGINT, OnSignal);

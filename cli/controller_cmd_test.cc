@@ -53,5 +53,33 @@ TEST(ControllerFlagsTest, BadValuesNameTheFlag) {
   EXPECT_THAT(std::string(Parse({"--workers", "0"}).status().message()), HasSubstr("--workers"));
 }
 
+TEST(ControllerFlagsTest, GitFlagsForPullRequestDelivery) {
+  auto f = Parse({"--git-repo", "https://github.com/acme/shop-deploy.git", "--git-base", "prod",
+                  "--git-token-secret", "minpriv/forge-token/github", "--git-work-dir", "/var/x"});
+  ASSERT_TRUE(f.ok()) << f.status();
+  EXPECT_EQ(f->git.repo, "https://github.com/acme/shop-deploy.git");
+  EXPECT_EQ(f->git.base, "prod");
+  EXPECT_EQ(f->git.token_secret, "minpriv/forge-token/github");
+  EXPECT_EQ(f->git.work_dir, "/var/x");
+  EXPECT_TRUE(CheckGitFlags(f->git).ok()) << CheckGitFlags(f->git);
+  EXPECT_TRUE(CheckGitFlags(Parse({})->git).ok());  // no repository: PullRequest waits
+}
+
+TEST(ControllerFlagsTest, BadGitFlagsSayWhatIsMissing) {
+  auto check = [](std::vector<std::string> args) {
+    absl::StatusOr<ControllerFlags> f = Parse(std::move(args));
+    return f.ok() ? std::string(CheckGitFlags(f->git).message()) : std::string(f.status().message());
+  };
+  EXPECT_THAT(check({"--git-token-secret", "ns/name"}), HasSubstr("need --git-repo URL"));
+  EXPECT_THAT(check({"--git-repo", "https://github.com/acme/shop.git"}),
+              HasSubstr("--git-repo needs --git-token-secret"));
+  EXPECT_THAT(check({"--git-repo", "https://github.com/acme/shop.git", "--git-token-secret", "x"}),
+              HasSubstr("--git-token-secret: 'x'"));
+  EXPECT_THAT(check({"--git-repo", "https://git.example.com/acme/shop.git", "--git-token-secret",
+                     "ns/name"}),
+              HasSubstr("--forge"));
+  EXPECT_THAT(check({"--git-forge", "bitbucket"}), HasSubstr("--git-forge"));
+}
+
 }  // namespace
 }  // namespace minpriv::cli

@@ -259,6 +259,8 @@ absl::Status Reconciler::ReconcileProposal(const WorkloadKey& key, const json& w
           case Outcome::kNotAppliable:
             SetCondition(st, kConditionDelivered, ConditionStatus::kFalse, delivered->reason,
                          delivered->message, st.observed_generation);
+            // A pull request closed without merging is recorded as closed.
+            if (delivered->pull_request) st.pull_request = delivered->pull_request;
             break;
           case Outcome::kStale: {
             const WorkloadKind* kind = FindWorkloadKind(key.kind);
