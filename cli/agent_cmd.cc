@@ -155,7 +155,7 @@ int RunAgent(int argc, char** argv) {
   std::unique_ptr<kube::HttpEndpoint> endpoint;
   if (!f->metrics_addr.empty()) {
     auto started = kube::HttpEndpoint::Start(
-        f->metrics_addr, [&engine] { return engine.Metrics(); }, [&ready] { return ready.load(); });
+        f->metrics_addr, [&engine] { return engine.Metrics(); }, [&ready, &engine] { return ready.load() && engine.watching(); });
     if (!started.ok()) return fail(started.status());
     endpoint = *std::move(started);
   }
