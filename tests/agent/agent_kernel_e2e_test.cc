@@ -55,9 +55,21 @@ TEST_F(KernelE2eTest, PartialHoldsRuncInitAndTheWorkloadAttributedToTheDeploymen
   EXPECT_EQ((*partial)["status"]["complete"], true) << partial->dump(1);
   EXPECT_EQ(Metric("cgroups_attributed_total"), 1) << HttpGet("/metrics");
   EXPECT_EQ(Metric("tracked_cgroups"), 1) << HttpGet("/metrics");
+  const std::string bundle = pod->bundle->dir();
   pod.reset();  // runc delete
   ASSERT_TRUE(WaitFor([&] { return Metric("tracked_cgroups") == 0; })) << HttpGet("/metrics");
   EXPECT_EQ(util::ExitCodeOf(StopAgent()), 0) << AgentLog();
+  // After the final drain (occurrence counts delivered again): runc init's privileged set-up
+  // (capabilities as root, the root file system it prepares at the bundle's host paths) is
+  // the runtime's, not the container's; sleep needs none of it.
+  partial = Partial("web");
+  ASSERT_TRUE(partial.has_value());
+  EXPECT_EQ((*partial)["metadata"]["annotations"][kAgentStateAnnotation], "stopped");
+  const json& app = (*partial)["spec"]["containers"][0];
+  EXPECT_EQ(app["capabilities"], json::array()) << partial->dump(1);
+  EXPECT_EQ(app["capabilityEvidence"], json::array()) << partial->dump(1);
+  EXPECT_THAT(app["fileWrites"].dump(), ::testing::Not(::testing::HasSubstr(bundle)));
+  EXPECT_THAT(Syscalls(*partial), IsSupersetOf({"pivot_root", "clock_nanosleep"}));
 }
 
 TEST_F(KernelE2eTest, CgroupfsPodThatLivedUnderASecondIsAttributedFromALateStatus) {
@@ -103,7 +115,10 @@ TEST_F(KernelE2eTest, RestartMidWindowLosesNothingAndAddsWhatIsNew) {
   ASSERT_TRUE(before.has_value());
   EXPECT_EQ(before->at("metadata")["annotations"][kAgentStateAnnotation], "stopped");
   StartAgent();
-  auto second = RunPod("web-2", "web-rs", {"/bin/uname", "-a"});
+  // New behaviour: a syscall, an exec, a file write and a capability (CAP_CHOWN: root
+  // giving a file away), the workload's own after its exec.
+  auto second = RunPod("web-2", "web-rs",
+                       {"/bin/sh", "-c", "uname -a >/dev/null; touch /tmp/f; chown 1 /tmp/f"});
   ASSERT_NE(second, nullptr);
   std::optional<json> after;
   ASSERT_TRUE(WaitFor([&] {
@@ -113,6 +128,11 @@ TEST_F(KernelE2eTest, RestartMidWindowLosesNothingAndAddsWhatIsNew) {
   EXPECT_THAT(Syscalls(*after), IsSupersetOf(Syscalls(*before)));
   EXPECT_THAT(Execs(*after), IsSupersetOf(Execs(*before)));
   EXPECT_THAT(Execs(*after), Contains(AnyOf("/bin/uname", "/usr/bin/uname")));
+  ASSERT_TRUE(WaitFor([&] {
+    after = Partial("web");
+    return after && (*after)["spec"]["containers"][0]["capabilities"] == json({"CHOWN"});
+  })) << after->dump(1);
+  EXPECT_THAT((*after)["spec"]["containers"][0]["fileWrites"].dump(), ::testing::HasSubstr("\"/tmp/f\""));
   EXPECT_EQ(Metric("resumed_total"), 1) << HttpGet("/metrics");
 }
 
@@ -136,6 +156,7 @@ TEST_F(KernelE2eTest, ChurningPodsAreAllAttributedAndNothingLeaks) {
   std::optional<json> partial = Partial("job");
   ASSERT_TRUE(partial.has_value());
   EXPECT_THAT(Syscalls(*partial), IsSupersetOf({"pivot_root", "exit_group"}));
+  EXPECT_TRUE(WaitFor([&] { return Metric("workloads") == 0; })) << HttpGet("/metrics");
 }
 
 // utime + stime of `pid` in clock ticks.
