@@ -69,6 +69,7 @@ absl::Status Agent::Run(observer::NodeObserver& observer, const std::string& cgr
   absl::Status watched = observer.WatchRoot(cgroup_root, &attribution_);
   attribution_.SetScanningExisting(false);
   if (!watched.ok()) return watched;
+  watching_.store(true);
   spdlog::info("agent on node {}: watching {}", options_.node, cgroup_root);
   absl::Time last_drain = clock_();
   absl::Status status = absl::OkStatus();
@@ -89,6 +90,7 @@ absl::Status Agent::Run(observer::NodeObserver& observer, const std::string& cgr
   }
   if (absl::Status s = observer.Drain(); !s.ok()) spdlog::warn("drain: {}", s.ToString());
   Tick(counters(), /*final=*/true);
+  watching_.store(false);
   observer.Detach();
   return status;
 }

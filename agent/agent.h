@@ -60,6 +60,9 @@ class Agent {
   absl::Status Run(observer::NodeObserver& observer, const std::string& cgroup_root,
                    const std::atomic<bool>& stop);
 
+  // True once Run watches its root (the observer tracks new cgroups): readiness (thread-safe).
+  bool watching() const { return watching_.load(); }
+
   // Prometheus text of the latest Tick (thread-safe).
   std::string Metrics() const;
   // Counters of the latest Tick (for tests; polling thread).
@@ -79,6 +82,7 @@ class Agent {
   PodIndex pods_;
   std::unique_ptr<kube::Reflector> reflector_;
   std::atomic<bool> pods_changed_{true};
+  std::atomic<bool> watching_{false};
   absl::Time last_pod_refresh_ = absl::InfinitePast();
   std::optional<observer::NodeStats> last_stats_;
 

@@ -2,6 +2,7 @@
 
 #include <algorithm>
 
+#include "absl/strings/str_cat.h"
 #include "util/syscalls.h"
 
 namespace minpriv::agent {
@@ -11,6 +12,8 @@ CgroupRecord::CgroupRecord(uint64_t id, KubeCgroup cgroup, absl::Time created, b
       cgroup_(std::move(cgroup)),
       created_(created),
       preexisting_(preexisting),
+      // A cgroup that existed before the agent: its workload's exec is long past.
+      exec_seen_(preexisting),
       builder_(std::make_unique<profiler::ProfileBuilder>("")) {}
 
 void CgroupRecord::MarkWorkloadExec(absl::Time) { exec_seen_ = true; }
@@ -23,6 +26,7 @@ void CgroupRecord::Attribute(WorkloadRef workload, std::string container) {
 void CgroupRecord::Discard() {
   builder_.reset();
   runtime_syscalls_.clear();
+  runtime_facts_.clear();
 }
 
 crd::ContainerProfile CgroupRecord::Build() const {
@@ -57,17 +61,38 @@ void CgroupRecord::OnSyscall(absl::Time t, const observer::SyscallObservation& o
   if (!exec_seen_ && o.abi == observer::SyscallAbi::kX86_64) runtime_syscalls_.insert(o.nr);
   builder_->OnSyscall(t, o);
 }
+// Before the workload's exec, capability checks, identities and file writes are the
+// runtime's (runc init as root with the runtime's privileges, setting up the root file system
+// at the bundle's host paths): not the container's, so not in its profile (as verify's
+// replay sets them apart). Their occurrence counts come again at the observer's Drain, after
+// the exec: recognised by the runtime's comm with the same fact. Its syscalls are kept.
+bool CgroupRecord::IsRuntimeFact(std::string key) {
+  if (!exec_seen_) {
+    runtime_facts_.insert(std::move(key));
+    return true;
+  }
+  return runtime_facts_.count(key) > 0;
+}
 void CgroupRecord::OnCapability(absl::Time t, const observer::CapabilityObservation& o) {
-  if (builder_) builder_->OnCapability(t, o);
+  if (!builder_ || IsRuntimeFact(absl::StrCat("cap:", o.cap, ":", o.allowed, ":", o.call_site,
+                                              ":", o.comm))) {
+    return;
+  }
+  builder_->OnCapability(t, o);
 }
 void CgroupRecord::OnFileWrite(absl::Time t, const observer::FileWriteObservation& o) {
-  if (builder_) builder_->OnFileWrite(t, o);
+  if (!builder_ ||
+      IsRuntimeFact(absl::StrCat("file:", static_cast<int>(o.op), ":", o.comm, ":", o.path))) {
+    return;
+  }
+  builder_->OnFileWrite(t, o);
 }
 void CgroupRecord::OnExec(absl::Time t, const observer::ExecObservation& o) {
   if (builder_) builder_->OnExec(t, o);
 }
 void CgroupRecord::OnIdentity(absl::Time t, const observer::IdentityObservation& o) {
-  if (builder_) builder_->OnIdentity(t, o);
+  if (!builder_ || IsRuntimeFact(absl::StrCat("id:", o.uid, ":", o.gid, ":", o.comm))) return;
+  builder_->OnIdentity(t, o);
 }
 void CgroupRecord::OnListen(absl::Time t, const observer::ListenObservation& o) {
   if (builder_) builder_->OnListen(t, o);

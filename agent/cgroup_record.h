@@ -1,6 +1,7 @@
 // What the agent knows of one observed container cgroup: its observations in a
 // ProfileBuilder (from the cgroup's creation, before anyone knows which container it is),
-// the syscalls first seen before the workload's own exec (the runtime's: runc/crun init),
+// the syscalls first seen before the workload's own exec (the runtime's: runc/crun init; its
+// capability checks, identities and file writes are not the container's and are left out),
 // and, once its pod's status names it, its container and workload. This is the sink the
 // NodeObserver feeds; a record of an excluded pod discards what it is given.
 #ifndef MINPRIV_AGENT_CGROUP_RECORD_H_
@@ -67,6 +68,9 @@ class CgroupRecord : public observer::ObservationSink {
   void OnDns(absl::Time t, const observer::DnsObservation& o) override;
 
  private:
+  // Records `key` as the runtime's before the exec; after it, whether it is one of those.
+  bool IsRuntimeFact(std::string key);
+
   uint64_t id_;
   KubeCgroup cgroup_;
   absl::Time created_;
@@ -74,6 +78,8 @@ class CgroupRecord : public observer::ObservationSink {
   bool exec_seen_ = false;
   std::unique_ptr<profiler::ProfileBuilder> builder_;
   std::set<uint32_t> runtime_syscalls_;  // x86_64 numbers first seen before the exec
+  // Capability checks, identities, file writes of the runtime (before the exec), as keys.
+  std::set<std::string> runtime_facts_;
   std::optional<WorkloadRef> workload_;
   std::string container_;
   std::optional<absl::Time> removed_;

@@ -159,7 +159,7 @@ int RunAgent(int argc, char** argv) {
   if (!f->metrics_addr.empty()) {
     auto started = kube::HttpEndpoint::Start(
         f->metrics_addr, [&engine, &installer] { return engine.Metrics() + installer.Metrics(); },
-        [&ready] { return ready.load(); });
+        [&ready, &engine] { return ready.load() && engine.watching(); });
     if (!started.ok()) return fail(started.status());
     endpoint = *std::move(started);
   }
