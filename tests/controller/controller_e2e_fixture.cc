@@ -10,6 +10,7 @@
 #include <sstream>
 
 #include "absl/strings/str_cat.h"
+#include "tests/test_util.h"
 #include "absl/strings/str_join.h"
 #include "absl/strings/str_split.h"
 #include "absl/time/clock.h"
@@ -74,20 +75,12 @@ void ControllerE2eTest::TearDown() {
 }
 
 int ControllerE2eTest::Kubectl(const std::vector<std::string>& args, std::string* out) {
-  std::vector<std::string> quoted;
-  for (const std::string& a : args) quoted.push_back(Quote(a));
-  const std::string log = dir_ + "/kubectl.out";
-  util::SpawnOptions o;
-  o.stdout_path = log;
-  o.stderr_to_stdout = true;
-  auto p = util::Process::Shell(absl::StrCat(MINPRIV_KUBECTL, " --kubeconfig ",
-                                             Quote(server_->kubeconfig()), " ",
-                                             absl::StrJoin(quoted, " ")),
-                                o);
-  if (!p.ok()) return -1;
-  int status = p->Wait();
-  if (out != nullptr) *out = ReadFile(log);
-  return util::ExitCodeOf(status);
+  std::vector<std::string> argv = {"--kubeconfig", server_->kubeconfig()};
+  argv.insert(argv.end(), args.begin(), args.end());
+  test::RunResult r =
+      test::RunBinary(MINPRIV_KUBECTL, argv, dir_, "kubectl", /*merge_stderr=*/true);
+  if (out != nullptr) *out = r.out;
+  return r.exit_code;
 }
 
 void ControllerE2eTest::Apply(const std::string& yaml) {

@@ -7,6 +7,7 @@
 #include "absl/strings/escaping.h"
 #include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
+#include "tests/test_util.h"
 #include "absl/strings/str_join.h"
 #include "absl/time/clock.h"
 #include "crd/remediation_proposal_json.h"
@@ -162,20 +163,12 @@ void WebhookE2eTest::TearDown() {
 }
 
 int WebhookE2eTest::Kubectl(const std::vector<std::string>& args, std::string* out) {
-  std::vector<std::string> quoted;
-  for (const std::string& a : args) quoted.push_back(Quote(a));
-  const std::string log = dir_ + "/kubectl.out";
-  util::SpawnOptions o;
-  o.stdout_path = log;
-  o.stderr_to_stdout = true;
-  auto p = util::Process::Shell(absl::StrCat(MINPRIV_KUBECTL, " --kubeconfig ",
-                                             Quote(server_->kubeconfig()), " ",
-                                             absl::StrJoin(quoted, " ")),
-                                o);
-  if (!p.ok()) return -1;
-  int status = p->Wait();
-  if (out != nullptr) *out = ReadFile(log);
-  return util::ExitCodeOf(status);
+  std::vector<std::string> argv = {"--kubeconfig", server_->kubeconfig()};
+  argv.insert(argv.end(), args.begin(), args.end());
+  test::RunResult r =
+      test::RunBinary(MINPRIV_KUBECTL, argv, dir_, "kubectl", /*merge_stderr=*/true);
+  if (out != nullptr) *out = r.out;
+  return r.exit_code;
 }
 
 int WebhookE2eTest::Apply(const std::string& yaml, std::string* out) {
