@@ -81,7 +81,10 @@ std::unique_ptr<CommandLine> VerifyCommandLine(verifier::VerifyOptions* o) {
   cl->AddValue("--exercise", &o->exercise, "CMD",
                "once the workload is up, run this with /bin/sh -c in the\n"
                "replay's network namespace (not observed; $MINPRIV_POD_IP is\n"
-               "its address); it must exit 0; then the workload is stopped");
+               "its address, $MINPRIV_ROOT the container's root and\n"
+               "$MINPRIV_IN_CONTAINER a prefix that runs a program in its mount\n"
+               "namespace, e.g. to reach a unix socket it binds); it must exit 0;\n"
+               "then the workload is stopped");
   cl->AddDuration("--duration", &o->duration, &o->duration_set,
                   "bound on the replay, e.g. 30s (default: until CMD exits)");
   cl->AddDuration("--ready-timeout", &o->ready_timeout, nullptr,
