@@ -49,7 +49,9 @@ int BPF_PROG(on_sys_exit, struct pt_regs *regs, long ret) {
    * only a watched 64-bit mkdir left a pending record for this thread. */
   long nr = MP_SYSCALL_NR(regs);
   if (nr == NR_mkdir || nr == NR_mkdirat) mkdir_exit(ret);
-  if (!verify_mode) return 0;
+  /* Number -1 is no syscall's exit: rt_sigreturn sets orig_ax to -1 and its "result" is the
+   * interrupted context's rax restored, -1 (reading as -EPERM) as often as not. */
+  if (!verify_mode || nr < 0) return 0;
   __u32 slot;
   struct mp_workload *w = lookup_workload(current_cgroup_id(bpf_get_current_task_btf()), &slot);
   if (!w) return 0;

@@ -4,7 +4,8 @@
  *   behave other WORKDIR TCP_PORT      (runs in an unwatched cgroup: must not leak in)
  *   behave sub WORKDIR                 (runs in a child cgroup of the watched one)
  *   behave mount WORKDIR               (writes across a mount point and inside a chroot)
- *   behave verify WORKDIR              (verify mode: an EROFS write and a seccomp EPERM)
+ *   behave verify WORKDIR              (verify mode: an EROFS write and a seccomp EPERM, after
+ *     a signal handled while rax held -1, which is no denial)
  *   behave count WORKDIR TCP_PORT UDP_PORT   (repeats each action a known number of times:
  *     see Count() for the counts tests/observer_kernel_counts_test.cc expects)
  *   behave udpserve PORT ECHO_PORT    (UDP server on 127.0.0.1:PORT and [::1]:PORT: answers
