@@ -220,6 +220,7 @@ class Analyzer {
     std::set<std::string> all_exports;
     for (const LoadedObject* o : importers) all_exports.insert(o->info.exports.begin(), o->info.exports.end());
     std::map<const LoadedObject*, std::set<std::string>> reached;
+    std::map<const LoadedObject*, std::set<std::string>> strings;  // what dlsym may ask for
     for (bool changed = true; changed;) {
       changed = false;
       for (const LoadedObject* o : importers) {
@@ -237,8 +238,9 @@ class Analyzer {
           names = code->ReachedNames(entries);
         }
         if (code != nullptr && (names.contains("dlsym") || names.contains("dlvsym"))) {
-          std::set<std::string> asked = code->StringsAmong(all_exports);
-          names.insert(asked.begin(), asked.end());
+          auto asked = strings.find(o);
+          if (asked == strings.end()) asked = strings.emplace(o, code->StringsAmong(all_exports)).first;
+          names.insert(asked->second.begin(), asked->second.end());
         }
         std::set<std::string>& before = reached[o];
         if (names.size() != before.size()) {
