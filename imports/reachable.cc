@@ -210,15 +210,25 @@ class Analyzer {
   std::map<const LoadedObject*, std::set<std::string>> ReachedNames(
       const LoadedObject& top, const std::vector<const LoadedObject*>& importers,
       const std::vector<const LoadedObject*>& libc_parts) {
+    std::set<std::string> all_exports;
+    for (const LoadedObject* o : importers) all_exports.insert(o->info.exports.begin(), o->info.exports.end());
     std::set<std::string> wanted;
     bool everything = false;  // a part of the C library could not be read: all exports count
     for (const LoadedObject* part : libc_parts) {
       const ObjectCode* code = Code(*part);
-      if (code == nullptr) everything = true;
-      else wanted.insert(code->relocation_names().begin(), code->relocation_names().end());
+      if (code == nullptr) {
+        everything = true;
+        continue;
+      }
+      wanted.insert(code->relocation_names().begin(), code->relocation_names().end());
     }
-    std::set<std::string> all_exports;
-    for (const LoadedObject* o : importers) all_exports.insert(o->info.exports.begin(), o->info.exports.end());
+    // glibc looks up libgcc_s's unwinder by name itself (thread cancellation, backtrace,
+    // exceptions through C frames): those exports may run whoever else calls them.
+    for (const std::string& e : all_exports) {
+      if (absl::StartsWith(e, "_Unwind_") || absl::StartsWith(e, "__gcc_personality")) {
+        wanted.insert(e);
+      }
+    }
     std::map<const LoadedObject*, std::set<std::string>> reached;
     std::map<const LoadedObject*, std::set<std::string>> strings;  // what dlsym may ask for
     for (bool changed = true; changed;) {
