@@ -4,12 +4,16 @@
 
 #include <algorithm>
 #include <deque>
+#include <memory>
+#include <optional>
 #include <set>
 
 #include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
 #include "imports/loader_model.h"
+#include "imports/object_code.h"
 #include "imports/root_fs.h"
+#include "util/syscalls.h"
 
 namespace minpriv::imports {
 namespace {
@@ -46,7 +50,7 @@ bool IsLibcPart(const LoadedObject& object, const std::string& name, bool musl) 
 
 class Analyzer {
  public:
-  Analyzer(const RootFs& root, ReachableSyscalls& out) : loader_(root), out_(out) {}
+  Analyzer(const RootFs& root, ReachableSyscalls& out) : root_(root), loader_(root), out_(out) {}
 
   BinaryReport Analyze(const std::string& path, bool executable) {
     BinaryReport report;
@@ -129,12 +133,16 @@ class Analyzer {
       libc_exports.insert(part->info.exports.begin(), part->info.exports.end());
     }
     const LibcSyscallTable& table = LibcSyscallTable::Get();
+    const auto reached = ReachedNames(top, importers, libc_parts);
     std::set<UnmappedImport> unmapped;
     for (const LoadedObject* importer : importers) {
       std::string via = importer == &top ? "" : importer->canonical;
+      const std::set<std::string>& names = reached.at(importer);
       for (const ImportedSymbol& import : importer->info.imports) {
+        if (!names.contains(import.name)) continue;  // no reachable code of it calls this
         if (!FromLibc(import, libc_exports, report.libc, table)) continue;
-        auto mapping = table.Lookup(import.name, report.libc);
+        auto mapping = WrapperMapping(import.name, libc_parts);
+        if (!mapping) mapping = table.Lookup(import.name, report.libc);
         if (!mapping) {
           unmapped.insert({via, import.Display()});
           continue;
@@ -155,6 +163,106 @@ class Analyzer {
   }
 
  private:
+  // The call graph of one object, analysed once (nullptr when it cannot be read).
+  const ObjectCode* Code(const LoadedObject& object) {
+    auto it = code_.find(object.canonical);
+    if (it == code_.end()) {
+      std::unique_ptr<ObjectCode> code;
+      if (auto file = root_.OpenFile(object.canonical); file.ok()) {
+        if (auto built = ObjectCode::Build(**file, object.canonical); built.ok()) {
+          code = std::make_unique<ObjectCode>(*std::move(built));
+        }
+      }
+      it = code_.emplace(object.canonical, std::move(code)).first;
+    }
+    return it->second.get();
+  }
+
+  // What `function` makes when the C library's own code shows it is a plain system call
+  // wrapper (imports/wrapper_code.h); nullopt when any part exporting it is not one.
+  std::optional<LibcMapping> WrapperMapping(const std::string& function,
+                                            const std::vector<const LoadedObject*>& libc_parts) {
+    std::optional<std::set<uint32_t>> numbers;
+    for (const LoadedObject* part : libc_parts) {
+      if (!std::binary_search(part->info.exports.begin(), part->info.exports.end(), function)) continue;
+      const ObjectCode* code = Code(*part);
+      auto calls = code == nullptr ? std::nullopt : code->WrapperSyscalls(function);
+      if (!calls) return std::nullopt;
+      if (!numbers) numbers.emplace();
+      numbers->insert(calls->begin(), calls->end());
+    }
+    if (!numbers) return std::nullopt;
+    LibcMapping mapping{function, {}};
+    for (uint32_t nr : *numbers) {
+      const char* name = util::SyscallName(nr);
+      if (name == nullptr || *name == '\0') return std::nullopt;  // unknown to this build
+      mapping.syscalls.push_back(name);
+    }
+    std::sort(mapping.syscalls.begin(), mapping.syscalls.end());
+    return mapping;
+  }
+
+  // For each importer, the names its reachable code uses. `top` may be entered by any of its
+  // exports (and runs from its entry point); a library only by the exports that reached code
+  // of the others (or the C library, which calls interposable names like malloc) asks for.
+  // An object that reaches dlsym may ask for any export whose name it holds as a string.
+  // Grows to a fixpoint: every step only adds names.
+  std::map<const LoadedObject*, std::set<std::string>> ReachedNames(
+      const LoadedObject& top, const std::vector<const LoadedObject*>& importers,
+      const std::vector<const LoadedObject*>& libc_parts) {
+    std::set<std::string> all_exports;
+    for (const LoadedObject* o : importers) all_exports.insert(o->info.exports.begin(), o->info.exports.end());
+    std::set<std::string> wanted;
+    bool everything = false;  // a part of the C library could not be read: all exports count
+    for (const LoadedObject* part : libc_parts) {
+      const ObjectCode* code = Code(*part);
+      if (code == nullptr) {
+        everything = true;
+        continue;
+      }
+      wanted.insert(code->relocation_names().begin(), code->relocation_names().end());
+    }
+    // glibc looks up libgcc_s's unwinder by name itself (thread cancellation, backtrace,
+    // exceptions through C frames): those exports may run whoever else calls them.
+    for (const std::string& e : all_exports) {
+      if (absl::StartsWith(e, "_Unwind_") || absl::StartsWith(e, "__gcc_personality")) {
+        wanted.insert(e);
+      }
+    }
+    std::map<const LoadedObject*, std::set<std::string>> reached;
+    std::map<const LoadedObject*, std::set<std::string>> strings;  // what dlsym may ask for
+    for (bool changed = true; changed;) {
+      changed = false;
+      for (const LoadedObject* o : importers) {
+        const ObjectCode* code = Code(*o);
+        std::set<std::string> names;
+        if (code == nullptr) {
+          for (const ImportedSymbol& i : o->info.imports) names.insert(i.name);
+        } else if (o == &top || everything) {
+          names = code->ReachedNames({o->info.exports.begin(), o->info.exports.end()});
+        } else {
+          std::set<std::string> entries;
+          for (const std::string& e : o->info.exports) {
+            if (wanted.contains(e)) entries.insert(e);
+          }
+          names = code->ReachedNames(entries);
+        }
+        if (code != nullptr && (names.contains("dlsym") || names.contains("dlvsym"))) {
+          auto asked = strings.find(o);
+          if (asked == strings.end()) asked = strings.emplace(o, code->StringsAmong(all_exports)).first;
+          names.insert(asked->second.begin(), asked->second.end());
+        }
+        std::set<std::string>& before = reached[o];
+        if (names.size() != before.size()) {
+          wanted.insert(names.begin(), names.end());
+          before = std::move(names);
+          changed = true;
+        }
+      }
+    }
+    return reached;
+  }
+
   // Whether `import` is resolved by the C library. With the C library's exports at hand that
   // is exact; without them (not found), a glibc version or a known function name decides.
   static bool FromLibc(const ImportedSymbol& import, const std::set<std::string>& libc_exports,
@@ -165,7 +273,9 @@ class Analyzer {
     return table.Lookup(import.name, flavour).has_value();
   }
 
+  const RootFs& root_;
   LoaderModel loader_;
+  std::map<std::string, std::unique_ptr<ObjectCode>> code_;  // by canonical path
   ReachableSyscalls& out_;
 };
 
