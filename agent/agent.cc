@@ -26,6 +26,7 @@ Agent::Agent(kube::RestClient client, AgentOptions options, std::function<absl::
       async_store_(store_.get(), &worker_),
       table_({options_.node, options_.publish_interval, options_.linger}, &async_store_),
       attribution_(options_.attribution, &table_, clock_),
+      settings_(client_),
       owners_(api.get ? std::move(api.get)
                       : OwnerResolver::Getter([this](const kube::ResourceRef& ref,
                                                      const std::string& ns,
@@ -55,52 +56,15 @@ absl::Status Agent::Start(absl::Duration timeout) {
     return absl::UnavailableError(absl::StrCat("pods on node ", options_.node,
                                                ": no list within ", absl::FormatDuration(timeout)));
   }
-  return options_.watch_settings ? StartSettings(timeout) : absl::OkStatus();
-}
-
-absl::Status Agent::StartSettings(absl::Duration timeout) {
-  // Optional: without minpriv's settings CRDs, only the flags' exclusions apply.
-  kube::ListOptions probe;
-  probe.limit = 1;
-  absl::Status served = client_.List(kMinprivSettingsResource, "", probe).status();
-  if (served.ok()) served = client_.List(kClusterMinprivSettingsResource, "", probe).status();
-  if (!served.ok()) {
-    spdlog::warn("settings not readable ({}): only the flags' exclusions apply",
-                 served.ToString());
-    return absl::OkStatus();
-  }
-  for (const kube::ResourceRef* ref : {&kClusterMinprivSettingsResource, &kMinprivSettingsResource}) {
-    kube::EventHandlers h;
-    auto upsert = [this](const nlohmann::json& object) {
-      if (absl::Status s = settings_.Upsert(object); !s.ok()) {
-        spdlog::warn("settings object ignored: {}", s.ToString());
-      }
-      settings_changed_.store(true);
-    };
-    h.on_add = upsert;
-    h.on_update = [upsert](const nlohmann::json&, const nlohmann::json& object) { upsert(object); };
-    h.on_delete = [this](const nlohmann::json& object) {
-      settings_.Remove(object);
-      settings_changed_.store(true);
-    };
-    kube::Reflector::Options o;
-    o.resource = *ref;
-    settings_reflectors_.push_back(std::make_unique<kube::Reflector>(client_, o, std::move(h)));
-    settings_reflectors_.back()->Start();
-  }
-  for (auto& r : settings_reflectors_) {
-    if (!r->WaitForSync(timeout)) {
-      return absl::UnavailableError(
-          absl::StrCat("settings: no list within ", absl::FormatDuration(timeout)));
-    }
-  }
-  attribution_.SetSettings(&settings_);
-  return absl::OkStatus();
+  if (!options_.watch_settings) return absl::OkStatus();
+  absl::Status settings = settings_.Start(timeout);
+  attribution_.SetSettings(settings_.cache());
+  return settings;
 }
 
 void Agent::Stop() {
   if (reflector_) reflector_->Stop();
-  for (auto& r : settings_reflectors_) r->Stop();
+  settings_.Stop();
 }
 
 void Agent::Tick(const NodeCounters& node, bool final) {
@@ -111,7 +75,7 @@ void Agent::Tick(const NodeCounters& node, bool final) {
     last_pod_refresh_ = now;
   }
   attribution_.Attribute(pods_, owners_);
-  if (settings_changed_.exchange(false)) {
+  if (settings_.TakeChanged()) {
     attribution_.TakeBack(table_.Release(
         [this](const WorkloadRef& w) { return attribution_.ExcludedBySettings(w); }));
   }

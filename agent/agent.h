@@ -13,7 +13,6 @@
 #include <memory>
 #include <optional>
 #include <string>
-#include <vector>
 
 #include "absl/status/status.h"
 #include "absl/status/statusor.h"
@@ -27,7 +26,7 @@
 #include "agent/pod_info.h"
 #include "agent/profile_store.h"
 #include "agent/workload_table.h"
-#include "crd/settings_cache.h"
+#include "agent/settings_watch.h"
 #include "kube/reflector.h"
 #include "kube/rest_client.h"
 #include "observer/node_observer.h"
@@ -35,10 +34,6 @@
 namespace minpriv::agent {
 
 inline const kube::ResourceRef kPods{"", "v1", "pods", true};
-inline const kube::ResourceRef kMinprivSettingsResource{"minpriv.dev", "v1alpha1",
-                                                        "minprivsettings", true};
-inline const kube::ResourceRef kClusterMinprivSettingsResource{"minpriv.dev", "v1alpha1",
-                                                               "clusterminprivsettings", false};
 
 struct AgentOptions {
   std::string node;
@@ -102,7 +97,6 @@ class Agent {
  private:
   void RenderMetrics(const std::optional<observer::NodeStats>& stats);
   void Flush(const NodeCounters& node);
-  absl::Status StartSettings(absl::Duration timeout);
 
   kube::RestClient client_;
   AgentOptions options_;
@@ -112,13 +106,11 @@ class Agent {
   AsyncProfileStore async_store_;
   WorkloadTable table_;
   Attribution attribution_;
+  SettingsWatch settings_;
   AsyncOwnerResolver owners_;
   PodIndex pods_;
-  crd::SettingsCache settings_{crd::EffectiveSettings{}};
   std::unique_ptr<kube::Reflector> reflector_;
-  std::vector<std::unique_ptr<kube::Reflector>> settings_reflectors_;
   std::atomic<bool> pods_changed_{true};
-  std::atomic<bool> settings_changed_{true};
   std::atomic<bool> watching_{false};
   absl::Time last_pod_refresh_ = absl::InfinitePast();
   std::optional<observer::NodeStats> last_stats_;
