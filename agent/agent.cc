@@ -16,19 +16,31 @@ void Metric(std::string& out, const char* name, const char* type, const char* he
 
 }  // namespace
 
-Agent::Agent(kube::RestClient client, AgentOptions options, std::function<absl::Time()> clock)
+Agent::Agent(kube::RestClient client, AgentOptions options, std::function<absl::Time()> clock,
+             AgentApi api)
     : client_(std::move(client)),
       options_(std::move(options)),
       clock_(std::move(clock)),
-      store_(client_),
-      table_({options_.node, options_.publish_interval, options_.linger}, &store_),
+      worker_(options_.max_api_queue),
+      store_(api.profiles ? std::move(api.profiles) : std::make_unique<ApiProfileStore>(client_)),
+      async_store_(store_.get(), &worker_),
+      table_({options_.node, options_.publish_interval, options_.linger}, &async_store_),
       attribution_(options_.attribution, &table_, clock_),
-      owners_([this](const kube::ResourceRef& ref, const std::string& ns,
-                     const std::string& name) { return client_.Get(ref, ns, name); }) {
+      settings_(client_),
+      owners_(api.get ? std::move(api.get)
+                      : OwnerResolver::Getter([this](const kube::ResourceRef& ref,
+                                                     const std::string& ns,
+                                                     const std::string& name) {
+                          return client_.Get(ref, ns, name);
+                        }),
+              &worker_) {
   RenderMetrics(std::nullopt);
 }
 
-Agent::~Agent() { Stop(); }
+Agent::~Agent() {
+  Stop();
+  worker_.Stop();
+}
 
 absl::Status Agent::Start(absl::Duration timeout) {
   kube::Reflector::Options o;
@@ -44,11 +56,15 @@ absl::Status Agent::Start(absl::Duration timeout) {
     return absl::UnavailableError(absl::StrCat("pods on node ", options_.node,
                                                ": no list within ", absl::FormatDuration(timeout)));
   }
-  return absl::OkStatus();
+  if (!options_.watch_settings) return absl::OkStatus();
+  absl::Status settings = settings_.Start(timeout);
+  attribution_.SetSettings(settings_.cache());
+  return settings;
 }
 
 void Agent::Stop() {
   if (reflector_) reflector_->Stop();
+  settings_.Stop();
 }
 
 void Agent::Tick(const NodeCounters& node, bool final) {
@@ -59,8 +75,35 @@ void Agent::Tick(const NodeCounters& node, bool final) {
     last_pod_refresh_ = now;
   }
   attribution_.Attribute(pods_, owners_);
-  table_.Tick(now, node, final);
+  if (settings_.TakeChanged()) {
+    attribution_.TakeBack(table_.Release(
+        [this](const WorkloadRef& w) { return attribution_.ExcludedBySettings(w); }));
+  }
+  if (final) {
+    Flush(node);
+  } else {
+    table_.Tick(now, node);
+  }
   RenderMetrics(last_stats_);
+}
+
+void Agent::Flush(const NodeCounters& node) {
+  const absl::Time deadline = absl::Now() + options_.final_timeout;
+  // Reading a base, then writing: a few rounds, each waiting for the worker.
+  for (int round = 0; round < 4; ++round) {
+    if (table_.Tick(clock_(), node, /*final=*/true) == 0) return;
+    if (!worker_.WaitIdle(deadline - absl::Now())) break;
+  }
+  table_.Collect();
+  spdlog::warn("agent on node {}: the final publication did not finish within {}", options_.node,
+               absl::FormatDuration(options_.final_timeout));
+}
+
+bool Agent::WaitForApi(absl::Duration timeout) {
+  const bool idle = worker_.WaitIdle(timeout);
+  table_.Collect();
+  RenderMetrics(last_stats_);
+  return idle;
 }
 
 absl::Status Agent::Run(observer::NodeObserver& observer, const std::string& cgroup_root,
@@ -113,6 +156,9 @@ void Agent::RenderMetrics(const std::optional<observer::NodeStats>& stats) {
          "Container cgroups attributed to a workload.", a.attributed);
   Metric(out, "cgroups_excluded_total", "counter",
          "Container cgroups of excluded pods (own pod, excluded namespaces).", a.excluded);
+  Metric(out, "cgroups_excluded_by_settings_total", "counter",
+         "Container cgroups not tracked or not attributed because settings turn learning off.",
+         a.excluded_by_settings);
   Metric(out, "cgroups_unattributed_total", "counter",
          "Container cgroups removed without a pod status naming them (e.g. pod sandboxes).",
          a.unattributed);
@@ -127,8 +173,15 @@ void Agent::RenderMetrics(const std::optional<observer::NodeStats>& stats) {
          "Publications skipped because nothing changed.", t.unchanged_skips);
   Metric(out, "publish_errors_total", "counter", "Failed partial profile writes (retried).",
          t.publish_errors);
+  Metric(out, "publish_deferred_total", "counter",
+         "Publications put off because the API queue was full.", t.publish_deferred);
   Metric(out, "resumed_total", "counter", "Workloads resumed from a published partial.",
          t.resumed);
+  const ApiWorkerCounters w = worker_.counters();
+  Metric(out, "api_queue", "gauge", "API calls waiting for the API worker.", w.queued);
+  Metric(out, "api_calls_total", "counter", "API calls the API worker made.", w.done);
+  Metric(out, "api_replaced_total", "counter",
+         "Queued API writes replaced by a newer one of the same object.", w.replaced);
   absl::MutexLock lock(&metrics_mu_);
   metrics_ = std::move(out);
 }

@@ -119,10 +119,10 @@ TEST_F(AgentTest, PublishesAtMostEveryIntervalAndNeverWhenNothingChanged) {
 
   Syscall(sink, "write");  // new, but within the interval: batched
   now_ += absl::Seconds(2);
-  agent->Tick({});
+  Settle(*agent);
   EXPECT_EQ(Rv(WebPartial()), rv1);
   now_ += absl::Seconds(3);
-  agent->Tick({});
+  Settle(*agent);
   EXPECT_EQ(Syscalls(*WebPartial()), json({"read", "write"}));
   const std::string rv2 = Rv(WebPartial());
   EXPECT_NE(rv2, rv1);
@@ -130,7 +130,7 @@ TEST_F(AgentTest, PublishesAtMostEveryIntervalAndNeverWhenNothingChanged) {
 
   for (int i = 0; i < 3; ++i) {  // nothing new: nothing written
     now_ += absl::Seconds(6);
-    agent->Tick({});
+    Settle(*agent);
   }
   EXPECT_EQ(Rv(WebPartial()), rv2);
   EXPECT_EQ(agent->table_counters().partials_written, 2u);
@@ -138,7 +138,7 @@ TEST_F(AgentTest, PublishesAtMostEveryIntervalAndNeverWhenNothingChanged) {
 
   // Node-wide drops while the workload ran: incomplete, with the reason and the count.
   now_ += absl::Seconds(6);
-  agent->Tick({/*drops=*/7, /*untracked_full=*/1});
+  Settle(*agent, {/*drops=*/7, /*untracked_full=*/1});
   json p = *WebPartial();
   EXPECT_EQ(p["status"]["complete"], false);
   EXPECT_EQ(p["status"]["droppedEvents"], 7);

@@ -150,10 +150,15 @@ bool AgentEnv::TickUntil(Agent& agent, const std::function<bool()>& done,
   const absl::Time deadline = absl::Now() + absl::Seconds(10);
   while (absl::Now() < deadline) {
     agent.Tick(node);
-    if (done()) return true;
+    if (done()) return agent.WaitForApi();
     absl::SleepFor(absl::Milliseconds(20));
   }
   return false;
+}
+
+void AgentEnv::Settle(Agent& agent, const NodeCounters& node) {
+  agent.Tick(node);
+  EXPECT_TRUE(agent.WaitForApi());
 }
 
 }  // namespace minpriv::agent::testing

@@ -50,7 +50,10 @@ class AgentEnv : public ::testing::Test {
   std::unique_ptr<Agent> NewAgent(const std::string& node, AgentOptions options = {});
   std::optional<nlohmann::json> Get(const kube::ResourceRef& ref, const std::string& ns,
                                     const std::string& name);
-  // Ticks `agent` (real-time waits for the reflector) until `done`, up to 10 s.
+  // One tick, then waits until the API calls it queued are done and taken in.
+  void Settle(Agent& agent, const NodeCounters& node = {});
+  // Ticks `agent` (real-time waits for the reflector) until `done`, up to 10 s, then waits
+  // for the agent's API calls in flight (so its counters are up to date).
   bool TickUntil(Agent& agent, const std::function<bool()>& done,
                  const NodeCounters& node = {});
 

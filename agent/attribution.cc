@@ -16,6 +16,17 @@ observer::ObservationSink* Attribution::OnCgroupCreated(uint64_t cgroup_id,
     ++counters_.not_containers;
     return nullptr;
   }
+  // A pod already known to be excluded: not tracked at all.
+  if (const PodInfo* pod = pods_ != nullptr ? pods_->Find(cgroup->pod_uid) : nullptr) {
+    if (Excluded(*pod)) {
+      ++counters_.excluded;
+      return nullptr;
+    }
+    if (NamespaceExcludedBySettings(pod->ns)) {
+      ++counters_.excluded_by_settings;
+      return nullptr;
+    }
+  }
   auto record =
       std::make_unique<CgroupRecord>(cgroup_id, *std::move(cgroup), clock_(), scanning_existing_);
   CgroupRecord* sink = record.get();
@@ -52,8 +63,36 @@ bool Attribution::Excluded(const PodInfo& pod) const {
   return !options_.own_pod.empty() && options_.own_pod == pod.ns + "/" + pod.name;
 }
 
-void Attribution::Attribute(const PodIndex& pods, OwnerResolver& owners) {
+bool Attribution::NamespaceExcludedBySettings(const std::string& ns) const {
+  return settings_ != nullptr && settings_->LearnsNothingIn(ns);
+}
+
+bool Attribution::ExcludedBySettings(const WorkloadRef& w) const {
+  return settings_ != nullptr && !settings_->Resolve(w.ns, w.kind, w.name).learning;
+}
+
+void Attribution::TakeBack(std::vector<std::unique_ptr<CgroupRecord>> records) {
+  for (std::unique_ptr<CgroupRecord>& r : records) {
+    ++counters_.excluded_by_settings;
+    r->Discard();
+    const uint64_t id = r->id();
+    waiting_[id] = std::move(r);
+  }
+  counters_.pending = waiting_.size();
+}
+
+void Attribution::Attribute(const PodIndex& pods, AsyncOwnerResolver& owners) {
+  pods_ = &pods;
   const absl::Time now = clock_();
+  // Discards a record that is not learned (erased at once when its cgroup already went).
+  auto discard = [&](std::map<uint64_t, std::unique_ptr<CgroupRecord>>::iterator& it) {
+    it->second->Discard();
+    if (it->second->removed()) {
+      it = waiting_.erase(it);
+    } else {
+      ++it;
+    }
+  };
   for (auto it = waiting_.begin(); it != waiting_.end();) {
     CgroupRecord& r = *it->second;
     if (r.discarded()) {
@@ -63,12 +102,12 @@ void Attribution::Attribute(const PodIndex& pods, OwnerResolver& owners) {
     const PodInfo* pod = pods.Find(r.cgroup().pod_uid);
     if (pod != nullptr && Excluded(*pod)) {
       ++counters_.excluded;
-      r.Discard();
-      if (r.removed()) {
-        it = waiting_.erase(it);
-      } else {
-        ++it;
-      }
+      discard(it);
+      continue;
+    }
+    if (pod != nullptr && NamespaceExcludedBySettings(pod->ns)) {
+      ++counters_.excluded_by_settings;
+      discard(it);
       continue;
     }
     const std::string* container = nullptr;
@@ -85,12 +124,22 @@ void Attribution::Attribute(const PodIndex& pods, OwnerResolver& owners) {
       }
       continue;
     }
-    absl::StatusOr<WorkloadRef> workload = owners.Resolve(*pod);
+    std::optional<absl::StatusOr<WorkloadRef>> resolved = owners.Resolve(*pod);
+    if (!resolved) {  // being read
+      ++it;
+      continue;
+    }
+    absl::StatusOr<WorkloadRef>& workload = *resolved;
     if (!workload.ok()) {
       ++counters_.resolve_errors;
       spdlog::warn("pod {}/{}: cannot resolve its workload: {}", pod->ns, pod->name,
                    workload.status().ToString());
       ++it;
+      continue;
+    }
+    if (ExcludedBySettings(*workload)) {
+      ++counters_.excluded_by_settings;
+      discard(it);
       continue;
     }
     r.Attribute(*std::move(workload), *container);

@@ -4,7 +4,11 @@
 // status names the container. Records of excluded pods (the agent's own, namespaces not
 // learned) discard their observations. A cgroup removed before any status named it waits
 // `unattributed_grace` for a late status (a pod that lived a second), then is dropped and
-// counted. All methods run on the observer's polling thread.
+// counted. Namespaces and workloads the settings (crd::SettingsCache, `learning: false`)
+// exclude are not learned either: a new cgroup of a pod already known to be excluded is not
+// tracked at all (the observer frees its slot), others are discarded once their pod or
+// workload is known, and records taken back from the table (settings changed) are discarded;
+// all counted in excluded_by_settings. All methods run on the observer's polling thread.
 #ifndef MINPRIV_AGENT_ATTRIBUTION_H_
 #define MINPRIV_AGENT_ATTRIBUTION_H_
 
@@ -14,12 +18,14 @@
 #include <memory>
 #include <set>
 #include <string>
+#include <vector>
 
 #include "absl/time/time.h"
 #include "agent/cgroup_record.h"
-#include "agent/owner_resolver.h"
+#include "agent/async_owner_resolver.h"
 #include "agent/pod_info.h"
 #include "agent/workload_table.h"
+#include "crd/settings_cache.h"
 #include "observer/node_observer.h"
 
 namespace minpriv::agent {
@@ -35,6 +41,7 @@ struct AttributionCounters {
   uint64_t not_containers = 0;   // kubepods, QoS and pod levels, and anything not the kubelet's
   uint64_t attributed = 0;
   uint64_t excluded = 0;
+  uint64_t excluded_by_settings = 0;  // not tracked or discarded: learning off in settings
   uint64_t unattributed = 0;     // removed and never named by a pod status
   uint64_t resolve_errors = 0;   // owner lookups that failed (retried)
   uint64_t pending = 0;          // waiting for a status now
@@ -53,17 +60,30 @@ class Attribution : public observer::CgroupSinkFactory {
   void OnWorkloadExec(uint64_t cgroup_id, absl::Time t) override;
   void OnCgroupRemoved(uint64_t cgroup_id) override;
 
+  // The settings that exclude namespaces and workloads (null: none); must outlive this.
+  void SetSettings(const crd::SettingsCache* settings) { settings_ = settings; }
+  // Whether the settings have learning off for `workload`.
+  bool ExcludedBySettings(const WorkloadRef& workload) const;
+
   // Attributes the waiting records whose pod names them; drops removed ones past the grace.
-  void Attribute(const PodIndex& pods, OwnerResolver& owners);
+  // Owners that take an API read are resolved on the worker: their records wait meanwhile.
+  // `pods` must outlive this (it is consulted for new cgroups too).
+  void Attribute(const PodIndex& pods, AsyncOwnerResolver& owners);
+  // Records the table released (their workload's learning was turned off): discarded, kept
+  // until their cgroups go.
+  void TakeBack(std::vector<std::unique_ptr<CgroupRecord>> records);
   const AttributionCounters& counters() const { return counters_; }
 
  private:
   bool Excluded(const PodInfo& pod) const;
+  bool NamespaceExcludedBySettings(const std::string& ns) const;
 
   AttributionOptions options_;
   WorkloadTable* table_;
   std::function<absl::Time()> clock_;
   bool scanning_existing_ = false;
+  const crd::SettingsCache* settings_ = nullptr;
+  const PodIndex* pods_ = nullptr;  // the latest Attribute's
   // Records not (yet) handed to the table: waiting for a status, or excluded.
   std::map<uint64_t, std::unique_ptr<CgroupRecord>> waiting_;
   AttributionCounters counters_;

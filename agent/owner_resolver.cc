@@ -25,6 +25,15 @@ std::optional<OwnerRef> ControllerOwner(const json& object, const std::string& k
 
 }  // namespace
 
+std::optional<WorkloadRef> OwnerResolver::WithoutReads(const PodInfo& pod) {
+  if (!pod.owner || pod.owner->kind == "Node") {
+    return WorkloadRef{pod.ns, "Pod", pod.name, "v1"};
+  }
+  const OwnerRef& owner = *pod.owner;
+  if (owner.kind == "ReplicaSet" || owner.kind == "Job") return std::nullopt;
+  return WorkloadRef{pod.ns, owner.kind, owner.name, owner.api_version};
+}
+
 absl::StatusOr<WorkloadRef> OwnerResolver::Resolve(const PodInfo& pod) {
   if (!pod.owner || pod.owner->kind == "Node") {
     return WorkloadRef{pod.ns, "Pod", pod.name, "v1"};

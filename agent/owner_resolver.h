@@ -8,6 +8,7 @@
 
 #include <functional>
 #include <map>
+#include <optional>
 #include <string>
 
 #include <nlohmann/json.hpp>
@@ -33,6 +34,8 @@ class OwnerResolver {
   // the workload itself; other read errors are returned (try again later).
   absl::StatusOr<WorkloadRef> Resolve(const PodInfo& pod);
   int64_t reads() const { return reads_; }
+  // The pod's workload when it takes no read (no ReplicaSet or Job owner); nullopt otherwise.
+  static std::optional<WorkloadRef> WithoutReads(const PodInfo& pod);
 
  private:
   Getter get_;

@@ -18,9 +18,9 @@ using RuntimeSyscalls = std::map<std::string, std::set<std::string>>;
 struct WorkloadTable::State {
   WorkloadRef ref;
   bool base_loaded = false;
+  bool load_pending = false;
   std::optional<crd::WorkloadProfile> base;
   RuntimeSyscalls base_runtime;
-  std::string resource_version;
   bool restarted = false;  // the base was not marked stopped
   std::map<uint64_t, std::unique_ptr<CgroupRecord>> live;
   std::optional<crd::WorkloadProfile> retired;  // the containers of removed cgroups
@@ -28,6 +28,7 @@ struct WorkloadTable::State {
   bool startup_unobserved = false;
   NodeCounters node_at_start;
   std::optional<json> published;
+  std::optional<json> pending;  // submitted, not yet written
   absl::Time last_attempt = absl::InfinitePast();
   std::optional<absl::Time> empty_since;
 };
@@ -68,7 +69,7 @@ RuntimeSyscalls ParseRuntime(const std::map<std::string, std::string>& annotatio
 
 }  // namespace
 
-WorkloadTable::WorkloadTable(TableOptions options, ProfileStore* store)
+WorkloadTable::WorkloadTable(TableOptions options, AsyncProfileStore* store)
     : options_(std::move(options)), store_(store) {}
 
 WorkloadTable::~WorkloadTable() = default;
@@ -123,26 +124,72 @@ bool WorkloadTable::Remove(uint64_t cgroup_id, absl::Time now) {
   return true;
 }
 
-absl::Status WorkloadTable::LoadBase(State& s) {
-  absl::StatusOr<std::optional<json>> got = store_->Load(s.ref.ns, PartialName(s.ref));
-  if (!got.ok()) return got.status();
+void WorkloadTable::ApplyBase(State& s, const std::optional<json>& got) {
   s.base_loaded = true;
-  if (!got->has_value()) return absl::OkStatus();
+  if (!got.has_value()) return;
   crd::ObjectMeta meta;
-  absl::StatusOr<crd::WorkloadProfile> base = crd::WorkloadProfileFromJson(**got, &meta);
-  s.resource_version = meta.resource_version;
+  absl::StatusOr<crd::WorkloadProfile> base = crd::WorkloadProfileFromJson(*got, &meta);
   if (!base.ok()) {
     // Not a profile this agent can build on: replaced by what it learns from now on.
     spdlog::warn("partial profile {}/{} is malformed, replacing it: {}", s.ref.ns,
                  PartialName(s.ref), base.status().ToString());
-    return absl::OkStatus();
+    return;
   }
   s.base = *std::move(base);
   s.base_runtime = ParseRuntime(meta.annotations);
   auto state = meta.annotations.find(kAgentStateAnnotation);
   s.restarted = state == meta.annotations.end() || state->second != "stopped";
   ++counters_.resumed;
-  return absl::OkStatus();
+}
+
+void WorkloadTable::Collect() {
+  AsyncProfileStore::Results results = store_->TakeResults();
+  for (AsyncProfileStore::Loaded& l : results.loaded) {
+    auto it = workloads_.find(l.tag);
+    if (it == workloads_.end()) continue;
+    State& s = *it->second;
+    s.load_pending = false;
+    if (!l.object.ok()) {
+      ++counters_.load_errors;
+      spdlog::warn("reading partial profile {}/{}: {}", s.ref.ns, PartialName(s.ref),
+                   l.object.status().ToString());
+      continue;
+    }
+    ApplyBase(s, *l.object);
+  }
+  for (AsyncProfileStore::Saved& w : results.saved) {
+    auto it = workloads_.find(w.tag);
+    State* s = it == workloads_.end() ? nullptr : it->second.get();
+    if (s != nullptr && s->pending && *s->pending == w.object) s->pending.reset();
+    if (w.status.ok()) {
+      ++counters_.partials_written;
+      if (s != nullptr) s->published = std::move(w.object);
+    } else {
+      ++counters_.publish_errors;
+      spdlog::warn("writing partial profile {}: {}", w.tag, w.status.ToString());
+    }
+  }
+}
+
+std::vector<std::unique_ptr<CgroupRecord>> WorkloadTable::Release(
+    const std::function<bool(const WorkloadRef&)>& excluded) {
+  std::vector<std::unique_ptr<CgroupRecord>> out;
+  for (auto it = workloads_.begin(); it != workloads_.end();) {
+    State& s = *it->second;
+    if (!excluded(s.ref)) {
+      ++it;
+      continue;
+    }
+    for (auto& [id, record] : s.live) {
+      record_workload_.erase(id);
+      out.push_back(std::move(record));
+    }
+    store_->Forget(s.ref.ns, PartialName(s.ref));
+    it = workloads_.erase(it);
+  }
+  counters_.workloads = workloads_.size();
+  counters_.records = record_workload_.size();
+  return out;
 }
 
 json WorkloadTable::BuildObject(const State& s, const NodeCounters& node, bool final) const {
@@ -196,51 +243,48 @@ json WorkloadTable::BuildObject(const State& s, const NodeCounters& node, bool f
   return obj;
 }
 
-void WorkloadTable::Tick(absl::Time now, const NodeCounters& node, bool final) {
+int WorkloadTable::Tick(absl::Time now, const NodeCounters& node, bool final) {
+  Collect();
   last_node_ = node;
+  int queued = 0;
   for (auto it = workloads_.begin(); it != workloads_.end();) {
     State& s = *it->second;
     if (!s.base_loaded) {
-      if (absl::Status st = LoadBase(s); !st.ok()) {
-        ++counters_.load_errors;
-        spdlog::warn("reading partial profile {}/{}: {}", s.ref.ns, PartialName(s.ref),
-                     st.ToString());
-        ++it;
-        continue;
+      if (!s.load_pending && store_->Load(it->first, s.ref.ns, PartialName(s.ref))) {
+        s.load_pending = true;
+        ++queued;
       }
+      ++it;
+      continue;
     }
     const bool left = s.live.empty() && s.empty_since && now - *s.empty_since >= options_.linger;
     if (!final && !left && now - s.last_attempt < options_.publish_interval) {
       ++it;
       continue;
     }
-    s.last_attempt = now;
     json obj = BuildObject(s, node, final);
-    bool settled = true;
-    if (s.published && *s.published == obj) {
-      ++counters_.unchanged_skips;
-    } else {
-      json write = obj;
-      if (!s.resource_version.empty()) write["metadata"]["resourceVersion"] = s.resource_version;
-      absl::StatusOr<json> saved = store_->Save(write);
-      if (saved.ok()) {
-        ++counters_.partials_written;
-        s.published = std::move(obj);
-        s.resource_version = saved->value("metadata", json::object()).value("resourceVersion", "");
-      } else {
-        ++counters_.publish_errors;
-        settled = false;
-        spdlog::warn("writing partial profile {}/{}: {}", s.ref.ns, PartialName(s.ref),
-                     saved.status().ToString());
-      }
-    }
-    if (left && settled) {
-      it = workloads_.erase(it);  // left the node: published, freed
-    } else {
+    if (s.pending && *s.pending == obj) {  // already on its way
       ++it;
+      continue;
     }
+    s.last_attempt = now;
+    if (!s.pending && s.published && *s.published == obj) {
+      ++counters_.unchanged_skips;
+      if (left) {  // left the node: published, freed
+        store_->Forget(s.ref.ns, PartialName(s.ref));
+        it = workloads_.erase(it);
+        continue;
+      }
+    } else if (store_->Save(it->first, obj)) {
+      s.pending = std::move(obj);
+      ++queued;
+    } else {
+      ++counters_.publish_deferred;
+    }
+    ++it;
   }
   counters_.workloads = workloads_.size();
+  return queued;
 }
 
 }  // namespace minpriv::agent

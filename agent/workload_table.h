@@ -16,22 +16,28 @@
 // - Syscalls first seen before the workload's exec (the runtime's) are kept in the profile
 //   and listed per container in the annotation minpriv.dev/runtime-syscalls (JSON).
 // - A workload without cgroups for `linger` left the node: published and freed.
+// - API calls (reading a base, writing a partial) go through the AsyncProfileStore: Tick
+//   queues them and collects their results on a later Tick (or Collect), so it never waits
+//   on the API server. While a write is in flight, a newer object replaces it if still
+//   queued; a failed one is retried after `publish_interval`.
 #ifndef MINPRIV_AGENT_WORKLOAD_TABLE_H_
 #define MINPRIV_AGENT_WORKLOAD_TABLE_H_
 
 #include <cstdint>
+#include <functional>
 #include <map>
 #include <memory>
 #include <optional>
 #include <set>
 #include <string>
+#include <vector>
 
 #include <nlohmann/json.hpp>
 
 #include "absl/time/time.h"
 #include "agent/cgroup_record.h"
 #include "agent/pod_info.h"
-#include "agent/profile_store.h"
+#include "agent/async_profile_store.h"
 #include "crd/workload_profile.h"
 
 namespace minpriv::agent {
@@ -55,6 +61,7 @@ struct TableCounters {
   uint64_t partials_written = 0;
   uint64_t unchanged_skips = 0;  // due, but nothing new: not written
   uint64_t publish_errors = 0;
+  uint64_t publish_deferred = 0;  // the API queue was full: tried again on a later tick
   uint64_t load_errors = 0;
   uint64_t resumed = 0;          // workloads resumed from a published partial
   uint64_t workloads = 0;        // tracked now
@@ -63,7 +70,7 @@ struct TableCounters {
 
 class WorkloadTable {
  public:
-  WorkloadTable(TableOptions options, ProfileStore* store);
+  WorkloadTable(TableOptions options, AsyncProfileStore* store);
   ~WorkloadTable();
 
   // An attributed record (its workload and container set).
@@ -72,9 +79,16 @@ class WorkloadTable {
   // The cgroup is gone: its profile is folded into its workload's; false when unknown.
   bool Remove(uint64_t cgroup_id, absl::Time now);
 
-  // Loads bases, publishes what is due and changed, frees workloads that left. `final`:
-  // publish everything now, marked stopped (the agent is shutting down).
-  void Tick(absl::Time now, const NodeCounters& node, bool final = false);
+  // Collects the API results, then loads bases, publishes what is due and changed, frees
+  // workloads that left. `final`: publish everything now, marked stopped (the agent is
+  // shutting down). Returns the API calls it queued (0: nothing left to do for now).
+  int Tick(absl::Time now, const NodeCounters& node, bool final = false);
+  // Takes in the API results that arrived (bases read, partials written).
+  void Collect();
+  // Stops learning the workloads `excluded` selects: forgets them without publishing again
+  // and returns their live records (still the observer's sinks until their cgroups go).
+  std::vector<std::unique_ptr<CgroupRecord>> Release(
+      const std::function<bool(const WorkloadRef&)>& excluded);
 
   const TableCounters& counters() const { return counters_; }
   // The object name of a workload's partial on this node.
@@ -84,10 +98,10 @@ class WorkloadTable {
   struct State;
   // The object to write now (without resourceVersion).
   nlohmann::json BuildObject(const State& s, const NodeCounters& node, bool final) const;
-  absl::Status LoadBase(State& s);
+  void ApplyBase(State& s, const std::optional<nlohmann::json>& got);
 
   TableOptions options_;
-  ProfileStore* store_;
+  AsyncProfileStore* store_;
   std::map<std::string, std::unique_ptr<State>> workloads_;  // by WorkloadRef::Key()
   std::map<uint64_t, std::string> record_workload_;          // cgroup id -> workload key
   TableCounters counters_;

@@ -324,7 +324,9 @@ TEST(RbacTest, EachComponentHasExactlyItsDocumentedPermissions) {
                      {"minpriv.dev/workloadprofiles", {"get", "create", "update"}},
                      {"minpriv.dev/workloadprofiles/status", {"update"}},
                      {"minpriv.dev/remediationproposals", kRead},
-                     {"minpriv.dev/remediationproposals/status", {"patch"}}}));
+                     {"minpriv.dev/remediationproposals/status", {"patch"}},
+                     {"minpriv.dev/minprivsettings", kRead},
+                     {"minpriv.dev/clusterminprivsettings", kRead}}));
   // Each binding binds its own ServiceAccount to its own role.
   for (const char* kind : {"ClusterRoleBinding", "RoleBinding"}) {
     for (const json& b : OfKind(r.objects, kind)) {
