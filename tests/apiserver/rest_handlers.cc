@@ -144,6 +144,17 @@ json ApplyPatch(const Route& r, const HttpRequest& req, const json& current) {
                                "application/strategic-merge-patch+json")};
 }
 
+// dryRun=All: the write is checked, admitted and answered, and nothing is stored. The only
+// value the real server accepts.
+bool IsDryRun(const HttpRequest& req) {
+  std::string v = req.Query("dryRun");
+  if (v.empty()) return false;
+  if (v != "All")
+    throw ApiException{MakeError(422, "Invalid", "dryRun: Unsupported value: \"" + v +
+                                                     "\": supported values: \"All\"")};
+  return true;
+}
+
 // The admission chain (admission.h) for a write of `object`; its warnings go to `warnings`.
 json Admit(Store& store, const ServerOptions& options, const Route& r, const HttpRequest& req,
            const std::string& operation, json object, const json& old,
@@ -154,7 +165,7 @@ json Admit(Store& store, const ServerOptions& options, const Route& r, const Htt
   a.ns = r.ns;
   a.name = r.name;
   a.subresource = r.subresource;
-  a.dry_run = req.Query("dryRun") == "All";
+  a.dry_run = IsDryRun(req);
   if (r.type.namespaced && object.is_object() && !r.ns.empty()) {
     object["metadata"]["namespace"] = r.ns;
   }
@@ -172,6 +183,7 @@ HttpResponse Dispatch(Store& store, const ServerOptions& options, const Route& r
                       const HttpRequest& req, std::vector<std::string>* warnings) {
   const std::string& m = req.method;
   bool status = r.subresource == "status";
+  bool dry_run = IsDryRun(req);
   if (r.type.namespaced && r.ns.empty() && !r.name.empty())
     throw ApiException{PathNotFound()};
   if (r.name.empty()) {
@@ -185,11 +197,11 @@ HttpResponse Dispatch(Store& store, const ServerOptions& options, const Route& r
       json obj = ParseBody(req);
       CheckKind(r, obj);
       obj = Admit(store, options, r, req, "CREATE", std::move(obj), json(), warnings);
-      return JsonResponse(201, store.Create(r.type, r.ns, std::move(obj)));
+      return JsonResponse(201, store.Create(r.type, r.ns, std::move(obj), dry_run));
     }
     if (m == "DELETE") {
       std::vector<json> gone = store.DeleteCollection(r.type, r.ns, ParseLabelSelector(req),
-                                                      ParseFieldSelector(r.type, req));
+                                                      ParseFieldSelector(r.type, req), dry_run);
       return JsonResponse(200, {{"kind", r.type.kind + "List"},
                                 {"apiVersion", r.type.GroupVersion()},
                                 {"metadata", json::object()},
@@ -208,7 +220,8 @@ HttpResponse Dispatch(Store& store, const ServerOptions& options, const Route& r
       CheckKind(r, obj);
       obj = Admit(store, options, r, req, "UPDATE", std::move(obj),
                   store.Get(r.type, r.ns, r.name), warnings);
-      return JsonResponse(200, store.Update(r.type, r.ns, r.name, std::move(obj), status));
+      return JsonResponse(200,
+                          store.Update(r.type, r.ns, r.name, std::move(obj), status, dry_run));
     }
     if (m == "PATCH") {
       // A patch applies to the latest version (retried when a write races it), unless it
@@ -223,7 +236,7 @@ HttpResponse Dispatch(Store& store, const ServerOptions& options, const Route& r
         warnings->clear();
         patched = Admit(store, options, r, req, "UPDATE", std::move(patched), current, warnings);
         try {
-          return JsonResponse(200, store.Update(r.type, r.ns, r.name, patched, status));
+          return JsonResponse(200, store.Update(r.type, r.ns, r.name, patched, status, dry_run));
         } catch (const ApiException& e) {
           if (explicit_rv || e.error.code != 409 || attempt == 4) throw;
         }
@@ -233,7 +246,17 @@ HttpResponse Dispatch(Store& store, const ServerOptions& options, const Route& r
       json options_body = req.body.empty() ? json::object() : ParseBody(req);
       json pre = options_body.is_object() ? options_body.value("preconditions", json::object())
                                           : json::object();
-      return JsonResponse(200, store.Delete(r.type, r.ns, r.name, pre));
+      // kubectl sends DeleteOptions.dryRun in the body.
+      if (options_body.is_object() && options_body.contains("dryRun")) {
+        for (const json& v : options_body["dryRun"]) {
+          if (v != "All")
+            throw ApiException{MakeError(422, "Invalid",
+                                         "dryRun: Unsupported value: " + v.dump() +
+                                             ": supported values: \"All\"")};
+          dry_run = true;
+        }
+      }
+      return JsonResponse(200, store.Delete(r.type, r.ns, r.name, pre, dry_run));
     }
   }
   throw ApiException{MakeError(405, "MethodNotAllowed",
