@@ -3,8 +3,10 @@
 #include <vector>
 
 #include "discovery.h"
+#include "ephemeral_containers.h"
 #include "openapi.h"
 #include "patch.h"
+#include "pod_defaults.h"
 #include "protobuf_decode.h"
 #include "table.h"
 #include "watch_handler.h"
@@ -70,7 +72,9 @@ std::optional<Route> Resolve(Store& store, const std::string& path) {
   if (rest.size() >= 2) route.name = rest[1];
   if (rest.size() == 3) {
     route.subresource = rest[2];
-    if (route.subresource != "status" || !t->has_status) return std::nullopt;
+    bool served = (route.subresource == "status" && t->has_status) ||
+                  (route.subresource == kEphemeralContainers && ServesEphemeralContainers(*t));
+    if (!served) return std::nullopt;
   }
   return route;
 }
@@ -169,6 +173,7 @@ json Admit(Store& store, const ServerOptions& options, const Route& r, const Htt
   if (r.type.namespaced && object.is_object() && !r.ns.empty()) {
     object["metadata"]["namespace"] = r.ns;
   }
+  ApplyPodDefaults(r.type, &object);
   a.object = std::move(object);
   a.old_object = old;
   return RunAdmission(store, options.admission, a, warnings);
@@ -183,6 +188,7 @@ HttpResponse Dispatch(Store& store, const ServerOptions& options, const Route& r
                       const HttpRequest& req, std::vector<std::string>* warnings) {
   const std::string& m = req.method;
   bool status = r.subresource == "status";
+  bool ephemeral = r.subresource == kEphemeralContainers;
   bool dry_run = IsDryRun(req);
   if (r.type.namespaced && r.ns.empty() && !r.name.empty())
     throw ApiException{PathNotFound()};
@@ -218,6 +224,7 @@ HttpResponse Dispatch(Store& store, const ServerOptions& options, const Route& r
     if (m == "PUT") {
       json obj = ParseBody(req);
       CheckKind(r, obj);
+      if (ephemeral) obj = EphemeralContainersUpdate(store.Get(r.type, r.ns, r.name), obj);
       obj = Admit(store, options, r, req, "UPDATE", std::move(obj),
                   store.Get(r.type, r.ns, r.name), warnings);
       return JsonResponse(200,
@@ -229,6 +236,7 @@ HttpResponse Dispatch(Store& store, const ServerOptions& options, const Route& r
       for (int attempt = 0;; ++attempt) {
         json current = store.Get(r.type, r.ns, r.name);
         json patched = ApplyPatch(r, req, current);
+        if (ephemeral) patched = EphemeralContainersUpdate(current, patched);
         std::string current_rv = current["metadata"].value("resourceVersion", "");
         std::string patch_rv = patched["metadata"].value("resourceVersion", "");
         bool explicit_rv = !patch_rv.empty() && patch_rv != current_rv;
@@ -242,7 +250,7 @@ HttpResponse Dispatch(Store& store, const ServerOptions& options, const Route& r
         }
       }
     }
-    if (m == "DELETE" && !status) {
+    if (m == "DELETE" && r.subresource.empty()) {
       json options_body = req.body.empty() ? json::object() : ParseBody(req);
       json pre = options_body.is_object() ? options_body.value("preconditions", json::object())
                                           : json::object();
