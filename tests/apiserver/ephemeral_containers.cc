@@ -66,7 +66,8 @@ std::vector<FieldError> Validate(const json& updated, const json& old) {
     if (name.empty()) {
       errors.push_back(Required(path + ".name"));
     } else if (!names.insert(name).second) {
-      errors.push_back({path + ".name", "FieldValueDuplicate", "Duplicate value: \"" + name + "\""});
+      errors.push_back(
+          {path + ".name", "FieldValueDuplicate", "Duplicate value: \"" + name + "\""});
     }
     by_name[name] = c;
     if (!c.is_object() || c.value("image", "").empty()) errors.push_back(Required(path + ".image"));

@@ -56,7 +56,8 @@ class WebhookDebugE2eTest : public WebhookE2eTest {
                {"spec",
                 {{"replicas", 1},
                  {"selector", {{"matchLabels", {{"app", "web"}}}}},
-                 {"template", {{"metadata", {{"labels", {{"app", "web"}}}}}, {"spec", PodSpec()}}}}}};
+                 {"template",
+                  {{"metadata", {{"labels", {{"app", "web"}}}}}, {"spec", PodSpec()}}}}}};
     auto created_rs = client_->Create(kReplicaSets, ns, rs);
     ASSERT_TRUE(created_rs.ok()) << created_rs.status();
     json pod = {{"apiVersion", "v1"},
