@@ -189,7 +189,7 @@ HttpResponse Dispatch(Store& store, const ServerOptions& options, const Route& r
   const std::string& m = req.method;
   bool status = r.subresource == "status";
   bool ephemeral = r.subresource == kEphemeralContainers;
-  bool dry_run = IsDryRun(req);
+  bool dry_run = m != "GET" && IsDryRun(req);  // reads ignore it, as the real server does
   if (r.type.namespaced && r.ns.empty() && !r.name.empty())
     throw ApiException{PathNotFound()};
   if (r.name.empty()) {
