@@ -76,18 +76,31 @@ class Session : public std::enable_shared_from_this<Session> {
     timer_.cancel();
   }
 
+  // While reading, the timer ticks every tenth of the shorter timeout: a request gets the
+  // whole request timeout from its first byte (seen within a tick), however long the
+  // connection was idle before it, and an idle connection closes after the idle timeout.
+  std::chrono::milliseconds ReadTick() const {
+    auto shorter = std::min(server_.options.request_timeout, server_.options.idle_timeout);
+    return std::max(std::chrono::milliseconds(1), shorter / 10);
+  }
+
   void OnTimer() {
     if (phase_ != Phase::kRead) return Close();
+    auto now = std::chrono::steady_clock::now();
     bool started = buffer_.size() > 0 || parser_->got_some();
-    if (started) {  // a slow client: answer 408 once the read is cancelled
-      timed_out_ = true;
-      beast::error_code ec;
-      Socket().cancel(ec);
-      return;
+    if (started) {
+      if (!first_byte_) first_byte_ = now;
+      if (now - *first_byte_ >= server_.options.request_timeout) {
+        // A slow client: answer 408 once the read is cancelled.
+        timed_out_ = true;
+        beast::error_code ec;
+        Socket().cancel(ec);
+        return;
+      }
+    } else if (now - read_started_ >= server_.options.idle_timeout) {
+      return Close();
     }
-    auto idle = std::chrono::steady_clock::now() - read_started_;
-    if (idle >= server_.options.idle_timeout) return Close();
-    Arm(Phase::kRead, server_.options.request_timeout);
+    Arm(Phase::kRead, ReadTick());
   }
 
   void DoRead() {
@@ -95,7 +108,8 @@ class Session : public std::enable_shared_from_this<Session> {
     parser_->body_limit(server_.options.body_limit);
     parser_->header_limit(64 * 1024);
     read_started_ = std::chrono::steady_clock::now();
-    Arm(Phase::kRead, std::min(server_.options.request_timeout, server_.options.idle_timeout));
+    first_byte_.reset();
+    Arm(Phase::kRead, ReadTick());
     http::async_read(stream_, buffer_, *parser_,
                      [self = shared_from_this()](beast::error_code ec, size_t) {
                        self->OnRead(ec);
@@ -196,6 +210,7 @@ class Session : public std::enable_shared_from_this<Session> {
   bool linger_ = false;
   std::array<char, 16384> scratch_;
   std::chrono::steady_clock::time_point read_started_;
+  std::optional<std::chrono::steady_clock::time_point> first_byte_;  // seen by a tick
 };
 
 }  // namespace

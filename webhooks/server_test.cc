@@ -1,8 +1,15 @@
 // The webhook over real TLS: a CA and certificates made with the openssl CLI, curl and a
-// Beast client as the API server's stand-ins. Keep-alive, TLS 1.2+, body limit, slow and idle
-// clients, malformed HTTP, parallel requests, probes, metrics and certificate rotation.
+// Beast client as the API server's stand-ins. Keep-alive, TLS 1.2+, body limit (declared and
+// chunked), slow clients (slow body, trickled headers, no TLS handshake) and idle ones,
+// malformed HTTP, parallel requests and hundreds of open connections without a leaked one,
+// probes, metrics and certificate rotation.
 #include "webhooks/webhook_server.h"
 
+#include <netinet/in.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
+#include <atomic>
 #include <cstdio>
 #include <filesystem>
 #include <fstream>
@@ -100,6 +107,11 @@ class ServerTest : public ::testing::Test {
     dir_ = testing::TempDir("minpriv-webhook-server");
     testing::WriteProposal("store", dir_ + "/proposals/store");
     MakeCertificates(dir_, "");
+    StartServer(std::chrono::milliseconds(1500));
+  }
+  // (Re)starts the server with short timeouts and the given idle timeout.
+  void StartServer(std::chrono::milliseconds idle_timeout) {
+    server_.reset();
     WebhookOptions o;
     o.listen = "127.0.0.1:0";
     o.tls_cert = dir_ + "/server.pem";
@@ -107,7 +119,8 @@ class ServerTest : public ::testing::Test {
     o.proposals = dir_ + "/proposals";
     o.default_mode = Mode::kEnforce;
     o.http.request_timeout = std::chrono::milliseconds(500);
-    o.http.idle_timeout = std::chrono::milliseconds(1500);
+    o.http.idle_timeout = idle_timeout;
+    o.http.handshake_timeout = std::chrono::milliseconds(1000);
     auto s = WebhookServer::Start(o);
     ASSERT_TRUE(s.ok()) << s.status();
     server_ = std::move(*s);
@@ -267,6 +280,141 @@ TEST_F(ServerTest, RotatedCertificateServesNewHandshakesWithoutDroppingConnectio
   EXPECT_FALSE(server_->certificates().ReloadIfChanged().ok());
   EXPECT_EQ(Shell(absl::StrCat("curl -sS --max-time 5 --cacert ", dir_, "/next-ca.pem ", base_,
                              "/healthz 2>&1")), "ok\n");
+}
+
+// Open file descriptors of this process (the server runs in it).
+int OpenFds() {
+  int n = 0;
+  for (const auto& e : std::filesystem::directory_iterator("/proc/self/fd")) {
+    (void)e;
+    ++n;
+  }
+  return n;
+}
+
+// Waits up to 5 s for the process to be back at `baseline` open descriptors (or fewer).
+bool BackTo(int baseline) {
+  for (int i = 0; i < 100 && OpenFds() > baseline; ++i) {
+    std::this_thread::sleep_for(std::chrono::milliseconds(50));
+  }
+  return OpenFds() <= baseline;
+}
+
+TEST_F(ServerTest, TrickledHeadersGet408WhileOthersAreServed) {
+  Client ok_client(server_->port(), dir_ + "/ca.pem");  // before: its handshake is not timed
+  const int baseline = OpenFds();
+  std::atomic<bool> done{false};
+  std::pair<int, std::string> slow_result;
+  auto start = std::chrono::steady_clock::now();
+  std::chrono::steady_clock::duration took{};
+  std::thread slowloris([&] {
+    Client slow(server_->port(), dir_ + "/ca.pem");
+    slow.WriteRaw("POST /validate HTTP/1.1\r\nHost: x\r\n");
+    std::thread reader([&] {
+      slow_result = slow.Read();
+      took = std::chrono::steady_clock::now() - start;
+      done = true;
+    });
+    // One header byte every 50 ms: each read makes progress, none completes the request.
+    for (int i = 0; i < 100 && !done; ++i) {
+      try {
+        slow.WriteRaw("X");
+      } catch (const std::exception&) {
+        break;  // closed by the server
+      }
+      std::this_thread::sleep_for(std::chrono::milliseconds(50));
+    }
+    reader.join();
+  });
+  // Meanwhile, requests on another connection are answered at once.
+  for (int i = 0; i < 5; ++i) {
+    auto t0 = std::chrono::steady_clock::now();
+    EXPECT_EQ(ok_client.Request("POST", "/validate", WidenedReview()).first, 200);
+    EXPECT_LT(std::chrono::steady_clock::now() - t0, std::chrono::milliseconds(400));
+    std::this_thread::sleep_for(std::chrono::milliseconds(100));
+  }
+  slowloris.join();
+  EXPECT_EQ(slow_result.first, 408) << slow_result.second;
+  // Bounded by the request timeout (500 ms here), not reset by each byte.
+  EXPECT_LT(took, std::chrono::milliseconds(2000));
+  EXPECT_TRUE(BackTo(baseline)) << OpenFds() << " open, " << baseline << " before";
+}
+
+TEST_F(ServerTest, ARequestStartedLateOnAnIdleConnectionGetsItsWholeTimeout) {
+  // Idle for most of the request timeout (500 ms), then a request sent in two parts 250 ms
+  // apart: the timeout counts from its first byte, not from when the connection went idle.
+  Client c(server_->port(), dir_ + "/ca.pem");
+  std::string review = WidenedReview();
+  std::string head = absl::StrCat("POST /validate HTTP/1.1\r\nHost: x\r\n"
+                                  "Content-Type: application/json\r\nContent-Length: ",
+                                  review.size(), "\r\n\r\n");
+  std::this_thread::sleep_for(std::chrono::milliseconds(450));
+  c.WriteRaw(head);
+  std::this_thread::sleep_for(std::chrono::milliseconds(250));
+  c.WriteRaw(review);
+  auto [code, body] = c.Read();
+  EXPECT_EQ(code, 200) << body;
+}
+
+TEST_F(ServerTest, AClientThatNeverHandshakesIsClosed) {
+  const int baseline = OpenFds();
+  int fd = ::socket(AF_INET, SOCK_STREAM, 0);
+  ASSERT_GE(fd, 0);
+  sockaddr_in addr{};
+  addr.sin_family = AF_INET;
+  addr.sin_port = htons(server_->port());
+  addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+  ASSERT_EQ(::connect(fd, reinterpret_cast<sockaddr*>(&addr), sizeof addr), 0);
+  ASSERT_EQ(::write(fd, "\x16\x03\x01", 3), 3);  // the first bytes of a ClientHello, no more
+  auto start = std::chrono::steady_clock::now();
+  char buf[64];
+  ssize_t n = ::read(fd, buf, sizeof buf);  // blocks until the server closes
+  auto took = std::chrono::steady_clock::now() - start;
+  ::close(fd);
+  EXPECT_LE(n, 0);
+  EXPECT_GE(took, std::chrono::milliseconds(900));  // the handshake timeout (1 s here)
+  EXPECT_LT(took, std::chrono::milliseconds(5000));
+  EXPECT_TRUE(BackTo(baseline));
+}
+
+TEST_F(ServerTest, ChunkedBodyOverTheLimitIs413) {
+  Client c(server_->port(), dir_ + "/ca.pem");
+  c.WriteRaw("POST /validate HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\n"
+             "Transfer-Encoding: chunked\r\n\r\n");
+  const std::string chunk(64 * 1024, ' ');
+  std::string framed = absl::StrCat(absl::Hex(chunk.size()), "\r\n", chunk, "\r\n");
+  for (int i = 0; i < 49; ++i) {  // 49 x 64 KiB: over 3 MiB, never a Content-Length
+    try {
+      c.WriteRaw(framed);
+    } catch (const std::exception&) {
+      break;  // the server answered and closed early
+    }
+  }
+  auto [code, body] = c.Read();
+  EXPECT_EQ(code, 413);
+  EXPECT_THAT(body, HasSubstr("over the limit"));
+}
+
+TEST_F(ServerTest, HundredsOfOpenConnectionsAreServedAndNoneLeaks) {
+  // Connecting 200 clients may take longer than the usual 1.5 s idle timeout on a busy machine.
+  StartServer(std::chrono::milliseconds(60000));
+  const int baseline = OpenFds();
+  std::string review = WidenedReview();
+  {
+    std::vector<std::unique_ptr<Client>> clients;
+    for (int i = 0; i < 200; ++i) {
+      clients.push_back(std::make_unique<Client>(server_->port(), dir_ + "/ca.pem"));
+    }
+    // All open at once; each answered, in an order unrelated to the order they connected.
+    int ok = 0;
+    for (int i = 199; i >= 0; --i) {
+      auto [code, body] = clients[i]->Request("POST", "/validate", review);
+      if (code == 200 && body.find("\"allowed\":false") != std::string::npos) ++ok;
+    }
+    EXPECT_EQ(ok, 200);
+  }  // every client closes
+  EXPECT_TRUE(BackTo(baseline)) << OpenFds() << " open, " << baseline << " before";
+  EXPECT_EQ(Curl("-o /dev/null -w '%{http_code}' " + base_ + "/healthz"), "200");
 }
 
 TEST(WebhookOptionsTest, FlagsAreValidated) {

@@ -2,6 +2,8 @@
 
 #include <vector>
 
+#include "ephemeral_containers.h"
+
 namespace minpriv::apiserver {
 namespace {
 
@@ -38,6 +40,12 @@ json ResourceList(Store& store, const std::string& group, const std::string& ver
                            {"namespaced", t->namespaced},
                            {"kind", t->kind},
                            {"verbs", {"get", "patch", "update"}}});
+    if (ServesEphemeralContainers(*t))
+      resources.push_back({{"name", t->resource + "/" + kEphemeralContainers},
+                           {"singularName", ""},
+                           {"namespaced", t->namespaced},
+                           {"kind", t->kind},
+                           {"verbs", {"get", "patch", "update"}}});
   }
   return {{"kind", "APIResourceList"},
           {"apiVersion", "v1"},
@@ -62,6 +70,10 @@ json AggregatedGroup(Store& store, const std::string& group) {
         r["subresources"] = json::array({{{"subresource", "status"},
                                           {"responseKind", kind},
                                           {"verbs", {"get", "patch", "update"}}}});
+      if (ServesEphemeralContainers(*t))
+        r["subresources"].push_back({{"subresource", kEphemeralContainers},
+                                     {"responseKind", kind},
+                                     {"verbs", {"get", "patch", "update"}}});
       resources.push_back(r);
     }
     versions.push_back({{"version", v}, {"resources", resources}, {"freshness", "Current"}});

@@ -3,8 +3,10 @@
 #include <vector>
 
 #include "discovery.h"
+#include "ephemeral_containers.h"
 #include "openapi.h"
 #include "patch.h"
+#include "pod_defaults.h"
 #include "protobuf_decode.h"
 #include "table.h"
 #include "watch_handler.h"
@@ -70,7 +72,9 @@ std::optional<Route> Resolve(Store& store, const std::string& path) {
   if (rest.size() >= 2) route.name = rest[1];
   if (rest.size() == 3) {
     route.subresource = rest[2];
-    if (route.subresource != "status" || !t->has_status) return std::nullopt;
+    bool served = (route.subresource == "status" && t->has_status) ||
+                  (route.subresource == kEphemeralContainers && ServesEphemeralContainers(*t));
+    if (!served) return std::nullopt;
   }
   return route;
 }
@@ -144,6 +148,17 @@ json ApplyPatch(const Route& r, const HttpRequest& req, const json& current) {
                                "application/strategic-merge-patch+json")};
 }
 
+// dryRun=All: the write is checked, admitted and answered, and nothing is stored. The only
+// value the real server accepts.
+bool IsDryRun(const HttpRequest& req) {
+  std::string v = req.Query("dryRun");
+  if (v.empty()) return false;
+  if (v != "All")
+    throw ApiException{MakeError(422, "Invalid", "dryRun: Unsupported value: \"" + v +
+                                                     "\": supported values: \"All\"")};
+  return true;
+}
+
 // The admission chain (admission.h) for a write of `object`; its warnings go to `warnings`.
 json Admit(Store& store, const ServerOptions& options, const Route& r, const HttpRequest& req,
            const std::string& operation, json object, const json& old,
@@ -154,10 +169,11 @@ json Admit(Store& store, const ServerOptions& options, const Route& r, const Htt
   a.ns = r.ns;
   a.name = r.name;
   a.subresource = r.subresource;
-  a.dry_run = req.Query("dryRun") == "All";
+  a.dry_run = IsDryRun(req);
   if (r.type.namespaced && object.is_object() && !r.ns.empty()) {
     object["metadata"]["namespace"] = r.ns;
   }
+  ApplyPodDefaults(r.type, &object);
   a.object = std::move(object);
   a.old_object = old;
   return RunAdmission(store, options.admission, a, warnings);
@@ -172,6 +188,8 @@ HttpResponse Dispatch(Store& store, const ServerOptions& options, const Route& r
                       const HttpRequest& req, std::vector<std::string>* warnings) {
   const std::string& m = req.method;
   bool status = r.subresource == "status";
+  bool ephemeral = r.subresource == kEphemeralContainers;
+  bool dry_run = m != "GET" && IsDryRun(req);  // reads ignore it, as the real server does
   if (r.type.namespaced && r.ns.empty() && !r.name.empty())
     throw ApiException{PathNotFound()};
   if (r.name.empty()) {
@@ -185,11 +203,11 @@ HttpResponse Dispatch(Store& store, const ServerOptions& options, const Route& r
       json obj = ParseBody(req);
       CheckKind(r, obj);
       obj = Admit(store, options, r, req, "CREATE", std::move(obj), json(), warnings);
-      return JsonResponse(201, store.Create(r.type, r.ns, std::move(obj)));
+      return JsonResponse(201, store.Create(r.type, r.ns, std::move(obj), dry_run));
     }
     if (m == "DELETE") {
       std::vector<json> gone = store.DeleteCollection(r.type, r.ns, ParseLabelSelector(req),
-                                                      ParseFieldSelector(r.type, req));
+                                                      ParseFieldSelector(r.type, req), dry_run);
       return JsonResponse(200, {{"kind", r.type.kind + "List"},
                                 {"apiVersion", r.type.GroupVersion()},
                                 {"metadata", json::object()},
@@ -206,9 +224,11 @@ HttpResponse Dispatch(Store& store, const ServerOptions& options, const Route& r
     if (m == "PUT") {
       json obj = ParseBody(req);
       CheckKind(r, obj);
+      if (ephemeral) obj = EphemeralContainersUpdate(store.Get(r.type, r.ns, r.name), obj);
       obj = Admit(store, options, r, req, "UPDATE", std::move(obj),
                   store.Get(r.type, r.ns, r.name), warnings);
-      return JsonResponse(200, store.Update(r.type, r.ns, r.name, std::move(obj), status));
+      return JsonResponse(200,
+                          store.Update(r.type, r.ns, r.name, std::move(obj), status, dry_run));
     }
     if (m == "PATCH") {
       // A patch applies to the latest version (retried when a write races it), unless it
@@ -216,6 +236,7 @@ HttpResponse Dispatch(Store& store, const ServerOptions& options, const Route& r
       for (int attempt = 0;; ++attempt) {
         json current = store.Get(r.type, r.ns, r.name);
         json patched = ApplyPatch(r, req, current);
+        if (ephemeral) patched = EphemeralContainersUpdate(current, patched);
         std::string current_rv = current["metadata"].value("resourceVersion", "");
         std::string patch_rv = patched["metadata"].value("resourceVersion", "");
         bool explicit_rv = !patch_rv.empty() && patch_rv != current_rv;
@@ -223,17 +244,27 @@ HttpResponse Dispatch(Store& store, const ServerOptions& options, const Route& r
         warnings->clear();
         patched = Admit(store, options, r, req, "UPDATE", std::move(patched), current, warnings);
         try {
-          return JsonResponse(200, store.Update(r.type, r.ns, r.name, patched, status));
+          return JsonResponse(200, store.Update(r.type, r.ns, r.name, patched, status, dry_run));
         } catch (const ApiException& e) {
           if (explicit_rv || e.error.code != 409 || attempt == 4) throw;
         }
       }
     }
-    if (m == "DELETE" && !status) {
+    if (m == "DELETE" && r.subresource.empty()) {
       json options_body = req.body.empty() ? json::object() : ParseBody(req);
       json pre = options_body.is_object() ? options_body.value("preconditions", json::object())
                                           : json::object();
-      return JsonResponse(200, store.Delete(r.type, r.ns, r.name, pre));
+      // kubectl sends DeleteOptions.dryRun in the body.
+      if (options_body.is_object() && options_body.contains("dryRun")) {
+        for (const json& v : options_body["dryRun"]) {
+          if (v != "All")
+            throw ApiException{MakeError(422, "Invalid",
+                                         "dryRun: Unsupported value: " + v.dump() +
+                                             ": supported values: \"All\"")};
+          dry_run = true;
+        }
+      }
+      return JsonResponse(200, store.Delete(r.type, r.ns, r.name, pre, dry_run));
     }
   }
   throw ApiException{MakeError(405, "MethodNotAllowed",

@@ -97,7 +97,7 @@ void Store::RequireNamespace(const std::string& ns) {
     throw ApiException{NotFound("namespaces", "", ns)};
 }
 
-json Store::Create(const ResourceType& t, const std::string& ns, json obj) {
+json Store::Create(const ResourceType& t, const std::string& ns, json obj, bool dry_run) {
   std::lock_guard<std::mutex> lock(mu_);
   if (!obj.is_object()) throw ApiException{BadRequest("the body of the request must be an object")};
   json& meta = obj["metadata"];
@@ -135,6 +135,10 @@ json Store::Create(const ResourceType& t, const std::string& ns, json obj) {
   if (t.kind == "Namespace") {
     meta["labels"]["kubernetes.io/metadata.name"] = name;
     obj["status"] = {{"phase", "Active"}};
+  }
+  if (dry_run) {
+    meta.erase("resourceVersion");
+    return obj;
   }
   meta["resourceVersion"] = std::to_string(++rv_);
   if (t.kind == "CustomResourceDefinition") OnCrdChange(obj, false);
@@ -204,7 +208,7 @@ ListResult Store::List(const ResourceType& t, const std::string& ns, const Selec
 }
 
 json Store::Update(const ResourceType& t, const std::string& ns, const std::string& name,
-                   json obj, bool status_only) {
+                   json obj, bool status_only, bool dry_run) {
   std::lock_guard<std::mutex> lock(mu_);
   auto& objects = Objects(t);
   auto it = objects.find(ObjectKey(ns, name));
@@ -246,6 +250,7 @@ json Store::Update(const ResourceType& t, const std::string& ns, const std::stri
   if (UsesGeneration(t) &&
       GenerationRelevant(updated, t.has_status) != GenerationRelevant(old, t.has_status))
     updated["metadata"]["generation"] = old["metadata"].value("generation", 0) + 1;
+  if (dry_run) return updated;
   updated["metadata"]["resourceVersion"] = std::to_string(++rv_);
   if (t.kind == "CustomResourceDefinition" && !status_only) OnCrdChange(updated, false);
   it->second = updated;
@@ -281,7 +286,7 @@ json Store::DeleteLocked(const ResourceType& t, const std::string& ns, const std
 }
 
 json Store::Delete(const ResourceType& t, const std::string& ns, const std::string& name,
-                   const json& preconditions) {
+                   const json& preconditions, bool dry_run) {
   std::lock_guard<std::mutex> lock(mu_);
   auto& objects = Objects(t);
   auto it = objects.find(ObjectKey(ns, name));
@@ -292,20 +297,28 @@ json Store::Delete(const ResourceType& t, const std::string& ns, const std::stri
          preconditions["resourceVersion"] != meta["resourceVersion"]))
       throw ApiException{Conflict(t.resource, t.group, name)};
   }
+  if (dry_run) {
+    if (it == objects.end()) throw ApiException{NotFound(t.resource, t.group, name)};
+    return it->second;
+  }
   return DeleteLocked(t, ns, name);
 }
 
 std::vector<json> Store::DeleteCollection(const ResourceType& t, const std::string& ns,
-                                          const Selector& labels, const Selector& fields) {
+                                          const Selector& labels, const Selector& fields,
+                                          bool dry_run) {
   std::lock_guard<std::mutex> lock(mu_);
   std::vector<std::pair<std::string, std::string>> names;
+  std::vector<json> out;
   for (const auto& [key, obj] : Objects(t)) {
     std::string o_ns = obj["metadata"].value("namespace", "");
     if (t.namespaced && !ns.empty() && o_ns != ns) continue;
-    if (labels.MatchesLabels(obj) && fields.MatchesFields(obj))
+    if (labels.MatchesLabels(obj) && fields.MatchesFields(obj)) {
       names.emplace_back(o_ns, obj["metadata"].value("name", ""));
+      if (dry_run) out.push_back(obj);
+    }
   }
-  std::vector<json> out;
+  if (dry_run) return out;
   for (const auto& [o_ns, name] : names) out.push_back(DeleteLocked(t, o_ns, name));
   return out;
 }

@@ -62,18 +62,23 @@ class Store {
   uint64_t resource_version() const { return rv_; }
 
   // CRUD. Each takes the lock; failures throw ApiException with the real server's Status.
-  nlohmann::json Create(const ResourceType& t, const std::string& ns, nlohmann::json obj);
+  // `dry_run` (dryRun=All) checks and answers as the real write would but stores nothing, as
+  // the real server's dry-run storage: a create comes back without a resourceVersion, an
+  // update with the stored one, a delete with the object still there.
+  nlohmann::json Create(const ResourceType& t, const std::string& ns, nlohmann::json obj,
+                        bool dry_run = false);
   nlohmann::json Get(const ResourceType& t, const std::string& ns, const std::string& name);
   ListResult List(const ResourceType& t, const std::string& ns, const Selector& labels,
                   const Selector& fields, int64_t limit, const std::string& continue_token);
   // `status_only`: the /status subresource (only .status changes); otherwise the main
   // resource (status is kept when the kind has a status subresource).
   nlohmann::json Update(const ResourceType& t, const std::string& ns, const std::string& name,
-                        nlohmann::json obj, bool status_only);
+                        nlohmann::json obj, bool status_only, bool dry_run = false);
   nlohmann::json Delete(const ResourceType& t, const std::string& ns, const std::string& name,
-                        const nlohmann::json& preconditions);
+                        const nlohmann::json& preconditions, bool dry_run = false);
   std::vector<nlohmann::json> DeleteCollection(const ResourceType& t, const std::string& ns,
-                                               const Selector& labels, const Selector& fields);
+                                               const Selector& labels, const Selector& fields,
+                                               bool dry_run = false);
 
   // Registers a watcher starting after `from_rv` (nullopt: now, with synthetic ADDED events of
   // the current objects first). Throws 410 Expired when `from_rv` is older than the history.

@@ -63,6 +63,55 @@ TEST_F(WebhookE2eTest, ADeploymentLackingTheApprovedFieldsIsStoredWithThem) {
   EXPECT_EQ(StoredSecurityContext("shop")["capabilities"]["add"], json::array());
 }
 
+TEST_F(WebhookE2eTest, AServerDryRunGetsTheSameAnswerAndStoresNothing) {
+  auto rv = [&](const std::string& ns) {
+    std::string out;
+    Kubectl({"get", "deployment", "web", "-n", ns, "-o", "jsonpath={.metadata.resourceVersion}"},
+            &out);
+    return out;
+  };
+  const std::string shop_rv = rv("shop"), staging_rv = rv("staging");
+  ASSERT_FALSE(shop_rv.empty());
+  const std::string file = dir_ + "/dry.yaml";
+  std::string out;
+  // Enforce mode, a narrower Deployment: answered as stored, written nowhere.
+  json narrower = ApprovedSecurityContext();
+  narrower["capabilities"]["add"] = json::array();
+  std::ofstream(file) << DeploymentYaml("shop", narrower);
+  ASSERT_EQ(Kubectl({"apply", "--dry-run=server", "-o", "json", "-f", file}, &out), 0) << out;
+  json answer = json::parse(out.substr(out.find('{')), nullptr, false);
+  ASSERT_TRUE(answer.is_object()) << out;
+  EXPECT_EQ(answer["spec"]["template"]["spec"]["containers"][0]["securityContext"]
+                  ["capabilities"]["add"],
+            json::array());
+  // Lacking the approved fields: the dry run's answer carries the mutation.
+  std::ofstream(file, std::ios::trunc) << DeploymentYaml("shop", json());
+  ASSERT_EQ(Kubectl({"apply", "--dry-run=server", "-o", "json", "-f", file}, &out), 0) << out;
+  answer = json::parse(out.substr(out.find('{')), nullptr, false);
+  ASSERT_TRUE(answer.is_object()) << out;
+  EXPECT_EQ(answer["spec"]["template"]["spec"]["containers"][0]["securityContext"],
+            ApprovedSecurityContext());
+  // Audit mode, widened: the same warnings, nothing stored.
+  std::ofstream(file, std::ios::trunc) << DeploymentYaml("staging", Widened());
+  ASSERT_EQ(Kubectl({"apply", "--dry-run=server", "-f", file}, &out), 0) << out;
+  EXPECT_THAT(out, HasSubstr("Warning: minpriv: container app: capability SYS_ADMIN"));
+  EXPECT_THAT(out, HasSubstr("configured (server dry run)"));
+  // A create in a namespace without the Deployment: not created.
+  std::ofstream(file, std::ios::trunc) << absl::StrCat(
+      "apiVersion: apps/v1\nkind: Deployment\nmetadata: {name: other, namespace: shop}\n",
+      "spec:\n  selector: {matchLabels: {app: o}}\n  template:\n    metadata: {labels: {app: o}}\n",
+      "    spec: {containers: [{name: c, image: o:1}]}\n");
+  ASSERT_EQ(Kubectl({"create", "--dry-run=server", "-f", file}, &out), 0) << out;
+  EXPECT_THAT(out, HasSubstr("deployment.apps/other created (server dry run)"));
+  EXPECT_NE(Kubectl({"get", "deployment", "other", "-n", "shop"}, &out), 0);
+  EXPECT_THAT(out, HasSubstr("NotFound"));
+
+  EXPECT_EQ(rv("shop"), shop_rv);
+  EXPECT_EQ(rv("staging"), staging_rv);
+  EXPECT_EQ(StoredSecurityContext("shop"), ApprovedSecurityContext());
+  EXPECT_EQ(StoredSecurityContext("staging"), ApprovedSecurityContext());
+}
+
 TEST_F(WebhookE2eTest, KubeSystemIsExemptByTheNamespaceSelector) {
   std::string out;
   ASSERT_EQ(Apply(DeploymentYaml("kube-system", Widened()), &out), 0) << out;
