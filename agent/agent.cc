@@ -25,6 +25,19 @@ Agent::Agent(kube::RestClient client, AgentOptions options, std::function<absl::
       attribution_(options_.attribution, &table_, clock_),
       owners_([this](const kube::ResourceRef& ref, const std::string& ns,
                      const std::string& name) { return client_.Get(ref, ns, name); }) {
+  if (options_.shadow) {
+    shadow_ = std::make_unique<ShadowCheck>(
+        client_, ShadowOptions{options_.node, options_.shadow_refresh},
+        [this](const std::string& uid) -> std::optional<nlohmann::json> {
+          if (!reflector_) return std::nullopt;
+          for (nlohmann::json& pod : reflector_->store().List()) {
+            if (pod.value("metadata", nlohmann::json::object()).value("uid", "") == uid) return pod;
+          }
+          return std::nullopt;
+        });
+    attribution_.SetTapFactory(
+        [this](const CgroupRecord& record) { return shadow_->NewTap(record); });
+  }
   RenderMetrics(std::nullopt);
 }
 
@@ -44,10 +57,12 @@ absl::Status Agent::Start(absl::Duration timeout) {
     return absl::UnavailableError(absl::StrCat("pods on node ", options_.node,
                                                ": no list within ", absl::FormatDuration(timeout)));
   }
+  if (shadow_) return shadow_->Start(timeout);
   return absl::OkStatus();
 }
 
 void Agent::Stop() {
+  if (shadow_) shadow_->Stop();
   if (reflector_) reflector_->Stop();
 }
 
@@ -59,6 +74,8 @@ void Agent::Tick(const NodeCounters& node, bool final) {
     last_pod_refresh_ = now;
   }
   attribution_.Attribute(pods_, owners_);
+  // Before publishing: a would-be break reaches status.shadow no later than its partial.
+  if (shadow_) shadow_->Tick(now);
   table_.Tick(now, node, final);
   RenderMetrics(last_stats_);
 }
@@ -129,6 +146,7 @@ void Agent::RenderMetrics(const std::optional<observer::NodeStats>& stats) {
          t.publish_errors);
   Metric(out, "resumed_total", "counter", "Workloads resumed from a published partial.",
          t.resumed);
+  if (shadow_) absl::StrAppend(&out, shadow_->Metrics());
   absl::MutexLock lock(&metrics_mu_);
   metrics_ = std::move(out);
 }

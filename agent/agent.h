@@ -19,6 +19,7 @@
 #include "agent/owner_resolver.h"
 #include "agent/pod_info.h"
 #include "agent/profile_store.h"
+#include "agent/shadow_check.h"
 #include "agent/workload_table.h"
 #include "kube/reflector.h"
 #include "kube/rest_client.h"
@@ -36,6 +37,9 @@ struct AgentOptions {
   absl::Duration poll_timeout = absl::Milliseconds(200);
   // Occurrence counts come from the observer at Drain(): this often (and at the end).
   absl::Duration drain_interval = absl::Seconds(5);
+  // Shadow mode (shadow_check.h): check Proposed proposals against live traffic.
+  bool shadow = false;
+  absl::Duration shadow_refresh = absl::Minutes(1);
 };
 
 class Agent {
@@ -68,6 +72,8 @@ class Agent {
   // Counters of the latest Tick (for tests; polling thread).
   const TableCounters& table_counters() const { return table_.counters(); }
   const AttributionCounters& attribution_counters() const { return attribution_.counters(); }
+  // Shadow mode's counters (zero when it is off).
+  ShadowCounters shadow_counters() const { return shadow_ ? shadow_->counters() : ShadowCounters{}; }
 
  private:
   void RenderMetrics(const std::optional<observer::NodeStats>& stats);
@@ -76,6 +82,7 @@ class Agent {
   AgentOptions options_;
   std::function<absl::Time()> clock_;
   ApiProfileStore store_;
+  std::unique_ptr<ShadowCheck> shadow_;  // before the records, whose taps it outlives
   WorkloadTable table_;
   Attribution attribution_;
   OwnerResolver owners_;

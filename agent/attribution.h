@@ -45,6 +45,10 @@ class Attribution : public observer::CgroupSinkFactory {
   Attribution(AttributionOptions options, WorkloadTable* table,
               std::function<absl::Time()> clock = absl::Now);
 
+  // Each new record gets a tap from `factory` (shadow mode; null: none).
+  using TapFactory = std::function<std::unique_ptr<observer::ObservationSink>(const CgroupRecord&)>;
+  void SetTapFactory(TapFactory factory) { tap_factory_ = std::move(factory); }
+
   // While true, created cgroups existed before the agent watched (WatchRoot's scan).
   void SetScanningExisting(bool scanning) { scanning_existing_ = scanning; }
 
@@ -64,6 +68,7 @@ class Attribution : public observer::CgroupSinkFactory {
   WorkloadTable* table_;
   std::function<absl::Time()> clock_;
   bool scanning_existing_ = false;
+  TapFactory tap_factory_;
   // Records not (yet) handed to the table: waiting for a status, or excluded.
   std::map<uint64_t, std::unique_ptr<CgroupRecord>> waiting_;
   AttributionCounters counters_;
