@@ -4,6 +4,7 @@
 #include <set>
 #include <string>
 
+#include "absl/strings/match.h"
 #include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_join.h"
@@ -177,6 +178,9 @@ absl::Status Reconciler::ReconcileProposal(const WorkloadKey& key, const json& w
       ProposeInput pin{key, &workload, &merged.partials, &merged.partial_names, inventory.get()};
       absl::StatusOr<crd::ProposalStatus> content = BuildProposalContent(pin);
       if (content.ok() && crd::ProposalContentDigest(*content) != crd::ProposalContentDigest(st)) {
+        for (const crd::ChangeEvidence& e : st.evidence) {  // earlier widenings
+          if (absl::StartsWith(e.change, kWidenedChangePrefix)) content->evidence.push_back(e);
+        }
         for (crd::ChangeEvidence& e : WidenedEvidence(shadow.breaks)) {
           content->evidence.push_back(std::move(e));
         }
@@ -233,6 +237,12 @@ absl::Status Reconciler::ReconcileProposal(const WorkloadKey& key, const json& w
     std::shared_ptr<const remediator::Inventory> inventory = inventory_->Get(InventoryOf(caches_));
     ProposeInput pin{key, &workload, &merged.partials, &merged.partial_names, inventory.get()};
     absl::StatusOr<crd::ProposalStatus> content = BuildProposalContent(pin);
+    if (content.ok()) {
+      // What a revision was widened from stays its evidence (the behaviour stays learned).
+      for (const crd::ChangeEvidence& e : st.evidence) {
+        if (absl::StartsWith(e.change, kWidenedChangePrefix)) content->evidence.push_back(e);
+      }
+    }
     if (content.ok() && delivery == crd::Delivery::kApply) {
       // Said before approval, so that the operator knows approving will not patch it.
       if (absl::StatusOr<PatchTarget> t = ResolvePatchTarget(key, workload); !t.ok()) {

@@ -81,7 +81,7 @@ std::vector<crd::ChangeEvidence> WidenedEvidence(const std::vector<NodeBreak>& b
     if (!b.would_be.evidence.empty()) {
       absl::StrAppend(&evidence, "; the previous revision: ", b.would_be.evidence);
     }
-    out.push_back({absl::StrCat("widened: allow ", b.would_be.what, " (container ",
+    out.push_back({absl::StrCat(kWidenedChangePrefix, "allow ", b.would_be.what, " (container ",
                                 b.would_be.container, ")"),
                    std::move(evidence)});
   }

@@ -36,6 +36,8 @@ struct ShadowVerdict {
 ShadowVerdict CheckShadow(const crd::ProposalStatus& status, const std::set<std::string>& nodes,
                           absl::Time now, absl::Duration period);
 
+inline constexpr char kWidenedChangePrefix[] = "widened: ";
+
 // "widened from a would-be break on node N" evidence, one per break (sorted).
 std::vector<crd::ChangeEvidence> WidenedEvidence(const std::vector<NodeBreak>& breaks);
 
