@@ -34,6 +34,20 @@ Agent::Agent(kube::RestClient client, AgentOptions options, std::function<absl::
                           return client_.Get(ref, ns, name);
                         }),
               &worker_) {
+  if (options_.shadow) {
+    shadow_ = std::make_unique<ShadowCheck>(
+        client_, ShadowOptions{options_.node, options_.shadow_refresh},
+        [this](const std::string& uid) -> std::optional<nlohmann::json> {
+          if (!reflector_) return std::nullopt;
+          for (nlohmann::json& pod : reflector_->store().List()) {
+            if (pod.value("metadata", nlohmann::json::object()).value("uid", "") == uid) return pod;
+          }
+          return std::nullopt;
+        },
+        &worker_);
+    attribution_.SetTapFactory(
+        [this](const CgroupRecord& record) { return shadow_->NewTap(record); });
+  }
   RenderMetrics(std::nullopt);
 }
 
@@ -56,13 +70,17 @@ absl::Status Agent::Start(absl::Duration timeout) {
     return absl::UnavailableError(absl::StrCat("pods on node ", options_.node,
                                                ": no list within ", absl::FormatDuration(timeout)));
   }
-  if (!options_.watch_settings) return absl::OkStatus();
-  absl::Status settings = settings_.Start(timeout);
-  attribution_.SetSettings(settings_.cache());
-  return settings;
+  if (options_.watch_settings) {
+    absl::Status settings = settings_.Start(timeout);
+    attribution_.SetSettings(settings_.cache());
+    if (!settings.ok()) return settings;
+  }
+  if (shadow_) return shadow_->Start(timeout);
+  return absl::OkStatus();
 }
 
 void Agent::Stop() {
+  if (shadow_) shadow_->Stop();
   if (reflector_) reflector_->Stop();
   settings_.Stop();
 }
@@ -79,6 +97,8 @@ void Agent::Tick(const NodeCounters& node, bool final) {
     attribution_.TakeBack(table_.Release(
         [this](const WorkloadRef& w) { return attribution_.ExcludedBySettings(w); }));
   }
+  // Before publishing: a would-be break reaches status.shadow no later than its partial.
+  if (shadow_) shadow_->Tick(now);
   if (final) {
     Flush(node);
   } else {
@@ -182,6 +202,7 @@ void Agent::RenderMetrics(const std::optional<observer::NodeStats>& stats) {
   Metric(out, "api_calls_total", "counter", "API calls the API worker made.", w.done);
   Metric(out, "api_replaced_total", "counter",
          "Queued API writes replaced by a newer one of the same object.", w.replaced);
+  if (shadow_) absl::StrAppend(&out, shadow_->Metrics());
   absl::MutexLock lock(&metrics_mu_);
   metrics_ = std::move(out);
 }

@@ -25,8 +25,9 @@
 #include "agent/owner_resolver.h"
 #include "agent/pod_info.h"
 #include "agent/profile_store.h"
-#include "agent/workload_table.h"
 #include "agent/settings_watch.h"
+#include "agent/shadow_check.h"
+#include "agent/workload_table.h"
 #include "kube/reflector.h"
 #include "kube/rest_client.h"
 #include "observer/node_observer.h"
@@ -49,6 +50,9 @@ struct AgentOptions {
   absl::Duration final_timeout = absl::Seconds(20);
   // Exclusions from ClusterMinprivSettings / MinprivSettings, when their CRDs are served.
   bool watch_settings = true;
+  // Shadow mode (shadow_check.h): check Proposed proposals against live traffic.
+  bool shadow = false;
+  absl::Duration shadow_refresh = absl::Minutes(1);
 };
 
 // How the agent reaches the API off the polling thread; tests replace either (e.g. with a
@@ -93,6 +97,8 @@ class Agent {
   const TableCounters& table_counters() const { return table_.counters(); }
   const AttributionCounters& attribution_counters() const { return attribution_.counters(); }
   ApiWorkerCounters api_counters() const { return worker_.counters(); }
+  // Shadow mode's counters (zero when it is off).
+  ShadowCounters shadow_counters() const { return shadow_ ? shadow_->counters() : ShadowCounters{}; }
 
  private:
   void RenderMetrics(const std::optional<observer::NodeStats>& stats);
@@ -104,6 +110,7 @@ class Agent {
   ApiWorker worker_;  // stopped first in ~Agent: its tasks use the members below
   std::unique_ptr<ProfileStore> store_;
   AsyncProfileStore async_store_;
+  std::unique_ptr<ShadowCheck> shadow_;  // before the records, whose taps it outlives
   WorkloadTable table_;
   Attribution attribution_;
   SettingsWatch settings_;

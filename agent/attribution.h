@@ -52,6 +52,10 @@ class Attribution : public observer::CgroupSinkFactory {
   Attribution(AttributionOptions options, WorkloadTable* table,
               std::function<absl::Time()> clock = absl::Now);
 
+  // Each new record gets a tap from `factory` (shadow mode; null: none).
+  using TapFactory = std::function<std::unique_ptr<observer::ObservationSink>(const CgroupRecord&)>;
+  void SetTapFactory(TapFactory factory) { tap_factory_ = std::move(factory); }
+
   // While true, created cgroups existed before the agent watched (WatchRoot's scan).
   void SetScanningExisting(bool scanning) { scanning_existing_ = scanning; }
 
@@ -84,6 +88,7 @@ class Attribution : public observer::CgroupSinkFactory {
   bool scanning_existing_ = false;
   const crd::SettingsCache* settings_ = nullptr;
   const PodIndex* pods_ = nullptr;  // the latest Attribute's
+  TapFactory tap_factory_;
   // Records not (yet) handed to the table: waiting for a status, or excluded.
   std::map<uint64_t, std::unique_ptr<CgroupRecord>> waiting_;
   AttributionCounters counters_;

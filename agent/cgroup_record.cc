@@ -25,6 +25,7 @@ void CgroupRecord::Attribute(WorkloadRef workload, std::string container) {
 
 void CgroupRecord::Discard() {
   builder_.reset();
+  tap_.reset();
   runtime_syscalls_.clear();
   runtime_facts_.clear();
 }
@@ -60,6 +61,7 @@ void CgroupRecord::OnSyscall(absl::Time t, const observer::SyscallObservation& o
   if (!builder_) return;
   if (!exec_seen_ && o.abi == observer::SyscallAbi::kX86_64) runtime_syscalls_.insert(o.nr);
   builder_->OnSyscall(t, o);
+  if (tap_) tap_->OnSyscall(t, o);
 }
 // Before the workload's exec, capability checks, identities and file writes are the
 // runtime's (runc init as root with the runtime's privileges, setting up the root file system
@@ -79,6 +81,7 @@ void CgroupRecord::OnCapability(absl::Time t, const observer::CapabilityObservat
     return;
   }
   builder_->OnCapability(t, o);
+  if (tap_) tap_->OnCapability(t, o);
 }
 void CgroupRecord::OnFileWrite(absl::Time t, const observer::FileWriteObservation& o) {
   if (!builder_ ||
@@ -86,22 +89,32 @@ void CgroupRecord::OnFileWrite(absl::Time t, const observer::FileWriteObservatio
     return;
   }
   builder_->OnFileWrite(t, o);
+  if (tap_) tap_->OnFileWrite(t, o);
 }
 void CgroupRecord::OnExec(absl::Time t, const observer::ExecObservation& o) {
-  if (builder_) builder_->OnExec(t, o);
+  if (!builder_) return;
+  builder_->OnExec(t, o);
+  if (tap_) tap_->OnExec(t, o);
 }
 void CgroupRecord::OnIdentity(absl::Time t, const observer::IdentityObservation& o) {
   if (!builder_ || IsRuntimeFact(absl::StrCat("id:", o.uid, ":", o.gid, ":", o.comm))) return;
   builder_->OnIdentity(t, o);
+  if (tap_) tap_->OnIdentity(t, o);
 }
 void CgroupRecord::OnListen(absl::Time t, const observer::ListenObservation& o) {
-  if (builder_) builder_->OnListen(t, o);
+  if (!builder_) return;
+  builder_->OnListen(t, o);
+  if (tap_) tap_->OnListen(t, o);
 }
 void CgroupRecord::OnFlow(absl::Time t, const observer::FlowObservation& o) {
-  if (builder_) builder_->OnFlow(t, o);
+  if (!builder_) return;
+  builder_->OnFlow(t, o);
+  if (tap_) tap_->OnFlow(t, o);
 }
 void CgroupRecord::OnDns(absl::Time t, const observer::DnsObservation& o) {
-  if (builder_) builder_->OnDns(t, o);
+  if (!builder_) return;
+  builder_->OnDns(t, o);
+  if (tap_) tap_->OnDns(t, o);
 }
 
 }  // namespace minpriv::agent

@@ -47,6 +47,9 @@ class CgroupRecord : public observer::ObservationSink {
   bool discarded() const { return builder_ == nullptr; }
 
   void MarkRemoved(absl::Time t) { removed_ = t; }
+
+  // A second sink that sees the facts the record keeps (shadow mode's ShadowTap).
+  void SetTap(std::unique_ptr<observer::ObservationSink> tap) { tap_ = std::move(tap); }
   std::optional<absl::Time> removed() const { return removed_; }
 
   // The container's profile so far (named after the container); requires !discarded().
@@ -83,6 +86,7 @@ class CgroupRecord : public observer::ObservationSink {
   std::optional<WorkloadRef> workload_;
   std::string container_;
   std::optional<absl::Time> removed_;
+  std::unique_ptr<observer::ObservationSink> tap_;  // last: goes first, the record still whole
 };
 
 }  // namespace minpriv::agent

@@ -34,12 +34,14 @@ CommandText AgentText() {
   t.synopsis =
       "minpriv agent --node NAME [--kubeconfig FILE] [--cgroup-root PATH] [--seccomp-dir DIR]\n"
       "                     [--metrics-addr ADDR] [--publish-interval DUR]\n"
-      "                     [--include-namespace NS]... [--max-containers N]";
+      "                     [--include-namespace NS]... [--max-containers N] [--no-shadow]";
   t.description =
       "The node agent (a DaemonSet): observes every container of every pod on this node from its\n"
       "first syscall, attributes it to its pod, container and workload, and writes the partial\n"
       "WorkloadProfiles (<kind>-<name>-<node>) that `minpriv controller` merges; installs the\n"
-      "seccomp profiles of approved RemediationProposals under --seccomp-dir.\n"
+      "seccomp profiles of approved RemediationProposals under --seccomp-dir; checks proposed\n"
+      "RemediationProposals against live traffic without enforcing them (shadow mode) and reports\n"
+      "what they would deny in their status.shadow.\n"
       "--node defaults to $NODE_NAME (the downward API); --cgroup-root to the cgroup v2 mount\n"
       "in /proc/self/mountinfo, below which kubepods.slice or kubepods is watched.\n"
       "Without --kubeconfig: $KUBECONFIG, ~/.kube/config, then the in-cluster configuration.";
@@ -81,6 +83,8 @@ std::unique_ptr<CommandLine> AgentCommandLine(AgentFlags* f) {
                   f->max_containers = n;
                   return absl::OkStatus();
                 });
+  cl->AddSwitch("--no-shadow", &f->no_shadow,
+                "do not check proposed RemediationProposals against live traffic");
   return cl;
 }
 
@@ -145,6 +149,7 @@ int RunAgent(int argc, char** argv) {
   options.publish_interval = f->publish_interval;
   options.linger = f->publish_interval;
   options.drain_interval = f->publish_interval;
+  options.shadow = !f->no_shadow;
   for (const std::string& ns : f->include_namespaces) {
     options.attribution.excluded_namespaces.erase(ns);
   }

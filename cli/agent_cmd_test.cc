@@ -47,6 +47,11 @@ TEST(AgentFlagsTest, DefaultsAndTheNodeFromTheDownwardApi) {
   EXPECT_EQ(Parse({"--node", "n1"}, {{"NODE_NAME", "worker-3"}})->node, "n1");
 }
 
+TEST(AgentFlagsTest, ShadowModeIsOnUnlessSwitchedOff) {
+  EXPECT_FALSE(Parse({"--node", "n1"})->no_shadow);
+  EXPECT_TRUE(Parse({"--node", "n1", "--no-shadow"})->no_shadow);
+}
+
 TEST(AgentFlagsTest, MistakesNameTheFlag) {
   EXPECT_THAT(std::string(Parse({}).status().message()), HasSubstr("$NODE_NAME"));
   EXPECT_THAT(std::string(Parse({"--node", "n", "--max-containers", "0"}).status().message()),

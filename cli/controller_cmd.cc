@@ -27,7 +27,8 @@ CommandText ControllerText() {
   t.name = "minpriv controller";
   t.synopsis =
       "minpriv controller [--kubeconfig FILE] [--namespace NS] [--quiet-period DUR]\n"
-      "                          [--min-window DUR] [--max-window DUR] [--delivery Apply|PullRequest]\n"
+      "                          [--min-window DUR] [--max-window DUR] [--shadow-period DUR]\n"
+      "                          [--delivery Apply|PullRequest]\n"
       "                          [--leader-election-namespace NS] [--metrics-addr ADDR]\n"
       "                          [--identity ID] [--git-repo URL --git-token-secret NS/NAME[/KEY]\n"
       "                          [--git-base BRANCH] [--git-forge github|gitlab] [--git-api-url URL]\n"
@@ -56,6 +57,9 @@ std::unique_ptr<CommandLine> ControllerCommandLine(ControllerFlags* f) {
                   "and not before this long after learning started (default 1h)");
   cl->AddDuration("--max-window", &o.windows.max_window, nullptr,
                   "learning completes after this long whatever else (default 168h)");
+  cl->AddDuration("--shadow-period", &o.shadow_period, nullptr,
+                  "a proposal is proven on live traffic after no would-be break for this long "
+                  "(default 24h)");
   cl->AddParsed("--delivery", "Apply|PullRequest",
                 "delivery of approved proposals without spec.delivery (default Apply)",
                 [f](const std::string& v) {

@@ -36,11 +36,19 @@ TEST(ControllerFlagsTest, TheInterfaceOthersRelyOn) {
   EXPECT_EQ(o.identity, "c1");
 }
 
+TEST(ControllerFlagsTest, ShadowPeriod) {
+  auto f = Parse({"--shadow-period", "90m"});
+  ASSERT_TRUE(f.ok()) << f.status();
+  EXPECT_EQ(f->options.shadow_period, absl::Minutes(90));
+  EXPECT_FALSE(Parse({"--shadow-period", "a while"}).ok());
+}
+
 TEST(ControllerFlagsTest, ProductionDefaultsWithoutFlags) {
   auto f = Parse({});
   ASSERT_TRUE(f.ok());
   EXPECT_EQ(f->options.windows.quiet_period, absl::Minutes(10));
   EXPECT_EQ(f->options.windows.min_window, absl::Hours(1));
+  EXPECT_EQ(f->options.shadow_period, absl::Hours(24));
   EXPECT_EQ(f->options.delivery, crd::Delivery::kApply);
   EXPECT_TRUE(f->options.kubeconfig.empty());  // in-cluster when nothing else is found
 }

@@ -206,6 +206,7 @@ absl::Status RunController(const ControllerOptions& options, const std::atomic<b
                 have_settings ? &settings : nullptr,
                 workload_stores};
   ReconcilerOptions ropts{options.windows, options.delivery, options.pull_request};
+  ropts.shadow_period = options.shadow_period;
   Reconciler reconciler(*client, caches, &inventory, ropts, &metrics);
 
   std::unique_ptr<kube::HttpEndpoint> endpoint;

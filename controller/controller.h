@@ -21,6 +21,7 @@ struct ControllerOptions {
   std::string ns;          // empty: every namespace
   Windows windows;
   crd::Delivery delivery = crd::Delivery::kApply;
+  absl::Duration shadow_period = absl::Hours(24);  // ProvenOnLiveTraffic after this long
   std::string lease_namespace;  // empty: no leader election (a single replica)
   std::string lease_name = "minpriv-controller";
   absl::Duration lease_duration = absl::Seconds(15);

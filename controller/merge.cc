@@ -129,7 +129,11 @@ MergeResult Merge(const MergeInput& in) {
   if (hash == old_hash) {
     last_change = ParseApiTime(Annotation(in.existing, kLastChangeAnnotation)).value_or(in.now);
   }
-  r.reopened = WasComplete(in.existing) && !old_hash.empty() && hash != old_hash;
+  // Widened from would-be breaks (shadow mode): the change is what live traffic showed the
+  // proposal lacked, not a sign that learning had not converged.
+  const bool widened = !in.widened_hash.empty() && hash == in.widened_hash;
+  r.behaviour_hash = hash;
+  r.reopened = WasComplete(in.existing) && !old_hash.empty() && hash != old_hash && !widened;
 
   std::vector<std::string> unobserved;
   for (const RunningPod& pod : in.running_pods) {
@@ -142,7 +146,7 @@ MergeResult Merge(const MergeInput& in) {
   const absl::Duration min_left = in.windows.min_window - (in.now - since);
   const absl::Duration max_left = in.windows.max_window - (in.now - since);
   std::vector<std::string> waiting;
-  if (quiet_left > absl::ZeroDuration()) {
+  if (quiet_left > absl::ZeroDuration() && !widened) {
     waiting.push_back(absl::StrCat("QuietPeriod: new behaviour at ", FormatApiTime(last_change),
                                    ", quiet until ",
                                    FormatApiTime(last_change + in.windows.quiet_period)));
@@ -154,7 +158,13 @@ MergeResult Merge(const MergeInput& in) {
   if (!unobserved.empty()) {
     waiting.push_back(absl::StrCat("PodsNotObserved: ", absl::StrJoin(unobserved, ", ")));
   }
-  if (waiting.empty()) {
+  if (waiting.empty() && widened) {
+    r.complete = true;
+    r.complete_reason = "Widened";
+    r.complete_message = absl::StrCat("widened at ", FormatApiTime(last_change),
+                                      " from would-be breaks seen in shadow mode; ", valid.size(),
+                                      " partial profile(s)");
+  } else if (waiting.empty()) {
     r.complete = true;
     r.complete_reason = "Converged";
     r.complete_message = absl::StrCat("no new behaviour since ", FormatApiTime(last_change),
@@ -169,7 +179,7 @@ MergeResult Merge(const MergeInput& in) {
     r.complete_reason = "Learning";
     r.complete_message = absl::StrJoin(waiting, "; ");
     absl::Duration next = max_left;
-    if (quiet_left > absl::ZeroDuration()) next = std::min(next, quiet_left);
+    if (quiet_left > absl::ZeroDuration() && !widened) next = std::min(next, quiet_left);
     if (min_left > absl::ZeroDuration()) next = std::min(next, min_left);
     r.requeue_after = next;
   }

@@ -49,6 +49,9 @@ struct MergeInput {
   std::optional<nlohmann::json> existing;  // the merged profile in the cache
   absl::Time now;
   Windows windows;
+  // The behaviour hash a proposal was widened to from shadow mode's would-be breaks (the
+  // proposal's annotation minpriv.dev/widened-behaviour): that change needs no quiet period.
+  std::string widened_hash;
 };
 
 struct MergeResult {
@@ -61,9 +64,10 @@ struct MergeResult {
   std::vector<std::string> malformed;          // "partial P: why", one per rejected partial
   std::vector<std::string> divergence;         // what only some partials saw
   bool complete = false;
-  std::string complete_reason;    // Converged | MaxWindow | Learning
+  std::string complete_reason;    // Converged | Widened | MaxWindow | Learning
   std::string complete_message;   // what completion still waits for, or why it is complete
   bool reopened = false;          // was complete, new behaviour appeared
+  std::string behaviour_hash;     // of the merged facts (annotation minpriv.dev/behaviour-hash)
   std::optional<absl::Duration> requeue_after;
 };
 

@@ -4,6 +4,7 @@
 #include <set>
 #include <string>
 
+#include "absl/strings/match.h"
 #include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_join.h"
@@ -12,6 +13,7 @@
 #include "controller/propose.h"
 #include "controller/reconciler.h"
 #include "controller/seccomp_gate.h"
+#include "controller/shadow_gate.h"
 #include "crd/names.h"
 #include "crd/remediation_proposal_json.h"
 #include "kube/status.h"
@@ -25,6 +27,8 @@ using crd::ConditionStatus;
 using crd::ProposalPhase;
 
 constexpr char kRevisionAnnotation[] = "minpriv.dev/revision";
+// The merged behaviour hash a revision was widened to from would-be breaks (merge.h).
+constexpr char kWidenedAnnotation[] = "minpriv.dev/widened-behaviour";
 
 const crd::Condition* FindCondition(const crd::ProposalStatus& st, const std::string& type) {
   for (const crd::Condition& c : st.conditions) {
@@ -64,7 +68,8 @@ void SetContent(crd::ProposalStatus& st, const crd::ProposalStatus& content) {
 absl::Status Reconciler::ReconcileProposal(const WorkloadKey& key, const json& workload,
                                            const MergeResult& merged,
                                            const crd::EffectiveSettings& settings,
-                                           const std::set<std::string>& nodes) {
+                                           const std::set<std::string>& nodes,
+                                           std::optional<absl::Duration>* requeue_after) {
   const std::string name = crd::MergedProfileName(key.kind, key.name);
   std::optional<json> cached = written_proposals_.Newest(*caches_.proposals, key.ns + "/" + name);
   json object;
@@ -161,6 +166,35 @@ absl::Status Reconciler::ReconcileProposal(const WorkloadKey& key, const json& w
                                 " capabilities added"));
   };
 
+  // Shadow mode: would-be breaks the agents report against the current content widen it as
+  // soon as the partial profiles hold what broke (no new quiet period: see merge.h).
+  std::optional<crd::ProposalStatus> widened;
+  std::string widen_why;
+  if ((phase == ProposalPhase::kProposed || phase == ProposalPhase::kSuperseded) &&
+      rp.spec.decision != crd::Decision::kRejected && merged.has_profile) {
+    const ShadowVerdict shadow = CheckShadow(st, nodes, absl::Now(), options_.shadow_period);
+    if (!shadow.breaks.empty()) {
+      std::shared_ptr<const remediator::Inventory> inventory = inventory_->Get(InventoryOf(caches_));
+      ProposeInput pin{key, &workload, &merged.partials, &merged.partial_names, inventory.get()};
+      absl::StatusOr<crd::ProposalStatus> content = BuildProposalContent(pin);
+      if (content.ok() && crd::ProposalContentDigest(*content) != crd::ProposalContentDigest(st)) {
+        for (const crd::ChangeEvidence& e : st.evidence) {  // earlier widenings
+          if (absl::StartsWith(e.change, kWidenedChangePrefix)) content->evidence.push_back(e);
+        }
+        for (crd::ChangeEvidence& e : WidenedEvidence(shadow.breaks)) {
+          content->evidence.push_back(std::move(e));
+        }
+        widened = *std::move(content);
+        std::set<std::string> on;
+        for (const NodeBreak& b : shadow.breaks) on.insert(b.node);
+        widen_why = absl::StrCat("widened from ", shadow.breaks.size(),
+                                 " would-be break(s) seen in shadow mode on ",
+                                 absl::StrJoin(on, ", "), " (", shadow.message, ")");
+      }
+    }
+  }
+  std::string widened_hash;
+
   absl::Status result = absl::OkStatus();
   if (rp.spec.decision == crd::Decision::kRejected) {
     if (phase == ProposalPhase::kApplied && st.applied) {
@@ -188,6 +222,9 @@ absl::Status Reconciler::ReconcileProposal(const WorkloadKey& key, const json& w
     }
   } else if (phase == ProposalPhase::kApplied) {
     // Applied stays applied; ProfileComplete tells of new behaviour.
+  } else if (widened) {
+    repropose(*widened, "Widened", widen_why);
+    widened_hash = merged.behaviour_hash;
   } else if (!merged.complete) {
     if (phase == ProposalPhase::kProposed || phase == ProposalPhase::kApproved) {
       phase = ProposalPhase::kSuperseded;
@@ -200,6 +237,12 @@ absl::Status Reconciler::ReconcileProposal(const WorkloadKey& key, const json& w
     std::shared_ptr<const remediator::Inventory> inventory = inventory_->Get(InventoryOf(caches_));
     ProposeInput pin{key, &workload, &merged.partials, &merged.partial_names, inventory.get()};
     absl::StatusOr<crd::ProposalStatus> content = BuildProposalContent(pin);
+    if (content.ok()) {
+      // What a revision was widened from stays its evidence (the behaviour stays learned).
+      for (const crd::ChangeEvidence& e : st.evidence) {
+        if (absl::StartsWith(e.change, kWidenedChangePrefix)) content->evidence.push_back(e);
+      }
+    }
     if (content.ok() && delivery == crd::Delivery::kApply) {
       // Said before approval, so that the operator knows approving will not patch it.
       if (absl::StatusOr<PatchTarget> t = ResolvePatchTarget(key, workload); !t.ok()) {
@@ -281,11 +324,31 @@ absl::Status Reconciler::ReconcileProposal(const WorkloadKey& key, const json& w
     }
   }
   st.phase = phase;
+  if (phase == ProposalPhase::kProposed) {
+    const crd::Condition* old = FindCondition(st, crd::kConditionProvenOnLiveTraffic);
+    const std::optional<ConditionStatus> was =
+        old ? std::optional<ConditionStatus>(old->status) : std::nullopt;
+    const ShadowVerdict shadow = CheckShadow(st, nodes, absl::Now(), options_.shadow_period);
+    SetCondition(st, crd::kConditionProvenOnLiveTraffic, shadow.status, shadow.reason,
+                 shadow.message, st.observed_generation);
+    if (shadow.requeue_after) {
+      const absl::Duration next = *shadow.requeue_after + absl::Seconds(1);
+      *requeue_after = *requeue_after ? std::min(**requeue_after, next) : next;
+    }
+    if (was != shadow.status && shadow.status == ConditionStatus::kTrue) {
+      record(workload, "Normal", "ProvenOnLiveTraffic",
+             absl::StrCat(name, " revision ", revision, ": ", shadow.message));
+    } else if (was != shadow.status && shadow.status == ConditionStatus::kFalse) {
+      record(workload, "Warning", "WouldBreak",
+             absl::StrCat(name, " revision ", revision, ": ", shadow.message));
+    }
+  }
 
   // Writes: metadata/spec first (revision, decision), then the status.
   if (revision != revision_before || rp.spec.decision != decision_before) {
     json update = object;
     update["metadata"]["annotations"][kRevisionAnnotation] = std::to_string(revision);
+    if (!widened_hash.empty()) update["metadata"]["annotations"][kWidenedAnnotation] = widened_hash;
     update["spec"]["decision"] = crd::DecisionName(rp.spec.decision);
     absl::StatusOr<json> updated = client_.Update(kProposals, key.ns, update);
     metrics_->writes.fetch_add(1);
@@ -314,6 +377,7 @@ absl::Status Reconciler::ReconcileProposal(const WorkloadKey& key, const json& w
               crd::ProposalStatusFromJson(object.value("status", json::object()));
           theirs.ok()) {
         st.seccomp_installs = theirs->seccomp_installs;
+        st.shadow = theirs->shadow;
       }
     }
     if (!written.ok()) return written;

@@ -124,6 +124,9 @@ ReconcileResult Reconciler::Reconcile(const WorkloadKey& key) {
   in.existing = written_profiles_.Newest(*caches_.profiles, key.ns + "/" + merged_name);
   in.now = absl::Now();
   in.windows = WindowsOf(settings);
+  if (std::optional<json> rp = written_proposals_.Newest(*caches_.proposals, key.ns + "/" + merged_name)) {
+    in.widened_hash = StringAt(*rp, "/metadata/annotations/minpriv.dev~1widened-behaviour");
+  }
   MergeResult merged = Merge(in);
   for (const std::string& m : merged.malformed) {
     events_.Record(target, "Warning", "InvalidProfile", m);
@@ -140,8 +143,9 @@ ReconcileResult Reconciler::Reconcile(const WorkloadKey& key) {
   for (const RunningPod& pod : in.running_pods) {
     if (!pod.node.empty()) nodes.insert(pod.node);
   }
-  absl::Status s = ReconcileProposal(key, target, merged, settings, nodes);
-  return {s, merged.requeue_after};
+  std::optional<absl::Duration> requeue = merged.requeue_after;
+  absl::Status s = ReconcileProposal(key, target, merged, settings, nodes, &requeue);
+  return {s, requeue};
 }
 
 absl::Status Reconciler::WriteMergedProfile(const WorkloadKey& key, const MergeResult& merged,

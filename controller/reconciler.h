@@ -79,6 +79,9 @@ struct ReconcilerOptions {
   crd::Delivery delivery = crd::Delivery::kApply;
   // spec.delivery: PullRequest (not owned); null: PendingPullRequestDelivery.
   Delivery* pull_request = nullptr;
+  // Shadow mode: a Proposed proposal is ProvenOnLiveTraffic after this long without a
+  // would-be break on every node (shadow_gate.h).
+  absl::Duration shadow_period = absl::Hours(24);
 };
 
 struct ReconcileResult {
@@ -108,7 +111,8 @@ class Reconciler {
   absl::Status ReconcileProposal(const WorkloadKey& key, const nlohmann::json& workload,
                                  const MergeResult& merged,
                                  const crd::EffectiveSettings& settings,
-                                 const std::set<std::string>& nodes);
+                                 const std::set<std::string>& nodes,
+                                 std::optional<absl::Duration>* requeue_after);
   absl::Status WriteMergedProfile(const WorkloadKey& key, const MergeResult& merged,
                                   const std::optional<nlohmann::json>& existing);
   absl::StatusOr<nlohmann::json> CreateProposal(const WorkloadKey& key,

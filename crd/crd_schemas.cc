@@ -219,6 +219,28 @@ Json RemediationProposalSchema() {
              {"node", "installedAt"}));
   seccomp_installs["x-kubernetes-list-type"] = "map";
   seccomp_installs["x-kubernetes-list-map-keys"] = {"node"};
+  Json shadow = Array(
+      "Shadow mode: each node's check of the proposal against live traffic (written by the "
+      "agents).",
+      Object("",
+             {{"node", String("")},
+              {"proposalDigest", String("digest of the proposal content checked against")},
+              {"since", DateTime("checking this digest on this node since")},
+              {"checkedAt", DateTime("last confirmed")},
+              {"wouldBeBreaks",
+               Array("behaviours the proposal would deny",
+                     Object("", {{"container", String("")},
+                                 {"kind", Enum("", ShadowBreakKinds())},
+                                 {"what", String("e.g. syscall ptrace, write /var/lib/x")},
+                                 {"process", String("comm (/path/to/exe)")},
+                                 {"evidence", String("call site, count, the rule")},
+                                 {"firstSeen", DateTime("")},
+                                 {"count", Integer("")}},
+                            {"container", "kind", "what", "firstSeen"}))},
+              {"truncated", Integer("would-be breaks left out beyond the bound")}},
+             {"node", "proposalDigest", "since", "checkedAt"}));
+  shadow["x-kubernetes-list-type"] = "map";
+  shadow["x-kubernetes-list-map-keys"] = {"node"};
   Json status = Object(
       "",
       {{"phase", Enum("", PhaseNames())},
@@ -232,6 +254,7 @@ Json RemediationProposalSchema() {
                               {"profile", FreeObject("OCI seccomp profile")}},
                          {"name", "profile"}))},
        {"seccompInstalls", seccomp_installs},
+       {"shadow", shadow},
        {"patch", PatchSchema("RFC 6902 patch against the live workload")},
        {"networkPolicy", network_policy},
        {"evidence", Array("", Object("", {{"change", String("")}, {"evidence", String("")}},

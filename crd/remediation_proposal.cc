@@ -25,6 +25,11 @@ const std::vector<std::string>& PullRequestStateNames() {
   return k;
 }
 
+const std::vector<std::string>& ShadowBreakKinds() {
+  static const std::vector<std::string> k = {"syscall", "capability", "write", "network"};
+  return k;
+}
+
 const char* DecisionName(Decision d) { return DecisionNames()[static_cast<size_t>(d)].c_str(); }
 const char* DeliveryName(Delivery d) { return DeliveryNames()[static_cast<size_t>(d)].c_str(); }
 const char* PhaseName(ProposalPhase p) { return PhaseNames()[static_cast<size_t>(p)].c_str(); }

@@ -85,6 +85,32 @@ struct SeccompInstall {
   bool operator==(const SeccompInstall&) const = default;
 };
 
+// One behaviour a node's agent saw that the proposal would deny (shadow mode, phase Proposed).
+struct ShadowBreak {
+  std::string container;
+  std::string kind;        // syscall | capability | write | network (ShadowBreakKinds)
+  std::string what;        // "syscall ptrace", "capability NET_RAW", "write /var/lib/x",
+                           // "egress 10.0.0.5:5432/TCP"
+  std::string process;     // "comm (/path/to/exe)" as far as the observer knows it
+  std::string evidence;    // call site, count, the rule that would deny it
+  std::string first_seen;  // RFC3339
+  int64_t count = 0;
+  bool operator==(const ShadowBreak&) const = default;
+};
+
+// One node's shadow check of the proposal's current content (written by that node's agent).
+struct ShadowReport {
+  std::string node;
+  std::string proposal_digest;  // ProposalContentDigest of the content checked against
+  std::string since;            // RFC3339: checking this digest on this node since
+  std::string checked_at;       // RFC3339: last confirmed
+  std::vector<ShadowBreak> would_be_breaks;  // sorted, unique, at most kMaxShadowBreaks
+  int64_t truncated = 0;                     // would-be breaks left out beyond the bound
+  bool operator==(const ShadowReport&) const = default;
+};
+inline constexpr size_t kMaxShadowBreaks = 50;
+const std::vector<std::string>& ShadowBreakKinds();
+
 struct ChangeEvidence {
   std::string change;    // "drop capability NET_RAW", "readOnlyRootFilesystem: true"
   std::string evidence;  // why it is safe: what was (not) observed
@@ -138,6 +164,7 @@ struct ProposalStatus {
   std::vector<nlohmann::json> volumes;  // pod volumes added (objects with a name)
   std::vector<SeccompProfile> seccomp_profiles;
   std::vector<SeccompInstall> seccomp_installs;  // by node; written by the agents
+  std::vector<ShadowReport> shadow;              // by node; written by the agents
   nlohmann::json patch = nlohmann::json::array();  // RFC 6902 against the live object
   nlohmann::json network_policy;  // a networking.k8s.io/v1 NetworkPolicy; null: none
   std::vector<ChangeEvidence> evidence;

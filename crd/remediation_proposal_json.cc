@@ -150,9 +150,35 @@ AppliedRecord DecodeApplied(const Json& j, const std::string& path) {
   return a;
 }
 
+ShadowReport DecodeShadowReport(const Json& j, const std::string& path) {
+  jd::Object o(j, path, {"node", "proposalDigest", "since", "checkedAt", "wouldBeBreaks",
+                         "truncated"});
+  ShadowReport r;
+  r.node = jd::NonEmptyString(o.Required("node"), o.Path("node"));
+  r.proposal_digest = jd::NonEmptyString(o.Required("proposalDigest"), o.Path("proposalDigest"));
+  r.since = jd::Time(o.Required("since"), o.Path("since"));
+  r.checked_at = jd::Time(o.Required("checkedAt"), o.Path("checkedAt"));
+  if (auto* v = o.Get("wouldBeBreaks")) {
+    jd::Array(*v, o.Path("wouldBeBreaks"), [&](const Json& e, const std::string& p) {
+      jd::Object bo(e, p, {"container", "kind", "what", "process", "evidence", "firstSeen", "count"});
+      ShadowBreak b;
+      b.container = jd::NonEmptyString(bo.Required("container"), bo.Path("container"));
+      b.kind = ShadowBreakKinds()[jd::Enum(bo.Required("kind"), bo.Path("kind"), ShadowBreakKinds())];
+      b.what = jd::NonEmptyString(bo.Required("what"), bo.Path("what"));
+      if (auto* x = bo.Get("process")) b.process = jd::String(*x, bo.Path("process"));
+      if (auto* x = bo.Get("evidence")) b.evidence = jd::String(*x, bo.Path("evidence"));
+      b.first_seen = jd::Time(bo.Required("firstSeen"), bo.Path("firstSeen"));
+      if (auto* x = bo.Get("count")) b.count = jd::Int(*x, bo.Path("count"), 0, INT64_MAX);
+      r.would_be_breaks.push_back(std::move(b));
+    });
+  }
+  if (auto* v = o.Get("truncated")) r.truncated = jd::Int(*v, o.Path("truncated"), 0, INT64_MAX);
+  return r;
+}
+
 ProposalStatus DecodeStatus(const Json& j, const std::string& path) {
   jd::Object o(j, path, {"phase", "observedGeneration", "conditions", "profile", "containers",
-                         "volumes", "seccompProfiles", "seccompInstalls", "patch", "networkPolicy", "evidence",
+                         "volumes", "seccompProfiles", "seccompInstalls", "shadow", "patch", "networkPolicy", "evidence",
                          "risks", "numbers", "applied", "pullRequest"});
   ProposalStatus s;
   if (auto* v = o.Get("phase")) {
@@ -208,6 +234,15 @@ ProposalStatus DecodeStatus(const Json& j, const std::string& path) {
       if (auto* d = io.Get("digest")) in.digest = jd::String(*d, io.Path("digest"));
       in.installed_at = jd::Time(io.Required("installedAt"), io.Path("installedAt"));
       s.seccomp_installs.push_back(std::move(in));
+    });
+  }
+  if (auto* v = o.Get("shadow")) {
+    jd::Array(*v, o.Path("shadow"), [&](const Json& e, const std::string& p) {
+      ShadowReport r = DecodeShadowReport(e, p);
+      for (const ShadowReport& other : s.shadow) {
+        if (other.node == r.node) jd::Fail(p, absl::StrCat("duplicate node '", r.node, "'"));
+      }
+      s.shadow.push_back(std::move(r));
     });
   }
   if (auto* v = o.Get("patch")) s.patch = Patch(*v, o.Path("patch"));
@@ -280,6 +315,32 @@ Json SeccompInstallToJson(const SeccompInstall& in) {
   return j;
 }
 
+Json ShadowReportToJson(const ShadowReport& r) {
+  Json j = {{"node", r.node},
+            {"proposalDigest", r.proposal_digest},
+            {"since", r.since},
+            {"checkedAt", r.checked_at},
+            {"wouldBeBreaks", Json::array()}};
+  for (const ShadowBreak& b : r.would_be_breaks) {
+    Json e = {{"container", b.container}, {"kind", b.kind},         {"what", b.what},
+              {"firstSeen", b.first_seen}, {"count", b.count}};
+    if (!b.process.empty()) e["process"] = b.process;
+    if (!b.evidence.empty()) e["evidence"] = b.evidence;
+    j["wouldBeBreaks"].push_back(std::move(e));
+  }
+  if (r.truncated != 0) j["truncated"] = r.truncated;
+  return j;
+}
+
+std::string ProposalContentDigest(const ProposalStatus& s) {
+  Json j = {{"containers", Json::array()},
+            {"volumes", s.volumes},
+            {"seccompProfiles", SeccompProfilesDigest(s.seccomp_profiles)},
+            {"networkPolicy", s.network_policy}};
+  for (const ContainerChange& c : s.containers) j["containers"].push_back(ContainerToJson(c));
+  return absl::StrFormat("%016x", Fnv1a64(j.dump()));
+}
+
 std::string SeccompProfilesDigest(const std::vector<SeccompProfile>& profiles) {
   std::vector<std::string> parts;
   for (const SeccompProfile& p : profiles) parts.push_back(absl::StrCat(p.name, "=", p.profile.dump()));
@@ -303,6 +364,7 @@ Json ProposalStatusToJson(const ProposalStatus& s) {
   for (const SeccompInstall& in : s.seccomp_installs) {
     j["seccompInstalls"].push_back(SeccompInstallToJson(in));
   }
+  for (const ShadowReport& r : s.shadow) j["shadow"].push_back(ShadowReportToJson(r));
   if (s.patch.is_array() && !s.patch.empty()) j["patch"] = s.patch;
   if (!s.network_policy.is_null()) j["networkPolicy"] = s.network_policy;
   for (const ChangeEvidence& e : s.evidence) {

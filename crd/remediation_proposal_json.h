@@ -27,6 +27,12 @@ nlohmann::json SeccompInstallToJson(const SeccompInstall& install);
 // 16 hex digits naming the content of `profiles` (names and bodies, order-independent): an
 // agent records it with what it installed, the controller compares it with the current one.
 std::string SeccompProfilesDigest(const std::vector<SeccompProfile>& profiles);
+// One entry of status.shadow (what an agent merge-patches in).
+nlohmann::json ShadowReportToJson(const ShadowReport& report);
+// 16 hex digits naming what the proposal would enforce (containers' securityContexts and
+// mounts, volumes, seccomp profiles, NetworkPolicy): the digest a status.shadow entry was
+// checked against; evidence, risks and the patch's wording do not count.
+std::string ProposalContentDigest(const ProposalStatus& status);
 absl::StatusOr<ProposalStatus> ProposalStatusFromJson(const nlohmann::json& j);
 
 }  // namespace minpriv::crd

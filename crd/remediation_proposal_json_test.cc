@@ -171,5 +171,75 @@ TEST(RemediationProposalJsonTest, SeccompProfilesDigestFollowsContentNotOrder) {
   EXPECT_NE(SeccompProfilesDigest({a, renamed}), ab);
 }
 
+ShadowReport SampleShadow(const std::string& node) {
+  ShadowReport r;
+  r.node = node;
+  r.proposal_digest = "00112233aabbccdd";
+  r.since = "2026-11-29T01:00:00Z";
+  r.checked_at = "2026-11-29T01:05:00Z";
+  r.would_be_breaks = {{"app", "syscall", "syscall ptrace", "shopfront (/usr/bin/shopfront)",
+                        "not in the proposed seccomp allow list", "2026-11-29T01:02:00Z", 3}};
+  r.truncated = 2;
+  return r;
+}
+
+TEST(RemediationProposalJsonTest, ShadowReportsRoundTripAndAreCheckedStrictly) {
+  ProposalStatus s = testing::FullProposal().status;
+  s.shadow = {SampleShadow("node-1"), SampleShadow("node-2")};
+  s.shadow[1].would_be_breaks.clear();
+  s.shadow[1].truncated = 0;
+  json j = ProposalStatusToJson(s);
+  EXPECT_EQ(j["shadow"][0]["wouldBeBreaks"][0]["what"], "syscall ptrace");
+  EXPECT_EQ(j["shadow"][0]["truncated"], 2);
+  EXPECT_EQ(j["shadow"][1]["wouldBeBreaks"], json::array());  // "checked, nothing found"
+  EXPECT_FALSE(j["shadow"][1].contains("truncated"));
+  auto back = ProposalStatusFromJson(j);
+  ASSERT_TRUE(back.ok()) << back.status();
+  EXPECT_EQ(*back, s);
+
+  struct Case {
+    std::function<void(json&)> mutate;
+    std::string expect;
+  };
+  const std::vector<Case> cases = {
+      {[](json& j) { j["shadow"][1]["node"] = "node-1"; }, "status.shadow[1]: duplicate node 'node-1'"},
+      {[](json& j) { j["shadow"][0].erase("proposalDigest"); },
+       "status.shadow[0].proposalDigest: is required"},
+      {[](json& j) { j["shadow"][0]["wouldBeBreaks"][0]["kind"] = "mood"; },
+       "status.shadow[0].wouldBeBreaks[0].kind: 'mood' is not one of syscall, capability, write, "
+       "network"},
+      {[](json& j) { j["shadow"][0]["wouldBeBreaks"][0]["firstSeen"] = "yesterday"; },
+       "status.shadow[0].wouldBeBreaks[0].firstSeen"},
+      {[](json& j) { j["shadow"][0]["since"] = 5; }, "status.shadow[0].since"},
+  };
+  for (const Case& c : cases) {
+    json bad = j;
+    c.mutate(bad);
+    auto p = ProposalStatusFromJson(bad);
+    ASSERT_FALSE(p.ok()) << c.expect;
+    EXPECT_THAT(p.status().message(), HasSubstr(c.expect));
+  }
+}
+
+TEST(RemediationProposalJsonTest, ContentDigestFollowsWhatWouldBeEnforcedOnly) {
+  ProposalStatus s = testing::FullProposal().status;
+  const std::string d = ProposalContentDigest(s);
+  EXPECT_EQ(d.size(), 16u);
+  ProposalStatus reported = s;
+  reported.shadow = {SampleShadow("node-1")};
+  reported.evidence.push_back({"widened", "would-be break on node-1"});
+  reported.conditions.clear();
+  EXPECT_EQ(ProposalContentDigest(reported), d);
+  ProposalStatus narrower = s;
+  narrower.containers[0].security_context["readOnlyRootFilesystem"] = false;
+  EXPECT_NE(ProposalContentDigest(narrower), d);
+  ProposalStatus other_profile = s;
+  other_profile.seccomp_profiles[0].profile["defaultAction"] = "SCMP_ACT_KILL";
+  EXPECT_NE(ProposalContentDigest(other_profile), d);
+  ProposalStatus other_policy = s;
+  other_policy.network_policy["spec"]["egress"] = json::array();
+  EXPECT_NE(ProposalContentDigest(other_policy), d);
+}
+
 }  // namespace
 }  // namespace minpriv::crd

@@ -50,6 +50,10 @@ inline RemediationProposal FullProposal() {
   s.seccomp_installs = {{"node-1", {"shop-shopfront-app"}, "00112233aabbccdd",
                          "2026-01-31T12:11:30Z"},
                         {"node-2", {"shop-shopfront-app"}, "", "2026-01-31T12:11:31Z"}};
+  s.shadow = {{"node-1", "00112233aabbccdd", "2026-01-31T12:00:00Z", "2026-01-31T12:11:30Z",
+               {{"app", "capability", "capability NET_RAW", "ping (/usr/bin/ping)",
+                 "call site raw_create; not in the proposed set", "2026-01-31T12:05:00Z", 1}},
+               0}};
   s.patch = json::array({{{"op", "test"}, {"path", "/spec/template/spec/containers/0/name"},
                           {"value", "app"}},
                          {{"op", "add"}, {"path", "/spec/template/spec/volumes/-"},
