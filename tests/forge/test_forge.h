@@ -4,7 +4,8 @@
 // method, path, headers and body as the public documentation specifies and answering as
 // the forge does (numbers, URLs, states, pagination, 429 with Retry-After). It counts
 // reads, writes and pushes, records every contract violation, and looks for the token in
-// every process's command line and environment while git talks to it.
+// every process's command line and environment, and in every file under the directories
+// it is told to watch, while git talks to it.
 #ifndef MINPRIV_TESTS_FORGE_TEST_FORGE_H_
 #define MINPRIV_TESTS_FORGE_TEST_FORGE_H_
 
@@ -43,6 +44,7 @@ struct ForgeState {
   bool rate_limit_reset = false;  // announce the end as X-RateLimit-Reset, not Retry-After
   std::vector<std::string> violations;
   std::vector<std::string> token_sightings;
+  std::vector<std::string> watched_dirs;  // no file under them may hold the token
   std::vector<std::string> log;  // "METHOD target -> status"
 };
 
@@ -75,6 +77,9 @@ class TestForge {
   // X-RateLimit-Reset (epoch seconds), GitLab's 429 with RateLimit-Remaining/-Reset.
   void ExhaustRateLimitFor(int requests, int seconds);
   void SetMaxPageSize(int n);
+  // While git talks to the forge, every file under these directories (the run's TMPDIR, its
+  // work directory) is also searched for the token; a hit is a token sighting.
+  void WatchFilesUnder(std::vector<std::string> dirs);
   // Adds `n` pull requests of other branches (pagination has something to page through).
   void AddUnrelatedPulls(int n);
   int api_reads();
@@ -82,6 +87,7 @@ class TestForge {
   int pushes();
   std::vector<std::string> violations();
   std::vector<std::string> token_sightings();
+  void ClearTokenSightings();  // after a test planted one on purpose
   std::vector<std::string> log();
 
  private:
