@@ -25,6 +25,7 @@ struct PrFlags {
   std::string api_url;
   std::string project;
   std::string token_file;
+  std::string ca_file;
   bool dry_run = false;
   bool help = false;
 };

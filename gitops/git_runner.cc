@@ -62,6 +62,12 @@ absl::StatusOr<GitResult> GitRunner::RunIn(const std::string& dir,
       absl::StrCat("GIT_ASKPASS=", askpass_->script()),
       "SSH_ASKPASS=",
       "LC_ALL=C",
+  };
+  // GIT_SSL_CAINFO rather than -c http.sslCAInfo: the variable wins over the configuration,
+  // and an inherited one (some hosts set it to the system bundle) would otherwise win over
+  // the flag.
+  if (!ca_file_.empty()) argv.push_back(absl::StrCat("GIT_SSL_CAINFO=", ca_file_));
+  argv.insert(argv.end(), {
       "git",
       "-C",
       dir,
@@ -69,7 +75,7 @@ absl::StatusOr<GitResult> GitRunner::RunIn(const std::string& dir,
       "credential.helper=",
       "-c",
       "core.hooksPath=/dev/null",
-  };
+  });
   argv.insert(argv.end(), args.begin(), args.end());
   last_argv_ = argv;
   absl::StatusOr<Capture> out_capture = NewCapture("minpriv-git-out");

@@ -112,13 +112,14 @@ TestForge::~TestForge() {
   if (server_) server_->Stop();
 }
 
-bool TestForge::Start() {
+bool TestForge::Start(std::optional<ServerCertificate> tls) {
+  const std::string scheme = tls ? "https" : "http";
   std::filesystem::create_directories(state_.bare_repo);
   std::filesystem::create_directories(dir_ + "/cgi");
   if (Sh("git init -q --bare -b '" + base_ + "' '" + state_.bare_repo + "'") != 0) return false;
-  server_ = std::make_unique<HttpServer>([this](const Request& r) { return Handle(r); });
+  server_ = std::make_unique<HttpServer>([this](const Request& r) { return Handle(r); }, std::move(tls));
   port_ = server_->Start();
-  state_.base_url = "http://127.0.0.1:" + std::to_string(port_);
+  state_.base_url = scheme + "://127.0.0.1:" + std::to_string(port_);
   return port_ != 0;
 }
 

@@ -12,6 +12,7 @@
 #include <cstdint>
 #include <memory>
 #include <mutex>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -65,7 +66,9 @@ class TestForge {
             const std::string& base = "main");
   ~TestForge();
 
-  bool Start();  // false: the port or the repository could not be set up
+  // false: the port or the repository could not be set up. With `tls` the forge serves git
+  // and its API over HTTPS only (https://127.0.0.1:PORT).
+  bool Start(std::optional<ServerCertificate> tls = std::nullopt);
   std::string api_url() const;
   std::string repo_url() const;  // http://127.0.0.1:PORT/git/<project>.git
   const std::string& bare_repo() const { return state_.bare_repo; }
