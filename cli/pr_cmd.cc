@@ -24,7 +24,7 @@ CommandText PrText() {
   CommandText t;
   t.name = "minpriv pr";
   t.synopsis =
-      "minpriv pr --proposal DIR --repo URL [--base BRANCH] [--path PATH]...\n"
+      "minpriv pr --proposal DIR --repo URL [--base BRANCH] [--path PATH]... [--values FILE]...\n"
       "                  [--forge github|gitlab] [--api-url URL] [--project PATH]\n"
       "                  [--token-file FILE] [--ca-file FILE] [--dry-run]";
   t.description =
@@ -87,6 +87,9 @@ std::unique_ptr<CommandLine> PrCommandLine(PrFlags* f) {
   cl->AddValue("--base", &f->base, "BRANCH", "the branch pull requests target (default main)");
   cl->AddRepeated("--path", &f->paths, "PATH",
                   "search only this file or directory of the repository (repeatable)");
+  cl->AddRepeated("--values", &f->values, "FILE",
+                  "a Helm values file the chart is deployed with, relative to the chart or the "
+                  "repository, in -f order; the last is edited (repeatable)");
   cl->AddValue("--forge", &f->forge, "KIND", "github or gitlab (default: from the URL's host)")
       ->check(CLI::IsMember({"github", "gitlab"}));
   cl->AddValue("--api-url", &f->api_url, "URL",
@@ -153,7 +156,7 @@ int RunPrWith(int argc, char** argv, const Planner& planner, std::FILE* out, std
   git.set_ca_file(*ca_file);
   absl::StatusOr<gitops::GitWorkdir> repo = gitops::GitWorkdir::Open(&git, f.repo, f.base);
   if (!repo.ok()) return fail(repo.status());
-  absl::StatusOr<gitops::Plan> plan = planner(f.proposal, repo->dir(), {f.paths});
+  absl::StatusOr<gitops::Plan> plan = planner(f.proposal, repo->dir(), {f.paths, f.values});
   if (!plan.ok()) return fail(plan.status());
 
   std::unique_ptr<gitops::ForgeClient> forge;

@@ -21,6 +21,7 @@ struct PrFlags {
   std::string repo;
   std::string base = "main";
   std::vector<std::string> paths;
+  std::vector<std::string> values;  // --values: Helm values files (gitops::PlanOptions)
   std::string forge;
   std::string api_url;
   std::string project;
