@@ -75,8 +75,9 @@ struct Site {
 };
 
 // Sites of `ref` (kind; name as rendered, after every namePrefix/nameSuffix on the way; and
-// namespace from the document, the kustomization's `namespace:`, or absent) in files under one of `paths` (all files when empty), leaving out
-// patch files and files a kustomization beside them does not list as resources. With
+// namespace from the document, the kustomization's `namespace:`, or absent) in files under
+// one of `paths` (all files when empty), leaving out patch files and files a kustomization
+// beside them does not list as resources. With
 // `any_namespace`, the namespace is not compared (the candidates of a workload not found).
 std::vector<Site> FindSites(const RepoIndex& index, const WorkloadRef& ref,
                             const std::vector<std::string>& paths, bool any_namespace = false);
