@@ -32,7 +32,7 @@ CommandText ControllerText() {
       "                          [--leader-election-namespace NS] [--metrics-addr ADDR]\n"
       "                          [--identity ID] [--git-repo URL --git-token-secret NS/NAME[/KEY]\n"
       "                          [--git-base BRANCH] [--git-forge github|gitlab] [--git-api-url URL]\n"
-      "                          [--git-project PATH] [--git-work-dir DIR]]";
+      "                          [--git-project PATH] [--git-work-dir DIR] [--git-ca-file FILE]]";
   t.description =
       "Merges the partial WorkloadProfiles the node agent writes into one profile per workload,\n"
       "proposes a RemediationProposal once learning converged, and applies what an operator\n"
@@ -101,6 +101,8 @@ std::unique_ptr<CommandLine> ControllerCommandLine(ControllerFlags* f) {
                "the Secret (key, default token) holding the forge token, read at each delivery");
   cl->AddValue("--git-work-dir", &g.work_dir, "DIR",
                "keep the repository's clones here (default: a private temporary directory)");
+  cl->AddValue("--git-ca-file", &g.ca_file, "FILE",
+               "CA certificates (PEM) to trust for the forge's HTTPS instead of the system's");
   return cl;
 }
 
@@ -115,7 +117,8 @@ absl::StatusOr<ControllerFlags> ParseControllerFlags(int argc, char** argv) {
 absl::Status CheckGitFlags(const GitFlags& git) {
   if (git.repo.empty()) {
     if (!git.forge.empty() || !git.api_url.empty() || !git.project.empty() ||
-        !git.token_secret.empty() || !git.work_dir.empty() || git.base != "main") {
+        !git.token_secret.empty() || !git.work_dir.empty() || !git.ca_file.empty() ||
+        git.base != "main") {
       return absl::InvalidArgumentError("--git-* flags need --git-repo URL");
     }
     return absl::OkStatus();
@@ -126,6 +129,7 @@ absl::Status CheckGitFlags(const GitFlags& git) {
   }
   absl::StatusOr<gitops::SecretKeyRef> secret = gitops::ParseSecretKeyRef(git.token_secret);
   if (!secret.ok()) return secret.status();
+  if (absl::Status s = gitops::CheckCaFile(git.ca_file, "--git-ca-file").status(); !s.ok()) return s;
   return gitops::ResolveForgeTarget({git.repo, git.forge, git.api_url, git.project}).status();
 }
 
@@ -139,6 +143,7 @@ absl::StatusOr<std::unique_ptr<controller::Delivery>> MakePullRequestDelivery(
   o.repository = {git.repo, git.forge, git.api_url, git.project};
   o.base = git.base;
   o.work_root = git.work_dir;
+  o.ca_file = git.ca_file;
   kube::RestClient reader = client.WithTimeout(absl::Seconds(10));
   absl::StatusOr<std::unique_ptr<gitops::ClusterDelivery>> d = gitops::ClusterDelivery::Create(
       o, [reader, ref = *secret]() { return gitops::ReadTokenSecret(reader, ref); });

@@ -22,6 +22,7 @@ struct GitFlags {
   std::string project;       // --git-project
   std::string token_secret;  // --git-token-secret NS/NAME[/KEY]
   std::string work_dir;      // --git-work-dir (default: a private temporary directory)
+  std::string ca_file;       // --git-ca-file: PEM CAs for the forge's HTTPS (default: the system's)
 };
 
 struct ControllerFlags {

@@ -87,6 +87,16 @@ TEST(ControllerFlagsTest, BadGitFlagsSayWhatIsMissing) {
                      "ns/name"}),
               HasSubstr("--forge"));
   EXPECT_THAT(check({"--git-forge", "bitbucket"}), HasSubstr("--git-forge"));
+  EXPECT_THAT(check({"--git-ca-file", "/etc/hostname"}), HasSubstr("need --git-repo URL"));
+  const std::vector<std::string> repo = {"--git-repo", "https://github.com/acme/shop.git",
+                                         "--git-token-secret", "ns/name", "--git-ca-file"};
+  auto with_ca = [&](const std::string& file) {
+    std::vector<std::string> args = repo;
+    args.push_back(file);
+    return check(args);
+  };
+  EXPECT_THAT(with_ca("/nonexistent/ca.pem"), HasSubstr("--git-ca-file: "));
+  EXPECT_THAT(with_ca("/etc/hostname"), HasSubstr("--git-ca-file: /etc/hostname holds no PEM certificate"));
 }
 
 }  // namespace

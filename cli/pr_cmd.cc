@@ -24,9 +24,9 @@ CommandText PrText() {
   CommandText t;
   t.name = "minpriv pr";
   t.synopsis =
-      "minpriv pr --proposal DIR --repo URL [--base BRANCH] [--path PATH]...\n"
+      "minpriv pr --proposal DIR --repo URL [--base BRANCH] [--path PATH]... [--values FILE]...\n"
       "                  [--forge github|gitlab] [--api-url URL] [--project PATH]\n"
-      "                  [--token-file FILE] [--dry-run]";
+      "                  [--token-file FILE] [--ca-file FILE] [--dry-run]";
   t.description =
       "Finds the proposal's workloads in the repository (plain manifests, kustomize overlays,\n"
       "Helm values), edits them minimally, and opens or updates one pull request (GitLab:\n"
@@ -87,6 +87,9 @@ std::unique_ptr<CommandLine> PrCommandLine(PrFlags* f) {
   cl->AddValue("--base", &f->base, "BRANCH", "the branch pull requests target (default main)");
   cl->AddRepeated("--path", &f->paths, "PATH",
                   "search only this file or directory of the repository (repeatable)");
+  cl->AddRepeated("--values", &f->values, "FILE",
+                  "a Helm values file the chart is deployed with, relative to the chart or the "
+                  "repository, in -f order; the last is edited (repeatable)");
   cl->AddValue("--forge", &f->forge, "KIND", "github or gitlab (default: from the URL's host)")
       ->check(CLI::IsMember({"github", "gitlab"}));
   cl->AddValue("--api-url", &f->api_url, "URL",
@@ -95,6 +98,8 @@ std::unique_ptr<CommandLine> PrCommandLine(PrFlags* f) {
                "OWNER/REPO or GROUP/.../PROJECT when the URL does not say");
   cl->AddValue("--token-file", &f->token_file, "FILE",
                "the forge token (default: $GITHUB_TOKEN or $GITLAB_TOKEN)");
+  cl->AddValue("--ca-file", &f->ca_file, "FILE",
+               "CA certificates (PEM) to trust for the forge's HTTPS instead of the system's");
   cl->AddSwitch("--dry-run", &f->dry_run, "print the diff and the pull request text; push nothing");
   return cl;
 }
@@ -128,6 +133,8 @@ int RunPrWith(int argc, char** argv, const Planner& planner, std::FILE* out, std
   if (f.repo.empty()) return fail(absl::InvalidArgumentError("--repo URL is required"));
   absl::StatusOr<gitops::ProposalEvidence> evidence = gitops::ReadProposalEvidence(f.proposal);
   if (!evidence.ok()) return fail(evidence.status());
+  absl::StatusOr<std::string> ca_file = gitops::CheckCaFile(f.ca_file, "--ca-file");
+  if (!ca_file.ok()) return fail(ca_file.status());
   absl::StatusOr<gitops::ForgeTarget> target =
       gitops::ResolveForgeTarget({f.repo, f.forge, f.api_url, f.project});
   if (!target.ok() && !f.dry_run) return fail(target.status());
@@ -146,17 +153,20 @@ int RunPrWith(int argc, char** argv, const Planner& planner, std::FILE* out, std
   if (!askpass.ok()) return fail(askpass.status());
   TempDir work{askpass->dir() + "/repo"};
   gitops::GitRunner git(work.path, &*askpass);
+  git.set_ca_file(*ca_file);
   absl::StatusOr<gitops::GitWorkdir> repo = gitops::GitWorkdir::Open(&git, f.repo, f.base);
   if (!repo.ok()) return fail(repo.status());
-  absl::StatusOr<gitops::Plan> plan = planner(f.proposal, repo->dir(), {f.paths});
+  absl::StatusOr<gitops::Plan> plan = planner(f.proposal, repo->dir(), {f.paths, f.values});
   if (!plan.ok()) return fail(plan.status());
 
   std::unique_ptr<gitops::ForgeClient> forge;
   if (!f.dry_run) {
     if (target->kind == gitops::ForgeKind::kGitHub) {
-      forge = std::make_unique<gitops::GitHubClient>(target->api_url, target->project, *token);
+      forge = std::make_unique<gitops::GitHubClient>(target->api_url, target->project, *token,
+                                                     gitops::RateLimitPolicy{}, *ca_file);
     } else {
-      forge = std::make_unique<gitops::GitLabClient>(target->api_url, target->project, *token);
+      forge = std::make_unique<gitops::GitLabClient>(target->api_url, target->project, *token,
+                                                     gitops::RateLimitPolicy{}, *ca_file);
     }
   }
   gitops::DeliveryOptions options;

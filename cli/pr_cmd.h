@@ -21,10 +21,12 @@ struct PrFlags {
   std::string repo;
   std::string base = "main";
   std::vector<std::string> paths;
+  std::vector<std::string> values;  // --values: Helm values files (gitops::PlanOptions)
   std::string forge;
   std::string api_url;
   std::string project;
   std::string token_file;
+  std::string ca_file;
   bool dry_run = false;
   bool help = false;
 };

@@ -1,7 +1,8 @@
 // `minpriv pr` end to end against the forge test server, with a stand-in for the source
 // finding (a planner that edits deploy/web.yaml as gitops::PlanChanges would): the URL
 // printed, a second run silent, --dry-run pushing nothing, the token from a file or the
-// environment, and the exit statuses of the user's mistakes.
+// environment, a forge on HTTPS with a private CA (--ca-file), and the exit statuses of the
+// user's mistakes.
 #include "cli/pr_cmd.h"
 
 #include <cstdio>
@@ -13,6 +14,7 @@
 #include "absl/strings/match.h"
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
+#include "tests/apiserver/tls_certs.h"
 #include "tests/forge/test_forge.h"
 #include "util/exit_codes.h"
 #include "util/process.h"
@@ -38,18 +40,26 @@ class PrCmdTest : public ::testing::Test {
     char templ[] = "/tmp/minpriv-pr-cmd-XXXXXX";
     ASSERT_NE(mkdtemp(templ), nullptr);
     dir_ = templ;
+    ASSERT_NO_FATAL_FAILURE(StartForge(std::nullopt));
+    proposal_ = dir_ + "/proposal";
+    std::filesystem::create_directories(proposal_);
+    std::ofstream(proposal_ + "/report.md") << "# minpriv proposal\n\n## Deployment shop/web\n\n- privileged: false\n";
+    std::ofstream(dir_ + "/token") << kToken << "\n";
+  }
+
+  // A fresh forge (over HTTPS with `tls`) whose repository holds deploy/web.yaml.
+  void StartForge(std::optional<forge::ServerCertificate> tls) {
+    forge_.reset();
+    std::filesystem::remove_all(dir_ + "/forge");
+    std::filesystem::remove_all(dir_ + "/seed");
     forge_ = std::make_unique<forge::TestForge>(forge::Kind::kGitHub, dir_ + "/forge", "acme/shop", kToken);
-    ASSERT_TRUE(forge_->Start());
+    ASSERT_TRUE(forge_->Start(std::move(tls)));
     const std::string seed = dir_ + "/seed";
     const std::string g = "git -c user.name=t -c user.email=t@example.com -C '" + seed + "' ";
     std::filesystem::create_directories(seed + "/deploy");
     std::ofstream(seed + "/deploy/web.yaml") << kWeb;
     ASSERT_EQ(Sh("git init -q -b main '" + seed + "' && " + g + "add -A && " + g + "commit -q -m init && " +
                  g + "push -q '" + forge_->bare_repo() + "' main"), 0);
-    proposal_ = dir_ + "/proposal";
-    std::filesystem::create_directories(proposal_);
-    std::ofstream(proposal_ + "/report.md") << "# minpriv proposal\n\n## Deployment shop/web\n\n- privileged: false\n";
-    std::ofstream(dir_ + "/token") << kToken << "\n";
   }
   void TearDown() override {
     EXPECT_THAT(forge_->violations(), ::testing::IsEmpty());
@@ -198,10 +208,63 @@ TEST_F(PrCmdTest, UserMistakesExitTwoAndPushNothing) {
   EXPECT_EQ(forge_->api_writes(), 0);
 }
 
+// A forge whose certificate a private CA signed: without --ca-file, or with another CA, git
+// refuses it with a message saying what to give; with the CA, git and the REST API both
+// talk HTTPS to it (git through -c http.sslCAInfo, the API through the client's own store).
+TEST_F(PrCmdTest, PrivateCaForgeNeedsCaFile) {
+  std::string error;
+  std::optional<apiserver::Pki> pki = apiserver::GeneratePki(&error);
+  std::optional<apiserver::Pki> stranger = apiserver::GeneratePki(&error);
+  ASSERT_TRUE(pki && stranger) << error;
+  std::ofstream(dir_ + "/ca.pem") << pki->ca_cert;
+  std::ofstream(dir_ + "/other-ca.pem") << stranger->ca_cert;
+  ASSERT_NO_FATAL_FAILURE(StartForge(forge::ServerCertificate{pki->server_cert, pki->server_key}));
+  ASSERT_EQ(forge_->repo_url().rfind("https://", 0), 0u);
+  std::vector<std::string> args = Flags();
+  args.insert(args.end(), {"--token-file", dir_ + "/token"});
+
+  Result unknown = Run(args, WebPlanner());
+  EXPECT_NE(unknown.code, util::kExitOk);
+  EXPECT_THAT(unknown.err, HasSubstr("certificate"));
+  EXPECT_THAT(unknown.err, HasSubstr("give that CA's certificate with --ca-file FILE")) << unknown.err;
+
+  std::vector<std::string> other = args;
+  other.insert(other.end(), {"--ca-file", dir_ + "/other-ca.pem"});
+  Result wrong = Run(other, WebPlanner());
+  EXPECT_NE(wrong.code, util::kExitOk);
+  EXPECT_THAT(wrong.err, HasSubstr("not trusted with --ca-file " + dir_ + "/other-ca.pem")) << wrong.err;
+  EXPECT_EQ(forge_->pushes(), 0);
+  EXPECT_EQ(forge_->api_reads() + forge_->api_writes(), 0);
+
+  // The REST client alone (the repository reached another way): refused, then trusted.
+  std::vector<std::string> api_only = {"--proposal", proposal_, "--repo", "file://" + forge_->bare_repo(),
+                                       "--forge", "github", "--api-url", forge_->api_url(),
+                                       "--project", "acme/shop", "--token-file", dir_ + "/token"};
+  Result api_unknown = Run(api_only, WebPlanner());
+  EXPECT_NE(api_unknown.code, util::kExitOk);
+  EXPECT_THAT(api_unknown.err, HasSubstr(forge_->api_url())) << api_unknown.err;
+  EXPECT_THAT(api_unknown.err, HasSubstr("--ca-file FILE")) << api_unknown.err;
+  EXPECT_EQ(forge_->api_reads() + forge_->api_writes(), 0);
+
+  args.insert(args.end(), {"--ca-file", dir_ + "/ca.pem"});
+  Result trusted = Run(args, WebPlanner());
+  ASSERT_EQ(trusted.code, util::kExitOk) << trusted.err;
+  EXPECT_EQ(trusted.out, forge_->api_url().substr(0, forge_->api_url().find("/api/")) + "/acme/shop/pull/1\n");
+  EXPECT_EQ(trusted.out.rfind("https://127.0.0.1:", 0), 0u);
+  EXPECT_EQ(forge_->pushes(), 1);
+  EXPECT_EQ(forge_->pulls().size(), 1u);
+
+  Result not_pem = Run({"--proposal", proposal_, "--repo", forge_->repo_url(), "--ca-file", dir_ + "/token"},
+                       WebPlanner());
+  EXPECT_EQ(not_pem.code, util::kExitUsage);
+  EXPECT_THAT(not_pem.err, HasSubstr("holds no PEM certificate"));
+  EXPECT_THAT(not_pem.err, ::testing::Not(HasSubstr(kToken)));
+}
+
 TEST_F(PrCmdTest, HelpNamesEveryFlag) {
   std::string help = PrHelp();
   for (const char* flag : {"--proposal", "--repo", "--base", "--path", "--forge", "--api-url",
-                           "--project", "--token-file", "--dry-run"}) {
+                           "--project", "--token-file", "--ca-file", "--dry-run"}) {
     EXPECT_THAT(help, HasSubstr(flag));
   }
   Result r = Run({"--help"}, WebPlanner());

@@ -1,6 +1,7 @@
 #include "gitops/askpass.h"
 
 #include <fcntl.h>
+#include <sys/mman.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -34,6 +35,24 @@ absl::Status WriteMode(const std::string& path, const std::string& content, mode
   return absl::OkStatus();
 }
 
+// A sealed memfd holding `token`: nothing can write, grow or shrink it any more, and the
+// seals themselves are sealed. Close-on-exec: only children given it explicitly inherit it.
+absl::StatusOr<util::UniqueFd> SealedMemfd(const std::string& token) {
+  util::UniqueFd fd(memfd_create("minpriv-forge-token", MFD_CLOEXEC | MFD_ALLOW_SEALING));
+  if (fd.get() < 0) return absl::InternalError(absl::StrCat("memfd_create: ", strerror(errno)));
+  size_t done = 0;
+  while (done < token.size()) {
+    ssize_t n = write(fd.get(), token.data() + done, token.size() - done);
+    if (n < 0 && errno == EINTR) continue;
+    if (n < 0) return absl::InternalError(absl::StrCat("writing the memfd: ", strerror(errno)));
+    done += static_cast<size_t>(n);
+  }
+  if (fcntl(fd.get(), F_ADD_SEALS, F_SEAL_WRITE | F_SEAL_GROW | F_SEAL_SHRINK | F_SEAL_SEAL) != 0) {
+    return absl::InternalError(absl::StrCat("sealing the memfd: ", strerror(errno)));
+  }
+  return fd;
+}
+
 // Single-quoted for sh: the path contains no quote (mkdtemp's template has none).
 std::string ShQuote(const std::string& s) { return absl::StrCat("'", s, "'"); }
 
@@ -61,16 +80,20 @@ absl::StatusOr<Askpass> Askpass::Create(const std::string& username, const std::
   a.dir_ = templ;
   a.token_ = token;
   chmod(a.dir_.c_str(), 0700);
-  const std::string token_file = a.dir_ + "/token";
-  if (absl::Status s = WriteMode(token_file, token, 0600); !s.ok()) return s;
+  absl::StatusOr<util::UniqueFd> memfd = SealedMemfd(token);
+  if (!memfd.ok()) return memfd.status();
+  a.token_fd_ = *std::move(memfd);
   a.script_ = a.dir_ + "/askpass";
   // Git asks "Username for 'https://host': " and then "Password for 'https://user@host': ".
+  // Opening /proc/self/fd/N makes a new open file of the memfd, so every answer starts at
+  // the token's first byte, whichever process read it before.
   std::string script = absl::StrCat(
       "#!/bin/sh\n"
-      "# minpriv: answers git's credential prompts; the token never leaves its file here.\n"
+      "# minpriv: answers git's credential prompts from descriptor ", a.token_fd_.get(),
+      ", inherited from minpriv.\n"
       "case \"$1\" in\n"
       "  Username*) printf '%s\\n' ", ShQuote(username), " ;;\n"
-      "  *) cat ", ShQuote(token_file), " ;;\n"
+      "  *) cat /proc/self/fd/", a.token_fd_.get(), " ;;\n"
       "esac\n");
   if (absl::Status s = WriteMode(a.script_, script, 0700); !s.ok()) return s;
   return a;
@@ -79,6 +102,7 @@ absl::StatusOr<Askpass> Askpass::Create(const std::string& username, const std::
 Askpass::Askpass(Askpass&& other) noexcept
     : dir_(std::exchange(other.dir_, "")),
       script_(std::exchange(other.script_, "")),
+      token_fd_(std::move(other.token_fd_)),
       token_(std::exchange(other.token_, "")) {}
 
 Askpass& Askpass::operator=(Askpass&& other) noexcept {
@@ -86,6 +110,7 @@ Askpass& Askpass::operator=(Askpass&& other) noexcept {
     Remove();
     dir_ = std::exchange(other.dir_, "");
     script_ = std::exchange(other.script_, "");
+    token_fd_ = std::move(other.token_fd_);
     token_ = std::exchange(other.token_, "");
   }
   return *this;

@@ -1,14 +1,18 @@
-// The token's way to `git`: never argv, never the environment of a process we do not own,
-// never .git/config. A private directory (0700, removed with this object) holds the token
-// (0600) and a GIT_ASKPASS script that answers git's username prompt with the forge's
-// user name and its password prompt with the token file's content. Git runs the script
-// as its own child; the only thing on any command line is the script's path.
+// The token's way to `git`: never argv, never the environment, never .git/config, never a
+// file. The token lives in a sealed memfd (memfd_create, then F_SEAL_WRITE/GROW/SHRINK/SEAL:
+// read-only and fixed from then on), close-on-exec in minpriv; only a child started with
+// token_fd() in util::SpawnOptions::inherit_fds gets it (git, and through git its remote
+// helpers and GIT_ASKPASS). A private directory (0700, removed with this object) holds the
+// GIT_ASKPASS script, which answers git's username prompt with the forge's user name and its
+// password prompt with `cat /proc/self/fd/N` (a fresh read of the memfd each time). The
+// script names a descriptor number, not the token; nothing under the directory holds it.
 #ifndef MINPRIV_GITOPS_ASKPASS_H_
 #define MINPRIV_GITOPS_ASKPASS_H_
 
 #include <string>
 
 #include "absl/status/statusor.h"
+#include "util/fd.h"
 
 namespace minpriv::gitops {
 
@@ -28,12 +32,14 @@ class Askpass {
 
   const std::string& dir() const { return dir_; }            // scratch space for the caller too
   const std::string& script() const { return script_; }      // the GIT_ASKPASS program
+  int token_fd() const { return token_fd_.get(); }           // for SpawnOptions::inherit_fds
   const std::string& token() const { return token_; }        // for redaction only
 
  private:
   void Remove();
   std::string dir_;
   std::string script_;
+  util::UniqueFd token_fd_;
   std::string token_;
 };
 

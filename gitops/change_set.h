@@ -69,6 +69,12 @@ struct PlanOptions {
   // --path: files or directories (repo-relative) to search instead of the whole
   // repository. A `minpriv.dev/source` annotation on a workload overrides both.
   std::vector<std::string> paths;
+  // --values: Helm values files the team deploys a chart with, in `helm -f` order, each
+  // relative to the chart's directory or else to the repository root. The chart is rendered
+  // with them and the last one is the file edited (instead of the chart's values.yaml). A
+  // `minpriv.dev/source` annotation or --path naming a YAML file inside a chart (not under
+  // templates/) names such a file too.
+  std::vector<std::string> values_files;
 };
 
 // Reads the proposal directory (as `minpriv propose` writes it: jsonpatch.json,

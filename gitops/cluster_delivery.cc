@@ -79,6 +79,9 @@ absl::StatusOr<std::unique_ptr<ClusterDelivery>> ClusterDelivery::Create(
   absl::StatusOr<ForgeTarget> target = ResolveForgeTarget(options.repository);
   if (!target.ok()) return target.status();
   if (options.base.empty()) return absl::InvalidArgumentError("--git-base: empty");
+  absl::StatusOr<std::string> ca_file = CheckCaFile(options.ca_file, "--git-ca-file");
+  if (!ca_file.ok()) return ca_file.status();
+  options.ca_file = *ca_file;
   if (options.work_root.empty()) {
     std::string templ = (std::filesystem::temp_directory_path() / "minpriv-pr-XXXXXX").string();
     if (mkdtemp(templ.data()) == nullptr) {
@@ -113,6 +116,7 @@ absl::StatusOr<ClusterDeliveryResult> ClusterDelivery::Deliver(const ProposalFil
                                          w.namespace_.empty() ? "default" : w.namespace_, "/",
                                          Lower(w.kind), "-", w.name);
   GitRunner git(clone, &*askpass, options_.git_timeout);
+  git.set_ca_file(options_.ca_file);
   absl::StatusOr<GitWorkdir> repo = GitWorkdir::Open(&git, options_.repository.repo_url, options_.base);
   if (!repo.ok()) return Redacted(repo.status(), *token);
   absl::StatusOr<Plan> plan = PlanChanges(proposal_dir, repo->dir(), {});
@@ -134,10 +138,10 @@ absl::StatusOr<ClusterDeliveryResult> ClusterDelivery::Deliver(const ProposalFil
   std::unique_ptr<ForgeClient> forge;
   if (target_.kind == ForgeKind::kGitHub) {
     forge = std::make_unique<GitHubClient>(target_.api_url, target_.project, *token,
-                                           options_.rate_limits);
+                                           options_.rate_limits, options_.ca_file);
   } else {
     forge = std::make_unique<GitLabClient>(target_.api_url, target_.project, *token,
-                                           options_.rate_limits);
+                                           options_.rate_limits, options_.ca_file);
   }
   Delivery delivery(&*repo, forge.get(), &*evidence);
   absl::StatusOr<WorkloadDelivery> d = delivery.Deliver(*change);

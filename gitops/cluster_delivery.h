@@ -42,6 +42,7 @@ struct ClusterDeliveryOptions {
   ForgeFlags repository;      // --git-repo, --git-forge, --git-api-url, --git-project
   std::string base = "main";  // --git-base
   std::string work_root;      // clones are kept here, one per workload (created 0700)
+  std::string ca_file;        // --git-ca-file: PEM CAs for the forge's HTTPS (git and REST)
   absl::Duration git_timeout = absl::Minutes(2);
   RateLimitPolicy rate_limits = {2, absl::Seconds(30), absl::Seconds(30)};
 };

@@ -11,6 +11,7 @@
 #include "cpprest/http_client.h"
 #include "gitops/askpass.h"
 #include "nlohmann/json.hpp"
+#include "openssl/ssl.h"
 
 namespace minpriv::gitops {
 namespace {
@@ -51,13 +52,23 @@ std::optional<absl::Duration> RateLimitWait(const ForgeResponse& r, const RateLi
 }  // namespace
 
 ForgeHttp::ForgeHttp(std::string api_url, std::vector<std::pair<std::string, std::string>> headers,
-                     std::string secret, RateLimitPolicy policy, absl::Duration timeout)
+                     std::string secret, RateLimitPolicy policy, absl::Duration timeout,
+                     std::string ca_file)
     : api_url_(std::move(api_url)),
       headers_(std::move(headers)),
       secret_(std::move(secret)),
+      ca_file_(std::move(ca_file)),
       policy_(policy) {
   client::http_client_config cfg;
   cfg.set_timeout(std::chrono::milliseconds(absl::ToInt64Milliseconds(timeout)));
+  if (!ca_file_.empty()) {
+    // Only these CAs, as git's http.sslCAInfo: a fresh store replaces the system's paths
+    // cpprestsdk loaded. A file without certificates throws, which Send reports.
+    cfg.set_ssl_context_callback([ca = ca_file_](boost::asio::ssl::context& ctx) {
+      SSL_CTX_set_cert_store(ctx.native_handle(), X509_STORE_new());
+      ctx.load_verify_file(ca);
+    });
+  }
   try {
     client_ = std::make_unique<client::http_client>(utility::conversions::to_string_t(api_url_), cfg);
   } catch (const std::exception&) {
@@ -99,6 +110,10 @@ absl::StatusOr<ForgeResponse> ForgeHttp::Send(const std::string& method,
       std::string message = Redact(e.what(), secret_);
       if (absl::StrContains(message, "timed out")) {
         return absl::DeadlineExceededError(absl::StrCat(api_url_, ": ", what, ": ", message));
+      }
+      std::string hinted = WithCertificateHint(message, ca_file_);
+      if (hinted != message) {
+        return absl::FailedPreconditionError(absl::StrCat(api_url_, ": ", what, ": ", hinted));
       }
       return absl::UnavailableError(absl::StrCat(api_url_, ": ", what, ": ", message));
     }
@@ -149,6 +164,25 @@ absl::Status ForgeError(const std::string& what, const ForgeResponse& r) {
       if (r.code >= 500) return absl::UnavailableError(text);
       return absl::UnknownError(text);
   }
+}
+
+std::string WithCertificateHint(const std::string& message, const std::string& ca_file) {
+  const std::string lower = absl::AsciiStrToLower(message);
+  const bool about_certificate =
+      absl::StrContains(lower, "certificate verify failed") ||
+      absl::StrContains(lower, "certificate problem") ||
+      absl::StrContains(lower, "certificate verification failed") ||
+      absl::StrContains(lower, "ssl handshake") || absl::StrContains(lower, "load_verify_file") ||
+      absl::StrContains(lower, "no certificate or crl found");
+  if (!about_certificate || absl::StrContains(message, "(the forge's TLS certificate")) {
+    return message;
+  }
+  if (ca_file.empty()) {
+    return absl::StrCat(message, " (the forge's TLS certificate is not trusted; if a private CA "
+                                 "signed it, give that CA's certificate with --ca-file FILE)");
+  }
+  return absl::StrCat(message, " (the forge's TLS certificate is not trusted with --ca-file ",
+                      ca_file, ": is it the CA that signed the forge's certificate?)");
 }
 
 std::string PercentEncode(const std::string& text) {

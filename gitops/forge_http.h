@@ -41,9 +41,11 @@ class ForgeHttp {
  public:
   // `api_url`: https://api.github.com, https://gitlab.example/api/v4. `headers`: sent with
   // every request (authentication, Accept, API version). `secret`: redacted from messages.
+  // `ca_file`: PEM CA certificates trusted for HTTPS instead of the system's (a forge with a
+  // private CA); empty: the system's.
   ForgeHttp(std::string api_url, std::vector<std::pair<std::string, std::string>> headers,
             std::string secret, RateLimitPolicy policy = {},
-            absl::Duration timeout = absl::Seconds(30));
+            absl::Duration timeout = absl::Seconds(30), std::string ca_file = "");
   ~ForgeHttp();
 
   // METHOD api_url + path_and_query, with a JSON body for writes. Any HTTP status comes
@@ -62,6 +64,7 @@ class ForgeHttp {
   std::string api_url_;
   std::vector<std::pair<std::string, std::string>> headers_;
   std::string secret_;
+  std::string ca_file_;
   RateLimitPolicy policy_;
   std::unique_ptr<web::http::client::http_client> client_;
   int requests_ = 0;
@@ -71,6 +74,11 @@ class ForgeHttp {
 // code mapped (401 Unauthenticated, 403 PermissionDenied, 404 NotFound, 409/422
 // FailedPrecondition, 5xx Unavailable).
 absl::Status ForgeError(const std::string& what, const ForgeResponse& response);
+
+// A transport error that is about the server's certificate, with what to do about it
+// ("give its CA with --ca-file" or "is it signed by the CA in FILE?"); other errors as they
+// are. Shared by the REST client and git.
+std::string WithCertificateHint(const std::string& message, const std::string& ca_file);
 
 // RFC 3986 percent-encoding of everything but unreserved characters (a path segment or a
 // query value: "group/sub/project" → "group%2Fsub%2Fproject").

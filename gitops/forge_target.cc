@@ -1,9 +1,13 @@
 #include "gitops/forge_target.h"
 
+#include <filesystem>
+#include <system_error>
+
 #include "absl/strings/ascii.h"
 #include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/strip.h"
+#include "util/files.h"
 
 namespace minpriv::gitops {
 namespace {
@@ -106,6 +110,20 @@ absl::StatusOr<ForgeTarget> ResolveForgeTarget(const ForgeFlags& flags) {
         absl::StrCat("--project: '", t.project, "' is not OWNER/REPO (GitHub)"));
   }
   return t;
+}
+
+absl::StatusOr<std::string> CheckCaFile(const std::string& path, const std::string& flag) {
+  if (path.empty()) return std::string();
+  absl::StatusOr<std::string> text = util::ReadFile(path);
+  if (!text.ok()) return absl::InvalidArgumentError(absl::StrCat(flag, ": ", text.status().message()));
+  if (!absl::StrContains(*text, "-----BEGIN CERTIFICATE-----")) {
+    return absl::InvalidArgumentError(
+        absl::StrCat(flag, ": ", path, " holds no PEM certificate (-----BEGIN CERTIFICATE-----)"));
+  }
+  std::error_code ec;
+  std::filesystem::path absolute = std::filesystem::absolute(path, ec);
+  if (ec) return absl::InvalidArgumentError(absl::StrCat(flag, ": ", path, ": ", ec.message()));
+  return absolute.lexically_normal().string();
 }
 
 }  // namespace minpriv::gitops

@@ -33,6 +33,10 @@ struct ForgeFlags {
 // too) and no --project, a GitHub project that is not OWNER/REPO.
 absl::StatusOr<ForgeTarget> ResolveForgeTarget(const ForgeFlags& flags);
 
+// A --ca-file (named `flag` in messages) made absolute, after checking that it can be read
+// and holds a PEM certificate; "" for "". InvalidArgument otherwise.
+absl::StatusOr<std::string> CheckCaFile(const std::string& path, const std::string& flag);
+
 }  // namespace minpriv::gitops
 
 #endif  // MINPRIV_GITOPS_FORGE_TARGET_H_

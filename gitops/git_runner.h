@@ -37,6 +37,11 @@ class GitRunner {
   absl::StatusOr<GitResult> RunIn(const std::string& dir,
                                   const std::vector<std::string>& args) const;
 
+  // PEM CA certificates git trusts for HTTPS instead of the system's (GIT_SSL_CAINFO=FILE,
+  // an absolute path; not secret). Empty: the system's (or an inherited GIT_SSL_CAINFO).
+  void set_ca_file(std::string ca_file) { ca_file_ = std::move(ca_file); }
+  const std::string& ca_file() const { return ca_file_; }
+
   const std::string& repo_dir() const { return repo_dir_; }
   // The command lines of the last run (for the tests' check that no token is there).
   const std::vector<std::string>& last_argv() const { return last_argv_; }
@@ -45,6 +50,7 @@ class GitRunner {
   std::string repo_dir_;
   const Askpass* askpass_;
   absl::Duration timeout_;
+  std::string ca_file_;
   mutable std::vector<std::string> last_argv_;
 };
 

@@ -8,6 +8,7 @@
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_split.h"
 #include "absl/strings/strip.h"
+#include "gitops/forge_http.h"
 #include "util/files.h"
 
 namespace minpriv::gitops {
@@ -34,10 +35,14 @@ bool UrlHasPassword(const std::string& url) {
   return at != std::string::npos && authority.substr(0, at).find(':') != std::string::npos;
 }
 
-// Git's words for a refused credential, turned into PermissionDenied.
-absl::Status Classify(absl::Status s, const std::string& url) {
+// Git's words for a refused credential, turned into PermissionDenied; for a forge
+// certificate it does not trust, FailedPrecondition saying what to do.
+absl::Status Classify(absl::Status s, const std::string& url, const std::string& ca_file) {
   if (s.ok()) return s;
   std::string m(s.message());
+  if (std::string hinted = WithCertificateHint(m, ca_file); hinted != m) {
+    return absl::FailedPreconditionError(hinted);
+  }
   if (absl::StrContains(m, "Authentication failed") || absl::StrContains(m, "returned error: 403") ||
       absl::StrContains(m, "returned error: 401") || absl::StrContains(m, "could not read Username") ||
       absl::StrContains(m, "could not read Password")) {
@@ -96,7 +101,7 @@ absl::StatusOr<GitWorkdir> GitWorkdir::Open(const GitRunner* git, const std::str
           git->repo_dir(), " is a clone of another remote (", absl::StripTrailingAsciiWhitespace(*have), ")"));
     }
   }
-  if (absl::Status s = w.Fetch(); !s.ok()) return Classify(s, url);
+  if (absl::Status s = w.Fetch(); !s.ok()) return Classify(s, url, git->ca_file());
   absl::StatusOr<std::optional<std::string>> base_sha = w.RemoteSha(base);
   if (!base_sha.ok()) return base_sha.status();
   if (!*base_sha) {
@@ -119,7 +124,8 @@ absl::Status GitWorkdir::Fetch() {
     }
     absl::StatusOr<std::string> url = git_->Check({"remote", "get-url", "origin"});
     return Classify(absl::UnavailableError(absl::StrCat("git fetch: ", err)),
-                    url.ok() ? std::string(absl::StripTrailingAsciiWhitespace(*url)) : "");
+                    url.ok() ? std::string(absl::StripTrailingAsciiWhitespace(*url)) : "",
+                    git_->ca_file());
   }
   return absl::OkStatus();
 }
@@ -239,7 +245,8 @@ absl::Status GitWorkdir::Push(const std::string& branch, const std::optional<std
                                   absl::StripTrailingAsciiWhitespace(r->err));
   absl::StatusOr<std::string> url = git_->Check({"remote", "get-url", "origin"});
   absl::Status s = Classify(absl::AbortedError(absl::StrCat("git push ", branch, ": ", what)),
-                            url.ok() ? std::string(absl::StripTrailingAsciiWhitespace(*url)) : "");
+                            url.ok() ? std::string(absl::StripTrailingAsciiWhitespace(*url)) : "",
+                            git_->ca_file());
   if (s.code() == absl::StatusCode::kAborted && absl::StrContains(what, "stale info")) {
     return absl::AbortedError(absl::StrCat(
         "git push ", branch, ": someone else pushed to the branch since minpriv last did; "

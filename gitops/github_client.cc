@@ -34,7 +34,8 @@ absl::StatusOr<PullRequest> FromJson(const json& j) {
 }  // namespace
 
 GitHubClient::GitHubClient(const std::string& api_url, const std::string& project,
-                           const std::string& token, RateLimitPolicy policy)
+                           const std::string& token, RateLimitPolicy policy,
+                           const std::string& ca_file)
     : owner_(project.substr(0, project.find('/'))),
       repo_path_(absl::StrCat("/repos/", PercentEncode(owner_), "/",
                               PercentEncode(project.substr(project.find('/') + 1)))),
@@ -42,7 +43,7 @@ GitHubClient::GitHubClient(const std::string& api_url, const std::string& projec
             {{"Accept", "application/vnd.github+json"},
              {"Authorization", absl::StrCat("Bearer ", token)},
              {"X-GitHub-Api-Version", kGitHubApiVersion}},
-            token, policy) {}
+            token, policy, absl::Seconds(30), ca_file) {}
 
 absl::StatusOr<std::vector<PullRequest>> GitHubClient::FindByHead(const std::string& branch) {
   std::vector<PullRequest> out;

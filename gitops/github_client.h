@@ -16,8 +16,9 @@ inline constexpr char kGitHubApiVersion[] = "2022-11-28";
 class GitHubClient : public ForgeClient {
  public:
   // `project`: OWNER/REPO.
+  // `ca_file`: as ForgeHttp's (a private CA's certificates; empty: the system's).
   GitHubClient(const std::string& api_url, const std::string& project, const std::string& token,
-               RateLimitPolicy policy = {});
+               RateLimitPolicy policy = {}, const std::string& ca_file = "");
 
   absl::StatusOr<std::vector<PullRequest>> FindByHead(const std::string& branch) override;
   absl::StatusOr<PullRequest> Create(const NewPullRequest& request) override;

@@ -33,9 +33,11 @@ absl::StatusOr<PullRequest> FromJson(const json& j) {
 }  // namespace
 
 GitLabClient::GitLabClient(const std::string& api_url, const std::string& project,
-                           const std::string& token, RateLimitPolicy policy)
+                           const std::string& token, RateLimitPolicy policy,
+                           const std::string& ca_file)
     : project_path_(absl::StrCat("/projects/", PercentEncode(project))),
-      http_(api_url, {{"Accept", "application/json"}, {"PRIVATE-TOKEN", token}}, token, policy) {}
+      http_(api_url, {{"Accept", "application/json"}, {"PRIVATE-TOKEN", token}}, token, policy,
+            absl::Seconds(30), ca_file) {}
 
 absl::StatusOr<std::vector<PullRequest>> GitLabClient::FindByHead(const std::string& branch) {
   std::vector<PullRequest> out;

@@ -14,8 +14,9 @@ namespace minpriv::gitops {
 class GitLabClient : public ForgeClient {
  public:
   // `project`: group/subgroup/project.
+  // `ca_file`: as ForgeHttp's (a private CA's certificates; empty: the system's).
   GitLabClient(const std::string& api_url, const std::string& project, const std::string& token,
-               RateLimitPolicy policy = {});
+               RateLimitPolicy policy = {}, const std::string& ca_file = "");
 
   absl::StatusOr<std::vector<PullRequest>> FindByHead(const std::string& branch) override;
   absl::StatusOr<PullRequest> Create(const NewPullRequest& request) override;

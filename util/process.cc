@@ -82,6 +82,9 @@ int OpenFor(const std::string& path, int flags) {
     int err = OpenFor(o.stderr_path, out_flags);
     if (err >= 0) dup2(err, STDERR_FILENO);
   }
+  for (int fd : o.inherit_fds) {
+    if (fd > STDERR_FILENO && fcntl(fd, F_SETFD, 0) != 0) Fail(plan, kStageExec);
+  }
   if (o.hold && (ReadRetry(plan.go_fd, &c, 1) != 1 || c != 'g')) _exit(127);
   if (o.search_path) {
     execvp(plan.argv[0], plan.argv.data());

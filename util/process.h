@@ -46,6 +46,11 @@ struct SpawnOptions {
   bool foreground = false;
   // Wait in the child until Release() before exec'ing: the caller can watch it first.
   bool hold = false;
+  // Descriptors of the caller the child keeps, at the same numbers (their close-on-exec flag
+  // is cleared in the child only, so the caller's copies stay close-on-exec and no other
+  // child inherits them). Every other descriptor the caller opened close-on-exec stays
+  // closed in the child. Must not be 0, 1 or 2 (use the redirections for those).
+  std::vector<int> inherit_fds;
 };
 
 class Process {

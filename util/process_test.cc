@@ -1,4 +1,5 @@
 // util's process, cgroup, signal, flag and path helpers.
+#include <fcntl.h>
 #include <signal.h>
 #include <sys/wait.h>
 #include <unistd.h>
@@ -126,6 +127,35 @@ TEST(ProcessTest, HeldChildExecsOnReleaseAndReportsExecFailure) {
   EXPECT_FALSE(held->Poll());  // waits for Release()
   ASSERT_TRUE(held->Release().ok());
   EXPECT_EQ(DescribeWaitStatus(held->Wait()), "exited with status 0");
+}
+
+TEST(ProcessTest, InheritsOnlyTheFdsItIsGivenAndLeavesTheCallersCloseOnExec) {
+  int kept[2], other[2];
+  ASSERT_EQ(pipe2(kept, O_CLOEXEC), 0);
+  ASSERT_EQ(pipe2(other, O_CLOEXEC), 0);
+  ASSERT_EQ(write(kept[1], "kept", 4), 4);
+  ASSERT_EQ(write(other[1], "other", 5), 5);
+  close(kept[1]);
+  close(other[1]);
+  const std::string out = absl::StrCat(testing::TempDir(), "/inherit.out");
+  SpawnOptions options;
+  options.stdout_path = out;
+  options.stderr_path = "/dev/null";
+  options.inherit_fds = {kept[0]};
+  auto p = Process::Shell(absl::StrCat("cat <&", kept[0], "; echo; cat <&", other[0],
+                                       " || echo closed"),
+                          options);
+  ASSERT_TRUE(p.ok()) << p.status();
+  EXPECT_EQ(ExitCodeOf(p->Wait()), 0);
+  EXPECT_EQ(ReadFile(out).value_or(""), "kept\nclosed\n");
+  EXPECT_EQ(fcntl(kept[0], F_GETFD) & FD_CLOEXEC, FD_CLOEXEC) << "the caller's copy stays";
+  auto later = Process::Shell(absl::StrCat("cat <&", kept[0], " || echo closed"),
+                              SpawnOptions{.stdout_path = out, .stderr_path = "/dev/null"});
+  ASSERT_TRUE(later.ok());
+  EXPECT_EQ(ExitCodeOf(later->Wait()), 0);
+  EXPECT_EQ(ReadFile(out).value_or(""), "closed\n") << "not given: not inherited";
+  close(kept[0]);
+  close(other[0]);
 }
 
 TEST(ProcessTest, StopSendsSigtermFirstAndRunReportsExitCodes) {

@@ -116,7 +116,10 @@ absl::StatusOr<EditResult> EditOverlays(const RepoIndex& index, const ProposalWo
   patch["apiVersion"] = remediator::Str(ScalarAt(site.object, "apiVersion"));
   patch["kind"] = remediator::Str(w.ref.kind);
   patch["metadata"] = remediator::NewMap();
-  patch["metadata"]["name"] = remediator::Str(w.ref.name);
+  // The base's own name: kustomize matches a patch against the name a resource had before
+  // namePrefix/nameSuffix too, so this targets it whatever the layers in between add.
+  const std::string base_name = ScalarAt(Child(site.object, "metadata"), "name");
+  patch["metadata"]["name"] = remediator::Str(base_name);
   if (!ObjectNamespace(site.object).empty()) {
     patch["metadata"]["namespace"] = remediator::Str(ObjectNamespace(site.object));
   }
@@ -127,7 +130,8 @@ absl::StatusOr<EditResult> EditOverlays(const RepoIndex& index, const ProposalWo
 
   std::set<std::string> roots;
   for (const Build& b : site.builds) {
-    if (b.depth > 0 && (b.namespace_.empty() || b.namespace_ == w.ref.namespace_)) {
+    if (b.depth > 0 && (b.namespace_.empty() || b.namespace_ == w.ref.namespace_) &&
+        b.Rendered(base_name) == w.ref.name) {
       roots.insert(b.root);
     }
   }
@@ -154,6 +158,11 @@ absl::StatusOr<EditResult> EditOverlays(const RepoIndex& index, const ProposalWo
       if (!text.ok()) return text.status();
     }
     result.edits[k.path] = *text;
+  }
+  if (base_name != w.ref.name) {
+    result.notes.push_back(absl::StrCat(
+        "The base names the workload `", base_name, "`; the overlay's namePrefix/nameSuffix make it `",
+        w.ref.name, "`. The patch names `", base_name, "`, which kustomize matches through them."));
   }
   result.notes.push_back(absl::StrCat("The base `", base_file.path, "` is shared by ",
                                       roots.size(), " overlay(s) and is not edited: each overlay "

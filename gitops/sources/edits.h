@@ -83,11 +83,16 @@ struct ChartSite {
   std::string release;
   std::string namespace_;
   std::string template_path;  // repo-relative template the workload comes from
+  // Repo-relative values files it is rendered with (`-f`, in order); the last is edited.
+  // Empty: the chart's values.yaml alone.
+  std::vector<std::string> values_files;
 };
-// Charts that do not render (missing dependencies, a template error) are skipped, each with
-// its error in `failures`.
+// Charts that do not render (missing dependencies, a template error) or for which a given
+// values file is found neither in the chart nor in the repository are skipped, each with
+// its error in `failures`. `values_files`: PlanOptions::values_files.
 std::vector<ChartSite> FindChartSites(const RepoIndex& index, const WorkloadRef& ref,
                                       const std::vector<std::string>& paths,
+                                      const std::vector<std::string>& values_files,
                                       std::vector<std::string>* failures);
 absl::StatusOr<EditResult> EditChart(const RepoIndex& index, const ProposalWorkload& w,
                                      const ChartSite& site);

@@ -19,10 +19,12 @@ struct HelmRender {
   std::vector<std::string> sources;  // per object: its "# Source:" template, chart-relative
 };
 
-// `helm template RELEASE TREE/CHART_DIR --namespace NS [-f VALUES]`.
+// `helm template RELEASE TREE/CHART_DIR --namespace NS [-f VALUES]...`; `values_files` are
+// TREE-relative, `extra_file` (a probe) absolute and last.
 absl::StatusOr<HelmRender> RenderChart(const std::string& tree, const std::string& chart_dir,
                                        const std::string& release, const std::string& ns,
-                                       const std::string& values_file = "");
+                                       const std::vector<std::string>& values_files = {},
+                                       const std::string& extra_file = "");
 
 // `template_text` (the chart template at `path` that renders the workload) with `ops`
 // applied to its literal YAML: Go template actions are masked while the text is edited in

@@ -4,6 +4,10 @@
 // rendered workload shows where each marker lands. A field no value reaches is changed in
 // the template instead (helm_template_edit.cc), said so in the notes. Before and after
 // renders prove the workload carries exactly the narrowed fields and nothing else changed.
+// With values files of the team's (PlanOptions::values_files, or one named by --path or the
+// annotation), every render layers them over values.yaml as `helm -f` does and the last one
+// is edited: a mapping gets only the changed keys (Helm merges maps across files), a list
+// the effective list (the last file that sets it; Helm replaces lists) plus what is missing.
 #include <filesystem>
 #include <set>
 
@@ -194,15 +198,19 @@ absl::StatusOr<EditResult> EditChart(const RepoIndex& index, const ProposalWorkl
                                      const ChartSite& site) {
   const Chart& chart = *site.chart;
   const std::string chart_root = index.root + "/" + chart.dir;
-  const std::string values_path = (chart.dir.empty() ? "" : chart.dir + "/") + "values.yaml";
+  const std::string chart_values = (chart.dir.empty() ? "" : chart.dir + "/") + "values.yaml";
+  const std::vector<std::string>& layered = site.values_files;
+  const std::string values_path = layered.empty() ? chart_values : layered.back();
   const json ops = OpsFor(w, index.uses_spo);
   EditResult result;
   result.layout = Layout::kHelmValues;
   result.sources = {values_path, site.template_path};
-  const std::string tool = absl::StrCat("helm template ", site.release, " ", chart.dir,
-                                        site.namespace_.empty() ? "" : " --namespace " + site.namespace_);
+  std::string tool = absl::StrCat("helm template ", site.release, " ", chart.dir,
+                                  site.namespace_.empty() ? "" : " --namespace " + site.namespace_);
+  for (const std::string& f : layered) absl::StrAppend(&tool, " -f ", f);
 
-  absl::StatusOr<HelmRender> before = RenderChart(index.root, chart.dir, site.release, site.namespace_);
+  absl::StatusOr<HelmRender> before =
+      RenderChart(index.root, chart.dir, site.release, site.namespace_, layered);
   if (!before.ok()) return before.status();
   YAML::Node rendered = FindObject(before->objects, w.ref);
   YAML::Node expected = remediator::DeepCopy(rendered);
@@ -237,13 +245,42 @@ absl::StatusOr<EditResult> EditChart(const RepoIndex& index, const ProposalWorkl
     }
   }
   const bool values_usable = values_docs.size() == 1 && values_docs[0].IsMap();
+  // Every values file in effect, values.yaml first: candidate keys come from all of them, and
+  // a list's effective value from the last that sets it.
+  std::vector<YAML::Node> effective_docs;
+  for (const std::string& f : [&] {
+         std::vector<std::string> all = {chart_values};
+         all.insert(all.end(), layered.begin(), layered.end());
+         return all;
+       }()) {
+    if (f == values_path) {
+      if (values_usable) effective_docs.push_back(values_docs[0]);
+      continue;
+    }
+    absl::StatusOr<std::string> text = util::ReadFile(index.root + "/" + f);
+    if (!text.ok()) continue;
+    auto docs = crd::LoadYamlDocuments(*text, f, "values file");
+    if (!docs.ok()) return docs.status();
+    for (const YAML::Node& d : *docs) {
+      if (d.IsMap()) effective_docs.push_back(d);
+    }
+  }
+  auto effective_at = [&effective_docs](const Path& key) {
+    for (auto it = effective_docs.rbegin(); it != effective_docs.rend(); ++it) {
+      YAML::Node v = NodeAt(*it, key);
+      if (v.IsDefined() && !v.IsNull()) return v;
+    }
+    return YAML::Node(YAML::NodeType::Undefined);
+  };
 
   // Probe every candidate key at once, each with its own marker.
   std::map<std::string, Path> reaches;  // slot pointer → values key
   if (!slots.empty() && values_usable) {
     std::vector<Path> candidates;
-    Path at;
-    CollectValueKeys(values_docs[0], &at, &candidates);
+    for (const YAML::Node& d : effective_docs) {
+      Path at;
+      CollectValueKeys(d, &at, &candidates);
+    }
     CollectTemplateKeys(chart_root, &candidates);
     std::sort(candidates.begin(), candidates.end());
     candidates.erase(std::unique(candidates.begin(), candidates.end()), candidates.end());
@@ -271,7 +308,7 @@ absl::StatusOr<EditResult> EditChart(const RepoIndex& index, const ProposalWorkl
     const std::string probe_file = scratch->path() + "/probe-values.yaml";
     if (absl::Status s = util::WriteFileAtomic(probe_file, remediator::EmitYaml(probe)); !s.ok()) return s;
     absl::StatusOr<HelmRender> probed =
-        RenderChart(index.root, chart.dir, site.release, site.namespace_, probe_file);
+        RenderChart(index.root, chart.dir, site.release, site.namespace_, layered, probe_file);
     if (probed.ok()) {
       std::map<std::string, Path> landed;
       Path p;
@@ -292,8 +329,8 @@ absl::StatusOr<EditResult> EditChart(const RepoIndex& index, const ProposalWorkl
     auto key = slot.reachable ? reaches.find(pointer) : reaches.end();
     YAML::Node value(YAML::NodeType::Undefined);
     if (key != reaches.end()) {
-      value.reset(NewValue(NodeAt(values_docs[0], key->second), NodeAt(rendered, slot.path),
-                       NodeAt(expected, slot.path), slot.list));
+      value.reset(NewValue(slot.list ? effective_at(key->second) : NodeAt(values_docs[0], key->second),
+                           NodeAt(rendered, slot.path), NodeAt(expected, slot.path), slot.list));
       auto prior = assigned.find(Dotted(key->second));
       if (value.IsDefined() && prior != assigned.end() &&
           !remediator::NodesEqual(prior->second, value)) {
@@ -336,7 +373,8 @@ absl::StatusOr<EditResult> EditChart(const RepoIndex& index, const ProposalWorkl
   absl::StatusOr<ScratchDir> scratch = ScratchDir::Create();
   if (!scratch.ok()) return scratch.status();
   if (absl::Status s = CopyTree(index.root, scratch->path(), result.edits); !s.ok()) return s;
-  absl::StatusOr<HelmRender> after = RenderChart(scratch->path(), chart.dir, site.release, site.namespace_);
+  absl::StatusOr<HelmRender> after =
+      RenderChart(scratch->path(), chart.dir, site.release, site.namespace_, layered);
   if (!after.ok()) return after.status();
   absl::StatusOr<std::string> check = CompareRenders(tool, before->objects, after->objects, w.ref, expected);
   if (!check.ok()) return check.status();

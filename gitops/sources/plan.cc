@@ -67,7 +67,8 @@ absl::StatusOr<Plan> PlanChanges(const std::string& proposal_dir, const std::str
     if (!w.source_annotation.empty()) paths = {w.source_annotation};
     std::vector<Site> sites = FindSites(*index, w.ref, paths);
     std::vector<std::string> chart_failures;
-    const std::vector<ChartSite> charts = FindChartSites(*index, w.ref, paths, &chart_failures);
+    const std::vector<ChartSite> charts =
+        FindChartSites(*index, w.ref, paths, options.values_files, &chart_failures);
     std::vector<Candidate> candidates;
     for (const Site& s : sites) candidates.push_back({index->files[s.file].path, &s, nullptr});
     for (const ChartSite& c : charts) candidates.push_back({c.chart->dir, nullptr, &c});

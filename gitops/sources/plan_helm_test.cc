@@ -2,11 +2,13 @@
 // `helm template`), the smallest marked template change where none does; proven before and
 // after with the real `helm template`.
 #include <algorithm>
+#include <optional>
 
 #include "gitops/sources/test_util.h"
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
 #include "remediator/yaml_io.h"
+#include "util/files.h"
 
 namespace minpriv::gitops {
 namespace {
@@ -89,6 +91,93 @@ TEST(PlanHelmTest, ConventionalChartGetsItsValuesEdited) {
   EXPECT_TRUE(remediator::NodesEqual(RenderedDeployment(repo.path(), c), WantRendered(c)))
       << remediator::EmitYaml(RenderedDeployment(repo.path(), c));
   ExpectIdempotent(c, repo.path());
+}
+
+// The team deploys the chart with values-prod.yaml over values.yaml (`helm -f`): the chart is
+// rendered with it, the edit goes into it and values.yaml stays as it is.
+constexpr char kProdValues[] = R"(# Production overrides for shop.
+replicaCount: 4
+
+web:
+  # Production runs nginx as the image's user.
+  podSecurityContext:
+    fsGroup: 2000
+)";
+
+TEST(PlanHelmTest, TheValuesFileTheTeamNamesIsTheOneEdited) {
+  ScratchDir repo = testing::CopyFixture("helm-conventional");
+  testing::WriteFile(repo.path() + "/charts/shop/values-prod.yaml", kProdValues);
+  // The proposal from the release as deployed: with the production values.
+  auto deployed = RunTool({HELM_BINARY, "template", "shop", repo.path() + "/charts/shop", "--namespace",
+                           "shop", "-f", repo.path() + "/charts/shop/values-prod.yaml"});
+  ASSERT_TRUE(deployed.ok()) << deployed.status();
+  std::string text = *deployed;
+  for (size_t at = 0; (at = text.find("\nmetadata:\n", at)) != std::string::npos; at += 11) {
+    text.insert(at + 11, "  namespace: shop\n");
+  }
+  HelmCase c{testing::MakeProposal({testing::ShopWebProfile()}, {text}), "charts/shop", "shop"};
+  const std::string values_before = *util::ReadFile(repo.path() + "/charts/shop/values.yaml");
+
+  // --values relative to the chart, and --path naming the file (as the minpriv.dev/source
+  // annotation does: it becomes the only path searched) give the same plan.
+  PlanOptions by_flag;
+  by_flag.values_files = {"values-prod.yaml"};
+  PlanOptions by_path;
+  by_path.paths = {"charts/shop/values-prod.yaml"};
+  std::optional<Plan> first;
+  for (const PlanOptions& options : {by_flag, by_path}) {
+    auto plan = PlanChanges(c.made.path(), repo.path(), options);
+    ASSERT_TRUE(plan.ok()) << plan.status();
+    ASSERT_EQ(plan->workloads.size(), 1u) << (plan->unresolved.empty() ? "" : plan->unresolved[0].reason);
+    const WorkloadChange& w = plan->workloads[0];
+    EXPECT_EQ(w.layout, Layout::kHelmValues);
+    EXPECT_THAT(w.sources, ElementsAre("charts/shop/values-prod.yaml", "charts/shop/templates/deployment.yaml"));
+    EXPECT_THAT(Paths(w), ElementsAre("charts/shop/templates/minpriv-shop-web.networkpolicy.yaml",
+                                      "charts/shop/values-prod.yaml", "seccomp/shop-shop-web-nginx.json"));
+    const FileChange* prod = Change(w, "charts/shop/values-prod.yaml");
+    ASSERT_NE(prod, nullptr);
+    // Only added lines: the overrides the team wrote stay, with their comments.
+    EXPECT_THAT(prod->new_content, HasSubstr("replicaCount: 4\n"));
+    EXPECT_THAT(prod->new_content, HasSubstr("  # Production runs nginx as the image's user.\n  podSecurityContext:\n    fsGroup: 2000\n"));
+    EXPECT_THAT(prod->new_content, HasSubstr("  securityContext:\n"));
+    EXPECT_THAT(prod->new_content, HasSubstr("  extraVolumeMounts:\n"));
+    EXPECT_THAT(w.notes, ::testing::Contains(HasSubstr("chart value `web.securityContext` in `charts/shop/values-prod.yaml`")));
+    ASSERT_EQ(w.checks.size(), 1u);
+    EXPECT_THAT(w.checks[0], HasSubstr("`helm template shop charts/shop --namespace shop -f charts/shop/values-prod.yaml` before and after"));
+    if (!first) {
+      first = *plan;
+    } else {
+      EXPECT_EQ(Change(first->workloads[0], "charts/shop/values-prod.yaml")->new_content, prod->new_content);
+    }
+  }
+
+  testing::ApplyPlan(*first, repo.path());
+  EXPECT_EQ(*util::ReadFile(repo.path() + "/charts/shop/values.yaml"), values_before);
+  // helm template -f values-prod.yaml renders exactly the narrowed workload now.
+  auto after = RunTool({HELM_BINARY, "template", "shop", repo.path() + "/charts/shop", "--namespace", "shop",
+                        "-f", repo.path() + "/charts/shop/values-prod.yaml"});
+  ASSERT_TRUE(after.ok()) << after.status();
+  YAML::Node rendered;
+  for (const YAML::Node& d : YAML::LoadAll(*after)) {
+    if (d.IsMap() && d["kind"].as<std::string>() == "Deployment") rendered = d;
+  }
+  EXPECT_TRUE(remediator::NodesEqual(rendered, WantRendered(c))) << remediator::EmitYaml(rendered);
+  auto again = PlanChanges(c.made.path(), repo.path(), by_flag);
+  ASSERT_TRUE(again.ok()) << again.status();
+  ASSERT_EQ(again->workloads.size(), 1u);
+  EXPECT_THAT(Paths(again->workloads[0]), ::testing::IsEmpty());
+}
+
+TEST(PlanHelmTest, AValuesFileThatIsNowhereIsNamed) {
+  HelmCase c = ProposalFor("helm-conventional", "charts/shop", "shop");
+  ScratchDir repo = testing::CopyFixture("helm-conventional");
+  PlanOptions options;
+  options.values_files = {"values-staging.yaml"};
+  auto plan = PlanChanges(c.made.path(), repo.path(), options);
+  ASSERT_TRUE(plan.ok()) << plan.status();
+  ASSERT_EQ(plan->unresolved.size(), 1u);
+  EXPECT_THAT(plan->unresolved[0].reason,
+              HasSubstr("values file values-staging.yaml is neither in chart charts/shop nor in the repository"));
 }
 
 TEST(PlanHelmTest, ChartWithoutValuesGetsTheSmallestMarkedTemplateChange) {

@@ -103,6 +103,68 @@ TEST(PlanKustomizeTest, SharedBaseGetsAPatchInEachOverlayOfItsNamespace) {
   EXPECT_THAT(Paths(again->workloads[0]), ::testing::IsEmpty());
 }
 
+// An overlay that renames the workload (namePrefix, nameSuffix) and pulls in a component
+// (`components:`, here one that pins the replicas with a patch of its own): the workload is
+// found by its rendered name, only that overlay gets the patch, which names the base's
+// object (kustomize matches it through the affixes), and the real kustomize proves it.
+TEST(PlanKustomizeTest, RenamingOverlayWithAComponentIsPatchedByTheBaseName) {
+  ScratchDir repo = testing::CopyFixture("kustomize");
+  testing::WriteFile(repo.path() + "/shop/components/pinned-replicas/kustomization.yaml",
+                     "apiVersion: kustomize.config.k8s.io/v1alpha1\nkind: Component\n"
+                     "patches:\n  - path: replicas.yaml\n");
+  testing::WriteFile(repo.path() + "/shop/components/pinned-replicas/replicas.yaml",
+                     "apiVersion: apps/v1\nkind: Deployment\nmetadata:\n  name: shop-web\nspec:\n  replicas: 5\n");
+  testing::WriteFile(repo.path() + "/shop/overlays/eu/kustomization.yaml",
+                     "# Production, EU: its own names.\n"
+                     "apiVersion: kustomize.config.k8s.io/v1beta1\nkind: Kustomization\nnamespace: shop\n"
+                     "namePrefix: eu-\nnameSuffix: -v2\nresources:\n  - ../../base\n"
+                     "components:\n  - ../../components/pinned-replicas\n");
+  auto rendered = RunTool({KUBECTL_BINARY, "kustomize", repo.path() + "/shop/overlays/eu"});
+  ASSERT_TRUE(rendered.ok()) << rendered.status();
+  ASSERT_THAT(*rendered, HasSubstr("name: eu-shop-web-v2\n"));
+  std::string profile = *util::ReadFile(testing::ShopWebProfile());
+  profile.replace(profile.find("name: shop-web"), 14, "name: eu-shop-web-v2");
+  ScratchDir scratch = *ScratchDir::Create();
+  testing::WriteFile(scratch.path() + "/profile.yaml", profile);
+  testing::MadeProposal made = testing::MakeProposal({scratch.path() + "/profile.yaml"}, {*rendered});
+  const YAML::Node cluster_a_before = Rendered(repo.path() + "/shop/overlays/cluster-a", "Deployment", "shop-web");
+
+  auto plan = PlanChanges(made.path(), repo.path(), {});
+  ASSERT_TRUE(plan.ok()) << plan.status();
+  ASSERT_EQ(plan->workloads.size(), 1u) << (plan->unresolved.empty() ? "" : plan->unresolved[0].reason);
+  const WorkloadChange& w = plan->workloads[0];
+  EXPECT_EQ(w.layout, Layout::kKustomizeOverlay);
+  EXPECT_THAT(w.sources, ElementsAre("shop/base/deployment.yaml"));
+  EXPECT_THAT(Paths(w), ElementsAre("seccomp/shop-eu-shop-web-v2-nginx.json",
+                                    "shop/overlays/eu/kustomization.yaml",
+                                    "shop/overlays/eu/minpriv/eu-shop-web-v2.networkpolicy.yaml",
+                                    "shop/overlays/eu/minpriv/eu-shop-web-v2.patch.yaml"));
+  const FileChange* patch = Change(w, "shop/overlays/eu/minpriv/eu-shop-web-v2.patch.yaml");
+  EXPECT_THAT(patch->new_content, HasSubstr("metadata:\n  name: shop-web\n"));
+  const FileChange* k = Change(w, "shop/overlays/eu/kustomization.yaml");
+  EXPECT_EQ(ChangedLines(*k->old_content, k->new_content), 3u);  // patches:, its entry, one resource
+  EXPECT_THAT(k->new_content, HasSubstr("components:\n  - ../../components/pinned-replicas\n"));
+  EXPECT_THAT(w.notes, ::testing::Contains(HasSubstr("make it `eu-shop-web-v2`")));
+  ASSERT_EQ(w.checks.size(), 1u);
+  EXPECT_THAT(w.checks[0], HasSubstr("`kubectl kustomize shop/overlays/eu` before and after"));
+
+  testing::ApplyPlan(*plan, repo.path());
+  const YAML::Node want = testing::NarrowedObject(made.proposal, "eu-shop-web-v2");
+  YAML::Node got = Rendered(repo.path() + "/shop/overlays/eu", "Deployment", "eu-shop-web-v2");
+  ASSERT_TRUE(got.IsMap());
+  const YAML::Node got_pod = got["spec"]["template"]["spec"], want_pod = want["spec"]["template"]["spec"];
+  EXPECT_TRUE(remediator::NodesEqual(got_pod["containers"][0]["securityContext"],
+                                     want_pod["containers"][0]["securityContext"]));
+  EXPECT_EQ(Keys(got_pod["volumes"]), Keys(want_pod["volumes"]));
+  EXPECT_EQ(got["spec"]["replicas"].as<int>(), 5) << "the component still applies";
+  EXPECT_TRUE(remediator::NodesEqual(
+      Rendered(repo.path() + "/shop/overlays/cluster-a", "Deployment", "shop-web"), cluster_a_before));
+  auto again = PlanChanges(made.path(), repo.path(), {});
+  ASSERT_TRUE(again.ok()) << again.status();
+  ASSERT_EQ(again->workloads.size(), 1u) << (again->unresolved.empty() ? "" : again->unresolved[0].reason);
+  EXPECT_THAT(Paths(again->workloads[0]), ::testing::IsEmpty());
+}
+
 TEST(PlanKustomizeTest, TheDevOverlaysWorkloadIsFoundThroughItsNamespace) {
   // A proposal for shop-dev/shop-web patches only the dev overlay.
   const std::string fixture = testing::Fixture("kustomize");

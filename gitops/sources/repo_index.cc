@@ -39,15 +39,21 @@ std::vector<std::string> StringList(const YAML::Node& seq) {
   return out;
 }
 
-void AddBuilds(const RepoIndex& index, const Kustomization& k, const std::string& inner_ns,
-               size_t depth, std::vector<Build>* out) {
-  const std::string ns = k.namespace_.empty() ? inner_ns : k.namespace_;
+// `inner`: the namespace and name affixes of the kustomizations below `k` (the file's side).
+void AddBuilds(const RepoIndex& index, const Kustomization& k, const Build& inner, size_t depth,
+               std::vector<Build>* out) {
+  Build b;
+  b.namespace_ = k.namespace_.empty() ? inner.namespace_ : k.namespace_;
+  b.name_prefix = k.name_prefix + inner.name_prefix;
+  b.name_suffix = inner.name_suffix + k.name_suffix;
   if (k.parents.empty() || depth >= kMaxDepth) {
-    out->push_back({k.dir, ns, depth});
+    b.root = k.dir;
+    b.depth = depth;
+    out->push_back(std::move(b));
     return;
   }
   for (const std::string& parent : k.parents) {
-    AddBuilds(index, index.kustomizations.at(parent), ns, depth + 1, out);
+    AddBuilds(index, index.kustomizations.at(parent), b, depth + 1, out);
   }
 }
 
@@ -138,7 +144,9 @@ absl::StatusOr<RepoIndex> IndexRepository(const std::string& repo_dir) {
       k.text = *text;
       k.doc = non_empty[0];
       k.namespace_ = ScalarAt(k.doc, "namespace");
-      for (const char* key : {"resources", "bases"}) {
+      k.name_prefix = ScalarAt(k.doc, "namePrefix");
+      k.name_suffix = ScalarAt(k.doc, "nameSuffix");
+      for (const char* key : {"resources", "bases", "components"}) {
         for (const std::string& r : StringList(Child(k.doc, key))) {
           if (r.find("://") != std::string::npos || absl::StartsWith(r, "github.com/")) continue;
           k.resources.push_back(Normalize(k.dir, r));
@@ -215,20 +223,26 @@ std::vector<Site> FindSites(const RepoIndex& index, const WorkloadRef& ref,
         objects.emplace_back(-1, doc);
       }
       for (const auto& [item, object] : objects) {
-        if (ScalarAt(object, "kind") != ref.kind || !Child(object, "metadata").IsMap() ||
-            ScalarAt(Child(object, "metadata"), "name") != ref.name) {
-          continue;
-        }
+        if (ScalarAt(object, "kind") != ref.kind || !Child(object, "metadata").IsMap()) continue;
+        const std::string name = ScalarAt(Child(object, "metadata"), "name");
         Site site{f, d, item, object, {}};
         const std::string doc_ns = ObjectNamespace(object);
         if (const Kustomization* k = OwningKustomization(index, file.path)) {
-          AddBuilds(index, *k, doc_ns, 0, &site.builds);
+          Build file_side;
+          file_side.namespace_ = doc_ns;
+          AddBuilds(index, *k, file_side, 0, &site.builds);
         }
         auto matches = [&](const std::string& ns) { return ns.empty() || ns == ref.namespace_; };
+        bool named = site.builds.empty()
+                         ? name == ref.name
+                         : std::any_of(site.builds.begin(), site.builds.end(),
+                                       [&](const Build& b) { return b.Rendered(name) == ref.name; });
+        if (!named) continue;
         bool match = site.builds.empty()
                          ? matches(doc_ns)
-                         : std::any_of(site.builds.begin(), site.builds.end(),
-                                       [&](const Build& b) { return matches(b.namespace_); });
+                         : std::any_of(site.builds.begin(), site.builds.end(), [&](const Build& b) {
+                             return matches(b.namespace_) && b.Rendered(name) == ref.name;
+                           });
         if (match || any_namespace) out.push_back(site);
       }
     }

@@ -29,7 +29,10 @@ struct Kustomization {
   std::string text;
   YAML::Node doc;
   std::string namespace_;
-  std::vector<std::string> resources;  // resources + bases, repo-relative (remote ones left out)
+  std::string name_prefix, name_suffix;  // namePrefix, nameSuffix
+  // resources + bases + components, repo-relative (remote ones left out): a component is
+  // built by the kustomization that lists it, as a base is.
+  std::vector<std::string> resources;
   std::vector<std::string> parents;    // dirs of the kustomizations listing this one
 };
 
@@ -56,6 +59,10 @@ struct Build {
   std::string root;       // dir of the outermost kustomization
   std::string namespace_; // effective namespace ("" absent)
   size_t depth = 0;       // kustomizations between the file and the root (0: the file's own)
+  // namePrefix and nameSuffix of every kustomization on the way, outermost prefix first:
+  // the object renders as prefix + its name + suffix.
+  std::string name_prefix, name_suffix;
+  std::string Rendered(const std::string& name) const { return name_prefix + name + name_suffix; }
 };
 
 // Where a workload's object is in a plain file.
@@ -67,9 +74,10 @@ struct Site {
   std::vector<Build> builds;  // empty: no kustomization lists the file
 };
 
-// Sites of `ref` (kind, name, and namespace from the document, the kustomization's
-// `namespace:`, or absent) in files under one of `paths` (all files when empty), leaving out
-// patch files and files a kustomization beside them does not list as resources. With
+// Sites of `ref` (kind; name as rendered, after every namePrefix/nameSuffix on the way; and
+// namespace from the document, the kustomization's `namespace:`, or absent) in files under
+// one of `paths` (all files when empty), leaving out patch files and files a kustomization
+// beside them does not list as resources. With
 // `any_namespace`, the namespace is not compared (the candidates of a workload not found).
 std::vector<Site> FindSites(const RepoIndex& index, const WorkloadRef& ref,
                             const std::vector<std::string>& paths, bool any_namespace = false);

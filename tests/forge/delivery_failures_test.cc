@@ -3,8 +3,11 @@
 // bad token refused before anything was pushed, and the token kept out of every process's
 // arguments and environment, the repository's config and the messages.
 #include <chrono>
+#include <filesystem>
+#include <fstream>
 
 #include "absl/strings/match.h"
+#include "absl/strings/str_join.h"
 #include "delivery_fixture.h"
 
 namespace minpriv::forge {
@@ -118,6 +121,19 @@ TEST_P(DeliveryFailureTest, TokenNeverInArgvEnvironmentConfigOrMessages) {
   EXPECT_FALSE(absl::StrContains(again->message, kToken));
   EXPECT_TRUE(askpass_removed_) << "the token's directory outlived the run";
   EXPECT_FALSE(absl::StrContains(Sh("git -C '" + dir_ + "/work' config --list --show-origin"), kToken));
+}
+
+TEST_P(DeliveryFailureTest, AFileHoldingTheTokenIsSeen) {
+  // The watch that keeps the token out of files works: a file planted in the run's
+  // directory is reported while git talks to the forge.
+  std::filesystem::create_directories(dir_ + "/planted");
+  std::ofstream(dir_ + "/planted/leak.txt") << "token=" << kToken << "\n";
+  ASSERT_TRUE(Deliver(WebChange()).ok());
+  EXPECT_TRUE(absl::StrContains(absl::StrJoin(forge_->token_sightings(), "\n"), "planted/leak.txt"));
+  std::filesystem::remove_all(dir_ + "/planted");
+  forge_->ClearTokenSightings();
+  ASSERT_TRUE(Deliver(WebChange(1)).ok());
+  // TearDown: nothing else held it, the work directory and the askpass directory included.
 }
 
 INSTANTIATE_TEST_SUITE_P(Forges, DeliveryFailureTest, ::testing::Values(Kind::kGitHub, Kind::kGitLab),

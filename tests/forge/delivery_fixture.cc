@@ -148,6 +148,7 @@ absl::StatusOr<gitops::WorkloadDelivery> DeliveryTest::Deliver(const gitops::Wor
         gitops::Askpass::Create(github ? "x-access-token" : "oauth2", token);
     if (!askpass.ok()) return askpass.status();
     askpass_dir = askpass->dir();
+    forge_->WatchFilesUnder({dir_, askpass_dir});
     gitops::GitRunner git(dir_ + "/work", &*askpass);
     absl::StatusOr<gitops::GitWorkdir> repo = gitops::GitWorkdir::Open(&git, forge_->repo_url(), "main");
     last_git_argv_ = absl::StrJoin(git.last_argv(), " ");

@@ -10,6 +10,7 @@
 #include <utility>  // Boost 1.74's asio needs std::exchange declared first
 
 #include <boost/asio.hpp>
+#include <boost/asio/ssl.hpp>
 #include <boost/beast/core.hpp>
 #include <boost/beast/http.hpp>
 
@@ -70,6 +71,7 @@ std::string PercentDecode(const std::string& s) {
 
 struct HttpServer::Impl {
   Handler handler;
+  std::unique_ptr<asio::ssl::context> ssl_ctx;  // HTTPS when set
   asio::io_context io;
   tcp::acceptor acceptor{io};
   std::atomic<bool> stopping{false};
@@ -78,7 +80,8 @@ struct HttpServer::Impl {
   std::list<std::thread> threads;
   std::thread accept_thread;
 
-  void Serve(tcp::socket& socket) {
+  template <typename Stream>
+  void Serve(Stream& socket) {
     beast::flat_buffer buffer;
     while (!stopping) {
       http::request_parser<http::string_body> parser;
@@ -107,8 +110,15 @@ struct HttpServer::Impl {
   }
 };
 
-HttpServer::HttpServer(Handler handler) : impl_(std::make_unique<Impl>()) {
+HttpServer::HttpServer(Handler handler, std::optional<ServerCertificate> tls)
+    : impl_(std::make_unique<Impl>()) {
   impl_->handler = std::move(handler);
+  if (tls) {
+    auto ctx = std::make_unique<asio::ssl::context>(asio::ssl::context::tls_server);
+    ctx->use_certificate_chain(asio::buffer(tls->cert_pem));
+    ctx->use_private_key(asio::buffer(tls->key_pem), asio::ssl::context::pem);
+    impl_->ssl_ctx = std::move(ctx);
+  }
 }
 
 HttpServer::~HttpServer() { Stop(); }
@@ -134,9 +144,23 @@ int HttpServer::Start() {
       impl->threads.emplace_back([impl, s = std::move(socket)]() mutable {
         beast::error_code ec2;
         s.set_option(tcp::no_delay(true), ec2);
+        const int fd = s.native_handle();
+        if (impl->ssl_ctx) {
+          asio::ssl::stream<tcp::socket> tls(std::move(s), *impl->ssl_ctx);
+          tls.handshake(asio::ssl::stream_base::server, ec2);
+          if (!ec2) {
+            impl->Serve(tls);
+            tls.shutdown(ec2);
+          }
+          std::lock_guard<std::mutex> lock2(impl->mu);
+          impl->fds.erase(fd);
+          tls.next_layer().shutdown(tcp::socket::shutdown_both, ec2);
+          tls.next_layer().close(ec2);
+          return;
+        }
         impl->Serve(s);
         std::lock_guard<std::mutex> lock2(impl->mu);
-        impl->fds.erase(s.native_handle());
+        impl->fds.erase(fd);
         s.shutdown(tcp::socket::shutdown_both, ec2);
         s.close(ec2);
       });

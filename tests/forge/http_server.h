@@ -1,13 +1,15 @@
 // The forge test server's HTTP/1.1 layer on Boost.Beast: loopback only, one thread per
 // connection, keep-alive, `Expect: 100-continue` answered, chunked request bodies (git
 // sends them), and responses with any headers (Link, X-Next-Page, Retry-After,
-// WWW-Authenticate). Routing and authentication are the handler's.
+// WWW-Authenticate), over plain HTTP or HTTPS (a server certificate and key given as PEM,
+// e.g. from a test CA). Routing and authentication are the handler's.
 #ifndef MINPRIV_TESTS_FORGE_HTTP_SERVER_H_
 #define MINPRIV_TESTS_FORGE_HTTP_SERVER_H_
 
 #include <functional>
 #include <map>
 #include <memory>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -38,11 +40,17 @@ struct Response {
 
 using Handler = std::function<Response(const Request&)>;
 
+struct ServerCertificate {
+  std::string cert_pem;  // the chain, leaf first
+  std::string key_pem;
+};
+
 std::string PercentDecode(const std::string& s);
 
 class HttpServer {
  public:
-  explicit HttpServer(Handler handler);
+  // With `tls`, every connection is HTTPS (a failed handshake just closes it).
+  explicit HttpServer(Handler handler, std::optional<ServerCertificate> tls = std::nullopt);
   ~HttpServer();  // stops and joins
   HttpServer(const HttpServer&) = delete;
   HttpServer& operator=(const HttpServer&) = delete;

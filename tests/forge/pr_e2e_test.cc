@@ -47,6 +47,13 @@ class PrE2eTest : public ::testing::Test {
     dir_ = templ;
     forge_ = std::make_unique<TestForge>(Kind::kGitHub, dir_ + "/forge", "acme/deploy", kToken);
     ASSERT_TRUE(forge_->Start());
+    // minpriv's scratch (its askpass directory and clone) goes under dir_/tmp, where no file
+    // may hold the token while git talks to the forge (the token file the user gives is
+    // dir_/token, outside it).
+    std::filesystem::create_directories(dir_ + "/tmp");
+    old_tmpdir_ = getenv("TMPDIR") ? getenv("TMPDIR") : "";
+    setenv("TMPDIR", (dir_ + "/tmp").c_str(), 1);
+    forge_->WatchFilesUnder({dir_ + "/tmp"});
     const std::string seed = dir_ + "/seed";
     std::filesystem::copy(std::string(GITOPS_TESTDATA) + "/plain", seed,
                           std::filesystem::copy_options::recursive);
@@ -67,6 +74,11 @@ class PrE2eTest : public ::testing::Test {
     std::ofstream(dir_ + "/token") << kToken << "\n";
   }
   void TearDown() override {
+    if (old_tmpdir_.empty()) {
+      unsetenv("TMPDIR");
+    } else {
+      setenv("TMPDIR", old_tmpdir_.c_str(), 1);
+    }
     EXPECT_THAT(forge_->violations(), ::testing::IsEmpty());
     EXPECT_THAT(forge_->token_sightings(), ::testing::IsEmpty());
     forge_.reset();
@@ -82,6 +94,7 @@ class PrE2eTest : public ::testing::Test {
   }
 
   std::string dir_;
+  std::string old_tmpdir_;
   std::unique_ptr<TestForge> forge_;
 };
 

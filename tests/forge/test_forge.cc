@@ -55,6 +55,25 @@ std::vector<std::string> ProcessesHolding(const std::string& token) {
   return out;
 }
 
+// Every regular file under `dirs` that holds `token`.
+std::vector<std::string> FilesHolding(const std::string& token, const std::vector<std::string>& dirs) {
+  std::vector<std::string> out;
+  if (token.empty()) return out;
+  for (const std::string& dir : dirs) {
+    std::error_code ec;
+    for (auto it = std::filesystem::recursive_directory_iterator(
+             dir, std::filesystem::directory_options::skip_permission_denied, ec);
+         !ec && it != std::filesystem::recursive_directory_iterator(); it.increment(ec)) {
+      std::error_code ec2;
+      if (!it->is_regular_file(ec2) || ec2) continue;
+      if (ReadAll(it->path()).find(token) != std::string::npos) {
+        out.push_back("file " + it->path().string());
+      }
+    }
+  }
+  return out;
+}
+
 int Sh(const std::string& cmd) {
   auto r = util::RunQuiet({"/bin/sh", "-c", cmd});
   return r.ok() ? *r : -1;
@@ -93,13 +112,14 @@ TestForge::~TestForge() {
   if (server_) server_->Stop();
 }
 
-bool TestForge::Start() {
+bool TestForge::Start(std::optional<ServerCertificate> tls) {
+  const std::string scheme = tls ? "https" : "http";
   std::filesystem::create_directories(state_.bare_repo);
   std::filesystem::create_directories(dir_ + "/cgi");
   if (Sh("git init -q --bare -b '" + base_ + "' '" + state_.bare_repo + "'") != 0) return false;
-  server_ = std::make_unique<HttpServer>([this](const Request& r) { return Handle(r); });
+  server_ = std::make_unique<HttpServer>([this](const Request& r) { return Handle(r); }, std::move(tls));
   port_ = server_->Start();
-  state_.base_url = "http://127.0.0.1:" + std::to_string(port_);
+  state_.base_url = scheme + "://127.0.0.1:" + std::to_string(port_);
   return port_ != 0;
 }
 
@@ -155,14 +175,19 @@ Response TestForge::Handle(const Request& r) {
 
 Response TestForge::HandleGit(const Request& r, const std::string& rest) {
   std::string user, project, token;
+  std::vector<std::string> watched;
   {
     std::lock_guard<std::mutex> lock(state_.mu);
     project = state_.project;
     token = state_.token;
+    watched = state_.watched_dirs;
     user = state_.kind == Kind::kGitHub ? "x-access-token" : "oauth2";
   }
   // While git is connected, nothing on this machine may carry the token in its argv/environ.
+  // Nor may any file the run wrote.
   std::vector<std::string> seen = ProcessesHolding(token);
+  std::vector<std::string> files = FilesHolding(token, watched);
+  seen.insert(seen.end(), files.begin(), files.end());
   const std::string auth = r.Header("authorization");
   bool ok = auth.rfind("Basic ", 0) == 0 && Base64Decode(auth.substr(6)) == user + ":" + token;
   std::lock_guard<std::mutex> lock(state_.mu);
@@ -188,6 +213,16 @@ Response TestForge::HandleGit(const Request& r, const std::string& rest) {
     ++state_.fetches;
   }
   return RunGitHttpBackend(r, dir_ + "/repos", rest, user, dir_ + "/cgi");
+}
+
+void TestForge::ClearTokenSightings() {
+  std::lock_guard<std::mutex> lock(state_.mu);
+  state_.token_sightings.clear();
+}
+
+void TestForge::WatchFilesUnder(std::vector<std::string> dirs) {
+  std::lock_guard<std::mutex> lock(state_.mu);
+  state_.watched_dirs = std::move(dirs);
 }
 
 std::vector<FakePull> TestForge::pulls() {

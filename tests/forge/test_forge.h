@@ -4,13 +4,15 @@
 // method, path, headers and body as the public documentation specifies and answering as
 // the forge does (numbers, URLs, states, pagination, 429 with Retry-After). It counts
 // reads, writes and pushes, records every contract violation, and looks for the token in
-// every process's command line and environment while git talks to it.
+// every process's command line and environment, and in every file under the directories
+// it is told to watch, while git talks to it.
 #ifndef MINPRIV_TESTS_FORGE_TEST_FORGE_H_
 #define MINPRIV_TESTS_FORGE_TEST_FORGE_H_
 
 #include <cstdint>
 #include <memory>
 #include <mutex>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -43,6 +45,7 @@ struct ForgeState {
   bool rate_limit_reset = false;  // announce the end as X-RateLimit-Reset, not Retry-After
   std::vector<std::string> violations;
   std::vector<std::string> token_sightings;
+  std::vector<std::string> watched_dirs;  // no file under them may hold the token
   std::vector<std::string> log;  // "METHOD target -> status"
 };
 
@@ -63,7 +66,9 @@ class TestForge {
             const std::string& base = "main");
   ~TestForge();
 
-  bool Start();  // false: the port or the repository could not be set up
+  // false: the port or the repository could not be set up. With `tls` the forge serves git
+  // and its API over HTTPS only (https://127.0.0.1:PORT).
+  bool Start(std::optional<ServerCertificate> tls = std::nullopt);
   std::string api_url() const;
   std::string repo_url() const;  // http://127.0.0.1:PORT/git/<project>.git
   const std::string& bare_repo() const { return state_.bare_repo; }
@@ -75,6 +80,9 @@ class TestForge {
   // X-RateLimit-Reset (epoch seconds), GitLab's 429 with RateLimit-Remaining/-Reset.
   void ExhaustRateLimitFor(int requests, int seconds);
   void SetMaxPageSize(int n);
+  // While git talks to the forge, every file under these directories (the run's TMPDIR, its
+  // work directory) is also searched for the token; a hit is a token sighting.
+  void WatchFilesUnder(std::vector<std::string> dirs);
   // Adds `n` pull requests of other branches (pagination has something to page through).
   void AddUnrelatedPulls(int n);
   int api_reads();
@@ -82,6 +90,7 @@ class TestForge {
   int pushes();
   std::vector<std::string> violations();
   std::vector<std::string> token_sightings();
+  void ClearTokenSightings();  // after a test planted one on purpose
   std::vector<std::string> log();
 
  private:
