@@ -50,6 +50,13 @@ inline RemediationProposal FullProposal() {
   s.seccomp_installs = {{"node-1", {"shop-shopfront-app"}, "00112233aabbccdd",
                          "2026-01-31T12:11:30Z"},
                         {"node-2", {"shop-shopfront-app"}, "", "2026-01-31T12:11:31Z"}};
+  s.breaks = {{"node-1",
+               "2026-01-31T12:20:00Z",
+               {{"app", "seccomp", "syscall ptrace", "strace",
+                 "EPERM from ptrace: not allowed by the seccomp profile "
+                 "minpriv/shop-shopfront-app.json",
+                 "2026-01-31T12:25:00Z", 2}},
+               3}};
   s.patch = json::array({{{"op", "test"}, {"path", "/spec/template/spec/containers/0/name"},
                           {"value", "app"}},
                          {{"op", "add"}, {"path", "/spec/template/spec/volumes/-"},
