@@ -19,6 +19,7 @@ observer::ObservationSink* Attribution::OnCgroupCreated(uint64_t cgroup_id,
   auto record =
       std::make_unique<CgroupRecord>(cgroup_id, *std::move(cgroup), clock_(), scanning_existing_);
   CgroupRecord* sink = record.get();
+  sink->SetDenialListener(denial_listener_);
   waiting_[cgroup_id] = std::move(record);
   counters_.pending = waiting_.size();
   return sink;

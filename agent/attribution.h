@@ -47,6 +47,8 @@ class Attribution : public observer::CgroupSinkFactory {
 
   // While true, created cgroups existed before the agent watched (WatchRoot's scan).
   void SetScanningExisting(bool scanning) { scanning_existing_ = scanning; }
+  // Receives the denials of records created from now on (BreakWatch); null: none.
+  void SetDenialListener(DenialListener* listener) { denial_listener_ = listener; }
 
   observer::ObservationSink* OnCgroupCreated(uint64_t cgroup_id,
                                              const std::string& relative_path) override;
@@ -64,6 +66,7 @@ class Attribution : public observer::CgroupSinkFactory {
   WorkloadTable* table_;
   std::function<absl::Time()> clock_;
   bool scanning_existing_ = false;
+  DenialListener* denial_listener_ = nullptr;
   // Records not (yet) handed to the table: waiting for a status, or excluded.
   std::map<uint64_t, std::unique_ptr<CgroupRecord>> waiting_;
   AttributionCounters counters_;

@@ -22,6 +22,7 @@ struct AgentFlags {
   absl::Duration publish_interval = absl::Seconds(5);
   std::vector<std::string> include_namespaces;  // learn these although excluded by default
   int max_containers = 4096;
+  bool no_break_watch = false;  // --no-break-watch: no denial hooks, no status.breaks
   bool help = false;
 };
 
