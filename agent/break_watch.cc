@@ -151,6 +151,7 @@ absl::Status BreakWatch::Report() {
   absl::Status result = absl::OkStatus();
   uint64_t reported = 0;
   std::map<std::string, absl::Time> applied_since;  // workload key → the application's time
+  std::set<std::string> applied_keys;                // proposal keys
   for (const json& object : reflector_->store().List()) {
     absl::StatusOr<crd::RemediationProposal> rp = crd::RemediationProposalFromJson(object);
     if (!rp.ok() || rp->status.phase != crd::ProposalPhase::kApplied || !rp->status.applied) {
@@ -164,6 +165,7 @@ absl::Status BreakWatch::Report() {
                                               rp->spec.target.name);
     applied_since[workload] = *since;
     const std::string key = absl::StrCat(ns, "/", rp->metadata.name);
+    applied_keys.insert(key);
     absl::StatusOr<const LearnedDenials*> learned = LearnedFor(key, ns, st.profile, st.applied->time);
     if (!learned.ok()) {
       result.Update(learned.status());
@@ -191,6 +193,9 @@ absl::Status BreakWatch::Report() {
       }
     }
     result.Update(s);
+  }
+  for (auto it = learned_.begin(); it != learned_.end();) {  // proposals no longer applied
+    it = applied_keys.count(it->first) ? std::next(it) : learned_.erase(it);
   }
   absl::MutexLock l(&mu_);
   counters_.breaks = reported;
