@@ -31,6 +31,7 @@ observer::ObservationSink* Attribution::OnCgroupCreated(uint64_t cgroup_id,
       std::make_unique<CgroupRecord>(cgroup_id, *std::move(cgroup), clock_(), scanning_existing_);
   CgroupRecord* sink = record.get();
   if (tap_factory_) record->SetTap(tap_factory_(*record));
+  sink->SetDenialListener(denial_listener_);
   waiting_[cgroup_id] = std::move(record);
   counters_.pending = waiting_.size();
   return sink;

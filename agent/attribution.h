@@ -58,6 +58,8 @@ class Attribution : public observer::CgroupSinkFactory {
 
   // While true, created cgroups existed before the agent watched (WatchRoot's scan).
   void SetScanningExisting(bool scanning) { scanning_existing_ = scanning; }
+  // Receives the denials of records created from now on (BreakWatch); null: none.
+  void SetDenialListener(DenialListener* listener) { denial_listener_ = listener; }
 
   observer::ObservationSink* OnCgroupCreated(uint64_t cgroup_id,
                                              const std::string& relative_path) override;
@@ -89,6 +91,7 @@ class Attribution : public observer::CgroupSinkFactory {
   const crd::SettingsCache* settings_ = nullptr;
   const PodIndex* pods_ = nullptr;  // the latest Attribute's
   TapFactory tap_factory_;
+  DenialListener* denial_listener_ = nullptr;
   // Records not (yet) handed to the table: waiting for a status, or excluded.
   std::map<uint64_t, std::unique_ptr<CgroupRecord>> waiting_;
   AttributionCounters counters_;

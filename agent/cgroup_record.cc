@@ -3,9 +3,15 @@
 #include <algorithm>
 
 #include "absl/strings/str_cat.h"
+#include "crd/capabilities.h"
 #include "util/syscalls.h"
 
 namespace minpriv::agent {
+namespace {
+
+constexpr size_t kMaxBufferedDenials = 64;
+
+}  // namespace
 
 CgroupRecord::CgroupRecord(uint64_t id, KubeCgroup cgroup, absl::Time created, bool preexisting)
     : id_(id),
@@ -21,6 +27,9 @@ void CgroupRecord::MarkWorkloadExec(absl::Time) { exec_seen_ = true; }
 void CgroupRecord::Attribute(WorkloadRef workload, std::string container) {
   workload_ = std::move(workload);
   container_ = std::move(container);
+  std::vector<ContainerDenial> buffered = std::move(unattributed_denials_);
+  unattributed_denials_.clear();
+  for (ContainerDenial& d : buffered) Deny(std::move(d));
 }
 
 void CgroupRecord::Discard() {
@@ -28,6 +37,7 @@ void CgroupRecord::Discard() {
   tap_.reset();
   runtime_syscalls_.clear();
   runtime_facts_.clear();
+  unattributed_denials_.clear();
 }
 
 crd::ContainerProfile CgroupRecord::Build() const {
@@ -82,6 +92,17 @@ void CgroupRecord::OnCapability(absl::Time t, const observer::CapabilityObservat
   }
   builder_->OnCapability(t, o);
   if (tap_) tap_->OnCapability(t, o);
+  if (!o.allowed) {
+    ContainerDenial d;
+    d.time = t;
+    d.kind = ContainerDenial::Kind::kCapability;
+    const char* name = crd::CapabilityName(o.cap);
+    d.capability = name ? name : absl::StrCat("CAP_", o.cap);
+    d.call_site = o.call_site;
+    d.comm = o.comm;
+    d.count = o.count;
+    if (d.count > 0) Deny(std::move(d));
+  }
 }
 void CgroupRecord::OnFileWrite(absl::Time t, const observer::FileWriteObservation& o) {
   if (!builder_ ||
@@ -111,6 +132,39 @@ void CgroupRecord::OnFlow(absl::Time t, const observer::FlowObservation& o) {
   builder_->OnFlow(t, o);
   if (tap_) tap_->OnFlow(t, o);
 }
+void CgroupRecord::OnDenial(absl::Time t, const observer::DenialObservation& o) {
+  if (!builder_) return;
+  const char* name = o.abi == observer::SyscallAbi::kI386 ? util::SyscallNameI386(o.nr)
+                                                           : util::SyscallName(o.nr);
+  if (o.kind == observer::DenialObservation::Kind::kSyscall) {
+    // Refused by seccomp before sys_enter saw it: the workload needs it (widens the profile).
+    OnSyscall(t, observer::SyscallObservation{o.nr, o.abi});
+  }
+  if (!exec_seen_) return;  // the runtime's, before the workload's exec
+  ContainerDenial d;
+  d.time = t;
+  d.kind = o.kind == observer::DenialObservation::Kind::kFileWrite
+               ? ContainerDenial::Kind::kFileWrite
+               : ContainerDenial::Kind::kSyscall;
+  d.syscall = name ? name : absl::StrCat("syscall_", o.nr);
+  d.error = o.error;
+  d.path = o.path;
+  d.op = o.op;
+  d.comm = o.comm;
+  Deny(std::move(d));
+}
+
+void CgroupRecord::Deny(ContainerDenial d) {
+  if (denial_listener_ == nullptr) return;
+  if (!workload_) {
+    if (unattributed_denials_.size() < kMaxBufferedDenials) unattributed_denials_.push_back(std::move(d));
+    return;
+  }
+  d.workload = *workload_;
+  d.container = container_;
+  denial_listener_->OnDenial(d);
+}
+
 void CgroupRecord::OnDns(absl::Time t, const observer::DnsObservation& o) {
   if (!builder_) return;
   builder_->OnDns(t, o);

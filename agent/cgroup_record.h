@@ -15,6 +15,7 @@
 
 #include "absl/time/time.h"
 #include "agent/cgroup_path.h"
+#include "agent/denial_listener.h"
 #include "agent/pod_info.h"
 #include "crd/workload_profile.h"
 #include "observer/observation.h"
@@ -69,8 +70,15 @@ class CgroupRecord : public observer::ObservationSink {
   void OnListen(absl::Time t, const observer::ListenObservation& o) override;
   void OnFlow(absl::Time t, const observer::FlowObservation& o) override;
   void OnDns(absl::Time t, const observer::DnsObservation& o) override;
+  // Denials after the workload's exec go to the listener (kept until attribution, bounded);
+  // a syscall seccomp refused never reached sys_enter, so it joins the profile here.
+  void OnDenial(absl::Time t, const observer::DenialObservation& o) override;
+  void SetDenialListener(DenialListener* listener) { denial_listener_ = listener; }
 
  private:
+  // Hands `d` to the listener once attributed (buffered until then).
+  void Deny(ContainerDenial d);
+
   // Records `key` as the runtime's before the exec; after it, whether it is one of those.
   bool IsRuntimeFact(std::string key);
 
@@ -87,6 +95,8 @@ class CgroupRecord : public observer::ObservationSink {
   std::string container_;
   std::optional<absl::Time> removed_;
   std::unique_ptr<observer::ObservationSink> tap_;  // last: goes first, the record still whole
+  DenialListener* denial_listener_ = nullptr;
+  std::vector<ContainerDenial> unattributed_denials_;  // at most kMaxBufferedDenials
 };
 
 }  // namespace minpriv::agent

@@ -1,4 +1,5 @@
-// node_tracker ROOT OTHERS: the node observer (default capacity) watching the cgroup ROOT,
+// node_tracker ROOT OTHERS [denials]: the node observer (default capacity; with `denials`,
+// the denial hooks `minpriv agent` turns on to watch applied proposals) watching the cgroup ROOT,
 // with OTHERS tracked container cgroups created below it (ROOT/other-N, each announced by
 // the kernel) and ROOT/observed for the benchmark's loop. Prints "ready" once every one is
 // tracked, polls until SIGINT/SIGTERM, then detaches, removes its cgroups and prints
@@ -54,13 +55,15 @@ struct Factory : minpriv::observer::CgroupSinkFactory {
 }  // namespace
 
 int main(int argc, char** argv) {
-  if (argc != 3) {
-    fprintf(stderr, "usage: node_tracker ROOT OTHERS\n");
+  if (argc != 3 && !(argc == 4 && std::string(argv[3]) == "denials")) {
+    fprintf(stderr, "usage: node_tracker ROOT OTHERS [denials]\n");
     return 2;
   }
   std::string root = argv[1];
   int others = atoi(argv[2]);
-  auto observer = minpriv::observer::NodeObserver::Create({});
+  minpriv::observer::NodeOptions options;
+  options.verify_mode = argc == 4;
+  auto observer = minpriv::observer::NodeObserver::Create(options);
   if (!observer.ok()) {
     fprintf(stderr, "node_tracker: %s\n", observer.status().ToString().c_str());
     return 1;

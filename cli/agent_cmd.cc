@@ -12,6 +12,7 @@
 #include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
 #include "agent/agent.h"
+#include "agent/break_watch.h"
 #include "agent/cgroup_root.h"
 #include "agent/seccomp_installer.h"
 #include "cli/commands.h"
@@ -34,14 +35,16 @@ CommandText AgentText() {
   t.synopsis =
       "minpriv agent --node NAME [--kubeconfig FILE] [--cgroup-root PATH] [--seccomp-dir DIR]\n"
       "                     [--metrics-addr ADDR] [--publish-interval DUR]\n"
-      "                     [--include-namespace NS]... [--max-containers N] [--no-shadow]";
+      "                     [--include-namespace NS]... [--max-containers N] [--no-shadow]\n"
+      "                     [--no-break-watch]";
   t.description =
       "The node agent (a DaemonSet): observes every container of every pod on this node from its\n"
       "first syscall, attributes it to its pod, container and workload, and writes the partial\n"
       "WorkloadProfiles (<kind>-<name>-<node>) that `minpriv controller` merges; installs the\n"
       "seccomp profiles of approved RemediationProposals under --seccomp-dir; checks proposed\n"
       "RemediationProposals against live traffic without enforcing them (shadow mode) and reports\n"
-      "what they would deny in their status.shadow.\n"
+      "what they would deny in their status.shadow; reports the denials that hit workloads of\n"
+      "applied proposals as their status.breaks.\n"
       "--node defaults to $NODE_NAME (the downward API); --cgroup-root to the cgroup v2 mount\n"
       "in /proc/self/mountinfo, below which kubepods.slice or kubepods is watched.\n"
       "Without --kubeconfig: $KUBECONFIG, ~/.kube/config, then the in-cluster configuration.";
@@ -85,6 +88,8 @@ std::unique_ptr<CommandLine> AgentCommandLine(AgentFlags* f) {
                 });
   cl->AddSwitch("--no-shadow", &f->no_shadow,
                 "do not check proposed RemediationProposals against live traffic");
+  cl->AddSwitch("--no-break-watch", &f->no_break_watch,
+                "do not watch applied proposals for denials (saves the sys_exit hook's cost)");
   return cl;
 }
 
@@ -158,12 +163,19 @@ int RunAgent(int argc, char** argv) {
   }
   agent::Agent engine(*client, options);
   agent::SeccompInstaller installer(*client, {f->node, f->seccomp_dir});
+  agent::BreakWatchOptions break_options;
+  break_options.node = f->node;
+  break_options.report_interval = f->publish_interval;
+  agent::BreakWatch breaks(*client, break_options);
 
   std::atomic<bool> ready{false};
   std::unique_ptr<kube::HttpEndpoint> endpoint;
   if (!f->metrics_addr.empty()) {
     auto started = kube::HttpEndpoint::Start(
-        f->metrics_addr, [&engine, &installer] { return engine.Metrics() + installer.Metrics(); },
+        f->metrics_addr, [&engine, &installer, &breaks, &f] {
+          return engine.Metrics() + installer.Metrics() +
+                 (f->no_break_watch ? std::string() : breaks.Metrics());
+        },
         [&ready, &engine] { return ready.load() && engine.watching(); });
     if (!started.ok()) return fail(started.status());
     endpoint = *std::move(started);
@@ -171,15 +183,22 @@ int RunAgent(int argc, char** argv) {
   if (absl::Status s = engine.Start(); !s.ok()) return fail(s);
   // Approved proposals' seccomp profiles, on a thread of its own (not the polling thread).
   if (absl::Status s = installer.Start(); !s.ok()) return fail(s);
+  // Denials after apply: judged and reported on a thread of its own.
+  if (!f->no_break_watch) {
+    if (absl::Status s = breaks.Start(); !s.ok()) return fail(s);
+    engine.attribution().SetDenialListener(&breaks);
+  }
 
   observer::NodeOptions node_options;
   node_options.max_containers = static_cast<uint32_t>(f->max_containers);
+  node_options.verify_mode = !f->no_break_watch;  // the denial hooks (sys_exit)
   absl::StatusOr<std::unique_ptr<observer::NodeObserver>> node_observer =
       CreateNodeObserver(node_options);
   if (!node_observer.ok()) return fail(node_observer.status());
   ready.store(true);
   spdlog::info("agent node={} cgroup-root={} watching={}", f->node, cgroup_root, *watch);
   absl::Status run = engine.Run(**node_observer, *watch, g_stop);
+  breaks.Stop();
   installer.Stop();
   engine.Stop();
   if (!run.ok()) return fail(run);

@@ -23,6 +23,7 @@ struct AgentFlags {
   std::vector<std::string> include_namespaces;  // learn these although excluded by default
   int max_containers = 4096;
   bool no_shadow = false;  // shadow mode off (agent/shadow_check.h)
+  bool no_break_watch = false;  // --no-break-watch: no denial hooks, no status.breaks
   bool help = false;
 };
 

@@ -24,7 +24,7 @@ TEST(AgentFlagsTest, TheInterfaceOthersRelyOn) {
   auto f = Parse({"--node", "n1", "--kubeconfig", "/k", "--cgroup-root", "/sys/fs/cgroup",
                   "--seccomp-dir", "/s", "--metrics-addr", ":9090", "--publish-interval", "2s",
                   "--include-namespace", "kube-system", "--include-namespace", "x",
-                  "--max-containers", "8192"});
+                  "--max-containers", "8192", "--no-break-watch"});
   ASSERT_TRUE(f.ok()) << f.status();
   EXPECT_EQ(f->node, "n1");
   EXPECT_EQ(f->kubeconfig, "/k");
@@ -34,6 +34,7 @@ TEST(AgentFlagsTest, TheInterfaceOthersRelyOn) {
   EXPECT_EQ(f->publish_interval, absl::Seconds(2));
   EXPECT_EQ(f->include_namespaces, (std::vector<std::string>{"kube-system", "x"}));
   EXPECT_EQ(f->max_containers, 8192);
+  EXPECT_TRUE(f->no_break_watch);
 }
 
 TEST(AgentFlagsTest, DefaultsAndTheNodeFromTheDownwardApi) {
@@ -44,6 +45,7 @@ TEST(AgentFlagsTest, DefaultsAndTheNodeFromTheDownwardApi) {
   EXPECT_EQ(f->seccomp_dir, "/var/lib/kubelet/seccomp");
   EXPECT_EQ(f->publish_interval, absl::Seconds(5));
   EXPECT_EQ(f->max_containers, 4096);
+  EXPECT_FALSE(f->no_break_watch);  // the after-apply watch is on
   EXPECT_EQ(Parse({"--node", "n1"}, {{"NODE_NAME", "worker-3"}})->node, "n1");
 }
 

@@ -9,6 +9,7 @@
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_join.h"
 #include "absl/time/clock.h"
+#include "controller/break_step.h"
 #include "controller/delivery.h"
 #include "controller/propose.h"
 #include "controller/reconciler.h"
@@ -221,7 +222,14 @@ absl::Status Reconciler::ReconcileProposal(const WorkloadKey& key, const json& w
       phase = ProposalPhase::kRejected;
     }
   } else if (phase == ProposalPhase::kApplied) {
-    // Applied stays applied; ProfileComplete tells of new behaviour.
+    // Applied stays applied; ProfileComplete tells of new behaviour. Denials the agents saw
+    // make it Broken, and reverted with revertOnBreak (break_step.h).
+    absl::Status b = HandleBreaks(
+        apply_delivery_, key, workload, name, settings.revert_on_break, st, phase,
+        [&](const std::string& t, const std::string& r, const std::string& m) {
+          record(workload, t, r, m);
+        });
+    if (!b.ok()) return b;
   } else if (widened) {
     repropose(*widened, "Widened", widen_why);
     widened_hash = merged.behaviour_hash;
@@ -255,6 +263,8 @@ absl::Status Reconciler::ReconcileProposal(const WorkloadKey& key, const json& w
       SetCondition(st, crd::kConditionValid, ConditionStatus::kFalse, "ProposeFailed",
                    std::string(content.status().message()), st.observed_generation);
       record(workload, "Warning", "ProposeFailed", std::string(content.status().message()));
+    } else if (RevertedOnBreak(st) && SameContent(*content, st)) {
+      // Reverted on a break: the same content would break again; wait for learning to widen it.
     } else if (phase != ProposalPhase::kProposed && phase != ProposalPhase::kApproved) {
       repropose(*content, "Proposed", "learning converged");
     } else if (!SameContent(*content, st)) {
@@ -372,12 +382,14 @@ absl::Status Reconciler::ReconcileProposal(const WorkloadKey& key, const json& w
       absl::StatusOr<json> fresh = client_.Get(kProposals, key.ns, name);
       if (!fresh.ok()) break;
       object = *std::move(fresh);
-      // The agents own status.seccompInstalls: keep what they wrote meanwhile.
+      // The agents own status.seccompInstalls, status.shadow and status.breaks: keep what they
+      // wrote meanwhile.
       if (absl::StatusOr<crd::ProposalStatus> theirs =
               crd::ProposalStatusFromJson(object.value("status", json::object()));
           theirs.ok()) {
         st.seccomp_installs = theirs->seccomp_installs;
         st.shadow = theirs->shadow;
+        st.breaks = theirs->breaks;
       }
     }
     if (!written.ok()) return written;

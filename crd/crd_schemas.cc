@@ -241,6 +241,25 @@ Json RemediationProposalSchema() {
              {"node", "proposalDigest", "since", "checkedAt"}));
   shadow["x-kubernetes-list-type"] = "map";
   shadow["x-kubernetes-list-map-keys"] = {"node"};
+  Json breaks = Array(
+      "Denials that hit the workload after it was applied, per node (written by the agents).",
+      Object("",
+             {{"node", String("")},
+              {"appliedTime", DateTime("status.applied.time the breaks are against")},
+              {"breaks",
+               Array("sorted, at most 50",
+                     Object("", {{"container", String("")},
+                                 {"kind", String("seccomp, capability, readOnlyRoot or network")},
+                                 {"what", String("e.g. syscall ptrace, capability NET_RAW")},
+                                 {"process", String("the process's comm")},
+                                 {"evidence", String("")},
+                                 {"firstSeen", DateTime("")},
+                                 {"count", Integer("container instances that hit it")}},
+                            {"container", "kind", "what"}))},
+              {"truncated", Integer("breaks not listed")}},
+             {"node"}));
+  breaks["x-kubernetes-list-type"] = "map";
+  breaks["x-kubernetes-list-map-keys"] = {"node"};
   Json status = Object(
       "",
       {{"phase", Enum("", PhaseNames())},
@@ -255,6 +274,7 @@ Json RemediationProposalSchema() {
                          {"name", "profile"}))},
        {"seccompInstalls", seccomp_installs},
        {"shadow", shadow},
+       {"breaks", breaks},
        {"patch", PatchSchema("RFC 6902 patch against the live workload")},
        {"networkPolicy", network_policy},
        {"evidence", Array("", Object("", {{"change", String("")}, {"evidence", String("")}},

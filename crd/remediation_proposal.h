@@ -46,6 +46,7 @@ inline constexpr char kConditionApplied[] = "Applied";
 inline constexpr char kConditionPullRequestOpen[] = "PullRequestOpen";
 inline constexpr char kConditionProvenOnLiveTraffic[] = "ProvenOnLiveTraffic";
 inline constexpr char kConditionValid[] = "Valid";  // false: the object was edited into nonsense
+inline constexpr char kConditionBroken[] = "Broken";  // denials after apply (status.breaks)
 
 // The standard metav1.Condition shape.
 struct Condition {
@@ -111,6 +112,30 @@ struct ShadowReport {
 inline constexpr size_t kMaxShadowBreaks = 50;
 const std::vector<std::string>& ShadowBreakKinds();
 
+// One denial that hit the workload after its proposal was applied, with its evidence.
+struct BreakItem {
+  std::string container;
+  std::string kind;        // seccomp | capability | readOnlyRoot | network
+  std::string what;        // "syscall ptrace", "capability NET_RAW", "write /var/lib/x"
+  std::string process;     // the process's comm
+  std::string evidence;    // errno, call site, the rule of the proposal that denied it
+  std::string first_seen;  // RFC3339
+  int64_t count = 0;       // container instances (cgroups) that hit it
+  bool operator==(const BreakItem&) const = default;
+};
+
+// One node's breaks (status.breaks), written by that node's agent for a proposal in phase
+// Applied: the denials its containers met since `applied_time` (status.applied.time when the
+// agent reported; an entry for another time is stale).
+struct NodeBreaks {
+  std::string node;
+  std::string applied_time;       // RFC3339
+  std::vector<BreakItem> breaks;  // sorted by (container, kind, what), at most kMaxBreaksPerNode
+  int64_t truncated = 0;          // further breaks not listed
+  bool operator==(const NodeBreaks&) const = default;
+};
+inline constexpr size_t kMaxBreaksPerNode = 50;
+
 struct ChangeEvidence {
   std::string change;    // "drop capability NET_RAW", "readOnlyRootFilesystem: true"
   std::string evidence;  // why it is safe: what was (not) observed
@@ -165,6 +190,7 @@ struct ProposalStatus {
   std::vector<SeccompProfile> seccomp_profiles;
   std::vector<SeccompInstall> seccomp_installs;  // by node; written by the agents
   std::vector<ShadowReport> shadow;              // by node; written by the agents
+  std::vector<NodeBreaks> breaks;                 // by node; written by the agents
   nlohmann::json patch = nlohmann::json::array();  // RFC 6902 against the live object
   nlohmann::json network_policy;  // a networking.k8s.io/v1 NetworkPolicy; null: none
   std::vector<ChangeEvidence> evidence;

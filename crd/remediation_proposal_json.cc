@@ -176,9 +176,33 @@ ShadowReport DecodeShadowReport(const Json& j, const std::string& path) {
   return r;
 }
 
+NodeBreaks DecodeNodeBreaks(const Json& j, const std::string& path) {
+  jd::Object o(j, path, {"node", "appliedTime", "breaks", "truncated"});
+  NodeBreaks nb;
+  nb.node = jd::NonEmptyString(o.Required("node"), o.Path("node"));
+  if (auto* v = o.Get("appliedTime")) nb.applied_time = jd::Time(*v, o.Path("appliedTime"));
+  if (auto* v = o.Get("breaks")) {
+    jd::Array(*v, o.Path("breaks"), [&](const Json& e, const std::string& p) {
+      jd::Object bo(e, p, {"container", "kind", "what", "process", "evidence", "firstSeen",
+                           "count"});
+      BreakItem b;
+      b.container = jd::String(bo.Required("container"), bo.Path("container"));
+      b.kind = jd::NonEmptyString(bo.Required("kind"), bo.Path("kind"));
+      b.what = jd::NonEmptyString(bo.Required("what"), bo.Path("what"));
+      if (auto* f = bo.Get("process")) b.process = jd::String(*f, bo.Path("process"));
+      if (auto* f = bo.Get("evidence")) b.evidence = jd::String(*f, bo.Path("evidence"));
+      if (auto* f = bo.Get("firstSeen")) b.first_seen = jd::Time(*f, bo.Path("firstSeen"));
+      if (auto* f = bo.Get("count")) b.count = jd::Int(*f, bo.Path("count"), 0, INT64_MAX);
+      nb.breaks.push_back(std::move(b));
+    });
+  }
+  if (auto* v = o.Get("truncated")) nb.truncated = jd::Int(*v, o.Path("truncated"), 0, INT64_MAX);
+  return nb;
+}
+
 ProposalStatus DecodeStatus(const Json& j, const std::string& path) {
   jd::Object o(j, path, {"phase", "observedGeneration", "conditions", "profile", "containers",
-                         "volumes", "seccompProfiles", "seccompInstalls", "shadow", "patch", "networkPolicy", "evidence",
+                         "volumes", "seccompProfiles", "seccompInstalls", "shadow", "breaks", "patch", "networkPolicy", "evidence",
                          "risks", "numbers", "applied", "pullRequest"});
   ProposalStatus s;
   if (auto* v = o.Get("phase")) {
@@ -243,6 +267,16 @@ ProposalStatus DecodeStatus(const Json& j, const std::string& path) {
         if (other.node == r.node) jd::Fail(p, absl::StrCat("duplicate node '", r.node, "'"));
       }
       s.shadow.push_back(std::move(r));
+    });
+  }
+  if (auto* v = o.Get("breaks")) {
+    jd::Array(*v, o.Path("breaks"), [&](const Json& e, const std::string& p) {
+      s.breaks.push_back(DecodeNodeBreaks(e, p));
+      for (size_t i = 0; i + 1 < s.breaks.size(); ++i) {
+        if (s.breaks[i].node == s.breaks.back().node) {
+          jd::Fail(p, absl::StrCat("duplicate node '", s.breaks.back().node, "'"));
+        }
+      }
     });
   }
   if (auto* v = o.Get("patch")) s.patch = Patch(*v, o.Path("patch"));
@@ -341,6 +375,21 @@ std::string ProposalContentDigest(const ProposalStatus& s) {
   return absl::StrFormat("%016x", Fnv1a64(j.dump()));
 }
 
+Json NodeBreaksToJson(const NodeBreaks& nb) {
+  Json j = {{"node", nb.node}, {"breaks", Json::array()}};
+  if (!nb.applied_time.empty()) j["appliedTime"] = nb.applied_time;
+  for (const BreakItem& b : nb.breaks) {
+    Json item = {{"container", b.container}, {"kind", b.kind}, {"what", b.what},
+                 {"count", b.count}};
+    if (!b.process.empty()) item["process"] = b.process;
+    if (!b.evidence.empty()) item["evidence"] = b.evidence;
+    if (!b.first_seen.empty()) item["firstSeen"] = b.first_seen;
+    j["breaks"].push_back(std::move(item));
+  }
+  if (nb.truncated != 0) j["truncated"] = nb.truncated;
+  return j;
+}
+
 std::string SeccompProfilesDigest(const std::vector<SeccompProfile>& profiles) {
   std::vector<std::string> parts;
   for (const SeccompProfile& p : profiles) parts.push_back(absl::StrCat(p.name, "=", p.profile.dump()));
@@ -365,6 +414,7 @@ Json ProposalStatusToJson(const ProposalStatus& s) {
     j["seccompInstalls"].push_back(SeccompInstallToJson(in));
   }
   for (const ShadowReport& r : s.shadow) j["shadow"].push_back(ShadowReportToJson(r));
+  for (const NodeBreaks& nb : s.breaks) j["breaks"].push_back(NodeBreaksToJson(nb));
   if (s.patch.is_array() && !s.patch.empty()) j["patch"] = s.patch;
   if (!s.network_policy.is_null()) j["networkPolicy"] = s.network_policy;
   for (const ChangeEvidence& e : s.evidence) {

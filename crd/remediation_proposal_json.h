@@ -24,6 +24,8 @@ absl::StatusOr<RemediationProposal> ParseRemediationProposalJson(std::string_vie
 nlohmann::json ProposalStatusToJson(const ProposalStatus& status);
 // One entry of status.seccompInstalls (what an agent merge-patches in).
 nlohmann::json SeccompInstallToJson(const SeccompInstall& install);
+// One entry of status.breaks (what an agent merge-patches in).
+nlohmann::json NodeBreaksToJson(const NodeBreaks& breaks);
 // 16 hex digits naming the content of `profiles` (names and bodies, order-independent): an
 // agent records it with what it installed, the controller compares it with the current one.
 std::string SeccompProfilesDigest(const std::vector<SeccompProfile>& profiles);

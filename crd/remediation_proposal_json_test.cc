@@ -25,6 +25,8 @@ TEST(RemediationProposalJsonTest, FullRoundTrip) {
   EXPECT_EQ(j["status"]["conditions"][0]["status"], "True");
   EXPECT_EQ(j["status"]["numbers"]["syscallsAllowed"], 61);
   EXPECT_EQ(j["status"]["pullRequest"]["state"], "Open");
+  EXPECT_EQ(j["status"]["breaks"][0]["breaks"][0]["what"], "syscall ptrace");
+  EXPECT_EQ(j["status"]["breaks"][0]["truncated"], 3);
   EXPECT_EQ(j["metadata"]["ownerReferences"][0]["controller"], true);
   auto back = RemediationProposalFromJson(j);
   ASSERT_TRUE(back.ok()) << back.status();
@@ -117,6 +119,14 @@ TEST(RemediationProposalJsonTest, MalformedInputsNeverCrash) {
        "status.seccompInstalls[0].installedAt: is required"},
       {[](json& j) { j["status"]["seccompInstalls"][0]["profiles"][0] = ""; },
        "status.seccompInstalls[0].profiles[0]: "},
+      {[](json& j) { j["status"]["breaks"].push_back(j["status"]["breaks"][0]); },
+       "status.breaks[1]: duplicate node 'node-1'"},
+      {[](json& j) { j["status"]["breaks"][0]["breaks"][0].erase("what"); },
+       "status.breaks[0].breaks[0].what: is required"},
+      {[](json& j) { j["status"]["breaks"][0]["breaks"][0]["count"] = -1; },
+       "status.breaks[0].breaks[0].count: "},
+      {[](json& j) { j["status"]["breaks"][0]["appliedTime"] = "yesterday"; },
+       "status.breaks[0].appliedTime: "},
       {[](json& j) { j["status"]["evidence"][0]["change"] = nullptr; },
        "status.evidence[0].change: is required"},
       {[](json& j) { j["status"]["risks"][0] = json::array(); },

@@ -54,6 +54,13 @@ inline RemediationProposal FullProposal() {
                {{"app", "capability", "capability NET_RAW", "ping (/usr/bin/ping)",
                  "call site raw_create; not in the proposed set", "2026-01-31T12:05:00Z", 1}},
                0}};
+  s.breaks = {{"node-1",
+               "2026-01-31T12:20:00Z",
+               {{"app", "seccomp", "syscall ptrace", "strace",
+                 "EPERM from ptrace: not allowed by the seccomp profile "
+                 "minpriv/shop-shopfront-app.json",
+                 "2026-01-31T12:25:00Z", 2}},
+               3}};
   s.patch = json::array({{{"op", "test"}, {"path", "/spec/template/spec/containers/0/name"},
                           {"value", "app"}},
                          {{"op", "add"}, {"path", "/spec/template/spec/volumes/-"},

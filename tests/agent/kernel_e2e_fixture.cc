@@ -94,7 +94,8 @@ void KernelE2eTest::TearDown() {
 
 std::unique_ptr<RuncPod> KernelE2eTest::RunPod(const std::string& name, const std::string& rs,
                                                const std::vector<std::string>& args,
-                                               Driver driver, bool write_status) {
+                                               Driver driver, bool write_status,
+                                               const json& seccomp) {
   auto pod = std::make_unique<RuncPod>();
   pod->name = name;
   pod->uid = CreatePod(kNs, name, kNode, "ReplicaSet", rs, "apps/v1");
@@ -129,6 +130,7 @@ std::unique_ptr<RuncPod> KernelE2eTest::RunPod(const std::string& name, const st
   auto spec = verifier::BuildOciSpec(in);
   EXPECT_TRUE(spec.ok()) << spec.status();
   if (!spec.ok()) return nullptr;
+  if (!seccomp.is_null()) spec->config["linux"]["seccomp"] = seccomp;
   EXPECT_TRUE(pod->bundle->WriteConfig(spec->config).ok());
   auto c = verifier::RuncContainer::Create(
       runc_, pod->bundle->dir(), absl::StrCat("minpriv-agent-e2e-", getpid(), "-", name));
@@ -151,18 +153,19 @@ void KernelE2eTest::WriteStatus(const RuncPod& pod) {
   SetStatuses(kNs, pod.name, {{"app", pod.container_id}});
 }
 
-void KernelE2eTest::StartAgent() {
+void KernelE2eTest::StartAgent(const std::vector<std::string>& extra) {
   metrics_port_ = FreePort();
   ASSERT_NE(metrics_port_, 0);
   util::SpawnOptions o;
   o.stdout_path = agent_log_;
   o.stderr_to_stdout = true;
   o.append = true;
-  auto p = util::Process::Spawn(
-      {MINPRIV_BINARY, "agent", "--node", kNode, "--kubeconfig", server_->kubeconfig(),
-       "--cgroup-root", root_, "--publish-interval", "1s", "--metrics-addr",
-       absl::StrCat("127.0.0.1:", metrics_port_)},
-      o);
+  std::vector<std::string> argv = {
+      MINPRIV_BINARY, "agent", "--node", kNode, "--kubeconfig", server_->kubeconfig(),
+      "--cgroup-root", root_, "--publish-interval", "1s", "--metrics-addr",
+      absl::StrCat("127.0.0.1:", metrics_port_)};
+  argv.insert(argv.end(), extra.begin(), extra.end());
+  auto p = util::Process::Spawn(argv, o);
   ASSERT_TRUE(p.ok()) << p.status();
   agent_ = *std::move(p);
   ASSERT_TRUE(WaitFor([&] {

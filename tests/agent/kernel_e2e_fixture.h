@@ -41,18 +41,20 @@ class KernelE2eTest : public AgentEnv {
 
   // Pod `name` (owned by ReplicaSet `rs`) on kNode; its container `args` started with runc
   // under the kubelet's cgroup for `driver`; with `write_status`, its running status is
-  // written once it started (as the kubelet does).
+  // written once it started (as the kubelet does); `seccomp`: the config's linux.seccomp (as
+  // the runtime sets it from a Localhost profile), null: none.
   std::unique_ptr<RuncPod> RunPod(const std::string& name, const std::string& rs,
                                   const std::vector<std::string>& args,
-                                  Driver driver = Driver::kSystemd, bool write_status = true);
+                                  Driver driver = Driver::kSystemd, bool write_status = true,
+                                  const nlohmann::json& seccomp = nullptr);
   // The kubelet with the cgroupfs driver: kubepods/besteffort below the root, no
   // kubepods.slice (before StartAgent).
   void UseCgroupfsLayout();
   // The kubelet's status of a started container.
   void WriteStatus(const RuncPod& pod);
 
-  // `minpriv agent --node kNode --cgroup-root root_ ...`; waits for /readyz.
-  void StartAgent();
+  // `minpriv agent --node kNode --cgroup-root root_ ... extra...`; waits for /readyz.
+  void StartAgent(const std::vector<std::string>& extra = {});
   // SIGTERM and the agent's exit status (it publishes what it learned first).
   int StopAgent();
   std::string AgentLog() const;
