@@ -31,7 +31,7 @@ CommandText ControllerText() {
       "                          [--leader-election-namespace NS] [--metrics-addr ADDR]\n"
       "                          [--identity ID] [--git-repo URL --git-token-secret NS/NAME[/KEY]\n"
       "                          [--git-base BRANCH] [--git-forge github|gitlab] [--git-api-url URL]\n"
-      "                          [--git-project PATH] [--git-work-dir DIR]]";
+      "                          [--git-project PATH] [--git-work-dir DIR] [--pr-recheck DUR]]";
   t.description =
       "Merges the partial WorkloadProfiles the node agent writes into one profile per workload,\n"
       "proposes a RemediationProposal once learning converged, and applies what an operator\n"
@@ -97,6 +97,9 @@ std::unique_ptr<CommandLine> ControllerCommandLine(ControllerFlags* f) {
                "the Secret (key, default token) holding the forge token, read at each delivery");
   cl->AddValue("--git-work-dir", &g.work_dir, "DIR",
                "keep the repository's clones here (default: a private temporary directory)");
+  cl->AddDuration("--pr-recheck", &g.pr_recheck, nullptr,
+                  "look at an open pull request again after this long, to record a merge or "
+                  "close (default 5m)");
   return cl;
 }
 
@@ -142,7 +145,7 @@ absl::StatusOr<std::unique_ptr<controller::Delivery>> MakePullRequestDelivery(
     return absl::InvalidArgumentError(absl::StrCat("--git-repo: ", d.status().message()));
   }
   return std::unique_ptr<controller::Delivery>(
-      std::make_unique<GitOpsPullRequestDelivery>(*std::move(d)));
+      std::make_unique<GitOpsPullRequestDelivery>(*std::move(d), git.pr_recheck));
 }
 
 int RunController(int argc, char** argv) {

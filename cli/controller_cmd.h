@@ -22,6 +22,7 @@ struct GitFlags {
   std::string project;       // --git-project
   std::string token_secret;  // --git-token-secret NS/NAME[/KEY]
   std::string work_dir;      // --git-work-dir (default: a private temporary directory)
+  absl::Duration pr_recheck = absl::Minutes(5);  // --pr-recheck: an open PR's state, again
 };
 
 struct ControllerFlags {

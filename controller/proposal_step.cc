@@ -64,7 +64,8 @@ void SetContent(crd::ProposalStatus& st, const crd::ProposalStatus& content) {
 absl::Status Reconciler::ReconcileProposal(const WorkloadKey& key, const json& workload,
                                            const MergeResult& merged,
                                            const crd::EffectiveSettings& settings,
-                                           const std::set<std::string>& nodes) {
+                                           const std::set<std::string>& nodes,
+                                           std::optional<absl::Duration>* requeue_after) {
   const std::string name = crd::MergedProfileName(key.kind, key.name);
   std::optional<json> cached = written_proposals_.Newest(*caches_.proposals, key.ns + "/" + name);
   json object;
@@ -235,6 +236,7 @@ absl::Status Reconciler::ReconcileProposal(const WorkloadKey& key, const json& w
         Delivery* d = delivery == crd::Delivery::kApply ? &apply_delivery_ : pull_request_delivery_;
         absl::StatusOr<DeliveryResult> delivered = d->Deliver({key, &workload, &rp, revision});
         if (!delivered.ok()) return delivered.status();
+        *requeue_after = delivered->requeue_after;
         using Outcome = DeliveryResult::Outcome;
         switch (delivered->outcome) {
           case Outcome::kDelivered:

@@ -140,8 +140,11 @@ ReconcileResult Reconciler::Reconcile(const WorkloadKey& key) {
   for (const RunningPod& pod : in.running_pods) {
     if (!pod.node.empty()) nodes.insert(pod.node);
   }
-  absl::Status s = ReconcileProposal(key, target, merged, settings, nodes);
-  return {s, merged.requeue_after};
+  std::optional<absl::Duration> delivery_requeue;
+  absl::Status s = ReconcileProposal(key, target, merged, settings, nodes, &delivery_requeue);
+  std::optional<absl::Duration> requeue = merged.requeue_after;
+  if (delivery_requeue && (!requeue || *delivery_requeue < *requeue)) requeue = delivery_requeue;
+  return {s, requeue};
 }
 
 absl::Status Reconciler::WriteMergedProfile(const WorkloadKey& key, const MergeResult& merged,

@@ -105,10 +105,12 @@ class Reconciler {
  private:
   // The proposal's state machine (proposal_step.cc). `nodes`: those that need its seccomp
   // profiles before it is applied (see seccomp_gate.h).
+  // *requeue_after: when the delivery asked to be called again (delivery.h).
   absl::Status ReconcileProposal(const WorkloadKey& key, const nlohmann::json& workload,
                                  const MergeResult& merged,
                                  const crd::EffectiveSettings& settings,
-                                 const std::set<std::string>& nodes);
+                                 const std::set<std::string>& nodes,
+                                 std::optional<absl::Duration>* requeue_after);
   absl::Status WriteMergedProfile(const WorkloadKey& key, const MergeResult& merged,
                                   const std::optional<nlohmann::json>& existing);
   absl::StatusOr<nlohmann::json> CreateProposal(const WorkloadKey& key,
