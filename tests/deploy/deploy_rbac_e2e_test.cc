@@ -3,11 +3,15 @@
 // every request of those identities. The real `minpriv controller` runs its normal flows under
 // its own (learning, proposal, approval, apply, revert, a workload edited meanwhile, a
 // malformed proposal, PullRequest delivery with its token Secret, leader election) while the
-// real `minpriv webhook` runs under its own and enforces what gets approved. Then every
+// real `minpriv webhook` runs under its own and enforces what gets approved, and the real
+// `minpriv agent` of node-a (BPF loaded, root) under its own watches its node's pods and
+// installs the approved seccomp profiles. Then every
 // request must have been allowed, and every rule the chart grants each of them must have been
 // used, or be listed below with the reason this test does not reach it.
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
+
+#include <unistd.h>
 
 #include <cstdlib>
 #include <filesystem>
@@ -23,12 +27,19 @@
 #include "controller/resources.h"
 #include "kube/config.h"
 #include "tests/controller/controller_e2e_fixture.h"
+#include "tests/deploy/rbac_audit.h"
 #include "tests/deploy/render.h"
 #include "tests/forge/test_forge.h"
+#include "util/cgroup.h"
 #include "util/process.h"
 
 namespace minpriv::controller::testing {
 namespace {
+
+using deploy_test::Audited;
+using deploy_test::GrantedRule;
+using deploy_test::GrantedTo;
+using deploy_test::Uses;
 
 using nlohmann::json;
 
@@ -37,6 +48,8 @@ constexpr char kControllerUser[] = "system:serviceaccount:minpriv-system:minpriv
 constexpr char kControllerToken[] = "rbac-e2e-controller-3c9d1f7a";
 constexpr char kWebhookUser[] = "system:serviceaccount:minpriv-system:minpriv-webhook";
 constexpr char kWebhookToken[] = "rbac-e2e-webhook-8b2e6d0c";
+constexpr char kAgentUser[] = "system:serviceaccount:minpriv-system:minpriv-agent";
+constexpr char kAgentToken[] = "rbac-e2e-agent-5a7c3e1b";
 constexpr char kForgeToken[] = "tok_rbac_e2e_4d2a9b8c7e6f5a4b3c2d";
 constexpr char kProject[] = "acme/shop-deploy";
 const kube::ResourceRef kDeployments{"apps", "v1", "deployments", true};
@@ -108,75 +121,30 @@ const std::map<std::string, std::string>& WebhookNotExercisedHere() {
   return *m;
 }
 
+const std::map<std::string, std::string>& AgentNotExercisedHere() {
+  static const auto* m = new std::map<std::string, std::string>{
+      {"get apps/replicasets", "a pod's owner, resolved for a container it observes (runc): "
+                               "agent_controller_e2e_test"},
+      {"get batch/jobs", "a pod's owner, resolved for a container it observes (runc): "
+                         "agent_controller_e2e_test"},
+      {"get minpriv.dev/workloadprofiles", "its partial profiles, written for a container it "
+                                           "observes (runc): agent_controller_e2e_test"},
+      {"create minpriv.dev/workloadprofiles", "its partial profiles, written for a container "
+                                              "it observes (runc): agent_controller_e2e_test"},
+      {"update minpriv.dev/workloadprofiles", "its partial profiles, written for a container "
+                                              "it observes (runc): agent_controller_e2e_test"},
+      {"update minpriv.dev/workloadprofiles/status",
+       "its partial profiles, written for a container it observes (runc): "
+       "agent_controller_e2e_test"},
+  };
+  return *m;
+}
+
 std::string ReadFile(const std::string& path) {
   std::ifstream in(path);
   std::stringstream s;
   s << in.rdbuf();
   return s.str();
-}
-
-struct GrantedRule {
-  std::string key;  // "VERB GROUP/RESOURCE[/SUB]"
-  json rule;        // the one-verb, one-group, one-resource rule
-  std::string ns;   // a Role's namespace; empty: cluster-wide
-};
-
-// The rules the chart binds to `user` (ServiceAccount subjects), one per verb and resource.
-std::vector<GrantedRule> GrantedTo(const std::vector<json>& objects, const std::string& user) {
-  auto bound = [&](const json& binding) {
-    for (const json& s : binding.value("subjects", json::array())) {
-      if (s.value("kind", "") == "ServiceAccount" &&
-          absl::StrCat("system:serviceaccount:", s.value("namespace", ""), ":",
-                       s.value("name", "")) == user) {
-        return true;
-      }
-    }
-    return false;
-  };
-  std::vector<GrantedRule> out;
-  for (const json& b : objects) {
-    const std::string kind = b.value("kind", "");
-    if ((kind != "ClusterRoleBinding" && kind != "RoleBinding") || !bound(b)) continue;
-    const std::string ns = kind == "RoleBinding" ? b["metadata"].value("namespace", "") : "";
-    const json& ref = b["roleRef"];
-    for (const json& role : objects) {
-      if (role.value("kind", "") != ref.value("kind", "") ||
-          role["metadata"].value("name", "") != ref.value("name", "")) {
-        continue;
-      }
-      for (const json& rule : role.value("rules", json::array())) {
-        for (const json& group : rule["apiGroups"]) {
-          for (const json& resource : rule["resources"]) {
-            for (const json& verb : rule["verbs"]) {
-              json one = rule;
-              one["apiGroups"] = json::array({group});
-              one["resources"] = json::array({resource});
-              one["verbs"] = json::array({verb});
-              out.push_back({absl::StrCat(verb.get<std::string>(), " ",
-                                          group.get<std::string>(), "/",
-                                          resource.get<std::string>()),
-                             one, ns});
-            }
-          }
-        }
-      }
-    }
-  }
-  return out;
-}
-
-bool Uses(const json& request, const GrantedRule& g) {
-  if (!request.value("allowed", false)) return false;
-  if (!g.ns.empty() && request.value("namespace", "") != g.ns) return false;
-  std::string resource = request.value("resource", "");
-  if (!request.value("subresource", "").empty()) resource += "/" + request.value("subresource", "");
-  if (g.rule["verbs"][0] != request.value("verb", "") ||
-      g.rule["apiGroups"][0] != request.value("apiGroup", "") || g.rule["resources"][0] != resource) {
-    return false;
-  }
-  const json names = g.rule.value("resourceNames", json::array());
-  if (names.empty()) return true;
-  return std::find(names.begin(), names.end(), json(request.value("name", ""))) != names.end();
 }
 
 class RbacE2eTest : public ControllerE2eTest {
@@ -187,6 +155,7 @@ class RbacE2eTest : public ControllerE2eTest {
     audit_log_ = audit_dir_ + "/audit.jsonl";
     server_args_ = {"--token",     absl::StrCat(kControllerToken, "=", kControllerUser),
                     "--token",     absl::StrCat(kWebhookToken, "=", kWebhookUser),
+                    "--token",     absl::StrCat(kAgentToken, "=", kAgentUser),
                     "--audit-log", audit_log_};
   }
   ~RbacE2eTest() override { std::filesystem::remove_all(audit_dir_); }
@@ -219,6 +188,7 @@ class RbacE2eTest : public ControllerE2eTest {
     // Each component's own kubeconfig: its ServiceAccount's token, nothing else.
     controller_kubeconfig_ = WriteKubeconfig("controller", kControllerToken);
     webhook_kubeconfig_ = WriteKubeconfig("webhook", kWebhookToken);
+    agent_kubeconfig_ = WriteKubeconfig("agent", kAgentToken);
 
     forge_ = std::make_unique<forge::TestForge>(forge::Kind::kGitHub, dir_ + "/forge", kProject,
                                                 kForgeToken);
@@ -248,6 +218,14 @@ class RbacE2eTest : public ControllerE2eTest {
     if (webhook_ && !webhook_->exited()) webhook_->Stop(absl::Seconds(5));
     if (HasFailure()) std::fprintf(stderr, "---- webhook.log\n%s\n", ReadFile(dir_ + "/webhook.log").c_str());
     webhook_.reset();
+    if (agent_ && !agent_->exited()) agent_->Stop(absl::Seconds(20));
+    if (HasFailure()) std::fprintf(stderr, "---- agent.log\n%s\n", ReadFile(dir_ + "/agent.log").c_str());
+    agent_.reset();
+    if (!cgroup_root_.empty()) {
+      (void)util::RemoveCgroup(cgroup_root_ + "/kubepods.slice/kubepods-besteffort.slice");
+      (void)util::RemoveCgroup(cgroup_root_ + "/kubepods.slice");
+      (void)util::RemoveCgroup(cgroup_root_);
+    }
     ControllerE2eTest::TearDown();
     forge_.reset();
   }
@@ -292,6 +270,34 @@ class RbacE2eTest : public ControllerE2eTest {
     })) << ReadFile(dir_ + "/webhook.log");
   }
 
+  // `minpriv agent --node node-a` under its own identity, on an empty kubepods cgroup tree of
+  // its own (no container to observe: its profile writes are agent_controller_e2e_test's).
+  void StartAgent() {
+    auto mount = util::CgroupV2Root();
+    ASSERT_TRUE(mount.ok()) << mount.status();
+    cgroup_root_ = absl::StrCat(*mount, "/minpriv-rbac-e2e-", getpid());
+    std::error_code ec;
+    std::filesystem::create_directories(cgroup_root_ + "/kubepods.slice/kubepods-besteffort.slice",
+                                        ec);
+    ASSERT_FALSE(ec) << ec.message();
+    std::filesystem::create_directories(dir_ + "/seccomp");
+    util::SpawnOptions o;
+    o.stdout_path = dir_ + "/agent.log";
+    o.stderr_to_stdout = true;
+    o.search_path = false;
+    auto p = util::Process::Spawn(
+        {MINPRIV_BINARY, "agent", "--node", "node-a", "--kubeconfig", agent_kubeconfig_,
+         "--cgroup-root", cgroup_root_, "--seccomp-dir", dir_ + "/seccomp",
+         "--publish-interval", "1s"},
+        o);
+    ASSERT_TRUE(p.ok()) << p.status();
+    agent_ = *std::move(p);
+    ASSERT_TRUE(WaitFor([&] {
+      return Audited(Audit(), kAgentUser, "watch", "remediationproposals", "") &&
+             Audited(Audit(), kAgentUser, "watch", "pods", "");
+    }, absl::Seconds(60))) << ReadFile(dir_ + "/agent.log");
+  }
+
   // Every request of `user` allowed; every verb the chart grants it used, or in `unused_ok`.
   void ExpectLeastPrivilege(const std::string& user,
                             const std::map<std::string, std::string>& unused_ok,
@@ -324,14 +330,7 @@ class RbacE2eTest : public ControllerE2eTest {
     EXPECT_EQ(unused, listed) << user << ": granted but unused: " << absl::StrJoin(unused, ", ");
   }
 
-  std::vector<json> Audit() {
-    std::vector<json> lines;
-    std::istringstream in(ReadFile(audit_log_));
-    for (std::string line; std::getline(in, line);) {
-      if (!line.empty()) lines.push_back(json::parse(line));
-    }
-    return lines;
-  }
+  std::vector<json> Audit() { return deploy_test::ReadAuditLog(audit_log_); }
 
   void Approve(const std::string& rp, const std::string& extra_spec = "") {
     std::string out;
@@ -342,13 +341,13 @@ class RbacE2eTest : public ControllerE2eTest {
         << out;
   }
 
-  std::string audit_dir_, audit_log_, webhook_kubeconfig_;
-  std::optional<util::Process> webhook_;
+  std::string audit_dir_, audit_log_, webhook_kubeconfig_, agent_kubeconfig_, cgroup_root_;
+  std::optional<util::Process> webhook_, agent_;
   std::vector<json> rbac_;
   std::unique_ptr<forge::TestForge> forge_;
 };
 
-TEST_F(RbacE2eTest, ControllerAndWebhookNeedEveryRuleTheyAreGrantedAndNothingElse) {
+TEST_F(RbacE2eTest, ControllerWebhookAndAgentNeedEveryRuleTheyAreGrantedAndNothingElse) {
   CreateNamespace("shop");
   CreateDeployment("shop", "web");
   CreateRunningPod("shop", "web-1", "web", "node-a");
@@ -356,10 +355,12 @@ TEST_F(RbacE2eTest, ControllerAndWebhookNeedEveryRuleTheyAreGrantedAndNothingEls
   CreatePartial("shop", "web", "node-a", {"read", "write", "openat"});
   CreatePartial("shop", "web", "node-b", {"read", "ptrace"});
   CreateDeployment("shop", "api");
-  CreatePartial("shop", "api", "node-a", {"read", "write"});
+  // Learned on node-c, which has no agent here: node-a's report does not let it be applied.
+  CreatePartial("shop", "api", "node-c", {"read", "write"});
   CreateDeployment("shop", "cart");
   CreatePartial("shop", "cart", "node-a", {"read", "write"});
   StartWebhook();
+  StartAgent();
   StartController("c1", {"--leader-election-namespace", kReleaseNs, "--git-repo",
                          forge_->repo_url(), "--git-forge", "github", "--git-api-url",
                          forge_->api_url(), "--git-project", kProject, "--git-token-secret",
@@ -372,6 +373,10 @@ TEST_F(RbacE2eTest, ControllerAndWebhookNeedEveryRuleTheyAreGrantedAndNothingEls
 
   // Apply, then revert: the patch, the NetworkPolicy, Events.
   Approve("deployment-web");
+  // node-a's agent installs the approved profile and reports it; node-b's report is simulated.
+  ASSERT_TRUE(WaitFor([&] {
+    return Audited(Audit(), kAgentUser, "patch", "remediationproposals/status", "deployment-web");
+  })) << ReadFile(dir_ + "/agent.log");
   ReportSeccompInstalled("shop", "deployment-web");
   ASSERT_TRUE(WaitFor([&] { return Phase("shop", "deployment-web") == "Applied"; }))
       << ControllerLog("c1");
@@ -403,7 +408,7 @@ TEST_F(RbacE2eTest, ControllerAndWebhookNeedEveryRuleTheyAreGrantedAndNothingEls
                     &out),
             0)
       << out;
-  ReportSeccompInstalled("shop", "deployment-api");
+  ReportSeccompInstalled("shop", "deployment-api", {"node-c"});
   ASSERT_TRUE(WaitFor([&] {
     auto rp = Get(kProposals, "shop", "deployment-api");
     return rp && (*rp)["status"]["patch"].dump().find("runAsUser") != std::string::npos &&
@@ -442,10 +447,12 @@ TEST_F(RbacE2eTest, ControllerAndWebhookNeedEveryRuleTheyAreGrantedAndNothingEls
   controllers_[0].second.Stop(absl::Seconds(5));
 
   webhook_->Stop(absl::Seconds(5));
+  agent_->Stop(absl::Seconds(20));
   ExpectLeastPrivilege(kControllerUser, ControllerNotExercisedHere(), ControllerUsedOnRaces(),
                        ControllerLog("c1"));
   ExpectLeastPrivilege(kWebhookUser, WebhookNotExercisedHere(), {},
                        ReadFile(dir_ + "/webhook.log"));
+  ExpectLeastPrivilege(kAgentUser, AgentNotExercisedHere(), {}, ReadFile(dir_ + "/agent.log"));
   const std::vector<json> mine = Audit();
   // The Secret rule is scoped to its one name: any other Secret is Forbidden.
   bool secret_read = std::any_of(mine.begin(), mine.end(), [](const json& r) {
