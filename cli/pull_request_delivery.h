@@ -19,7 +19,6 @@
 #include <memory>
 
 #include "absl/time/time.h"
-
 #include "controller/delivery.h"
 #include "gitops/cluster_delivery.h"
 
