@@ -32,7 +32,8 @@ CommandText ControllerText() {
       "                          [--leader-election-namespace NS] [--metrics-addr ADDR]\n"
       "                          [--identity ID] [--git-repo URL --git-token-secret NS/NAME[/KEY]\n"
       "                          [--git-base BRANCH] [--git-forge github|gitlab] [--git-api-url URL]\n"
-      "                          [--git-project PATH] [--git-work-dir DIR] [--git-ca-file FILE]]";
+      "                          [--git-project PATH] [--git-work-dir DIR] [--git-ca-file FILE]\n"
+      "                          [--pr-recheck DUR]]";
   t.description =
       "Merges the partial WorkloadProfiles the node agent writes into one profile per workload,\n"
       "proposes a RemediationProposal once learning converged, and applies what an operator\n"
@@ -103,6 +104,9 @@ std::unique_ptr<CommandLine> ControllerCommandLine(ControllerFlags* f) {
                "keep the repository's clones here (default: a private temporary directory)");
   cl->AddValue("--git-ca-file", &g.ca_file, "FILE",
                "CA certificates (PEM) to trust for the forge's HTTPS instead of the system's");
+  cl->AddDuration("--pr-recheck", &g.pr_recheck, nullptr,
+                  "look at an open pull request again after this long, to record a merge or "
+                  "close (default 5m)");
   return cl;
 }
 
@@ -151,7 +155,7 @@ absl::StatusOr<std::unique_ptr<controller::Delivery>> MakePullRequestDelivery(
     return absl::InvalidArgumentError(absl::StrCat("--git-repo: ", d.status().message()));
   }
   return std::unique_ptr<controller::Delivery>(
-      std::make_unique<GitOpsPullRequestDelivery>(*std::move(d)));
+      std::make_unique<GitOpsPullRequestDelivery>(*std::move(d), git.pr_recheck));
 }
 
 int RunController(int argc, char** argv) {

@@ -23,6 +23,7 @@ struct GitFlags {
   std::string token_secret;  // --git-token-secret NS/NAME[/KEY]
   std::string work_dir;      // --git-work-dir (default: a private temporary directory)
   std::string ca_file;       // --git-ca-file: PEM CAs for the forge's HTTPS (default: the system's)
+  absl::Duration pr_recheck = absl::Minutes(5);  // --pr-recheck: an open PR's state, again
 };
 
 struct ControllerFlags {

@@ -73,6 +73,18 @@ TEST(ControllerFlagsTest, GitFlagsForPullRequestDelivery) {
   EXPECT_TRUE(CheckGitFlags(Parse({})->git).ok());  // no repository: PullRequest waits
 }
 
+TEST(ControllerFlagsTest, PullRequestRecheckDefaultsToFiveMinutes) {
+  EXPECT_EQ(Parse({})->git.pr_recheck, absl::Minutes(5));
+  auto f = Parse({"--pr-recheck", "30s"});
+  ASSERT_TRUE(f.ok()) << f.status();
+  EXPECT_EQ(f->git.pr_recheck, absl::Seconds(30));
+  EXPECT_THAT(std::string(Parse({"--pr-recheck", "later"}).status().message()),
+              HasSubstr("--pr-recheck"));
+  // Zero would requeue an open pull request's workload in a busy loop.
+  EXPECT_THAT(std::string(Parse({"--pr-recheck", "0s"}).status().message()),
+              HasSubstr("--pr-recheck: '0s' is not a positive duration"));
+}
+
 TEST(ControllerFlagsTest, BadGitFlagsSayWhatIsMissing) {
   auto check = [](std::vector<std::string> args) {
     absl::StatusOr<ControllerFlags> f = Parse(std::move(args));

@@ -104,6 +104,7 @@ absl::StatusOr<DeliveryResult> GitOpsPullRequestDelivery::Map(
       DeliveryResult r = Result(Outcome::kDelivered, "PullRequestOpen", d.url);
       ref.state = crd::PullRequestState::kOpen;
       r.pull_request = ref;
+      r.requeue_after = recheck_;
       return r;
     }
     case gitops::Outcome::kMergedLeftAlone: {

@@ -1,7 +1,9 @@
 // The controller's spec.delivery: PullRequest, wired: controller::Delivery implemented with
 // gitops::ClusterDelivery (gitops/cluster_delivery.h). Maps what the pull request came to
 // onto the proposal's Delivered condition and status.pullRequest:
-//   opened, updated, base merged, unchanged → Delivered=True, PullRequestOpen, {url, Open}
+//   opened, updated, base merged, unchanged → Delivered=True, PullRequestOpen, {url, Open},
+//     and a requeue after `recheck` so that a merge or close on the forge is recorded without
+//     another trigger
 //   merged (or the base already has it after our merge) → Delivered=True, {url, Merged}
 //   closed without merging, same proposal → Delivered=False, PullRequestClosed, {url, Closed}
 //   already in the repository, no pull request → Delivered=True, AlreadyInRepository
@@ -16,6 +18,7 @@
 
 #include <memory>
 
+#include "absl/time/time.h"
 #include "controller/delivery.h"
 #include "gitops/cluster_delivery.h"
 
@@ -23,8 +26,9 @@ namespace minpriv::cli {
 
 class GitOpsPullRequestDelivery : public controller::Delivery {
  public:
-  explicit GitOpsPullRequestDelivery(std::unique_ptr<gitops::ClusterDelivery> gitops)
-      : gitops_(std::move(gitops)) {}
+  GitOpsPullRequestDelivery(std::unique_ptr<gitops::ClusterDelivery> gitops,
+                            absl::Duration recheck)
+      : gitops_(std::move(gitops)), recheck_(recheck) {}
   absl::StatusOr<controller::DeliveryResult> Deliver(const controller::Proposal& proposal) override;
 
  private:
@@ -32,6 +36,7 @@ class GitOpsPullRequestDelivery : public controller::Delivery {
       const controller::Proposal& proposal,
       const absl::StatusOr<gitops::ClusterDeliveryResult>& done);
   std::unique_ptr<gitops::ClusterDelivery> gitops_;
+  absl::Duration recheck_;
 };
 
 }  // namespace minpriv::cli

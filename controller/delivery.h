@@ -8,7 +8,9 @@
 //
 // Contract: Deliver is called on every reconcile of an approved proposal whose content is
 // current, until it returns kDelivered with `applied` (and, for a pull request, on later
-// reconciles too so that the pull request's state is followed). It must be idempotent
+// reconciles too so that the pull request's state is followed: a result with `requeue_after`
+// makes the reconciler look again after that long without another trigger, e.g. to record
+// that an open pull request was merged or closed). It must be idempotent
 // (find its earlier pull request again rather than open a second one) and must not block for
 // long (a worker thread waits for it).
 #ifndef MINPRIV_CONTROLLER_DELIVERY_H_
@@ -22,6 +24,7 @@
 
 #include "absl/status/status.h"
 #include "absl/status/statusor.h"
+#include "absl/time/time.h"
 #include "controller/metrics.h"
 #include "controller/owners.h"
 #include "controller/resources.h"
@@ -55,6 +58,8 @@ struct DeliveryResult {
   std::string message;
   std::optional<crd::AppliedRecord> applied;
   std::optional<crd::PullRequestRef> pull_request;
+  // Reconcile the workload again after this long (an open pull request's state is rechecked).
+  std::optional<absl::Duration> requeue_after;
 };
 
 class Delivery {

@@ -288,6 +288,9 @@ absl::Status Reconciler::ReconcileProposal(const WorkloadKey& key, const json& w
         Delivery* d = delivery == crd::Delivery::kApply ? &apply_delivery_ : pull_request_delivery_;
         absl::StatusOr<DeliveryResult> delivered = d->Deliver({key, &workload, &rp, revision});
         if (!delivered.ok()) return delivered.status();
+        if (const std::optional<absl::Duration> again = delivered->requeue_after) {
+          *requeue_after = *requeue_after ? std::min(**requeue_after, *again) : *again;
+        }
         using Outcome = DeliveryResult::Outcome;
         switch (delivered->outcome) {
           case Outcome::kDelivered:

@@ -108,6 +108,8 @@ class Reconciler {
  private:
   // The proposal's state machine (proposal_step.cc). `nodes`: those that need its seccomp
   // profiles before it is applied (see seccomp_gate.h).
+  // *requeue_after: in, when the merge asks to be called again; out, the soonest of that, the
+  // delivery's (delivery.h) and the shadow period's (shadow_gate.h).
   absl::Status ReconcileProposal(const WorkloadKey& key, const nlohmann::json& workload,
                                  const MergeResult& merged,
                                  const crd::EffectiveSettings& settings,

@@ -195,7 +195,9 @@ Json RemediationProposalSchema() {
       "",
       {{"target", TargetSchema("The workload the proposal narrows.")},
        {"decision", WithDefault(Enum("The operator's decision.", DecisionNames()), "Pending")},
-       {"delivery", Enum("How to deliver once approved (default: the controller's --delivery).",
+       {"delivery", Enum("How to deliver once approved. Unset (as the controller creates "
+                         "it): the delivery of the MinprivSettings or ClusterMinprivSettings "
+                         "that apply to the workload, else the controller's --delivery flag.",
                          DeliveryNames())}},
       {"target"});
   Json container = Object("Proposed changes to one container.",

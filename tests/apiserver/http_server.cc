@@ -120,8 +120,10 @@ struct HttpServer::Impl {
       bool keep_alive = req.keep_alive();
       HttpRequest request = ToRequest(req);
       HttpResponse response;
-      bool authenticated = !tls || cert_ok ||
-                           request.Header("authorization") == "Bearer " + tls->bearer_token;
+      const std::string auth = request.Header("authorization");
+      bool authenticated =
+          !tls || cert_ok || auth == "Bearer " + tls->bearer_token ||
+          (auth.rfind("Bearer ", 0) == 0 && tls->user_tokens.count(auth.substr(7)) > 0);
       if (!authenticated) {
         response.status = 401;
         response.body = kUnauthorized;

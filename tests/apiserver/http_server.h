@@ -1,6 +1,6 @@
 // HTTP/1.1 server on Boost.Beast: one thread per connection with blocking I/O, keep-alive,
 // chunked streaming responses (watches), plain TCP or TLS with optional client certificates.
-// Authentication (TLS mode): a client certificate signed by the CA, or the bearer token.
+// Authentication (TLS mode): a client certificate signed by the CA, or a known bearer token.
 #ifndef MINPRIV_TESTS_APISERVER_HTTP_SERVER_H_
 #define MINPRIV_TESTS_APISERVER_HTTP_SERVER_H_
 
@@ -61,6 +61,7 @@ using Handler = std::function<HttpResponse(const HttpRequest&)>;
 struct TlsConfig {
   Pki pki;
   std::string bearer_token;
+  std::set<std::string> user_tokens;  // further accepted bearer tokens (RBAC users, rbac.h)
 };
 
 class HttpServer {

@@ -1,6 +1,8 @@
 // minpriv-test-apiserver: a Kubernetes API server for tests and for trying minpriv without a
 // cluster. `--kubeconfig-out FILE [--tls] [--history N] [--bookmark-interval DUR]
-// [--webhook-service NS/NAME=HOST:PORT]...`. Admission webhooks stored in it are called on writes.
+// [--webhook-service NS/NAME=HOST:PORT]... [--token TOKEN=USER]... [--audit-log FILE]`.
+// Admission webhooks stored in it are called on writes; requests with a --token bearer token
+// are authorized by the RBAC objects stored in it (rbac.h).
 // Listens on 127.0.0.1 (a free port), writes a kubeconfig for itself (0600), prints its URL as
 // the first line of stdout and serves until SIGTERM or SIGINT, then exits 0.
 #include <fcntl.h>
@@ -34,6 +36,8 @@ struct Flags {
   size_t history = 1000;
   std::chrono::milliseconds bookmark_interval{1000};
   std::map<std::string, std::string> webhook_services;  // NS/NAME → HOST:PORT
+  std::map<std::string, std::string> user_tokens;       // bearer token → user (RBAC applies)
+  std::string audit_log;
 };
 
 int Usage(const std::string& why) {
@@ -41,7 +45,10 @@ int Usage(const std::string& why) {
             << "usage: minpriv-test-apiserver --kubeconfig-out FILE [--tls] [--history N] "
                "[--bookmark-interval DURATION (e.g. 500ms, 2s)]\n"
                "       [--webhook-service NAMESPACE/NAME=HOST:PORT]...  (where an admission "
-               "webhook's clientConfig.service is)\n";
+               "webhook's clientConfig.service is)\n"
+               "       [--token TOKEN=USER]...  (a bearer token authenticating as USER, e.g. "
+               "system:serviceaccount:NS:NAME, authorized by the stored RBAC objects)\n"
+               "       [--audit-log FILE]  (each request of a --token user, one JSON line)\n";
   return 2;
 }
 
@@ -150,6 +157,16 @@ int Run(int argc, char** argv) {
       if (!v || eq == std::string::npos || v->find('/') > eq)
         return Usage("--webhook-service needs NAMESPACE/NAME=HOST:PORT");
       flags.webhook_services[v->substr(0, eq)] = v->substr(eq + 1);
+    } else if (a == "--token") {
+      auto v = value();
+      size_t eq = v ? v->find('=') : std::string::npos;
+      if (!v || eq == 0 || eq == std::string::npos || eq + 1 == v->size())
+        return Usage("--token needs TOKEN=USER");
+      flags.user_tokens[v->substr(0, eq)] = v->substr(eq + 1);
+    } else if (a == "--audit-log") {
+      auto v = value();
+      if (!v) return Usage("--audit-log needs a file");
+      flags.audit_log = *v;
     } else if (a == "--bookmark-interval") {
       auto v = value();
       auto d = v ? ParseDuration(*v) : std::nullopt;
@@ -182,12 +199,20 @@ int Run(int argc, char** argv) {
       std::cerr << "minpriv-test-apiserver: cannot write the certificates\n";
       return 1;
     }
-    tls = TlsConfig{*pki, RandomToken()};
+    tls.emplace();
+    tls->pki = *pki;
+    tls->bearer_token = RandomToken();
+    for (const auto& [token, user] : flags.user_tokens) tls->user_tokens.insert(token);
   }
   Store store(flags.history);
   ServerOptions options;
   options.bookmark_interval = flags.bookmark_interval;
   options.admission.services = flags.webhook_services;
+  std::optional<Authorizer> authorizer;
+  if (!flags.user_tokens.empty() || !flags.audit_log.empty()) {
+    authorizer.emplace(flags.user_tokens, flags.audit_log);
+    options.authorizer = &*authorizer;
+  }
   HttpServer server(
       [&store, &options](const HttpRequest& req) { return HandleRequest(store, options, req); },
       tls);

@@ -271,6 +271,18 @@ HttpResponse Dispatch(Store& store, const ServerOptions& options, const Route& r
                                "the server does not allow this method on the requested resource")};
 }
 
+// RBAC (rbac.h) for a request of a mapped bearer token; nullopt: allowed or an admin.
+std::optional<ApiError> Authorize(Store& store, const ServerOptions& options, const Route& r,
+                                  const HttpRequest& req) {
+  if (options.authorizer == nullptr) return std::nullopt;
+  std::optional<std::string> user = options.authorizer->User(req);
+  if (!user) return std::nullopt;
+  RequestAttributes a{*user, RbacVerb(req, !r.name.empty()), r.type.group, r.type.resource,
+                      r.subresource, r.ns, r.name};
+  if (a.resource == "namespaces" && !a.name.empty()) a.ns = a.name;
+  return options.authorizer->Authorize(store, a);
+}
+
 }  // namespace
 
 HttpResponse ErrorResponse(const ApiError& e) { return JsonResponse(e.code, e.status); }
@@ -329,6 +341,8 @@ HttpResponse HandleRequest(Store& store, const ServerOptions& options, const Htt
                                      "application/yaml"));
     std::optional<Route> route = Resolve(store, req.path);
     if (!route) return ErrorResponse(PathNotFound());
+    if (std::optional<ApiError> denied = Authorize(store, options, *route, *request))
+      return ErrorResponse(*denied);
     try {
       return WithWarnings(Dispatch(store, options, *route, *request, &warnings), warnings);
     } catch (const ApiException& e) {

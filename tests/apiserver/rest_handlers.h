@@ -7,6 +7,7 @@
 
 #include "admission.h"
 #include "http_server.h"
+#include "rbac.h"
 #include "store.h"
 
 namespace minpriv::apiserver {
@@ -14,6 +15,7 @@ namespace minpriv::apiserver {
 struct ServerOptions {
   std::chrono::milliseconds bookmark_interval{1000};
   AdmissionOptions admission;
+  Authorizer* authorizer = nullptr;  // RBAC for mapped bearer tokens (rbac.h); null: none
 };
 
 // A resource path: /api/v1/... or /apis/GROUP/VERSION/..., with or without namespaces/NS.

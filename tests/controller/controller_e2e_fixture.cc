@@ -46,7 +46,7 @@ void ControllerE2eTest::SetUp() {
   char tmpl[] = "/tmp/minpriv-controller-e2e-XXXXXX";
   ASSERT_NE(mkdtemp(tmpl), nullptr);
   dir_ = tmpl;
-  auto server = kube::testing::TestApiServer::Start();
+  auto server = kube::testing::TestApiServer::Start(server_args_);
   ASSERT_TRUE(server.ok()) << server.status();
   server_ = *std::move(server);
   auto config = kube::LoadKubeconfig(server_->kubeconfig());
@@ -92,8 +92,10 @@ void ControllerE2eTest::Apply(const std::string& yaml) {
 
 size_t ControllerE2eTest::StartController(const std::string& id,
                                           const std::vector<std::string>& extra) {
+  const std::string kubeconfig =
+      controller_kubeconfig_.empty() ? server_->kubeconfig() : controller_kubeconfig_;
   std::vector<std::string> argv = {MINPRIV_BINARY,   "controller",      "--kubeconfig",
-                                   server_->kubeconfig(), "--quiet-period", "1s",
+                                   kubeconfig,       "--quiet-period",  "1s",
                                    "--min-window",   "2s",              "--max-window",
                                    "60s",            "--identity",      id};
   argv.insert(argv.end(), extra.begin(), extra.end());

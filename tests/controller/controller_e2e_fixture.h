@@ -77,6 +77,11 @@ class ControllerE2eTest : public ::testing::Test {
   std::optional<double> Metric(int port, const std::string& name);
   static int FreePort();
 
+  // Set before SetUp (e.g. in a derived fixture's constructor): extra flags of the test API
+  // server, and the kubeconfig StartController passes (empty: the server's own, an admin).
+  std::vector<std::string> server_args_;
+  std::string controller_kubeconfig_;
+
   std::unique_ptr<kube::testing::TestApiServer> server_;
   std::optional<kube::RestClient> client_;
   std::string dir_;

@@ -100,11 +100,14 @@ class ControllerPullRequestE2eTest : public ControllerE2eTest {
                        absl::Base64Escape(token + "\n"), "\n"));
   }
 
-  void StartPullRequestController() {
-    StartController("c1", {"--delivery", "PullRequest", "--git-repo", forge_->repo_url(),
-                           "--git-forge", "github", "--git-api-url", forge_->api_url(),
-                           "--git-project", kProject, "--git-token-secret", "minpriv/forge-token",
-                           "--git-work-dir", dir_ + "/clones"});
+  void StartPullRequestController(const std::vector<std::string>& extra = {}) {
+    std::vector<std::string> flags = {
+        "--delivery",    "PullRequest",     "--git-repo",         forge_->repo_url(),
+        "--git-forge",   "github",          "--git-api-url",      forge_->api_url(),
+        "--git-project", kProject,          "--git-token-secret", "minpriv/forge-token",
+        "--git-work-dir", dir_ + "/clones"};
+    flags.insert(flags.end(), extra.begin(), extra.end());
+    StartController("c1", flags);
   }
 
   // A learned, approved proposal for shop/web.
@@ -113,6 +116,12 @@ class ControllerPullRequestE2eTest : public ControllerE2eTest {
     CreatePartial("shop", "web", "node-a", {"read", "write", "openat"});
     ASSERT_TRUE(WaitFor([&] { return Phase("shop", "deployment-web") == "Proposed"; }));
     MergePatch("rp", "shop", "deployment-web", R"({"spec":{"decision":"Approved"}})");
+  }
+
+  // status.pullRequest.state, "" while there is none.
+  std::string PullRequestState() {
+    const json pr = PullRequestStatus();
+    return pr.is_object() ? pr.value("state", "") : "";
   }
 
   json PullRequestStatus() {
@@ -220,6 +229,54 @@ TEST_F(ControllerPullRequestE2eTest, ClosedWithoutMergingIsRecordedAndNotReopene
   EXPECT_EQ(reason, "PullRequestClosed");
   EXPECT_EQ(forge_->pulls().size(), 1u);
   EXPECT_EQ(forge_->pushes(), pushes);
+}
+
+// --pr-recheck: an open pull request's state is looked at again on a timer, so a merge or a
+// close on the forge is recorded with nothing changing in the cluster.
+TEST_F(ControllerPullRequestE2eTest, OpenPullRequestIsRecheckedWithoutAnotherTrigger) {
+  CreateTokenSecret(kToken);
+  StartPullRequestController({"--pr-recheck", "1s"});
+  ApproveWeb();
+  ASSERT_TRUE(WaitFor([&] { return PullRequestState() == "Open"; },
+                      absl::Seconds(60)))
+      << ControllerLog("c1");
+  // Still open: each recheck reads the forge again and writes nothing. (The reconciles that
+  // follow the status write are over after a moment; only the timer reads it after that.)
+  absl::SleepFor(absl::Seconds(2));
+  const int reads = forge_->api_reads(), writes = forge_->api_writes(), pushes = forge_->pushes();
+  ASSERT_TRUE(WaitFor([&] { return forge_->api_reads() > reads; }, absl::Seconds(10)))
+      << ControllerLog("c1");
+  EXPECT_EQ(forge_->api_writes(), writes);
+  EXPECT_EQ(forge_->pushes(), pushes);
+
+  forge_->SetState(1, "merged");
+  ASSERT_TRUE(WaitFor([&] { return PullRequestState() == "Merged"; },
+                      absl::Seconds(20)))
+      << PullRequestStatus().dump() << ControllerLog("c1");
+  EXPECT_EQ(Phase("shop", "deployment-web"), "Applied");
+  // Merged is final: no more rechecks of the forge.
+  absl::SleepFor(absl::Seconds(1));
+  const int settled = forge_->api_reads();
+  absl::SleepFor(absl::Seconds(3));
+  EXPECT_EQ(forge_->api_reads(), settled);
+  EXPECT_EQ(forge_->pulls().size(), 1u);
+}
+
+TEST_F(ControllerPullRequestE2eTest, ClosedPullRequestIsRecordedByTheRecheck) {
+  CreateTokenSecret(kToken);
+  StartPullRequestController({"--pr-recheck", "1s"});
+  ApproveWeb();
+  ASSERT_TRUE(WaitFor([&] { return PullRequestState() == "Open"; },
+                      absl::Seconds(60)))
+      << ControllerLog("c1");
+  absl::SleepFor(absl::Seconds(2));  // the reconciles that follow the status write are over
+  forge_->SetState(1, "closed");
+  ASSERT_TRUE(WaitFor([&] { return PullRequestState() == "Closed"; },
+                      absl::Seconds(20)))
+      << PullRequestStatus().dump() << ControllerLog("c1");
+  std::string reason;
+  EXPECT_EQ(Condition("shop", "deployment-web", "Delivered", &reason), "False");
+  EXPECT_EQ(reason, "PullRequestClosed");
 }
 
 TEST_F(ControllerPullRequestE2eTest, MergedIntoTheBaseIsRecordedAsMerged) {

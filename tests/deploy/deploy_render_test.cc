@@ -2,6 +2,7 @@
 // kubectl kustomize, every object of a known kind, minpriv's own pods least-privileged, RBAC
 // exactly as documented, the webhook configurations, and no drift between the chart, the
 // plain manifests and deploy/crds.
+#include <algorithm>
 #include <map>
 #include <set>
 #include <string>
@@ -68,7 +69,9 @@ TEST(HelmChartTest, LintPassesWithDefaultsAndToggles) {
   for (std::vector<std::string> extra :
        {std::vector<std::string>{}, {"--set", "controller.serviceMonitor.enabled=true"},
         {"--set", "webhook.certManager.enabled=true"}, {"--set", "webhook.enabled=false"},
-        {"--set", "agent.enabled=true"}}) {
+        {"--set", "agent.enabled=true"},
+        {"--set", "controller.git.repo=https://gitlab.example.com/ops/deploy", "--set",
+         "controller.git.forge=gitlab", "--set", "controller.git.project=ops/deploy"}}) {
     std::vector<std::string> argv = {HELM_BINARY, "lint", "--strict", chart};
     argv.insert(argv.end(), extra.begin(), extra.end());
     Rendered r = RunTool(argv);
@@ -262,7 +265,6 @@ std::map<std::string, std::set<std::string>> Rules(const json& role) {
 using RuleMap = std::map<std::string, std::set<std::string>>;
 const std::set<std::string> kRead = {"get", "list", "watch"};
 const std::set<std::string> kWatch = {"list", "watch"};
-const std::set<std::string> kAll = {"get", "list", "watch", "create", "update", "patch", "delete"};
 
 TEST(RbacTest, EachComponentHasExactlyItsDocumentedPermissions) {
   Rendered r = HelmTemplate({"--set", "agent.enabled=true"});
@@ -286,17 +288,17 @@ TEST(RbacTest, EachComponentHasExactlyItsDocumentedPermissions) {
                      {"apps/statefulsets", workload},
                      {"apps/daemonsets", workload},
                      {"apps/replicasets", workload},
-                     {"batch/jobs", workload},
+                     {"batch/jobs", kRead},
                      {"batch/cronjobs", workload},
-                     {"networking.k8s.io/networkpolicies", {"get", "create", "patch", "delete"}},
-                     {"/events", {"create", "patch"}},
-                     {"events.k8s.io/events", {"create", "patch"}},
-                     {"minpriv.dev/workloadprofiles", kAll},
-                     {"minpriv.dev/workloadprofiles/status", {"update", "patch"}},
-                     {"minpriv.dev/remediationproposals", kAll},
+                     {"networking.k8s.io/networkpolicies", {"create", "delete"}},
+                     {"/events", {"create"}},
+                     {"minpriv.dev/workloadprofiles", {"list", "watch", "create", "update"}},
+                     {"minpriv.dev/workloadprofiles/status", {"update"}},
+                     {"minpriv.dev/remediationproposals",
+                      {"get", "list", "watch", "create", "update"}},
                      {"minpriv.dev/remediationproposals/status", {"update", "patch"}},
-                     {"minpriv.dev/minprivsettings", kRead},
-                     {"minpriv.dev/clusterminprivsettings", kRead}}));
+                     {"minpriv.dev/minprivsettings", kWatch},
+                     {"minpriv.dev/clusterminprivsettings", kWatch}}));
   // Leases only in minpriv's namespace.
   const json* leases = Find(r.objects, "Role", "minpriv-controller-leader-election");
   ASSERT_NE(leases, nullptr);
@@ -305,9 +307,9 @@ TEST(RbacTest, EachComponentHasExactlyItsDocumentedPermissions) {
   // The webhook only reads.
   const json* webhook = Find(r.objects, "ClusterRole", "minpriv-webhook");
   ASSERT_NE(webhook, nullptr);
-  EXPECT_EQ(Rules(*webhook), (RuleMap{{"minpriv.dev/remediationproposals", kRead},
-                                      {"minpriv.dev/minprivsettings", kRead},
-                                      {"minpriv.dev/clusterminprivsettings", kRead},
+  EXPECT_EQ(Rules(*webhook), (RuleMap{{"minpriv.dev/remediationproposals", kWatch},
+                                      {"minpriv.dev/minprivsettings", kWatch},
+                                      {"minpriv.dev/clusterminprivsettings", kWatch},
                                       {"apps/replicasets", kRead},
                                       {"batch/jobs", kRead},
                                       {"apps/deployments", {"get"}},
@@ -318,15 +320,15 @@ TEST(RbacTest, EachComponentHasExactlyItsDocumentedPermissions) {
   const json* agent = Find(r.objects, "ClusterRole", "minpriv-agent");
   ASSERT_NE(agent, nullptr);
   EXPECT_EQ(Rules(*agent),
-            (RuleMap{{"/pods", kRead},
+            (RuleMap{{"/pods", kWatch},
                      {"apps/replicasets", {"get"}},
                      {"batch/jobs", {"get"}},
                      {"minpriv.dev/workloadprofiles", {"get", "create", "update"}},
                      {"minpriv.dev/workloadprofiles/status", {"update"}},
                      {"minpriv.dev/remediationproposals", kRead},
                      {"minpriv.dev/remediationproposals/status", {"patch"}},
-                     {"minpriv.dev/minprivsettings", kRead},
-                     {"minpriv.dev/clusterminprivsettings", kRead}}));
+                     {"minpriv.dev/minprivsettings", kWatch},
+                     {"minpriv.dev/clusterminprivsettings", kWatch}}));
   // Each binding binds its own ServiceAccount to its own role.
   for (const char* kind : {"ClusterRoleBinding", "RoleBinding"}) {
     for (const json& b : OfKind(r.objects, kind)) {
@@ -336,9 +338,66 @@ TEST(RbacTest, EachComponentHasExactlyItsDocumentedPermissions) {
     }
   }
   EXPECT_EQ(Kinds(r).count("DaemonSet"), 1u);
+  // No Secret is readable without PullRequest delivery configured.
+  EXPECT_EQ(Find(r.objects, "Role", "minpriv-controller-git-token"), nullptr);
   Rendered no_agent = HelmTemplate({"--set", "agent.enabled=false"});
   EXPECT_EQ(Find(no_agent.objects, "ClusterRole", "minpriv-agent"), nullptr);
   EXPECT_EQ(Kinds(no_agent).count("DaemonSet"), 0u);
+}
+
+// PullRequest delivery: the --git-* flags from the values, a writable work directory on the
+// read-only root, and a Role reading the one token Secret by name.
+TEST(RbacTest, GitValuesPassTheFlagsAndGrantOnlyTheTokenSecret) {
+  Rendered r = HelmTemplate({"--set", "controller.git.repo=https://github.com/acme/deploy",
+                             "--set", "controller.git.base=release",
+                             "--set", "controller.git.tokenSecret.name=forge",
+                             "--set", "controller.git.tokenSecret.key=pat",
+                             "--set", "controller.git.prRecheck=2m"});
+  ExpectRendered(r);
+  const json* d = Find(r.objects, "Deployment", "minpriv-controller");
+  ASSERT_NE(d, nullptr);
+  const json& c = (*d)["spec"]["template"]["spec"]["containers"][0];
+  std::vector<std::string> args = c["args"].get<std::vector<std::string>>();
+  auto flag = [&](const std::string& name) -> std::string {
+    auto it = std::find(args.begin(), args.end(), name);
+    return it == args.end() || it + 1 == args.end() ? "<absent>" : *(it + 1);
+  };
+  EXPECT_EQ(flag("--git-repo"), "https://github.com/acme/deploy");
+  EXPECT_EQ(flag("--git-base"), "release");
+  EXPECT_EQ(flag("--git-token-secret"), "minpriv-system/forge/pat");
+  EXPECT_EQ(flag("--git-work-dir"), "/var/lib/minpriv/git");
+  EXPECT_EQ(flag("--pr-recheck"), "2m");
+  EXPECT_EQ(flag("--git-forge"), "<absent>");  // from the URL's host
+  EXPECT_EQ(c["securityContext"]["readOnlyRootFilesystem"], true);
+  std::set<std::string> mounts;
+  for (const json& m : c["volumeMounts"]) mounts.insert(m["mountPath"].get<std::string>());
+  EXPECT_EQ(mounts, (std::set<std::string>{"/var/lib/minpriv/git", "/tmp"}));
+  for (const json& v : (*d)["spec"]["template"]["spec"]["volumes"]) {
+    EXPECT_TRUE(v.contains("emptyDir")) << v.dump();
+  }
+  const json* role = Find(r.objects, "Role", "minpriv-controller-git-token");
+  ASSERT_NE(role, nullptr);
+  EXPECT_EQ((*role)["metadata"]["namespace"], "minpriv-system");
+  EXPECT_EQ((*role)["rules"], json::parse(R"([{"apiGroups":[""],"resources":["secrets"],
+                                               "resourceNames":["forge"],"verbs":["get"]}])"));
+  const json* binding = Find(r.objects, "RoleBinding", "minpriv-controller-git-token");
+  ASSERT_NE(binding, nullptr);
+  EXPECT_EQ((*binding)["subjects"][0]["name"], "minpriv-controller");
+  // Nothing else about Secrets anywhere.
+  for (const json& o : r.objects) {
+    if (&o == role) continue;
+    for (const json& rule : o.value("rules", json::array())) {
+      EXPECT_THAT(rule.value("resources", json::array()).dump(), ::testing::Not(HasSubstr("secrets")))
+          << Key(o);
+    }
+  }
+  // Without a repository: no flags, no volumes.
+  Rendered plain = HelmTemplate();
+  const json* pd = Find(plain.objects, "Deployment", "minpriv-controller");
+  ASSERT_NE(pd, nullptr);
+  EXPECT_THAT((*pd)["spec"]["template"]["spec"]["containers"][0]["args"].dump(),
+              ::testing::Not(HasSubstr("--git")));
+  EXPECT_FALSE((*pd)["spec"]["template"]["spec"].contains("volumes"));
 }
 
 // First line where two texts differ, for drift messages.
