@@ -61,11 +61,17 @@ absl::Status WriteProposalDir(const std::map<std::string, std::string>& files,
       RemoveTree(tmp);
       return absl::InternalError(absl::StrCat(path, ": cannot create directory: ", ec.message()));
     }
-    absl::Status s = util::WriteFileAtomic(path, contents);
+    // The staging directory is private and renamed into place whole: plain writes, then
+    // one flush of the file system rather than an fsync per file (2,000 workloads: 6,000).
+    absl::Status s = util::WriteNewFile(path, contents);
     if (!s.ok()) {
       RemoveTree(tmp);
       return s;
     }
+  }
+  if (absl::Status s = util::SyncFileSystem(tmp); !s.ok()) {
+    RemoveTree(tmp);
+    return s;
   }
   if (exists && !empty) {
     // Swap atomically, then remove the old tree (now at `tmp`).

@@ -17,6 +17,13 @@ absl::StatusOr<std::string> ReadFile(const std::string& path);
 // `path`: readers see the old file or the new one, never half of it.
 absl::Status WriteFileAtomic(const std::string& path, std::string_view contents);
 
+// Creates `path` (it must not exist) with `contents`, without syncing: for files inside a
+// private staging directory that is synced as a whole (SyncFileSystem) and renamed into place.
+absl::Status WriteNewFile(const std::string& path, std::string_view contents);
+
+// Flushes the file system holding `path` (syncfs(2)): one call instead of one fsync per file.
+absl::Status SyncFileSystem(const std::string& path);
+
 // Whether `path` is `dir` or lies below it (by path components; "/" holds every path).
 bool PathUnder(const std::string& path, const std::string& dir);
 // Whether `path` is under /dev, /proc or /sys (kernel file systems a runtime mounts).
