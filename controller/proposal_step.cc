@@ -380,8 +380,14 @@ absl::Status Reconciler::ReconcileProposal(const WorkloadKey& key, const json& w
       written = updated.status();
       if (updated.ok()) written_proposals_.Remember(kube::ObjectKey(*updated), *updated);
       // A conflict is retried on the fresh object only once the workload was changed (what
-      // was applied or reverted must be recorded); otherwise the next reconcile decides anew.
-      if (updated.ok() || !kube::IsConflict(written) || before.phase == phase) break;
+      // was applied or reverted must be recorded) or a new revision's metadata was just
+      // written (its content and evidence, e.g. what it was widened from, belong to it: an
+      // agent's status patch in between must not leave the revision without them); otherwise
+      // the next reconcile decides anew.
+      const bool new_revision = revision != revision_before;
+      if (updated.ok() || !kube::IsConflict(written) || (before.phase == phase && !new_revision)) {
+        break;
+      }
       absl::StatusOr<json> fresh = client_.Get(kProposals, key.ns, name);
       if (!fresh.ok()) break;
       object = *std::move(fresh);

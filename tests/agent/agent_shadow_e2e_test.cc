@@ -192,6 +192,9 @@ TEST_F(AgentShadowE2eTest, AMisbehavingReplicaWidensTheProposalAndAWellBehavedOn
   auto rp = Get(kProposals, "shop", "deployment-shopfront");
   ASSERT_TRUE(rp.has_value());
   EXPECT_TRUE((*rp)["metadata"]["annotations"].contains("minpriv.dev/widened-behaviour"));
+  // The widened revision carries what it was widened from as evidence, naming the node.
+  EXPECT_THAT(Changes("deployment-shopfront"), Contains(HasSubstr("widened: ")))
+      << widened.dump(2);
   // node-b's entry for the first revision still lists what it saw.
   bool reported = false;
   for (const json& e : widened.value("shadow", json::array())) {
