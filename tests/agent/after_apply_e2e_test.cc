@@ -6,6 +6,9 @@
 // and does something the profile denies: the agent reports the break on the proposal, the
 // controller records Broken and an Event, reverts the patch when the namespace's settings say
 // revertOnBreak (and not otherwise), and what was denied widens the learned profile.
+// Before approval, shadow mode on the same real parts: a replica doing what the Proposed
+// proposal would deny is reported in status.shadow, nothing is enforced, and the controller
+// widens the proposal with that evidence; the widened revision is then proven on live traffic.
 #include <unistd.h>
 
 #include <algorithm>
@@ -59,7 +62,7 @@ class AfterApplyE2eTest : public KernelE2eTest {
     o.stderr_to_stdout = true;
     auto p = util::Process::Spawn({MINPRIV_BINARY, "controller", "--kubeconfig",
                                    server_->kubeconfig(), "--quiet-period", "1s",
-                                   "--min-window", "2s", "--max-window", "60s"},
+                                   "--min-window", "2s", "--max-window", "60s", "--shadow-period", "3s"},
                                   o);
     ASSERT_TRUE(p.ok()) << p.status();
     controller_ = *std::move(p);
@@ -254,6 +257,50 @@ TEST_F(AfterApplyE2eTest, WithoutRevertOnBreakABreakIsReportedAndThePatchStays) 
             "Localhost");
   EXPECT_TRUE(EventMessages("RevertedOnBreak").empty());
   EXPECT_EQ(EventMessages("Broken").size(), events);
+}
+
+TEST_F(AfterApplyE2eTest, ShadowModeWidensFromAMisbehavingReplicaAndProvesTheWidenedRevision) {
+  CreateDeployment(kNs, "web");
+  StartAgent({"--seccomp-dir", seccomp_dir_});
+  learning_pod_ = RunPod("web-1", "web-rs", kLearned);
+  ASSERT_NE(learning_pod_, nullptr);
+  ASSERT_TRUE(WaitFor([&] {
+    std::optional<json> p = Partial("web");
+    return p && !Execs(*p).empty();
+  })) << AgentLog();
+  StartController();
+  ASSERT_TRUE(WaitFor([&] { return Phase() == "Proposed"; }, absl::Seconds(60)))
+      << Proposal().dump(1) << ControllerLog();
+  const std::string first_revision =
+      Proposal()["metadata"]["annotations"].value("minpriv.dev/revision", "");
+
+  // A second replica does what the proposal would deny (a redirect and cat): no seccomp
+  // profile is applied, so it runs; the agent reports it as would-be breaks.
+  misbehaving_pod_ = RunPod("web-2", "web-rs", kMisbehaving);
+  ASSERT_NE(misbehaving_pod_, nullptr);
+  ASSERT_TRUE(WaitFor([&] { return !EventMessages("Widened").empty(); }, absl::Seconds(60)))
+      << Proposal().dump(1) << ControllerLog() << AgentLog();
+  const std::string widened = EventMessages("Widened")[0];
+  EXPECT_THAT(widened, HasSubstr("seen in shadow mode on node-e2e")) << widened;
+  EXPECT_THAT(widened, HasSubstr("syscall ")) << widened;
+  // Nothing was enforced: the Deployment is as it was.
+  EXPECT_TRUE(ContainerSecurityContext().is_null()) << ContainerSecurityContext();
+
+  // The widened revision allows what was reported, names it as evidence, and is proven once
+  // no node reports a would-be break for the shadow period.
+  ASSERT_TRUE(WaitFor([&] { return Condition("ProvenOnLiveTraffic").first == "True"; },
+                      absl::Seconds(60)))
+      << Proposal().dump(1) << ControllerLog();
+  const json rp = Proposal();
+  EXPECT_NE(rp["metadata"]["annotations"].value("minpriv.dev/revision", ""), first_revision);
+  EXPECT_EQ(rp["status"].value("phase", ""), "Proposed");
+  std::vector<std::string> evidence;
+  for (const json& e : rp["status"].value("evidence", json::array())) {
+    evidence.push_back(e.value("change", "") + " " + e.value("evidence", ""));
+  }
+  EXPECT_THAT(evidence, ::testing::Contains(HasSubstr("widened: "))) << rp["status"].dump(1);
+  EXPECT_THAT(evidence, ::testing::Contains(HasSubstr("node-e2e"))) << rp["status"].dump(1);
+  EXPECT_EQ(rp["spec"]["decision"], "Pending");
 }
 
 }  // namespace
