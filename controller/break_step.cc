@@ -5,6 +5,7 @@
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_join.h"
 #include "absl/time/clock.h"
+#include "controller/conditions.h"
 #include "controller/merge.h"
 #include "spdlog/spdlog.h"
 
@@ -22,20 +23,10 @@ const crd::Condition* Find(const crd::ProposalStatus& st, const std::string& typ
   return nullptr;
 }
 
-// As proposal_step.cc's: the transition time stays while the status does not change.
+// The step's conditions are for the status's current generation.
 void Set(crd::ProposalStatus& st, const std::string& type, ConditionStatus status,
          const std::string& reason, const std::string& message) {
-  crd::Condition c{type, status, reason, message, FormatApiTime(absl::Now()),
-                   st.observed_generation};
-  for (crd::Condition& old : st.conditions) {
-    if (old.type != type) continue;
-    if (old.status == status) c.last_transition_time = old.last_transition_time;
-    old = c;
-    return;
-  }
-  st.conditions.push_back(c);
-  std::sort(st.conditions.begin(), st.conditions.end(),
-            [](const crd::Condition& a, const crd::Condition& b) { return a.type < b.type; });
+  SetCondition(st, type, status, reason, message, st.observed_generation);
 }
 
 std::string Nodes(const crd::ProposalStatus& st) {

@@ -10,6 +10,7 @@
 #include "absl/strings/str_join.h"
 #include "absl/time/clock.h"
 #include "controller/break_step.h"
+#include "controller/conditions.h"
 #include "controller/delivery.h"
 #include "controller/propose.h"
 #include "controller/reconciler.h"
@@ -36,21 +37,6 @@ const crd::Condition* FindCondition(const crd::ProposalStatus& st, const std::st
     if (c.type == type) return &c;
   }
   return nullptr;
-}
-
-// Sets a condition, keeping its transition time when its status does not change.
-void SetCondition(crd::ProposalStatus& st, const std::string& type, ConditionStatus status,
-                  const std::string& reason, const std::string& message, int64_t generation) {
-  crd::Condition c{type, status, reason, message, FormatApiTime(absl::Now()), generation};
-  for (crd::Condition& old : st.conditions) {
-    if (old.type != type) continue;
-    if (old.status == status) c.last_transition_time = old.last_transition_time;
-    old = c;
-    return;
-  }
-  st.conditions.push_back(c);
-  std::sort(st.conditions.begin(), st.conditions.end(),
-            [](const crd::Condition& a, const crd::Condition& b) { return a.type < b.type; });
 }
 
 void SetContent(crd::ProposalStatus& st, const crd::ProposalStatus& content) {
