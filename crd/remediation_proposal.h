@@ -86,18 +86,22 @@ struct SeccompInstall {
   bool operator==(const SeccompInstall&) const = default;
 };
 
-// One behaviour a node's agent saw that the proposal would deny (shadow mode, phase Proposed).
-struct ShadowBreak {
+// One behaviour a node's agent saw that a proposal denies: would deny (shadow mode, phase
+// Proposed: status.shadow[].wouldBeBreaks) or denied (after apply: status.breaks[].breaks).
+struct BreakItem {
   std::string container;
-  std::string kind;        // syscall | capability | write | network (ShadowBreakKinds)
+  // shadow: syscall | capability | write | network (ShadowBreakKinds);
+  // after apply: seccomp | capability | readOnlyRoot | network.
+  std::string kind;
   std::string what;        // "syscall ptrace", "capability NET_RAW", "write /var/lib/x",
                            // "egress 10.0.0.5:5432/TCP"
-  std::string process;     // "comm (/path/to/exe)" as far as the observer knows it
-  std::string evidence;    // call site, count, the rule that would deny it
-  std::string first_seen;  // RFC3339
-  int64_t count = 0;
-  bool operator==(const ShadowBreak&) const = default;
+  std::string process;     // the process as far as the observer knows it ("comm (/exe)")
+  std::string evidence;    // errno, call site, the rule of the proposal that (would) deny it
+  std::string first_seen;  // RFC3339 (always set in shadow mode)
+  int64_t count = 0;       // occurrences (shadow) or container instances that hit it (breaks)
+  bool operator==(const BreakItem&) const = default;
 };
+using ShadowBreak = BreakItem;
 
 // One node's shadow check of the proposal's current content (written by that node's agent).
 struct ShadowReport {
@@ -111,18 +115,6 @@ struct ShadowReport {
 };
 inline constexpr size_t kMaxShadowBreaks = 50;
 const std::vector<std::string>& ShadowBreakKinds();
-
-// One denial that hit the workload after its proposal was applied, with its evidence.
-struct BreakItem {
-  std::string container;
-  std::string kind;        // seccomp | capability | readOnlyRoot | network
-  std::string what;        // "syscall ptrace", "capability NET_RAW", "write /var/lib/x"
-  std::string process;     // the process's comm
-  std::string evidence;    // errno, call site, the rule of the proposal that denied it
-  std::string first_seen;  // RFC3339
-  int64_t count = 0;       // container instances (cgroups) that hit it
-  bool operator==(const BreakItem&) const = default;
-};
 
 // One node's breaks (status.breaks), written by that node's agent for a proposal in phase
 // Applied: the denials its containers met since `applied_time` (status.applied.time when the

@@ -150,6 +150,28 @@ AppliedRecord DecodeApplied(const Json& j, const std::string& path) {
   return a;
 }
 
+// A would-be break (`shadow`: kind one of ShadowBreakKinds, firstSeen required) or a break
+// after apply (kind free, container and firstSeen optional).
+BreakItem DecodeBreakItem(const Json& e, const std::string& p, bool shadow) {
+  jd::Object bo(e, p, {"container", "kind", "what", "process", "evidence", "firstSeen", "count"});
+  BreakItem b;
+  b.container = shadow ? jd::NonEmptyString(bo.Required("container"), bo.Path("container"))
+                       : jd::String(bo.Required("container"), bo.Path("container"));
+  b.kind = shadow ? ShadowBreakKinds()[jd::Enum(bo.Required("kind"), bo.Path("kind"),
+                                                ShadowBreakKinds())]
+                  : jd::NonEmptyString(bo.Required("kind"), bo.Path("kind"));
+  b.what = jd::NonEmptyString(bo.Required("what"), bo.Path("what"));
+  if (auto* x = bo.Get("process")) b.process = jd::String(*x, bo.Path("process"));
+  if (auto* x = bo.Get("evidence")) b.evidence = jd::String(*x, bo.Path("evidence"));
+  if (shadow) {
+    b.first_seen = jd::Time(bo.Required("firstSeen"), bo.Path("firstSeen"));
+  } else if (auto* x = bo.Get("firstSeen")) {
+    b.first_seen = jd::Time(*x, bo.Path("firstSeen"));
+  }
+  if (auto* x = bo.Get("count")) b.count = jd::Int(*x, bo.Path("count"), 0, INT64_MAX);
+  return b;
+}
+
 ShadowReport DecodeShadowReport(const Json& j, const std::string& path) {
   jd::Object o(j, path, {"node", "proposalDigest", "since", "checkedAt", "wouldBeBreaks",
                          "truncated"});
@@ -160,16 +182,7 @@ ShadowReport DecodeShadowReport(const Json& j, const std::string& path) {
   r.checked_at = jd::Time(o.Required("checkedAt"), o.Path("checkedAt"));
   if (auto* v = o.Get("wouldBeBreaks")) {
     jd::Array(*v, o.Path("wouldBeBreaks"), [&](const Json& e, const std::string& p) {
-      jd::Object bo(e, p, {"container", "kind", "what", "process", "evidence", "firstSeen", "count"});
-      ShadowBreak b;
-      b.container = jd::NonEmptyString(bo.Required("container"), bo.Path("container"));
-      b.kind = ShadowBreakKinds()[jd::Enum(bo.Required("kind"), bo.Path("kind"), ShadowBreakKinds())];
-      b.what = jd::NonEmptyString(bo.Required("what"), bo.Path("what"));
-      if (auto* x = bo.Get("process")) b.process = jd::String(*x, bo.Path("process"));
-      if (auto* x = bo.Get("evidence")) b.evidence = jd::String(*x, bo.Path("evidence"));
-      b.first_seen = jd::Time(bo.Required("firstSeen"), bo.Path("firstSeen"));
-      if (auto* x = bo.Get("count")) b.count = jd::Int(*x, bo.Path("count"), 0, INT64_MAX);
-      r.would_be_breaks.push_back(std::move(b));
+      r.would_be_breaks.push_back(DecodeBreakItem(e, p, /*shadow=*/true));
     });
   }
   if (auto* v = o.Get("truncated")) r.truncated = jd::Int(*v, o.Path("truncated"), 0, INT64_MAX);
@@ -183,17 +196,7 @@ NodeBreaks DecodeNodeBreaks(const Json& j, const std::string& path) {
   if (auto* v = o.Get("appliedTime")) nb.applied_time = jd::Time(*v, o.Path("appliedTime"));
   if (auto* v = o.Get("breaks")) {
     jd::Array(*v, o.Path("breaks"), [&](const Json& e, const std::string& p) {
-      jd::Object bo(e, p, {"container", "kind", "what", "process", "evidence", "firstSeen",
-                           "count"});
-      BreakItem b;
-      b.container = jd::String(bo.Required("container"), bo.Path("container"));
-      b.kind = jd::NonEmptyString(bo.Required("kind"), bo.Path("kind"));
-      b.what = jd::NonEmptyString(bo.Required("what"), bo.Path("what"));
-      if (auto* f = bo.Get("process")) b.process = jd::String(*f, bo.Path("process"));
-      if (auto* f = bo.Get("evidence")) b.evidence = jd::String(*f, bo.Path("evidence"));
-      if (auto* f = bo.Get("firstSeen")) b.first_seen = jd::Time(*f, bo.Path("firstSeen"));
-      if (auto* f = bo.Get("count")) b.count = jd::Int(*f, bo.Path("count"), 0, INT64_MAX);
-      nb.breaks.push_back(std::move(b));
+      nb.breaks.push_back(DecodeBreakItem(e, p, /*shadow=*/false));
     });
   }
   if (auto* v = o.Get("truncated")) nb.truncated = jd::Int(*v, o.Path("truncated"), 0, INT64_MAX);
@@ -349,19 +352,25 @@ Json SeccompInstallToJson(const SeccompInstall& in) {
   return j;
 }
 
+namespace {
+
+Json BreakItemToJson(const BreakItem& b) {
+  Json e = {{"container", b.container}, {"kind", b.kind}, {"what", b.what}, {"count", b.count}};
+  if (!b.process.empty()) e["process"] = b.process;
+  if (!b.evidence.empty()) e["evidence"] = b.evidence;
+  if (!b.first_seen.empty()) e["firstSeen"] = b.first_seen;
+  return e;
+}
+
+}  // namespace
+
 Json ShadowReportToJson(const ShadowReport& r) {
   Json j = {{"node", r.node},
             {"proposalDigest", r.proposal_digest},
             {"since", r.since},
             {"checkedAt", r.checked_at},
             {"wouldBeBreaks", Json::array()}};
-  for (const ShadowBreak& b : r.would_be_breaks) {
-    Json e = {{"container", b.container}, {"kind", b.kind},         {"what", b.what},
-              {"firstSeen", b.first_seen}, {"count", b.count}};
-    if (!b.process.empty()) e["process"] = b.process;
-    if (!b.evidence.empty()) e["evidence"] = b.evidence;
-    j["wouldBeBreaks"].push_back(std::move(e));
-  }
+  for (const BreakItem& b : r.would_be_breaks) j["wouldBeBreaks"].push_back(BreakItemToJson(b));
   if (r.truncated != 0) j["truncated"] = r.truncated;
   return j;
 }
@@ -378,14 +387,7 @@ std::string ProposalContentDigest(const ProposalStatus& s) {
 Json NodeBreaksToJson(const NodeBreaks& nb) {
   Json j = {{"node", nb.node}, {"breaks", Json::array()}};
   if (!nb.applied_time.empty()) j["appliedTime"] = nb.applied_time;
-  for (const BreakItem& b : nb.breaks) {
-    Json item = {{"container", b.container}, {"kind", b.kind}, {"what", b.what},
-                 {"count", b.count}};
-    if (!b.process.empty()) item["process"] = b.process;
-    if (!b.evidence.empty()) item["evidence"] = b.evidence;
-    if (!b.first_seen.empty()) item["firstSeen"] = b.first_seen;
-    j["breaks"].push_back(std::move(item));
-  }
+  for (const BreakItem& b : nb.breaks) j["breaks"].push_back(BreakItemToJson(b));
   if (nb.truncated != 0) j["truncated"] = nb.truncated;
   return j;
 }
