@@ -285,6 +285,7 @@ TEST_F(AgentTest, ACrashLoopingContainersRestartsAreOneContainer) {
 // Plays the NodeObserver for Agent::Run: one container that existed before the watch.
 class FakeNodeObserver : public observer::NodeObserver {
  public:
+  absl::Status SetDenialWatch(uint64_t, bool) override { return absl::OkStatus(); }
   FakeNodeObserver(std::string path, std::atomic<bool>* stop) : path_(path), stop_(stop) {}
   absl::Status WatchRoot(const std::string& root, observer::CgroupSinkFactory* factory) override {
     root_ = root;

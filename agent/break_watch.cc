@@ -117,6 +117,11 @@ void BreakWatch::OnDenial(const ContainerDenial& d) {
   list.push_back(d);
 }
 
+bool BreakWatch::WantsDenialsOf(const std::string& workload_key) const {
+  absl::MutexLock l(&mu_);
+  return applied_workloads_.count(workload_key) > 0;
+}
+
 absl::StatusOr<const LearnedDenials*> BreakWatch::LearnedFor(const std::string& key,
                                                               const std::string& ns,
                                                               const std::string& profile,
@@ -199,6 +204,8 @@ absl::Status BreakWatch::Report() {
   }
   absl::MutexLock l(&mu_);
   counters_.breaks = reported;
+  applied_workloads_.clear();
+  for (const auto& [workload, since] : applied_since) applied_workloads_.insert(workload);
   if (!result.ok()) ++counters_.errors;
   // Forget what cannot count any more: denials before their workload's application, and
   // those of workloads without an applied proposal once keep_unapplied passed.

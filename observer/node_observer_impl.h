@@ -39,6 +39,7 @@ class NodeObserverImpl : public NodeObserver {
   absl::Status Poll(absl::Duration timeout) override;
   absl::Status Drain() override;
   NodeStats GetStats() const override;
+  absl::Status SetDenialWatch(uint64_t cgroup_id, bool on) override;
   void Detach() override;
 
   // ---- for tests: the kernel's state, read from the maps ----
@@ -64,6 +65,7 @@ class NodeObserverImpl : public NodeObserver {
     ObservationSink* sink = nullptr;
     CgroupSinkFactory* factory = nullptr;
     bool exec_seen = false;  // OnWorkloadExec sent (or the workload ran before WatchRoot)
+    bool denials_watched = false;  // SetDenialWatch(on)
   };
   struct ToFree {
     uint64_t id = 0;
@@ -81,6 +83,8 @@ class NodeObserverImpl : public NodeObserver {
   bool Offer(uint64_t id, uint32_t slot, const std::string& relative);
   void CollectOrphans();
   void FreePendingSlots();
+  // Writes the slot's denial_watch entry: `id` when on, 0 when off.
+  absl::Status WriteDenialWatch(uint32_t slot, uint64_t id, bool on);
   // node_observer.cc
   absl::Status TrackExisting(const std::string& path);
   void CacheCgroup(uint64_t id, uint32_t slot);

@@ -12,6 +12,7 @@
 #include <string>
 #include <vector>
 
+#include "absl/strings/str_cat.h"
 #include "bpf/abi/events.h"
 #include "observer/node_observer_impl.h"
 #include "spdlog/spdlog.h"
@@ -76,6 +77,7 @@ void NodeObserverImpl::OnCreated(uint64_t id, uint32_t slot, const std::string& 
     // (in its maps now) replaces the one the walk gave it.
     if (it->second.slot != slot) to_free_.push_back(ToFree{id, it->second.slot, false});
     it->second.slot = slot;
+    if (it->second.denials_watched) WriteDenialWatch(slot, id, true).IgnoreError();
     return;
   }
   Offer(id, slot, relative);
@@ -109,6 +111,9 @@ bool NodeObserverImpl::Offer(uint64_t id, uint32_t slot, const std::string& rela
   t.sink = sink;
   t.factory = root->factory;
   bpf_->SetSink(id, sink, root->path + relative.substr(root->relative.size()));
+  if (options_.verify_mode && root->factory->WatchDenialsFromStart(id)) {
+    if (absl::Status s = SetDenialWatch(id, true); !s.ok()) spdlog::warn("{}", s.ToString());
+  }
   return true;
 }
 
@@ -160,6 +165,7 @@ void NodeObserverImpl::FreePendingSlots() {
   for (uint32_t slot : slots) {
     bpf_map__update_elem(skel->maps.workloads, &slot, sizeof(slot), &empty, sizeof(empty),
                          BPF_ANY);
+    WriteDenialWatch(slot, 0, false).IgnoreError();
   }
   // The final counts of the removed cgroups' facts, then their dedup keys.
   std::vector<mp_seen_key> dead_seen;
@@ -204,6 +210,32 @@ void NodeObserverImpl::FreePendingSlots() {
                    strerror(errno));
     }
   }
+}
+
+absl::Status NodeObserverImpl::SetDenialWatch(uint64_t cgroup_id, bool on) {
+  if (!options_.verify_mode) {
+    return absl::FailedPreconditionError("denial watch: the observer has no denial hooks");
+  }
+  auto it = tracked_.find(cgroup_id);
+  if (it == tracked_.end()) {
+    return absl::NotFoundError(absl::StrCat("denial watch: cgroup ", cgroup_id, " not tracked"));
+  }
+  if (it->second.denials_watched == on) return absl::OkStatus();
+  if (absl::Status s = WriteDenialWatch(it->second.slot, cgroup_id, on); !s.ok()) return s;
+  it->second.denials_watched = on;
+  return absl::OkStatus();
+}
+
+absl::Status NodeObserverImpl::WriteDenialWatch(uint32_t slot, uint64_t id, bool on) {
+  minpriv_bpf* skel = bpf_->skel();
+  if (!skel) return absl::FailedPreconditionError("denial watch: the observer is detached");
+  const uint64_t value = on ? id : 0;
+  if (bpf_map__update_elem(skel->maps.denial_watch, &slot, sizeof(slot), &value, sizeof(value),
+                           BPF_ANY) != 0) {
+    return absl::InternalError(
+        absl::StrCat("denial watch: slot ", slot, ": ", strerror(errno)));
+  }
+  return absl::OkStatus();
 }
 
 }  // namespace minpriv::observer

@@ -123,6 +123,7 @@ absl::Status SizeForNode(const NodeSizing& node, bool verify_mode, minpriv_bpf& 
       {skel.maps.workloads, slots},
       {skel.maps.free_slots, slots},
       {skel.maps.orphans, slots},
+      {skel.maps.denial_watch, slots},
       {skel.maps.cgroups, std::max<uint32_t>(MP_MAX_CGROUPS, slots)},
       {skel.maps.seen, SeenEntriesFor(slots)},
       {skel.maps.udp_convs, std::max<uint32_t>(16384, 4 * slots)},
