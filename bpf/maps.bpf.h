@@ -141,7 +141,8 @@ struct {
  * on_sys_exit anyway) the sys_enter record of a new mkdir fact waits here (by thread) for
  * the call's result and is dropped on EEXIST (the fact forgotten, so that a later mkdir
  * that creates it is reported). Learning has no exit hook, which would slow every syscall
- * of every task: user space tells EEXIST apart there (observer.cc). A plain hash: when
+ * of every task: user space tells EEXIST apart there (observer.cc); so does node mode, whose
+ * exit hook is attached only while some cgroup's denials are watched. A plain hash: when
  * full, the record is emitted at once (never narrower than observed); user space emits
  * what is still pending when it detaches. */
 struct {

@@ -85,6 +85,8 @@ class NodeObserverImpl : public NodeObserver {
   void FreePendingSlots();
   // Writes the slot's denial_watch entry: `id` when on, 0 when off.
   absl::Status WriteDenialWatch(uint32_t slot, uint64_t id, bool on);
+  // Attaches on_sys_exit while some cgroup's denials are watched, detaches it when none is.
+  absl::Status UpdateSysExitLink();
   // node_observer.cc
   absl::Status TrackExisting(const std::string& path);
   void CacheCgroup(uint64_t id, uint32_t slot);
@@ -98,6 +100,8 @@ class NodeObserverImpl : public NodeObserver {
   std::map<uint64_t, Tracked> tracked_;  // cgroup id → its slot and sink (accepted only)
   std::vector<ToFree> to_free_;
   uint64_t removed_ = 0;
+  size_t denials_watched_ = 0;  // tracked cgroups with denials_watched
+  LinkPtr sys_exit_link_;      // attached while denials_watched_ > 0
   uint64_t existing_full_ = 0;  // existing cgroups found while every slot was taken
   // Kernel counters (the skeleton's .bss), kept when it is unloaded.
   mutable uint64_t kernel_created_ = 0;

@@ -15,6 +15,7 @@
 #include "absl/strings/str_cat.h"
 #include "bpf/abi/events.h"
 #include "observer/node_observer_impl.h"
+#include "observer/program_loader.h"
 #include "spdlog/spdlog.h"
 
 namespace minpriv::observer {
@@ -198,11 +199,13 @@ void NodeObserverImpl::FreePendingSlots() {
     auto it = tracked_.find(f.id);
     if (it == tracked_.end()) continue;
     CgroupSinkFactory* factory = it->second.factory;
+    if (it->second.denials_watched) --denials_watched_;
     bpf_->EraseSink(f.id);
     tracked_.erase(it);
     ++removed_;
     factory->OnCgroupRemoved(f.id);
   }
+  if (absl::Status s = UpdateSysExitLink(); !s.ok()) spdlog::warn("{}", s.ToString());
   int queue = bpf_map__fd(skel->maps.free_slots);
   for (uint32_t slot : slots) {
     if (bpf_map_update_elem(queue, nullptr, &slot, BPF_ANY) != 0) {
@@ -223,6 +226,25 @@ absl::Status NodeObserverImpl::SetDenialWatch(uint64_t cgroup_id, bool on) {
   if (it->second.denials_watched == on) return absl::OkStatus();
   if (absl::Status s = WriteDenialWatch(it->second.slot, cgroup_id, on); !s.ok()) return s;
   it->second.denials_watched = on;
+  denials_watched_ += on ? 1 : -1;
+  return UpdateSysExitLink();
+}
+
+absl::Status NodeObserverImpl::UpdateSysExitLink() {
+  minpriv_bpf* skel = bpf_->skel();
+  if (denials_watched_ == 0 || !skel) {
+    sys_exit_link_.reset();
+    return absl::OkStatus();
+  }
+  if (sys_exit_link_) return absl::OkStatus();
+  bpf_program* prog = FindProgram(*skel, "on_sys_exit");
+  if (prog == nullptr) return absl::InternalError("denial watch: no program on_sys_exit");
+  bpf_link* link = bpf_program__attach(prog);
+  if (link == nullptr) {
+    return absl::InternalError(
+        absl::StrCat("denial watch: attaching on_sys_exit: ", strerror(errno)));
+  }
+  sys_exit_link_.reset(link);
   return absl::OkStatus();
 }
 

@@ -88,9 +88,10 @@ __noinline int file_path_event(struct mp_workload *w, struct fp_args *a) {
     ev->mnt_ns = BPF_CORE_READ(task, nsproxy, mnt_ns, ns.inum);
     ev->key = k;
     __u64 tid = bpf_get_current_pid_tgid();
-    /* Verify mode waits for a mkdir's result (on_sys_exit); learning emits it now and user
-     * space tells an EEXIST apart (observer.cc). */
-    if (!(ops == MP_OP_MKDIR && verify_mode &&
+    /* Verify mode waits for a mkdir's result (on_sys_exit); learning and node mode (whose
+     * on_sys_exit is attached only while some cgroup's denials are watched) emit it now and
+     * user space tells an EEXIST apart (observer.cc). */
+    if (!(ops == MP_OP_MKDIR && verify_mode && !node_mode &&
           bpf_map_update_elem(&pending_mkdirs, &tid, ev, BPF_ANY) == 0))
       output(ev, sizeof(*ev), &k);
   }
