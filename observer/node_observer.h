@@ -42,8 +42,10 @@ struct NodeOptions {
   uint32_t ring_buffer_bytes = 16u << 20;
   // Load the denial hooks (seccomp EPERM, EROFS/EACCES as DenialObservations): the agent's
   // after-apply watch. Switched per cgroup at run time (SetDenialWatch, off for a new
-  // cgroup): a cgroup switched off pays one map lookup in a sys_exit hook; one switched on
-  // also has its file syscalls' paths stashed and its failures checked.
+  // cgroup): the sys_exit program is attached only while some cgroup is on; then a cgroup
+  // switched off pays its invocation and one map lookup, and one switched on also has its
+  // file syscalls' paths stashed and its failures checked. Mkdirs are never held for their
+  // result (EEXIST is told apart in user space, as for learn).
   bool verify_mode = false;
 };
 
