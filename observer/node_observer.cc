@@ -220,6 +220,7 @@ NodeStats NodeObserverImpl::GetStats() const {
 
 void NodeObserverImpl::Detach() {
   if (!bpf_->skel()) return;
+  detaching_ = true;  // the slots freed below must not attach it again
   sys_exit_link_.reset();
   bpf_->StopPrograms();  // the last records, removals included
   CollectOrphans();

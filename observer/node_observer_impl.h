@@ -101,7 +101,8 @@ class NodeObserverImpl : public NodeObserver {
   std::vector<ToFree> to_free_;
   uint64_t removed_ = 0;
   size_t denials_watched_ = 0;  // tracked cgroups with denials_watched
-  LinkPtr sys_exit_link_;      // attached while denials_watched_ > 0
+  LinkPtr sys_exit_link_;      // attached while denials_watched_ > 0, until Detach
+  bool detaching_ = false;
   uint64_t existing_full_ = 0;  // existing cgroups found while every slot was taken
   // Kernel counters (the skeleton's .bss), kept when it is unloaded.
   mutable uint64_t kernel_created_ = 0;

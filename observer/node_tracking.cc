@@ -232,7 +232,7 @@ absl::Status NodeObserverImpl::SetDenialWatch(uint64_t cgroup_id, bool on) {
 
 absl::Status NodeObserverImpl::UpdateSysExitLink() {
   minpriv_bpf* skel = bpf_->skel();
-  if (denials_watched_ == 0 || !skel) {
+  if (denials_watched_ == 0 || !skel || detaching_) {
     sys_exit_link_.reset();
     return absl::OkStatus();
   }
