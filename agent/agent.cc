@@ -126,6 +126,27 @@ bool Agent::WaitForApi(absl::Duration timeout) {
   return idle;
 }
 
+void Agent::UpdateDenialWatch(observer::NodeObserver& observer) {
+  const DenialListener* listener = attribution_.denial_listener();
+  if (listener == nullptr) return;
+  // New cgroups start on (Attribution::WatchDenialsFromStart): only switch-offs are kept;
+  // cgroups gone (NotFound, or no longer listed) are forgotten.
+  std::set<uint64_t> off;
+  auto update = [&](uint64_t id, bool want) {
+    const bool was_off = denials_off_.count(id) > 0;
+    absl::Status s = absl::OkStatus();
+    if (want == was_off) s = observer.SetDenialWatch(id, want);
+    if (absl::IsNotFound(s)) return;
+    if (!s.ok()) spdlog::debug("{}", s.ToString());
+    if (s.ok() ? !want : was_off) off.insert(id);
+  };
+  for (const auto& [id, workload] : table_.record_workloads()) {
+    update(id, listener->WantsDenialsOf(workload));
+  }
+  for (uint64_t id : attribution_.DiscardedIds()) update(id, false);
+  denials_off_.swap(off);
+}
+
 absl::Status Agent::Run(observer::NodeObserver& observer, const std::string& cgroup_root,
                         const std::atomic<bool>& stop) {
   attribution_.SetScanningExisting(true);
@@ -150,6 +171,7 @@ absl::Status Agent::Run(observer::NodeObserver& observer, const std::string& cgr
       last_drain = clock_();
     }
     Tick(counters());
+    UpdateDenialWatch(observer);
   }
   if (absl::Status s = observer.Drain(); !s.ok()) spdlog::warn("drain: {}", s.ToString());
   Tick(counters(), /*final=*/true);

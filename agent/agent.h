@@ -12,6 +12,7 @@
 #include <atomic>
 #include <memory>
 #include <optional>
+#include <set>
 #include <string>
 
 #include "absl/status/status.h"
@@ -103,6 +104,10 @@ class Agent {
  private:
   void RenderMetrics(const std::optional<observer::NodeStats>& stats);
   void Flush(const NodeCounters& node);
+  // The observer reports denials of the cgroups the denial listener wants (its workloads
+  // with an applied proposal) and of those whose workload is not known yet; off for the
+  // others (docs/cluster.md, "After apply").
+  void UpdateDenialWatch(observer::NodeObserver& observer);
 
   kube::RestClient client_;
   AgentOptions options_;
@@ -121,6 +126,7 @@ class Agent {
   std::atomic<bool> watching_{false};
   absl::Time last_pod_refresh_ = absl::InfinitePast();
   std::optional<observer::NodeStats> last_stats_;
+  std::set<uint64_t> denials_off_;  // cgroups UpdateDenialWatch switched off
 
   mutable absl::Mutex metrics_mu_;
   std::string metrics_ ABSL_GUARDED_BY(metrics_mu_);

@@ -66,6 +66,7 @@ class GatedStore : public ProfileStore {
 // records the longest pause between two polls (the time its ring buffer would go unread).
 class FeedingObserver : public observer::NodeObserver {
  public:
+  absl::Status SetDenialWatch(uint64_t, bool) override { return absl::OkStatus(); }
   explicit FeedingObserver(std::string path) : path_(std::move(path)) {}
   absl::Status WatchRoot(const std::string&, observer::CgroupSinkFactory* factory) override {
     sink_ = factory->OnCgroupCreated(31, path_);

@@ -5,11 +5,15 @@
 #include "agent/agent.h"
 
 #include <atomic>
+#include <string>
+#include <utility>
+#include <vector>
 
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
 
 #include "agent/agent_test_env.h"
+#include "agent/denial_listener.h"
 #include "absl/time/clock.h"
 #include "crd/object_meta.h"
 
@@ -286,9 +290,15 @@ TEST_F(AgentTest, ACrashLoopingContainersRestartsAreOneContainer) {
 class FakeNodeObserver : public observer::NodeObserver {
  public:
   FakeNodeObserver(std::string path, std::atomic<bool>* stop) : path_(path), stop_(stop) {}
+  absl::Status SetDenialWatch(uint64_t id, bool on) override {
+    watch_calls_.push_back({id, on});
+    return absl::OkStatus();
+  }
   absl::Status WatchRoot(const std::string& root, observer::CgroupSinkFactory* factory) override {
     root_ = root;
     observer::ObservationSink* sink = factory->OnCgroupCreated(21, path_);
+    // As the real observer: the factory says whether its denials are watched from the start.
+    if (sink != nullptr && factory->WatchDenialsFromStart(21)) watch_calls_.push_back({21, true});
     if (sink != nullptr) sink->OnSyscall(absl::Now(), {Nr("read"), observer::SyscallAbi::kX86_64});
     return absl::OkStatus();
   }
@@ -315,6 +325,14 @@ class FakeNodeObserver : public observer::NodeObserver {
   int polls_ = 0;
   int drains_ = 0;
   bool detached_ = false;
+  std::vector<std::pair<uint64_t, bool>> watch_calls_;  // SetDenialWatch, in order
+};
+
+// Wants the denials of one workload (BreakWatch's part in the denial switch).
+struct WantsOne : DenialListener {
+  std::string workload;
+  void OnDenial(const ContainerDenial&) override {}
+  bool WantsDenialsOf(const std::string& key) const override { return key == workload; }
 };
 
 TEST_F(AgentTest, RunWatchesPollsAndPublishesEverythingMarkedStoppedOnStop) {
@@ -336,6 +354,28 @@ TEST_F(AgentTest, RunWatchesPollsAndPublishesEverythingMarkedStoppedOnStop) {
   EXPECT_THAT((*p)["status"]["incompleteReasons"].dump(), HasSubstr("start-up was not observed"));
   EXPECT_THAT(agent->Metrics(), HasSubstr("minpriv_agent_tracked_cgroups 1\n"));
   EXPECT_THAT(agent->Metrics(), HasSubstr("minpriv_agent_capacity 4096\n"));
+}
+
+// A new container's denials are watched from its start until its workload is known, then
+// only while the listener wants that workload's (switched once, not every round).
+TEST_F(AgentTest, DenialsAreWatchedUntilTheWorkloadIsKnownThenOnlyIfWanted) {
+  const std::string uid = CreatePod("shop", "web-1", "node-a", "ReplicaSet", "web-rs", "apps/v1");
+  SetStatuses("shop", "web-1", {{"app", ContainerId(1)}});
+  for (const std::string& wanted : {"shop/Deployment/other", "shop/Deployment/web"}) {
+    auto agent = NewAgent("node-a");
+    WantsOne listener;
+    listener.workload = wanted;
+    agent->attribution().SetDenialListener(&listener);
+    std::atomic<bool> stop{false};
+    FakeNodeObserver node(CgroupfsPath(uid, ContainerId(1)), &stop);
+    ASSERT_TRUE(agent->Run(node, "/sys/fs/cgroup/kubepods", stop).ok());
+    using Calls = std::vector<std::pair<uint64_t, bool>>;
+    if (wanted == "shop/Deployment/web") {
+      EXPECT_EQ(node.watch_calls_, (Calls{{21, true}}));
+    } else {
+      EXPECT_EQ(node.watch_calls_, (Calls{{21, true}, {21, false}}));
+    }
+  }
 }
 
 }  // namespace

@@ -37,6 +37,18 @@ observer::ObservationSink* Attribution::OnCgroupCreated(uint64_t cgroup_id,
   return sink;
 }
 
+bool Attribution::WatchDenialsFromStart(uint64_t cgroup_id) {
+  return denial_listener_ != nullptr && waiting_.count(cgroup_id) > 0;
+}
+
+std::vector<uint64_t> Attribution::DiscardedIds() const {
+  std::vector<uint64_t> ids;
+  for (const auto& [id, record] : waiting_) {
+    if (record->discarded()) ids.push_back(id);
+  }
+  return ids;
+}
+
 void Attribution::OnWorkloadExec(uint64_t cgroup_id, absl::Time t) {
   if (auto it = waiting_.find(cgroup_id); it != waiting_.end()) {
     it->second->MarkWorkloadExec(t);

@@ -60,6 +60,12 @@ class Attribution : public observer::CgroupSinkFactory {
   void SetScanningExisting(bool scanning) { scanning_existing_ = scanning; }
   // Receives the denials of records created from now on (BreakWatch); null: none.
   void SetDenialListener(DenialListener* listener) { denial_listener_ = listener; }
+  DenialListener* denial_listener() const { return denial_listener_; }
+  // With a listener, a new container's denials are watched until its workload is known (the
+  // agent then keeps them on only for the workloads the listener wants).
+  bool WatchDenialsFromStart(uint64_t cgroup_id) override;
+  // The discarded records (excluded) still waiting for their cgroups to go.
+  std::vector<uint64_t> DiscardedIds() const;
 
   observer::ObservationSink* OnCgroupCreated(uint64_t cgroup_id,
                                              const std::string& relative_path) override;

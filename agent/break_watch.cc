@@ -74,7 +74,11 @@ BreakWatch::~BreakWatch() { Stop(); }
 absl::Status BreakWatch::Start(absl::Duration timeout, bool start_worker) {
   kube::Reflector::Options o;
   o.resource = kRemediationProposals;
-  reflector_ = std::make_unique<kube::Reflector>(client_, o, kube::EventHandlers{});
+  kube::EventHandlers handlers;
+  handlers.on_add = [this](const json& object) { Track(object, false); };
+  handlers.on_update = [this](const json&, const json& object) { Track(object, false); };
+  handlers.on_delete = [this](const json& last) { Track(last, true); };
+  reflector_ = std::make_unique<kube::Reflector>(client_, o, std::move(handlers));
   reflector_->Start();
   if (!reflector_->WaitForSync(timeout)) {
     return absl::UnavailableError(absl::StrCat("remediationproposals: no list within ",
@@ -115,6 +119,27 @@ void BreakWatch::OnDenial(const ContainerDenial& d) {
     return;
   }
   list.push_back(d);
+}
+
+void BreakWatch::Track(const json& proposal, bool deleted) {
+  absl::StatusOr<crd::RemediationProposal> rp = crd::RemediationProposalFromJson(proposal);
+  if (!rp.ok()) return;
+  const std::string key = absl::StrCat(rp->metadata.namespace_, "/", rp->metadata.name);
+  absl::MutexLock l(&mu_);
+  if (!deleted && rp->status.phase == crd::ProposalPhase::kApplied && rp->status.applied) {
+    applied_workloads_[key] = absl::StrCat(rp->metadata.namespace_, "/", rp->spec.target.kind,
+                                           "/", rp->spec.target.name);
+  } else {
+    applied_workloads_.erase(key);
+  }
+}
+
+bool BreakWatch::WantsDenialsOf(const std::string& workload_key) const {
+  absl::MutexLock l(&mu_);
+  for (const auto& [proposal, workload] : applied_workloads_) {
+    if (workload == workload_key) return true;
+  }
+  return false;
 }
 
 absl::StatusOr<const LearnedDenials*> BreakWatch::LearnedFor(const std::string& key,

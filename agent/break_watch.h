@@ -20,6 +20,7 @@
 #include <map>
 #include <memory>
 #include <optional>
+#include <set>
 #include <string>
 #include <thread>
 #include <vector>
@@ -66,6 +67,9 @@ class BreakWatch : public DenialListener {
   void Stop();
 
   void OnDenial(const ContainerDenial& d) override;
+  // True for the workloads with a proposal in phase Applied in the informer's cache (kept
+  // current by its events, not only at Report()).
+  bool WantsDenialsOf(const std::string& workload_key) const override;
   // One round over the applied proposals in the informer's cache.
   absl::Status Report();
 
@@ -97,6 +101,9 @@ class BreakWatch : public DenialListener {
   // Raw denials by workload key (WorkloadRef::Key()), in arrival order.
   std::map<std::string, std::vector<ContainerDenial>> denials_ ABSL_GUARDED_BY(mu_);
   BreakCounters counters_ ABSL_GUARDED_BY(mu_);
+  // Proposal key → its workload's key, for the proposals in phase Applied.
+  std::map<std::string, std::string> applied_workloads_ ABSL_GUARDED_BY(mu_);
+  void Track(const nlohmann::json& proposal, bool deleted);
 };
 
 }  // namespace minpriv::agent

@@ -163,5 +163,29 @@ TEST_F(BreakWatchTest, OnlyAppliedProposalsAreJudged) {
   EXPECT_EQ(Breaks()[0]["breaks"][0]["what"], "syscall clone");
 }
 
+// The denial switch (Agent::UpdateDenialWatch) follows the informer's events, not Report().
+TEST_F(BreakWatchTest, DenialsAreWantedForWorkloadsWhileTheirProposalIsApplied) {
+  SetProposal("Proposed");
+  auto w = Start();
+  auto wants_within = [&](bool want) {
+    const absl::Time deadline = absl::Now() + absl::Seconds(10);
+    while (w->WantsDenialsOf("shop/Deployment/web") != want && absl::Now() < deadline) {
+      absl::SleepFor(absl::Milliseconds(20));
+    }
+    return w->WantsDenialsOf("shop/Deployment/web") == want;
+  };
+  EXPECT_TRUE(wants_within(false));
+  SetProposal("Applied");
+  EXPECT_TRUE(wants_within(true));
+  EXPECT_FALSE(w->WantsDenialsOf("shop/Deployment/other"));
+  SetProposal("Failed");
+  EXPECT_TRUE(wants_within(false));
+  SetProposal("Applied");
+  EXPECT_TRUE(wants_within(true));
+  ASSERT_TRUE(client_->Delete(kRemediationProposals, "shop", "deployment-web").ok());
+  EXPECT_TRUE(wants_within(false));
+  EXPECT_EQ(w->counters().status_patches, 0u);  // no Report() ran
+}
+
 }  // namespace
 }  // namespace minpriv::agent::testing

@@ -36,6 +36,10 @@ class DenialListener {
  public:
   virtual ~DenialListener() = default;
   virtual void OnDenial(const ContainerDenial& denial) = 0;
+  // Whether the denials of the workload (WorkloadRef::Key()) are wanted now: the observer
+  // reports them only for the cgroups of such workloads (and of those not known yet).
+  // Thread-safe.
+  virtual bool WantsDenialsOf(const std::string& workload_key) const = 0;
 };
 
 }  // namespace minpriv::agent

@@ -22,6 +22,7 @@ const absl::Time kT = absl::FromUnixSeconds(1800000000);
 struct Collect : DenialListener {
   std::vector<ContainerDenial> got;
   void OnDenial(const ContainerDenial& d) override { got.push_back(d); }
+  bool WantsDenialsOf(const std::string&) const override { return true; }
 };
 
 observer::DenialObservation Seccomp(uint32_t nr, const std::string& comm) {

@@ -91,6 +91,8 @@ class WorkloadTable {
       const std::function<bool(const WorkloadRef&)>& excluded);
 
   const TableCounters& counters() const { return counters_; }
+  // cgroup id → WorkloadRef::Key() of every record the table holds.
+  const std::map<uint64_t, std::string>& record_workloads() const { return record_workload_; }
   // The object name of a workload's partial on this node.
   std::string PartialName(const WorkloadRef& w) const;
 

@@ -9,10 +9,16 @@
 # observer 220 ns with 100 others (1.04x the floor), 216 ns with 1,000 others (1.02x);
 # `learn` in the same hour 1.02x (bench/run.sh). The tracker's peak RSS (~148 MiB) is
 # almost all the 64 MiB ring buffer, which its double mapping counts twice.
-# Then the same with the denial hooks `minpriv agent` turns on to watch applied proposals
-# (NodeOptions::verify_mode: a tp_btf/sys_exit program and path stashes for file syscalls).
-# Measured here (load ~14, RUNS=3): 313 ns/call with 100 others, 1.35x the node observer
-# without them (232 ns), 1.45x the floor: the sys_exit hook runs on every syscall.
+# Then the same with the denial hooks `minpriv agent` loads to watch applied proposals
+# (NodeOptions::verify_mode: a tp_btf/sys_exit program, and path stashes for the file
+# syscalls of the cgroups switched on), switched per cgroup at run time
+# (NodeObserver::SetDenialWatch; the sys_exit program is attached only while some cgroup is
+# switched on): every cgroup switched off (no Applied proposal has pods on the node), the
+# observed one off while another is on (a learning container next to an applied workload's:
+# one map lookup in sys_exit), and the observed one on.
+# Measured here (load ~1, RUNS=5): floor 220.6 ns/call, node observer 228.1 (1.03x); with
+# the hooks, all off 223.9 (1.01x the floor), observed off and another on 285.4 (1.29x),
+# observed on 311.0 (1.41x). Discussion: docs/cluster.md ("After apply").
 # Usage: bench/node.sh BUILD_DIR   (root; builds the tools it needs)
 set -euo pipefail
 
@@ -70,8 +76,9 @@ wait_for "$TMP/loader.out" attached
 floor=$(measure "$PLAIN")
 kill -INT "$BG"; wait "$BG" || true; BG=""
 
-# The node observer with OTHERS ($1) other tracked cgroups, [$2 = denials: with the denial
-# hooks]; sets node_ns, node_stats, node_ru.
+# The node observer with OTHERS ($1) other tracked cgroups, [$2 = denials | denials-other |
+# denials-watched: the denial hooks, switched on for no cgroup | another | the observed one];
+# sets node_ns, node_stats, node_ru.
 run_node() {
   RUSAGE_PIDFILE=$TMP/tracker.pid "$RUSAGE" "$TRACKER" "$ROOT" "$1" ${2:-} \
     >"$TMP/tracker.out" 2>"$TMP/tracker.err" & BG=$!
@@ -91,6 +98,10 @@ node100=$node_ns; stats100=$node_stats; ru100=$node_ru
 run_node 1000
 node1000=$node_ns; stats1000=$node_stats; ru1000=$node_ru
 run_node 100 denials
+nodeoff=$node_ns; statsoff=$node_stats; ruoff=$node_ru
+run_node 100 denials-other
+nodeother=$node_ns; statsother=$node_stats; ruother=$node_ru
+run_node 100 denials-watched
 nodeden=$node_ns; statsden=$node_stats; ruden=$node_ru
 
 echo
@@ -99,10 +110,16 @@ printf '%-46s %10s %10s %10s\n' "bare" "$bare" "1.00x" "$(ratio "$bare" "$floor"
 printf '%-46s %10s %10s %10s\n' "empty tp_btf/sys_enter (floor)" "$floor" "$(ratio "$floor" "$bare")" "1.00x"
 printf '%-46s %10s %10s %10s\n' "node observer, 1 observed + 100 tracked" "$node100" "$(ratio "$node100" "$bare")" "$(ratio "$node100" "$floor")"
 printf '%-46s %10s %10s %10s\n' "node observer, 1 observed + 1,000 tracked" "$node1000" "$(ratio "$node1000" "$bare")" "$(ratio "$node1000" "$floor")"
-printf '%-46s %10s %10s %10s\n' "  + denial hooks (agent default), 100 tracked" "$nodeden" "$(ratio "$nodeden" "$bare")" "$(ratio "$nodeden" "$floor")"
+printf '%-46s %10s %10s %10s\n' "  + denial hooks, all switched off" "$nodeoff" "$(ratio "$nodeoff" "$bare")" "$(ratio "$nodeoff" "$floor")"
+printf '%-46s %10s %10s %10s\n' "  + denial hooks, observed off, another on" "$nodeother" "$(ratio "$nodeother" "$bare")" "$(ratio "$nodeother" "$floor")"
+printf '%-46s %10s %10s %10s\n' "  + denial hooks, observed switched on" "$nodeden" "$(ratio "$nodeden" "$bare")" "$(ratio "$nodeden" "$floor")"
 echo
 echo "node observer vs floor: 100 others $(ratio "$node100" "$floor"), 1,000 others $(ratio "$node1000" "$floor") (target <= 1.15x)"
 echo "tracker (100):   $stats100; $ru100 (user s, sys s, peak RSS KiB)"
 echo "tracker (1,000): $stats1000; $ru1000 (user s, sys s, peak RSS KiB)"
-echo "denial hooks on vs off (100 others): $(ratio "$nodeden" "$node100")"
-echo "tracker (100, denial hooks): $statsden; $ruden (user s, sys s, peak RSS KiB)"
+echo "denial hooks loaded, all switched off:      $(ratio "$nodeoff" "$floor") the floor (target <= 1.15x), $(ratio "$nodeoff" "$node100") the node observer without them"
+echo "denial hooks loaded, observed off, other on: $(ratio "$nodeother" "$floor") the floor, $(ratio "$nodeother" "$node100") the node observer without them"
+echo "denial hooks loaded, observed switched on:  $(ratio "$nodeden" "$floor") the floor, $(ratio "$nodeden" "$node100") the node observer without them"
+echo "tracker (100, denial hooks, off): $statsoff; $ruoff (user s, sys s, peak RSS KiB)"
+echo "tracker (100, denial hooks, other on): $statsother; $ruother (user s, sys s, peak RSS KiB)"
+echo "tracker (100, denial hooks, on):  $statsden; $ruden (user s, sys s, peak RSS KiB)"

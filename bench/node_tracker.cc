@@ -1,5 +1,7 @@
-// node_tracker ROOT OTHERS [denials]: the node observer (default capacity; with `denials`,
-// the denial hooks `minpriv agent` turns on to watch applied proposals) watching the cgroup ROOT,
+// node_tracker ROOT OTHERS [denials|denials-other|denials-watched]: the node observer
+// (default capacity; with `denials`, the denial hooks `minpriv agent` loads to watch applied
+// proposals, switched off for every cgroup; `denials-other`: on for ROOT/other-0 only;
+// `denials-watched`: on for ROOT/observed) watching the cgroup ROOT,
 // with OTHERS tracked container cgroups created below it (ROOT/other-N, each announced by
 // the kernel) and ROOT/observed for the benchmark's loop. Prints "ready" once every one is
 // tracked, polls until SIGINT/SIGTERM, then detaches, removes its cgroups and prints
@@ -42,11 +44,17 @@ struct Factory : minpriv::observer::CgroupSinkFactory {
   std::vector<CountingSink> sinks = std::vector<CountingSink>(8192);
   size_t used = 0;
   CountingSink* observed = nullptr;
-  minpriv::observer::ObservationSink* OnCgroupCreated(uint64_t,
+  uint64_t observed_id = 0;
+  uint64_t other_id = 0;  // of ROOT/other-0
+  minpriv::observer::ObservationSink* OnCgroupCreated(uint64_t id,
                                                       const std::string& rel) override {
     if (used == sinks.size()) return nullptr;
     CountingSink* s = &sinks[used++];
-    if (rel.size() >= 9 && rel.compare(rel.size() - 9, 9, "/observed") == 0) observed = s;
+    if (rel.size() >= 9 && rel.compare(rel.size() - 9, 9, "/observed") == 0) {
+      observed = s;
+      observed_id = id;
+    }
+    if (rel.size() >= 8 && rel.compare(rel.size() - 8, 8, "/other-0") == 0) other_id = id;
     return s;
   }
   void OnCgroupRemoved(uint64_t) override {}
@@ -55,8 +63,13 @@ struct Factory : minpriv::observer::CgroupSinkFactory {
 }  // namespace
 
 int main(int argc, char** argv) {
-  if (argc != 3 && !(argc == 4 && std::string(argv[3]) == "denials")) {
-    fprintf(stderr, "usage: node_tracker ROOT OTHERS [denials]\n");
+  // denials: the denial hooks loaded (NodeOptions::verify_mode), no cgroup switched on;
+  // denials-other: other-0's denials switched on (SetDenialWatch), not the observed one's;
+  // denials-watched: the observed cgroup's denials switched on.
+  const std::string mode = argc == 4 ? argv[3] : "";
+  if (argc != 3 && !(argc == 4 && (mode == "denials" || mode == "denials-other" ||
+                                   mode == "denials-watched"))) {
+    fprintf(stderr, "usage: node_tracker ROOT OTHERS [denials|denials-other|denials-watched]\n");
     return 2;
   }
   std::string root = argv[1];
@@ -86,6 +99,13 @@ int main(int argc, char** argv) {
   signal(SIGTERM, OnSignal);
   while (!g_stop && (*observer)->GetStats().tracked < dirs.size()) {
     (*observer)->Poll(absl::Milliseconds(10)).IgnoreError();
+  }
+  if ((mode == "denials-watched" || mode == "denials-other") && !g_stop) {
+    const uint64_t id = mode == "denials-watched" ? factory.observed_id : factory.other_id;
+    if (auto s = (*observer)->SetDenialWatch(id, true); !s.ok()) {
+      fprintf(stderr, "node_tracker: %s\n", s.ToString().c_str());
+      return 1;
+    }
   }
   printf("ready: %zu tracked\n", static_cast<size_t>((*observer)->GetStats().tracked));
   fflush(stdout);

@@ -1,8 +1,8 @@
 /* SPDX-License-Identifier: GPL-2.0 */
 /* Every map of minpriv's programs and the settings user space writes before load. The
  * skeleton (minpriv.skel.h) names them; observer/ uses those names. Node mode sizes some
- * of them at load time (observer/program_loader.cc): `workloads`, `free_slots` and
- * `orphans` to its capacity, `cgroups`, `seen` and `udp_convs` at least in proportion. */
+ * of them at load time (observer/program_loader.cc): `workloads`, `free_slots`,
+ * `orphans` and `denial_watch` to its capacity, `cgroups`, `seen` and `udp_convs` at least in proportion. */
 #ifndef MINPRIV_BPF_MAPS_BPF_H_
 #define MINPRIV_BPF_MAPS_BPF_H_
 
@@ -45,6 +45,18 @@ struct {
   __type(key, __u32);
   __type(value, struct mp_workload);
 } workloads SEC(".maps");
+
+/* Node mode with verify_mode: the cgroups whose denials are watched (the agent's after-apply
+ * watch), switched at run time by user space (NodeObserver::SetDenialWatch). By slot: the
+ * cgroup id the slot's denials are watched for (0: none). A slot taken over by another
+ * cgroup is not watched for it (the id differs). Only these pay for the path stashes of
+ * sys_enter and the denial checks of sys_exit; the others return after this lookup. */
+struct {
+  __uint(type, BPF_MAP_TYPE_ARRAY);
+  __uint(max_entries, MP_MAX_WORKLOADS);
+  __type(key, __u32);
+  __type(value, __u64);
+} denial_watch SEC(".maps");
 
 /* Node mode: the watched roots (cgroup id -> unused), the free slots of `workloads` (filled
  * by user space, popped by cgroup_mkdir, pushed back by user space once a slot's state is
@@ -129,7 +141,8 @@ struct {
  * on_sys_exit anyway) the sys_enter record of a new mkdir fact waits here (by thread) for
  * the call's result and is dropped on EEXIST (the fact forgotten, so that a later mkdir
  * that creates it is reported). Learning has no exit hook, which would slow every syscall
- * of every task: user space tells EEXIST apart there (observer.cc). A plain hash: when
+ * of every task: user space tells EEXIST apart there (observer.cc); so does node mode, whose
+ * exit hook is attached only while some cgroup's denials are watched. A plain hash: when
  * full, the record is emitted at once (never narrower than observed); user space emits
  * what is still pending when it detaches. */
 struct {

@@ -44,7 +44,7 @@ absl::StatusOr<std::unique_ptr<NodeObserverImpl>> NodeObserverImpl::Create(
   Options load;
   load.verify_mode = options.verify_mode;
   load.ring_buffer_bytes = options.ring_buffer_bytes;
-  if (absl::Status s = (*bpf)->Load(load, NodeSizing{options.max_containers}); !s.ok()) {
+  if (absl::Status s = (*bpf)->Load(load, NodeSizing{options.max_containers, true}); !s.ok()) {
     return s;
   }
   int queue = bpf_map__fd((*bpf)->skel()->maps.free_slots);
@@ -220,6 +220,8 @@ NodeStats NodeObserverImpl::GetStats() const {
 
 void NodeObserverImpl::Detach() {
   if (!bpf_->skel()) return;
+  detaching_ = true;  // the slots freed below must not attach it again
+  sys_exit_link_.reset();
   bpf_->StopPrograms();  // the last records, removals included
   CollectOrphans();
   FreePendingSlots();

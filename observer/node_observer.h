@@ -19,7 +19,8 @@
 //     execve in the cgroup: what came before it is the runtime's (runc/crun init);
 //     factory->OnCgroupRemoved(id) after the cgroup's last observations were dispatched;
 //     the sink is not used after that, and the slot and its kernel state are freed.
-//   All callbacks run on the polling thread.
+//   All callbacks run on the polling thread. Denials (verify_mode) only of the cgroups
+//   switched on with SetDenialWatch.
 #ifndef MINPRIV_OBSERVER_NODE_OBSERVER_H_
 #define MINPRIV_OBSERVER_NODE_OBSERVER_H_
 
@@ -39,8 +40,12 @@ struct NodeOptions {
   uint32_t max_containers = 4096;  // tracked cgroups at once (kernel map capacity)
   // 16 MiB as for learn: the ring is mapped twice, so 64 MiB alone would cost 128 MiB of RSS.
   uint32_t ring_buffer_bytes = 16u << 20;
-  // Also report denials (seccomp EPERM, EROFS/EACCES, failed capability checks) as
-  // DenialObservations: the agent's after-apply watch. Costs a sys_exit hook.
+  // Load the denial hooks (seccomp EPERM, EROFS/EACCES as DenialObservations): the agent's
+  // after-apply watch. Switched per cgroup at run time (SetDenialWatch, off for a new
+  // cgroup): the sys_exit program is attached only while some cgroup is on; then a cgroup
+  // switched off pays its invocation and one map lookup, and one switched on also has its
+  // file syscalls' paths stashed and its failures checked. Mkdirs are never held for their
+  // result (EEXIST is told apart in user space, as for learn).
   bool verify_mode = false;
 };
 
@@ -63,6 +68,10 @@ class CgroupSinkFactory {
   virtual ObservationSink* OnCgroupCreated(uint64_t cgroup_id,
                                            const std::string& relative_path) = 0;
   virtual void OnWorkloadExec(uint64_t cgroup_id, absl::Time t) {}
+  // Right after OnCgroupCreated accepted it (verify_mode only): whether the cgroup's denials
+  // are watched from its first syscall (as SetDenialWatch(id, true) would, which cannot be
+  // called before the cgroup is tracked).
+  virtual bool WatchDenialsFromStart(uint64_t cgroup_id) { return false; }
   virtual void OnCgroupRemoved(uint64_t cgroup_id) = 0;
 };
 
@@ -79,6 +88,10 @@ class NodeObserver {
   // As Observer::Drain: buffered records, then the occurrence counts.
   virtual absl::Status Drain() = 0;
   virtual NodeStats GetStats() const = 0;
+  // Switches the denial reports of the tracked cgroup `cgroup_id` on or off (verify_mode
+  // only: FailedPrecondition otherwise; NotFound when the cgroup is not tracked). Off again
+  // when the cgroup goes. On the polling thread (e.g. from the factory's callbacks).
+  virtual absl::Status SetDenialWatch(uint64_t cgroup_id, bool on) = 0;
   virtual void Detach() = 0;
 };
 

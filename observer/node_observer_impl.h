@@ -39,6 +39,7 @@ class NodeObserverImpl : public NodeObserver {
   absl::Status Poll(absl::Duration timeout) override;
   absl::Status Drain() override;
   NodeStats GetStats() const override;
+  absl::Status SetDenialWatch(uint64_t cgroup_id, bool on) override;
   void Detach() override;
 
   // ---- for tests: the kernel's state, read from the maps ----
@@ -64,6 +65,7 @@ class NodeObserverImpl : public NodeObserver {
     ObservationSink* sink = nullptr;
     CgroupSinkFactory* factory = nullptr;
     bool exec_seen = false;  // OnWorkloadExec sent (or the workload ran before WatchRoot)
+    bool denials_watched = false;  // SetDenialWatch(on)
   };
   struct ToFree {
     uint64_t id = 0;
@@ -81,6 +83,10 @@ class NodeObserverImpl : public NodeObserver {
   bool Offer(uint64_t id, uint32_t slot, const std::string& relative);
   void CollectOrphans();
   void FreePendingSlots();
+  // Writes the slot's denial_watch entry: `id` when on, 0 when off.
+  absl::Status WriteDenialWatch(uint32_t slot, uint64_t id, bool on);
+  // Attaches on_sys_exit while some cgroup's denials are watched, detaches it when none is.
+  absl::Status UpdateSysExitLink();
   // node_observer.cc
   absl::Status TrackExisting(const std::string& path);
   void CacheCgroup(uint64_t id, uint32_t slot);
@@ -94,6 +100,9 @@ class NodeObserverImpl : public NodeObserver {
   std::map<uint64_t, Tracked> tracked_;  // cgroup id → its slot and sink (accepted only)
   std::vector<ToFree> to_free_;
   uint64_t removed_ = 0;
+  size_t denials_watched_ = 0;  // tracked cgroups with denials_watched
+  LinkPtr sys_exit_link_;      // attached while denials_watched_ > 0, until Detach
+  bool detaching_ = false;
   uint64_t existing_full_ = 0;  // existing cgroups found while every slot was taken
   // Kernel counters (the skeleton's .bss), kept when it is unloaded.
   mutable uint64_t kernel_created_ = 0;

@@ -44,6 +44,11 @@ void ContainerLog::OnDns(absl::Time, const DnsObservation& o) {
   entries.push_back(absl::StrCat("dns:", o.name));
 }
 
+void ContainerLog::OnDenial(absl::Time, const DenialObservation& o) {
+  const char* name = o.abi == SyscallAbi::kX86_64 ? util::SyscallName(o.nr) : nullptr;
+  entries.push_back(absl::StrCat("denial:", name ? name : absl::StrCat("#", o.nr), ":", o.error));
+}
+
 ObservationSink* RecordingFactory::OnCgroupCreated(uint64_t cgroup_id,
                                                    const std::string& relative_path) {
   if (!accept(relative_path)) {

@@ -20,7 +20,7 @@
 namespace minpriv::observer::node_test {
 
 // One container cgroup's observations as "syscall:NAME", "exec:PATH", "file:OP:PATH",
-// "cap:N", "identity:UID:GID", "listen:PORT", "flow:IP:PORT", "dns:NAME", and
+// "cap:N", "identity:UID:GID", "listen:PORT", "flow:IP:PORT", "dns:NAME", "denial:SYSCALL:ERRNO", and
 // "workload-exec" where OnWorkloadExec came.
 struct ContainerLog : ObservationSink {
   uint64_t id = 0;
@@ -35,6 +35,7 @@ struct ContainerLog : ObservationSink {
   void OnListen(absl::Time, const ListenObservation& o) override;
   void OnFlow(absl::Time, const FlowObservation& o) override;
   void OnDns(absl::Time, const DnsObservation& o) override;
+  void OnDenial(absl::Time, const DenialObservation& o) override;
 };
 
 struct RecordingFactory : CgroupSinkFactory {

@@ -12,8 +12,10 @@
 #include <string>
 #include <vector>
 
+#include "absl/strings/str_cat.h"
 #include "bpf/abi/events.h"
 #include "observer/node_observer_impl.h"
+#include "observer/program_loader.h"
 #include "spdlog/spdlog.h"
 
 namespace minpriv::observer {
@@ -76,6 +78,7 @@ void NodeObserverImpl::OnCreated(uint64_t id, uint32_t slot, const std::string& 
     // (in its maps now) replaces the one the walk gave it.
     if (it->second.slot != slot) to_free_.push_back(ToFree{id, it->second.slot, false});
     it->second.slot = slot;
+    if (it->second.denials_watched) WriteDenialWatch(slot, id, true).IgnoreError();
     return;
   }
   Offer(id, slot, relative);
@@ -109,6 +112,9 @@ bool NodeObserverImpl::Offer(uint64_t id, uint32_t slot, const std::string& rela
   t.sink = sink;
   t.factory = root->factory;
   bpf_->SetSink(id, sink, root->path + relative.substr(root->relative.size()));
+  if (options_.verify_mode && root->factory->WatchDenialsFromStart(id)) {
+    if (absl::Status s = SetDenialWatch(id, true); !s.ok()) spdlog::warn("{}", s.ToString());
+  }
   return true;
 }
 
@@ -160,6 +166,7 @@ void NodeObserverImpl::FreePendingSlots() {
   for (uint32_t slot : slots) {
     bpf_map__update_elem(skel->maps.workloads, &slot, sizeof(slot), &empty, sizeof(empty),
                          BPF_ANY);
+    WriteDenialWatch(slot, 0, false).IgnoreError();
   }
   // The final counts of the removed cgroups' facts, then their dedup keys.
   std::vector<mp_seen_key> dead_seen;
@@ -192,11 +199,13 @@ void NodeObserverImpl::FreePendingSlots() {
     auto it = tracked_.find(f.id);
     if (it == tracked_.end()) continue;
     CgroupSinkFactory* factory = it->second.factory;
+    if (it->second.denials_watched) --denials_watched_;
     bpf_->EraseSink(f.id);
     tracked_.erase(it);
     ++removed_;
     factory->OnCgroupRemoved(f.id);
   }
+  if (absl::Status s = UpdateSysExitLink(); !s.ok()) spdlog::warn("{}", s.ToString());
   int queue = bpf_map__fd(skel->maps.free_slots);
   for (uint32_t slot : slots) {
     if (bpf_map_update_elem(queue, nullptr, &slot, BPF_ANY) != 0) {
@@ -204,6 +213,51 @@ void NodeObserverImpl::FreePendingSlots() {
                    strerror(errno));
     }
   }
+}
+
+absl::Status NodeObserverImpl::SetDenialWatch(uint64_t cgroup_id, bool on) {
+  if (!options_.verify_mode) {
+    return absl::FailedPreconditionError("denial watch: the observer has no denial hooks");
+  }
+  auto it = tracked_.find(cgroup_id);
+  if (it == tracked_.end()) {
+    return absl::NotFoundError(absl::StrCat("denial watch: cgroup ", cgroup_id, " not tracked"));
+  }
+  if (it->second.denials_watched == on) return absl::OkStatus();
+  if (absl::Status s = WriteDenialWatch(it->second.slot, cgroup_id, on); !s.ok()) return s;
+  it->second.denials_watched = on;
+  denials_watched_ += on ? 1 : -1;
+  return UpdateSysExitLink();
+}
+
+absl::Status NodeObserverImpl::UpdateSysExitLink() {
+  minpriv_bpf* skel = bpf_->skel();
+  if (denials_watched_ == 0 || !skel || detaching_) {
+    sys_exit_link_.reset();
+    return absl::OkStatus();
+  }
+  if (sys_exit_link_) return absl::OkStatus();
+  bpf_program* prog = FindProgram(*skel, "on_sys_exit");
+  if (prog == nullptr) return absl::InternalError("denial watch: no program on_sys_exit");
+  bpf_link* link = bpf_program__attach(prog);
+  if (link == nullptr) {
+    return absl::InternalError(
+        absl::StrCat("denial watch: attaching on_sys_exit: ", strerror(errno)));
+  }
+  sys_exit_link_.reset(link);
+  return absl::OkStatus();
+}
+
+absl::Status NodeObserverImpl::WriteDenialWatch(uint32_t slot, uint64_t id, bool on) {
+  minpriv_bpf* skel = bpf_->skel();
+  if (!skel) return absl::FailedPreconditionError("denial watch: the observer is detached");
+  const uint64_t value = on ? id : 0;
+  if (bpf_map__update_elem(skel->maps.denial_watch, &slot, sizeof(slot), &value, sizeof(value),
+                           BPF_ANY) != 0) {
+    return absl::InternalError(
+        absl::StrCat("denial watch: slot ", slot, ": ", strerror(errno)));
+  }
+  return absl::OkStatus();
 }
 
 }  // namespace minpriv::observer

@@ -123,13 +123,14 @@ absl::Status SizeForNode(const NodeSizing& node, bool verify_mode, minpriv_bpf& 
       {skel.maps.workloads, slots},
       {skel.maps.free_slots, slots},
       {skel.maps.orphans, slots},
+      {skel.maps.denial_watch, slots},
       {skel.maps.cgroups, std::max<uint32_t>(MP_MAX_CGROUPS, slots)},
       {skel.maps.seen, SeenEntriesFor(slots)},
       {skel.maps.udp_convs, std::max<uint32_t>(16384, 4 * slots)},
-      // Their sizes in the object when verify mode uses them.
+      // Its size in the object when verify mode uses it.
       {skel.maps.stashes, verify_mode ? bpf_map__max_entries(skel.maps.stashes) : 1},
-      {skel.maps.pending_mkdirs,
-       verify_mode ? bpf_map__max_entries(skel.maps.pending_mkdirs) : 1},
+      // Node mode never holds a mkdir for its result (maps.bpf.h: pending_mkdirs).
+      {skel.maps.pending_mkdirs, 1},
   };
   for (const auto& s : sizes) {
     if (int err = bpf_map__set_max_entries(s.map, s.entries); err != 0) {
@@ -192,9 +193,10 @@ absl::Status OpenAndLoad(const Options& options, const NodeSizing& node, uint32_
 }
 
 // Attaches the global tracing programs (the cgroup hooks wait for Watch()).
-absl::Status AttachTracing(LoadedPrograms& out) {
+absl::Status AttachTracing(LoadedPrograms& out, bool defer_sys_exit) {
   for (const ProgramInfo& info : kPrograms) {
     if (info.cgroup || out.disabled.count(info.name) > 0) continue;
+    if (defer_sys_exit && std::string_view(info.name) == "on_sys_exit") continue;
     bpf_program* prog = FindProgram(*out.skel, info.name);
     if (prog == nullptr) return absl::InternalError(absl::StrCat("no program ", info.name));
     bpf_link* link = bpf_program__attach(prog);
@@ -253,7 +255,7 @@ absl::StatusOr<LoadedPrograms> LoadPrograms(const Options& options, NodeSizing n
         "ring_buffer_bytes=", ring_bytes, " must be a power of two of at least ", page));
   }
   if (absl::Status s = OpenAndLoad(options, node, ring_bytes, out); !s.ok()) return s;
-  if (absl::Status s = AttachTracing(out); !s.ok()) return s;
+  if (absl::Status s = AttachTracing(out, node.defer_sys_exit); !s.ok()) return s;
   return out;
 }
 

@@ -43,6 +43,9 @@ struct LoadedPrograms {
 // at load time (SeenEntriesFor: the dedup map).
 struct NodeSizing {
   uint32_t slots = 0;
+  // Node mode: on_sys_exit is loaded (verify_mode) but not attached here; the node observer
+  // attaches it while some cgroup's denials are watched (NodeObserver::SetDenialWatch).
+  bool defer_sys_exit = false;
 };
 // Dedup (`seen`) entries for `slots` node-mode slots: 64 facts per slot on average (an LRU:
 // beyond that, the oldest facts are reported again, never lost), and never fewer than the

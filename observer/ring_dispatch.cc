@@ -39,7 +39,8 @@ int BpfObserver::OnRecord(void* ctx, void* data, size_t size) {
 
 bool BpfObserver::DropMkdirOfExisting(const void* data, size_t size, uint64_t workload_id) {
   // Every record passes here: only a learned mkdir record goes past these first checks.
-  if (verify_mode_ || !skel_) return false;
+  // Verify mode held the mkdir for its result in the kernel; node mode never does.
+  if (!skel_ || (verify_mode_ && !skel_->rodata->node_mode)) return false;
   const mp_file_event* ev = AsMkdirRecord(data, size);
   if (ev == nullptr) return false;
   auto cg = cgroup_paths_.find(workload_id);

@@ -69,6 +69,16 @@ static __always_inline struct mp_workload *lookup_workload(__u64 cgid, __u32 *sl
   return bpf_map_lookup_elem(&workloads, &s);
 }
 
+/* Whether the denials of the cgroup `cgid` in slot `slot` (as lookup_workload gave it) are
+ * watched: always outside node mode (learn's verify mode watches every cgroup it has);
+ * in node mode when user space switched them on (maps.bpf.h: denial_watch). */
+static __always_inline bool denials_watched(__u32 slot, __u64 cgid) {
+  if (!node_mode) return true;
+  __u32 s = slot & ~MP_SLOT_WORKLOAD_PHASE;
+  __u64 *id = bpf_map_lookup_elem(&denial_watch, &s);
+  return id && *id == cgid;
+}
+
 /* The current task's cgroup v2 id by BTF loads (no helper call). */
 static __always_inline __u64 current_cgroup_id(struct task_struct *t) {
   return t->cgroups->dfl_cgrp->kn->id;

@@ -1,6 +1,7 @@
 /* SPDX-License-Identifier: GPL-2.0 */
 /* sys_exit: the results of mkdirs that wait for them (verify mode), and in verify mode
- * the failures the workload saw (EPERM, EACCES, EROFS), with the path stashed at entry. */
+ * the failures the workload saw (EPERM, EACCES, EROFS), with the path stashed at entry
+ * (node mode: of the cgroups whose denials are watched, maps.bpf.h: denial_watch). */
 #ifndef MINPRIV_BPF_HOOKS_DENIALS_BPF_H_
 #define MINPRIV_BPF_HOOKS_DENIALS_BPF_H_
 
@@ -53,8 +54,12 @@ int BPF_PROG(on_sys_exit, struct pt_regs *regs, long ret) {
    * interrupted context's rax restored, -1 (reading as -EPERM) as often as not. */
   if (!verify_mode || nr < 0) return 0;
   __u32 slot;
-  struct mp_workload *w = lookup_workload(current_cgroup_id(bpf_get_current_task_btf()), &slot);
+  __u64 cgid = current_cgroup_id(bpf_get_current_task_btf());
+  struct mp_workload *w = lookup_workload(cgid, &slot);
   if (!w) return 0;
+  /* Node mode: only the cgroups user space switched on (maps.bpf.h: denial_watch). A stash
+   * left by a call that began while they were on is overwritten by the thread's next. */
+  if (!denials_watched(slot, cgid)) return 0;
   __u64 pid_tgid = bpf_get_current_pid_tgid();
   struct stash *st = NULL;
   /* A compat call: compat number, and never a stashed (natively decoded) file syscall. */

@@ -2,7 +2,8 @@
 /* File writes: decoding the file-modifying syscalls (their numbers in bpf/arch/; bind() of
  * a unix socket to a path creates a file too) into
  * deduplicated MP_EV_FILE records, and in verify mode the stash of each call's path for
- * its result (hooks/denials.bpf.h). Called from on_sys_enter (hooks/syscalls.bpf.h). */
+ * its result (hooks/denials.bpf.h; node mode: only for the cgroups whose denials are
+ * watched). Called from on_sys_enter (hooks/syscalls.bpf.h). */
 #ifndef MINPRIV_BPF_HOOKS_FILE_WRITES_BPF_H_
 #define MINPRIV_BPF_HOOKS_FILE_WRITES_BPF_H_
 
@@ -13,6 +14,7 @@
 
 #include "bpf/abi/events.h"
 #include "bpf/arch/arch.h"
+#include "bpf/helpers/cgroup_filter.bpf.h"
 #include "bpf/helpers/dedup.bpf.h"
 #include "bpf/helpers/path.bpf.h"
 #include "bpf/helpers/uapi.h"
@@ -36,7 +38,10 @@ __noinline int file_path_event(struct mp_workload *w, struct fp_args *a) {
   __u32 slot = a->slot, nr = a->nr, ops = a->ops;
   int dfd = a->dfd;
   const char *upath = a->upath;
-  bool from_fd = a->from_fd, stash_it = a->stash_it;
+  bool from_fd = a->from_fd;
+  /* Verify mode stashes the path for the call's result; node mode only for the cgroups
+   * whose denials are watched (the one lookup the others pay). */
+  bool stash_it = verify_mode && a->stash_it && denials_watched(slot, w->workload_id);
   __u32 zero = SCR_ENTER;
   struct mp_file_event *ev = bpf_map_lookup_elem(&scratch, &zero);
   if (!ev) return 0;
@@ -71,7 +76,7 @@ __noinline int file_path_event(struct mp_workload *w, struct fp_args *a) {
   struct mp_seen_key k = {.slot = slot, .kind = MP_SEEN_FILE, .a = ops | ((__u64)nr << 32),
                           .b = (__u64)base, .c = h};
   bool fresh = first_time(&k);
-  if (!fresh && !(verify_mode && stash_it)) return 0;
+  if (!fresh && !stash_it) return 0;
   if (mnt && base && (from_fd || p->user[0] != '/')) walk_path(p, base, mnt, task);
   if (fresh) {
     fill_header(&ev->hdr, MP_EV_FILE, w);
@@ -83,13 +88,14 @@ __noinline int file_path_event(struct mp_workload *w, struct fp_args *a) {
     ev->mnt_ns = BPF_CORE_READ(task, nsproxy, mnt_ns, ns.inum);
     ev->key = k;
     __u64 tid = bpf_get_current_pid_tgid();
-    /* Verify mode waits for a mkdir's result (on_sys_exit); learning emits it now and user
-     * space tells an EEXIST apart (observer.cc). */
-    if (!(ops == MP_OP_MKDIR && verify_mode &&
+    /* Verify mode waits for a mkdir's result (on_sys_exit); learning and node mode (whose
+     * on_sys_exit is attached only while some cgroup's denials are watched) emit it now and
+     * user space tells an EEXIST apart (observer.cc). */
+    if (!(ops == MP_OP_MKDIR && verify_mode && !node_mode &&
           bpf_map_update_elem(&pending_mkdirs, &tid, ev, BPF_ANY) == 0))
       output(ev, sizeof(*ev), &k);
   }
-  if (verify_mode && stash_it) {
+  if (stash_it) {
     __u64 id = bpf_get_current_pid_tgid();
     struct stash *st = bpf_map_lookup_elem(&stashes, &id);
     if (!st) {
