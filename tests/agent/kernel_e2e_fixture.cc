@@ -88,7 +88,9 @@ void KernelE2eTest::TearDown() {
   }
   std::sort(dirs.rbegin(), dirs.rend());  // deepest first
   for (const std::string& d : dirs) util::RemoveCgroup(d).IgnoreError();
-  if (!root_.empty()) EXPECT_TRUE(util::RemoveCgroup(root_).ok()) << root_;
+  if (!root_.empty()) {
+    EXPECT_TRUE(util::RemoveCgroup(root_).ok()) << root_;
+  }
   AgentEnv::TearDown();
 }
 
