@@ -7,6 +7,7 @@
 
 #include "absl/strings/str_cat.h"
 #include "absl/time/clock.h"
+#include "agent/node_status_entry.h"
 #include "agent/profile_store.h"
 #include "agent/seccomp_installer.h"
 #include "crd/profile_json.h"
@@ -241,36 +242,14 @@ absl::Status BreakWatch::Report() {
 
 absl::Status BreakWatch::PatchEntry(const std::string& ns, const std::string& name,
                                     const std::optional<json>& entry) {
-  absl::Status last;
-  for (int attempt = 0; attempt < 5; ++attempt) {
-    absl::StatusOr<json> fresh = client_.Get(kRemediationProposals, ns, name);
-    if (absl::IsNotFound(fresh.status())) return absl::OkStatus();
-    if (!fresh.ok()) return fresh.status();
-    const json status = fresh->value("status", json::object());
-    const json old = status.is_object() ? status.value("breaks", json::array()) : json::array();
-    json list = json::array();
-    for (const json& e : old.is_array() ? old : json::array()) {
-      if (!(e.is_object() && e.value("node", "") == options_.node)) list.push_back(e);
-    }
-    if (entry) list.push_back(*entry);
-    std::sort(list.begin(), list.end(), [](const json& a, const json& b) {
-      return a.value("node", "") < b.value("node", "");
-    });
-    if (list == old) return absl::OkStatus();
-    // Conditional on the resourceVersion: a concurrent writer wins, this node retries.
-    json patch = {
-        {"metadata", {{"resourceVersion", (*fresh)["metadata"].value("resourceVersion", "")}}},
-        {"status", {{"breaks", list.empty() ? json(nullptr) : list}}}};
-    last = client_.PatchStatus(kRemediationProposals, ns, name, kube::PatchType::kMerge, patch)
-               .status();
-    if (last.ok()) {
-      absl::MutexLock l(&mu_);
-      ++counters_.status_patches;
-      return last;
-    }
-    if (!kube::IsConflict(last)) return last;
+  absl::StatusOr<NodeEntryResult> r =
+      PatchNodeEntry(client_, ns, name, "breaks", options_.node, entry);
+  if (!r.ok()) return r.status();
+  if (*r == NodeEntryResult::kPatched) {
+    absl::MutexLock l(&mu_);
+    ++counters_.status_patches;
   }
-  return last;
+  return absl::OkStatus();
 }
 
 BreakCounters BreakWatch::counters() const {

@@ -7,6 +7,7 @@
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_split.h"
 #include "absl/time/clock.h"
+#include "agent/node_status_entry.h"
 #include "crd/remediation_proposal.h"
 #include "crd/remediation_proposal_json.h"
 #include "kube/status.h"
@@ -194,36 +195,11 @@ absl::Status SeccompInstaller::Sync(const std::string& key) {
 
 absl::Status SeccompInstaller::PatchEntry(const std::string& ns, const std::string& name,
                                           const std::optional<json>& entry) {
-  absl::Status last;
-  for (int attempt = 0; attempt < 5; ++attempt) {
-    absl::StatusOr<json> fresh = client_.Get(kRemediationProposals, ns, name);
-    if (absl::IsNotFound(fresh.status())) return absl::OkStatus();
-    if (!fresh.ok()) return fresh.status();
-    const json status = fresh->value("status", json::object());
-    const json old = status.is_object() ? status.value("seccompInstalls", json::array())
-                                        : json::array();
-    json list = json::array();
-    for (const json& e : old.is_array() ? old : json::array()) {
-      if (!(e.is_object() && e.value("node", "") == options_.node)) list.push_back(e);
-    }
-    if (entry) list.push_back(*entry);
-    std::sort(list.begin(), list.end(), [](const json& a, const json& b) {
-      return a.value("node", "") < b.value("node", "");
-    });
-    if (list == old) return absl::OkStatus();
-    // The resourceVersion makes the merge patch conditional: a concurrent writer (another
-    // node's agent, the controller) wins and this node retries on the fresh list.
-    json patch = {{"metadata", {{"resourceVersion", (*fresh)["metadata"].value("resourceVersion", "")}}},
-                  {"status", {{"seccompInstalls", list.empty() ? json(nullptr) : list}}}};
-    last = client_.PatchStatus(kRemediationProposals, ns, name, kube::PatchType::kMerge, patch)
-               .status();
-    if (last.ok()) {
-      ++counters_.status_patches;
-      return last;
-    }
-    if (!kube::IsConflict(last)) return last;
-  }
-  return last;
+  absl::StatusOr<NodeEntryResult> r =
+      PatchNodeEntry(client_, ns, name, "seccompInstalls", options_.node, entry);
+  if (!r.ok()) return r.status();
+  if (*r == NodeEntryResult::kPatched) ++counters_.status_patches;
+  return absl::OkStatus();
 }
 
 std::string SeccompInstaller::Metrics() const {

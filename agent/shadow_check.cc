@@ -5,6 +5,7 @@
 #include <vector>
 
 #include "absl/strings/str_cat.h"
+#include "agent/node_status_entry.h"
 #include "agent/seccomp_installer.h"
 #include "agent/shadow_policy.h"
 #include "crd/names.h"
@@ -298,38 +299,18 @@ void ShadowCheck::Write(State& s, absl::Time now) {
 
 ShadowCheck::WriteOutcome ShadowCheck::PatchEntry(const std::string& ns, const std::string& name,
                                                   const std::string& digest, const json& entry) {
-  absl::Status last;
-  for (int attempt = 0; attempt < 5; ++attempt) {
-    absl::StatusOr<json> fresh = client_.Get(kRemediationProposals, ns, name);
-    if (absl::IsNotFound(fresh.status())) return WriteOutcome::kMovedOn;
-    if (!fresh.ok()) {
-      last = fresh.status();
-      break;
-    }
-    const json status = fresh->value("status", json::object());
+  // Only while the proposal is still Proposed with the content checked: else it moved on
+  // (the reflector's event follows).
+  auto still_wanted = [&digest](const json& status) {
     absl::StatusOr<crd::ProposalStatus> decoded = crd::ProposalStatusFromJson(status);
-    if (!decoded.ok() || !decoded->phase || *decoded->phase != crd::ProposalPhase::kProposed ||
-        crd::ProposalContentDigest(*decoded) != digest) {
-      return WriteOutcome::kMovedOn;  // the reflector's event follows
-    }
-    json list = json::array();
-    const json old = status.value("shadow", json::array());
-    for (const json& e : old.is_array() ? old : json::array()) {
-      if (!(e.is_object() && e.value("node", "") == options_.node)) list.push_back(e);
-    }
-    list.push_back(entry);
-    std::sort(list.begin(), list.end(), [](const json& a, const json& b) {
-      return a.value("node", "") < b.value("node", "");
-    });
-    json patch = {{"metadata", {{"resourceVersion", (*fresh)["metadata"].value("resourceVersion", "")}}},
-                  {"status", {{"shadow", list}}}};
-    last = client_.PatchStatus(kRemediationProposals, ns, name, kube::PatchType::kMerge, patch)
-               .status();
-    if (last.ok()) return WriteOutcome::kWritten;
-    if (!kube::IsConflict(last)) break;
-  }
+    return decoded.ok() && decoded->phase && *decoded->phase == crd::ProposalPhase::kProposed &&
+           crd::ProposalContentDigest(*decoded) == digest;
+  };
+  absl::StatusOr<NodeEntryResult> r =
+      PatchNodeEntry(client_, ns, name, "shadow", options_.node, entry, still_wanted);
+  if (r.ok()) return *r == NodeEntryResult::kGone ? WriteOutcome::kMovedOn : WriteOutcome::kWritten;
   spdlog::warn("shadow mode: writing status.shadow failed proposal={}/{} error=\"{}\"", ns, name,
-               last.ToString());
+               r.status().ToString());
   return WriteOutcome::kFailed;
 }
 
